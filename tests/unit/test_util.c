@@ -1,0 +1,102 @@
+#include "testing.h"
+
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/log.h"
+
+TEST(error_first_message_wins)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_error_set_field(&err, LS_ERR_INVALID, "sync.acus", "acus must be at least %d", 2),
+                 LS_ERR_INVALID);
+    CHECK_EQ_INT(ls_error_set(&err, LS_ERR_INTERNAL, "later"), LS_ERR_INVALID);
+    CHECK_EQ_STR(err.message, "acus must be at least 2");
+    CHECK_EQ_STR(err.field, "sync.acus");
+    CHECK_EQ_STR(ls_code_name(err.code), "invalid_argument");
+}
+
+TEST(error_null_is_allowed)
+{
+    CHECK_EQ_INT(ls_error_set(NULL, LS_ERR_IO, "x"), LS_ERR_IO);
+    ls_error_clear(NULL);
+}
+
+TEST(error_name_field_only_fills_empty)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_error_name_field(&err, "ignored");
+    CHECK_EQ_STR(err.field, "");
+    (void)ls_error_set(&err, LS_ERR_INVALID, "bad");
+    ls_error_name_field(&err, "fields[2].type");
+    ls_error_name_field(&err, "other");
+    CHECK_EQ_STR(err.field, "fields[2].type");
+}
+
+TEST(error_message_is_truncated_not_overflowed)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    char big[2000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    (void)ls_error_set(&err, LS_ERR_INVALID, "%s", big);
+    CHECK_EQ_INT(strlen(err.message), LS_ERROR_MESSAGE_MAX - 1);
+}
+
+TEST(buf_append_and_take)
+{
+    ls_buf b;
+    ls_buf_init(&b, 1024);
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_buf_append_str(&b, "hello ", &err), &err);
+    CHECK_OK(ls_buf_printf(&b, &err, "%s %d", "world", 42), &err);
+    CHECK_EQ_STR((char *)b.data, "hello world 42");
+    size_t len = 0;
+    char *s = (char *)ls_buf_take(&b, &len);
+    CHECK_EQ_INT(len, 14);
+    CHECK_EQ_STR(s, "hello world 42");
+    free(s);
+    CHECK(b.data == NULL && b.len == 0);
+    ls_buf_cleanup(&b);
+}
+
+TEST(buf_cap_is_an_error_and_keeps_contents)
+{
+    ls_buf b;
+    ls_buf_init(&b, 8);
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_buf_append(&b, "12345678", 8, &err), &err);
+    CHECK_EQ_INT(ls_buf_append_byte(&b, '9', &err), LS_ERR_TOO_LARGE);
+    CHECK_EQ_INT(b.len, 8);
+    CHECK_EQ_MEM(b.data, "12345678", 8);
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_buf_printf(&b, &err, "%d", 1), LS_ERR_TOO_LARGE);
+    ls_buf_cleanup(&b);
+}
+
+TEST(buf_take_of_empty_gives_empty_string)
+{
+    ls_buf b;
+    ls_buf_init(&b, 8);
+    size_t len = 99;
+    char *s = (char *)ls_buf_take(&b, &len);
+    CHECK(s != NULL);
+    CHECK_EQ_INT(len, 0);
+    CHECK_EQ_STR(s, "");
+    free(s);
+}
+
+TEST(log_level_parse)
+{
+    ls_log_level level;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_log_level_parse("warn", &level, &err), &err);
+    CHECK_EQ_INT(level, LS_LOG_WARN);
+    CHECK_EQ_INT(ls_log_level_parse("loud", &level, &err), LS_ERR_INVALID);
+    CHECK(strstr(err.message, "loud") != NULL);
+}
