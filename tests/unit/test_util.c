@@ -100,3 +100,20 @@ TEST(log_level_parse)
     CHECK_EQ_INT(ls_log_level_parse("loud", &level, &err), LS_ERR_INVALID);
     CHECK(strstr(err.message, "loud") != NULL);
 }
+
+#include "util/sink.h"
+
+TEST(sink_for_buf_counts_and_respects_cap)
+{
+    ls_buf b;
+    ls_buf_init(&b, 5);
+    ls_sink sink = ls_sink_for_buf(&b);
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_sink_write(&sink, "abc", 3, &err), &err);
+    CHECK_EQ_INT(sink.bytes_written, 3);
+    CHECK_EQ_INT(ls_sink_write(&sink, "def", 3, &err), LS_ERR_TOO_LARGE);
+    CHECK_EQ_INT(sink.bytes_written, 3);
+    CHECK_EQ_MEM(b.data, "abc", 3);
+    ls_buf_cleanup(&b);
+}
