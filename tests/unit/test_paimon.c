@@ -1,0 +1,349 @@
+#include "testing.h"
+
+#include <stdbool.h>
+
+#include "paimon_binaryrow.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* Decodes a hex string into a malloc'd buffer (test helper). */
+static uint8_t *hex_decode(const char *hex, size_t *len_out)
+{
+    size_t n = strlen(hex) / 2;
+    uint8_t *out = malloc(n ? n : 1);
+    CHECK(out != NULL);
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        CHECK(sscanf(hex + 2 * i, "%2x", &v) == 1);
+        out[i] = (uint8_t)v;
+    }
+    *len_out = n;
+    return out;
+}
+
+static void check_bytes_hex(const ls_buf *buf, const char *hex)
+{
+    size_t n;
+    uint8_t *want = hex_decode(hex, &n);
+    if (buf->len != n || memcmp(buf->data, want, n) != 0) {
+        char got[2048] = {0};
+        for (size_t i = 0; i < buf->len && i * 2 + 2 < sizeof got; i++)
+            snprintf(got + 2 * i, 3, "%02x", buf->data[i]);
+        testing_fail(__FILE__, __LINE__, "bytes %s, expected %s", got, hex);
+    }
+    free(want);
+}
+
+static ls_paimon_type ptype(ls_paimon_kind kind, int precision, int scale)
+{
+    return (ls_paimon_type){.kind = kind, .precision = (uint8_t)precision,
+                            .scale = (uint8_t)scale, .nullable = true};
+}
+
+static ls_paimon_datum d_int(int32_t v)
+{
+    ls_paimon_datum d = {0};
+    d.v.i32 = v;
+    return d;
+}
+
+static ls_paimon_datum d_null(void)
+{
+    return (ls_paimon_datum){.is_null = true};
+}
+
+TEST(binaryrow_empty_row)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_buf buf;
+    ls_buf_init(&buf, 1 << 20);
+    CHECK_OK(ls_paimon_binaryrow_serialize(NULL, NULL, 0, &buf, &err), &err);
+    check_bytes_hex(&buf, "000000000000000000000000");
+    CHECK_EQ_INT(buf.len, sizeof ls_paimon_empty_row);
+    CHECK_EQ_MEM(buf.data, ls_paimon_empty_row, sizeof ls_paimon_empty_row);
+    ls_buf_cleanup(&buf);
+}
+
+/* The _PARTITION values of the fixtures: f1=10 and (key0=0, key1=1). */
+TEST(binaryrow_fixture_partitions)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_buf buf;
+    ls_buf_init(&buf, 1 << 20);
+    ls_paimon_type one[1] = {ptype(LS_PAIMON_INT, 0, 0)};
+    ls_paimon_datum ten[1] = {d_int(10)};
+    CHECK_OK(ls_paimon_binaryrow_serialize(one, ten, 1, &buf, &err), &err);
+    check_bytes_hex(&buf, "0000000100000000000000000a00000000000000");
+
+    ls_buf_reset(&buf);
+    ls_paimon_type two[2] = {ptype(LS_PAIMON_INT, 0, 0), ptype(LS_PAIMON_INT, 0, 0)};
+    ls_paimon_datum keys[2] = {d_int(0), d_int(1)};
+    CHECK_OK(ls_paimon_binaryrow_serialize(two, keys, 2, &buf, &err), &err);
+    check_bytes_hex(&buf, "00000002000000000000000000000000000000000100000000000000");
+
+    ls_paimon_datum back[2];
+    CHECK_OK(ls_paimon_binaryrow_deserialize(buf.data, buf.len, two, 2, back, &err), &err);
+    CHECK(!back[0].is_null && back[0].v.i32 == 0);
+    CHECK(!back[1].is_null && back[1].v.i32 == 1);
+    ls_buf_cleanup(&buf);
+}
+
+/* _VALUE_STATS._MIN_VALUES of data-35f2719c...-0 in append_fixed_bucket2_partitioned:
+ * f1=10, f2=1, f3=1234 (DATE), f4 TIMESTAMP(9) null (var part reserved, slot
+ * 0x38 << 32), f5 DECIMAL(23,5) 12.30000 (unscaled 1230000 = 12c4b0 at offset
+ * 64), f6 BYTES null. */
+static const char fixture_min_values[] =
+    "0000000600280000000000000a000000000000000100000000000000d2040000000000000000000038000000"
+    "03000000400000000000000000000000000000000000000012c4b000000000000000000000000000";
+static const char fixture_max_values[] =
+    "0000000600280000000000000a000000000000000100000000000000c54d00000000000000000000380000000"
+    "a0000004000000000000000000000000000000000000000029d42b6a72a9dc7070e000000000000";
+
+static void fixture_types(ls_paimon_type t[6])
+{
+    t[0] = ptype(LS_PAIMON_INT, 0, 0);
+    t[1] = ptype(LS_PAIMON_INT, 0, 0);
+    t[2] = ptype(LS_PAIMON_DATE, 0, 0);
+    t[3] = ptype(LS_PAIMON_TIMESTAMP, 9, 0);
+    t[4] = ptype(LS_PAIMON_DECIMAL, 23, 5);
+    t[5] = ptype(LS_PAIMON_BYTES, 0, 0);
+}
+
+TEST(binaryrow_fixture_decimal_and_null_timestamp)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_type t[6];
+    fixture_types(t);
+    ls_paimon_datum v[6] = {d_int(10), d_int(1), d_int(1234), d_null(), {0}, d_null()};
+    v[4].v.unscaled = 1230000; /* 12.30000 */
+    ls_buf buf;
+    ls_buf_init(&buf, 1 << 20);
+    CHECK_OK(ls_paimon_binaryrow_serialize(t, v, 6, &buf, &err), &err);
+    check_bytes_hex(&buf, fixture_min_values);
+
+    /* The max row holds a 10-byte unscaled decimal. */
+    size_t n;
+    uint8_t *max = hex_decode(fixture_max_values, &n);
+    ls_paimon_datum back[6];
+    CHECK_OK(ls_paimon_binaryrow_deserialize(max, n, t, 6, back, &err), &err);
+    CHECK_EQ_INT(back[2].v.i32, 19909);
+    CHECK(back[3].is_null);
+    CHECK(back[5].is_null);
+    ls_int128 want = 0;
+    const uint8_t big[10] = {0x02, 0x9d, 0x42, 0xb6, 0xa7, 0x2a, 0x9d, 0xc7, 0x07, 0x0e};
+    for (int i = 0; i < 10; i++)
+        want = want * 256 + big[i];
+    CHECK(back[4].v.unscaled == want);
+    ls_buf_reset(&buf);
+    CHECK_OK(ls_paimon_binaryrow_serialize(t, back, 6, &buf, &err), &err);
+    check_bytes_hex(&buf, fixture_max_values);
+    free(max);
+    ls_buf_cleanup(&buf);
+}
+
+/* _MIN_VALUES of append_unaware_unpartitioned_timestamps: TIMESTAMP(0/3/6/9) and
+ * the WITH LOCAL TIME ZONE variants; p > 3 keeps millis in the var part and
+ * the nanos of millisecond in the slot. */
+TEST(binaryrow_fixture_timestamps)
+{
+    static const char hex[] =
+        "000000080088000000000000e8030000000000000100000000000000e8030000480000000000000050000000"
+        "d0070000000000000200000000000000d0070000580000000000000060000000000000000000000000000000"
+        "0000000000000000000000000000000000000000";
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_type t[8];
+    const int precisions[4] = {0, 3, 6, 9};
+    for (int i = 0; i < 8; i++)
+        t[i] = ptype(i < 4 ? LS_PAIMON_TIMESTAMP : LS_PAIMON_TIMESTAMP_LTZ, precisions[i % 4], 0);
+    ls_paimon_datum v[8] = {{0}};
+    v[0].v.ts.millis = 1000;
+    v[1].v.ts.millis = 1;
+    v[2].v.ts.nanos_of_milli = 1000;
+    v[3].is_null = true;
+    v[4].v.ts.millis = 2000;
+    v[5].v.ts.millis = 2;
+    v[6].v.ts.nanos_of_milli = 2000;
+    v[7].is_null = true;
+    ls_buf buf;
+    ls_buf_init(&buf, 1 << 20);
+    CHECK_OK(ls_paimon_binaryrow_serialize(t, v, 8, &buf, &err), &err);
+    check_bytes_hex(&buf, hex);
+    ls_paimon_datum back[8];
+    CHECK_OK(ls_paimon_binaryrow_deserialize(buf.data, buf.len, t, 8, back, &err), &err);
+    CHECK_EQ_INT(back[6].v.ts.nanos_of_milli, 2000);
+    CHECK_EQ_INT(back[4].v.ts.millis, 2000);
+    CHECK(back[7].is_null);
+    ls_buf_cleanup(&buf);
+}
+
+/* Strings: up to 7 bytes inline with 0x80 | len in the top slot byte, longer
+ * ones in the 8-byte aligned, zero-padded var part at (offset << 32) | len. */
+TEST(binaryrow_strings_inline_and_var)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_type t[3] = {ptype(LS_PAIMON_STRING, 0, 0), ptype(LS_PAIMON_STRING, 0, 0),
+                           ptype(LS_PAIMON_BYTES, 0, 0)};
+    ls_paimon_datum v[3] = {{0}};
+    v[0].v.bytes.data = (const uint8_t *)"abc";
+    v[0].v.bytes.len = 3;
+    v[1].v.bytes.data = (const uint8_t *)"hello paimon";
+    v[1].v.bytes.len = 12;
+    v[2].v.bytes.data = (const uint8_t *)"1234567";
+    v[2].v.bytes.len = 7;
+    ls_buf buf;
+    ls_buf_init(&buf, 1 << 20);
+    CHECK_OK(ls_paimon_binaryrow_encode(t, v, 3, &buf, &err), &err);
+    check_bytes_hex(&buf, "0000000000000000"
+                          "6162630000000083"
+                          "0c00000020000000"
+                          "3132333435363787"
+                          "68656c6c6f207061696d6f6e00000000");
+    ls_paimon_datum back[3];
+    CHECK_OK(ls_paimon_binaryrow_decode(buf.data, buf.len, t, 3, back, &err), &err);
+    CHECK_EQ_INT(back[0].v.bytes.len, 3);
+    CHECK_EQ_MEM(back[0].v.bytes.data, "abc", 3);
+    CHECK_EQ_INT(back[1].v.bytes.len, 12);
+    CHECK_EQ_MEM(back[1].v.bytes.data, "hello paimon", 12);
+    CHECK_EQ_MEM(back[2].v.bytes.data, "1234567", 7);
+    ls_buf_cleanup(&buf);
+}
+
+TEST(binaryrow_scalars_roundtrip)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_type t[7] = {ptype(LS_PAIMON_BOOLEAN, 0, 0), ptype(LS_PAIMON_BIGINT, 0, 0),
+                           ptype(LS_PAIMON_FLOAT, 0, 0),   ptype(LS_PAIMON_DOUBLE, 0, 0),
+                           ptype(LS_PAIMON_DECIMAL, 10, 2), ptype(LS_PAIMON_DECIMAL, 38, 0),
+                           ptype(LS_PAIMON_INT, 0, 0)};
+    ls_paimon_datum v[7] = {{0}};
+    v[0].v.b = true;
+    v[1].v.i64 = -5;
+    v[2].v.f32 = 1.5f;
+    v[3].v.f64 = -2.25;
+    v[4].v.unscaled = -12345;
+    v[5].v.unscaled = -1;
+    v[6].is_null = true;
+    ls_buf buf;
+    ls_buf_init(&buf, 1 << 20);
+    CHECK_OK(ls_paimon_binaryrow_encode(t, v, 7, &buf, &err), &err);
+    /* Bit set: field 6 null -> bit 14 -> byte 1, 0x40. */
+    check_bytes_hex(&buf, "0040000000000000"
+                          "0100000000000000"
+                          "fbffffffffffffff"
+                          "0000c03f00000000"
+                          "00000000000002c0"
+                          "c7cfffffffffffff"
+                          "0100000040000000"
+                          "0000000000000000"
+                          "ff000000000000000000000000000000");
+    ls_paimon_datum back[7];
+    CHECK_OK(ls_paimon_binaryrow_decode(buf.data, buf.len, t, 7, back, &err), &err);
+    CHECK(back[0].v.b);
+    CHECK_EQ_INT(back[1].v.i64, -5);
+    CHECK(back[2].v.f32 == 1.5f);
+    CHECK(back[3].v.f64 == -2.25);
+    CHECK(back[4].v.unscaled == -12345);
+    CHECK(back[5].v.unscaled == -1);
+    CHECK(back[6].is_null);
+    ls_buf_cleanup(&buf);
+}
+
+TEST(binaryrow_rejects_bad_input)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_type t[1] = {ptype(LS_PAIMON_DECIMAL, 3, 0)};
+    ls_paimon_datum v[1] = {{0}};
+    v[0].v.unscaled = 1000; /* needs 4 digits */
+    ls_buf buf;
+    ls_buf_init(&buf, 1 << 20);
+    CHECK_EQ_INT(ls_paimon_binaryrow_encode(t, v, 1, &buf, &err), LS_ERR_INVALID);
+    CHECK_EQ_INT(buf.len, 0);
+
+    /* A var-part reference past the end of the row is a format error. */
+    ls_error_clear(&err);
+    ls_paimon_type s[1] = {ptype(LS_PAIMON_STRING, 0, 0)};
+    uint8_t row[16] = {0};
+    row[8] = 20;  /* length 20 */
+    row[12] = 16; /* offset 16 */
+    ls_paimon_datum back[1];
+    CHECK_EQ_INT(ls_paimon_binaryrow_decode(row, sizeof row, s, 1, back, &err), LS_ERR_FORMAT);
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_paimon_binaryrow_decode(row, 8, s, 1, back, &err), LS_ERR_FORMAT);
+    ls_error_clear(&err);
+    uint8_t prefix[12] = {0, 0, 0, 2};
+    CHECK_EQ_INT(ls_paimon_binaryrow_deserialize(prefix, sizeof prefix, s, 1, back, &err),
+                 LS_ERR_FORMAT);
+    ls_buf_cleanup(&buf);
+}
+
+/* append_fixed_bucket2_partitioned: bucket-key f2, 2 buckets; rows with f2=0
+ * are in bucket-1 and f2=1 in bucket-0. */
+TEST(bucket_matches_fixture)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_type t[1] = {ptype(LS_PAIMON_INT, 0, 0)};
+    ls_paimon_datum v[1] = {d_int(0)};
+    int32_t bucket = -1;
+    CHECK_OK(ls_paimon_bucket(t, v, 1, 2, &bucket, &err), &err);
+    CHECK_EQ_INT(bucket, 1);
+    v[0] = d_int(1);
+    CHECK_OK(ls_paimon_bucket(t, v, 1, 2, &bucket, &err), &err);
+    CHECK_EQ_INT(bucket, 0);
+    CHECK_EQ_INT(ls_paimon_bucket(t, v, 1, 0, &bucket, &err), LS_ERR_INVALID);
+}
+
+/* Reference values of Murmur3-32 with seed 42 over whole words. */
+TEST(hash_bytes_by_words_reference)
+{
+    /* Empty input: fmix(42 ^ 0). */
+    uint32_t h = 42;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    CHECK_EQ_INT(ls_paimon_hash_bytes_by_words(NULL, 0), (int32_t)h);
+    /* Each word changes the hash (no word is skipped). */
+    const uint8_t word[8] = {'a', 'b', 'c', 'd', 0, 0, 0, 0};
+    const uint8_t other[8] = {'a', 'b', 'c', 'd', 0, 0, 0, 1};
+    CHECK(ls_paimon_hash_bytes_by_words(word, 8) != ls_paimon_hash_bytes_by_words(other, 8));
+    CHECK(ls_paimon_hash_bytes_by_words(word, 4) != ls_paimon_hash_bytes_by_words(word, 8));
+}
+
+TEST(type_strings)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    char text[64];
+    static const char *const cases[] = {
+        "INT", "BIGINT", "STRING", "DOUBLE", "DECIMAL(10, 2)", "DATE", "TIMESTAMP(6)",
+        "TIMESTAMP(6) WITH LOCAL TIME ZONE", "BOOLEAN", "FLOAT", "BYTES", "INT NOT NULL",
+        "TIMESTAMP(9) NOT NULL", "TINYINT", "SMALLINT"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ls_paimon_type t;
+        CHECK_OK(ls_paimon_type_parse(cases[i], &t, &err), &err);
+        CHECK_EQ_STR(ls_paimon_type_format(t, text, sizeof text), cases[i]);
+    }
+    ls_paimon_type t;
+    CHECK_OK(ls_paimon_type_parse("VARCHAR(20)", &t, &err), &err);
+    CHECK_EQ_INT(t.kind, LS_PAIMON_STRING);
+    CHECK_EQ_INT(ls_paimon_type_parse("ARRAY<INT>", &t, &err), LS_ERR_UNPROCESSABLE);
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_paimon_type_parse("DECIMAL(10,", &t, &err), LS_ERR_FORMAT);
+
+    ls_type job;
+    CHECK_OK(ls_type_parse("decimal(10,2)", &job, &err), &err);
+    CHECK_EQ_STR(ls_paimon_type_format(ls_paimon_type_from_ls(job, false), text, sizeof text),
+                 "DECIMAL(10, 2) NOT NULL");
+    CHECK_OK(ls_type_parse("timestamptz", &job, &err), &err);
+    CHECK_EQ_STR(ls_paimon_type_format(ls_paimon_type_from_ls(job, true), text, sizeof text),
+                 "TIMESTAMP(6) WITH LOCAL TIME ZONE");
+}
