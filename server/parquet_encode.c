@@ -1,0 +1,289 @@
+#include "parquet_encode.h"
+
+#include <stdlib.h>
+
+#include "parquet_thrift.h"
+
+int ls_bit_width(uint32_t max_value)
+{
+    int width = 0;
+    while (max_value) {
+        width++;
+        max_value >>= 1;
+    }
+    return width;
+}
+
+ls_code ls_bitpack_append(ls_buf *out, const uint32_t *values, size_t count, int bit_width,
+                          ls_error *err)
+{
+    size_t bytes = (count * (size_t)bit_width + 7) / 8;
+    ls_code rc = ls_buf_reserve(out, bytes, err);
+    if (rc)
+        return rc;
+    uint8_t *dst = out->data + out->len;
+    uint64_t acc = 0;
+    int bits = 0;
+    uint64_t mask = bit_width == 32 ? 0xFFFFFFFFu : ((uint64_t)1 << bit_width) - 1;
+    for (size_t i = 0; i < count; i++) {
+        acc |= ((uint64_t)values[i] & mask) << bits;
+        bits += bit_width;
+        while (bits >= 8) {
+            *dst++ = (uint8_t)acc;
+            acc >>= 8;
+            bits -= 8;
+        }
+    }
+    if (bits > 0)
+        *dst++ = (uint8_t)acc;
+    out->len += bytes;
+    out->data[out->len] = '\0';
+    return LS_OK;
+}
+
+/* The hybrid encoder, written once for both element sizes; the compiler
+ * specializes it because is_u8 is a constant at each call site. */
+static inline uint32_t value_at(const void *values, bool is_u8, size_t i)
+{
+    return is_u8 ? ((const uint8_t *)values)[i] : ((const uint32_t *)values)[i];
+}
+
+static ls_code flush_literals(ls_buf *out, const void *values, bool is_u8, size_t start,
+                              size_t count, int bit_width, ls_error *err)
+{
+    if (count == 0)
+        return LS_OK;
+    size_t groups = (count + 7) / 8;
+    uint8_t header[10];
+    ls_code rc = ls_buf_append(out, header, ls_varint_encode(((uint64_t)groups << 1) | 1, header),
+                               err);
+    /* Pack through a small stack buffer so both element sizes share one path. */
+    uint32_t chunk[256];
+    for (size_t done = 0; rc == LS_OK && done < groups * 8; done += 256) {
+        size_t n = groups * 8 - done < 256 ? groups * 8 - done : 256;
+        for (size_t k = 0; k < n; k++)
+            chunk[k] = done + k < count ? value_at(values, is_u8, start + done + k) : 0;
+        rc = ls_bitpack_append(out, chunk, n, bit_width, err);
+    }
+    return rc;
+}
+
+static ls_code emit_rle(ls_buf *out, uint32_t value, size_t run, int bit_width, ls_error *err)
+{
+    uint8_t tmp[16];
+    size_t n = ls_varint_encode((uint64_t)run << 1, tmp);
+    for (int b = 0; b < (bit_width + 7) / 8; b++)
+        tmp[n++] = (uint8_t)(value >> (8 * b));
+    return ls_buf_append(out, tmp, n, err);
+}
+
+static inline ls_code rle_hybrid(ls_buf *out, const void *values, bool is_u8, size_t count,
+                                 int bit_width, ls_error *err)
+{
+    /* Literals are always values[lit_start, lit_start + lit_count) and end at i. */
+    size_t i = 0, lit_start = 0, lit_count = 0;
+    ls_code rc = LS_OK;
+    while (i < count && rc == LS_OK) {
+        uint32_t v = value_at(values, is_u8, i);
+        size_t j = i + 1;
+        while (j < count && value_at(values, is_u8, j) == v)
+            j++;
+        size_t run = j - i;
+        /* A bit-packed run holds a multiple of 8 values unless it ends the data,
+         * so borrow from the run to align the literals before an RLE run. */
+        size_t pad = lit_count % 8 ? 8 - lit_count % 8 : 0;
+        if (run >= 8 + pad) {
+            rc = flush_literals(out, values, is_u8, lit_start, lit_count + pad, bit_width, err);
+            if (rc == LS_OK)
+                rc = emit_rle(out, v, run - pad, bit_width, err);
+            i = j;
+            lit_start = j;
+            lit_count = 0;
+            continue;
+        }
+        lit_count += run;
+        i = j;
+    }
+    if (rc == LS_OK)
+        rc = flush_literals(out, values, is_u8, lit_start, lit_count, bit_width, err);
+    return rc;
+}
+
+ls_code ls_rle_hybrid_append(ls_buf *out, const uint32_t *values, size_t count, int bit_width,
+                             ls_error *err)
+{
+    return rle_hybrid(out, values, false, count, bit_width, err);
+}
+
+ls_code ls_rle_hybrid_append_u8(ls_buf *out, const uint8_t *values, size_t count, int bit_width,
+                                ls_error *err)
+{
+    return rle_hybrid(out, values, true, count, bit_width, err);
+}
+
+/* ---- dictionary ---- */
+
+static inline uint64_t load64_tail(const uint8_t *p, size_t n)
+{
+    uint64_t k = 0;
+    memcpy(&k, p, n);
+    return k;
+}
+
+uint32_t ls_parquet_hash_bytes(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (len * 0xC2B2AE3D27D4EB4Full);
+    while (len >= 8) {
+        uint64_t k;
+        memcpy(&k, p, 8);
+        k *= 0x87C37B91114253D5ull;
+        k = (k << 31) | (k >> 33);
+        h = (h ^ (k * 0x4CF5AD432745937Full)) * 0x9E3779B97F4A7C15ull;
+        h = (h << 27) | (h >> 37);
+        p += 8;
+        len -= 8;
+    }
+    if (len) {
+        uint64_t k = load64_tail(p, len) * 0x87C37B91114253D5ull;
+        h ^= (k << 31) | (k >> 33);
+    }
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}
+
+/* Dictionary buffers never pass 2 GiB: offsets and page sizes are 32-bit. */
+#define DICT_BUFFER_MAX ((size_t)INT32_MAX)
+
+void ls_parquet_dict_init(ls_parquet_dict *dict, size_t value_width)
+{
+    memset(dict, 0, sizeof *dict);
+    dict->value_width = value_width;
+    ls_buf_init(&dict->keys, DICT_BUFFER_MAX);
+    ls_buf_init(&dict->plain, DICT_BUFFER_MAX);
+    ls_buf_init(&dict->offsets, DICT_BUFFER_MAX);
+    ls_buf_init(&dict->hashes, DICT_BUFFER_MAX);
+}
+
+void ls_parquet_dict_cleanup(ls_parquet_dict *dict)
+{
+    if (!dict)
+        return;
+    ls_buf_cleanup(&dict->keys);
+    ls_buf_cleanup(&dict->plain);
+    ls_buf_cleanup(&dict->offsets);
+    ls_buf_cleanup(&dict->hashes);
+    free(dict->slots);
+    dict->slots = NULL;
+    dict->slot_mask = 0;
+    dict->count = 0;
+}
+
+void ls_parquet_dict_reset(ls_parquet_dict *dict)
+{
+    ls_buf_reset(&dict->keys);
+    ls_buf_reset(&dict->plain);
+    ls_buf_reset(&dict->offsets);
+    ls_buf_reset(&dict->hashes);
+    if (dict->slots)
+        memset(dict->slots, 0, ((size_t)dict->slot_mask + 1) * sizeof *dict->slots);
+    dict->count = 0;
+}
+
+size_t ls_parquet_dict_plain_bytes(const ls_parquet_dict *dict)
+{
+    return dict->value_width ? dict->keys.len : dict->plain.len;
+}
+
+/* Doubles the slot array (or creates it) and re-inserts every entry. */
+static ls_code dict_grow(ls_parquet_dict *dict, ls_error *err)
+{
+    size_t slot_count = dict->slots ? ((size_t)dict->slot_mask + 1) * 2 : 1024;
+    if (slot_count > ((size_t)1 << 31))
+        return ls_error_set(err, LS_ERR_TOO_LARGE, "dictionary has too many entries");
+    uint32_t *slots = calloc(slot_count, sizeof *slots);
+    if (!slots)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory growing a dictionary");
+    uint32_t mask = (uint32_t)(slot_count - 1);
+    const uint32_t *hashes = (const uint32_t *)(const void *)dict->hashes.data;
+    for (uint32_t e = 0; e < dict->count; e++) {
+        uint32_t s = hashes[e] & mask;
+        while (slots[s])
+            s = (s + 1) & mask;
+        slots[s] = e + 1;
+    }
+    free(dict->slots);
+    dict->slots = slots;
+    dict->slot_mask = mask;
+    return LS_OK;
+}
+
+static bool dict_entry_equals(const ls_parquet_dict *dict, uint32_t e, const void *value,
+                              size_t len)
+{
+    if (dict->value_width)
+        return memcmp(ls_parquet_dict_key(dict, e), value, len) == 0;
+    size_t entry_len;
+    const uint8_t *bytes = ls_parquet_dict_bytes(dict, e, &entry_len);
+    return entry_len == len && memcmp(bytes, value, len) == 0;
+}
+
+static ls_code dict_append_entry(ls_parquet_dict *dict, const void *value, size_t len,
+                                 uint32_t hash, ls_error *err)
+{
+    ls_code rc;
+    if (dict->value_width) {
+        rc = ls_buf_append(&dict->keys, value, len, err);
+    } else {
+        if (len > DICT_BUFFER_MAX)
+            return ls_error_set(err, LS_ERR_TOO_LARGE, "dictionary value too large");
+        uint32_t start = (uint32_t)dict->plain.len, len32 = (uint32_t)len;
+        rc = ls_buf_reserve(&dict->plain, 4 + len, err);
+        if (rc == LS_OK)
+            rc = ls_buf_append(&dict->offsets, &start, 4, err);
+        if (rc == LS_OK) {
+            memcpy(dict->plain.data + dict->plain.len, &len32, 4);
+            if (len)
+                memcpy(dict->plain.data + dict->plain.len + 4, value, len);
+            dict->plain.len += 4 + len;
+            dict->plain.data[dict->plain.len] = '\0';
+        }
+    }
+    if (rc == LS_OK)
+        rc = ls_buf_append(&dict->hashes, &hash, 4, err);
+    return rc;
+}
+
+ls_code ls_parquet_dict_put(ls_parquet_dict *dict, const void *value, size_t len, uint32_t *index,
+                            bool *added, ls_error *err)
+{
+    ls_code rc;
+    if (!dict->slots || (size_t)dict->count * 2 >= (size_t)dict->slot_mask + 1) {
+        rc = dict_grow(dict, err);
+        if (rc)
+            return rc;
+    }
+    uint32_t hash = ls_parquet_hash_bytes(value, len);
+    const uint32_t *hashes = (const uint32_t *)(const void *)dict->hashes.data;
+    uint32_t s = hash & dict->slot_mask;
+    while (dict->slots[s]) {
+        uint32_t e = dict->slots[s] - 1;
+        if (hashes[e] == hash && dict_entry_equals(dict, e, value, len)) {
+            *index = e;
+            *added = false;
+            return LS_OK;
+        }
+        s = (s + 1) & dict->slot_mask;
+    }
+    rc = dict_append_entry(dict, value, len, hash, err);
+    if (rc)
+        return rc;
+    dict->slots[s] = dict->count + 1;
+    *index = dict->count++;
+    *added = true;
+    return LS_OK;
+}
