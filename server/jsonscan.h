@@ -213,4 +213,38 @@ void ls_jsonscan_unmapped_reset(ls_jsonscan_plan *plan);
 ls_code ls_json_validate(const uint8_t *message, size_t length, size_t max_depth,
                          ls_jsonscan_error *record) LS_MUST_USE;
 
+/* One field of a message at a parse level, as ls_json_walk reports it.
+ * path is the source path (NUL-terminated, escaped as above; "__value__" at
+ * level 0). value: strings unescaped, numbers as written, booleans "true" /
+ * "false", objects and arrays as compact JSON text, NULL for null. Both point
+ * into scratch storage valid only during the callback. offset is where the
+ * value starts in the message. */
+typedef struct ls_json_leaf {
+    const char *path;
+    size_t path_len;
+    ls_json_kind kind;
+    const uint8_t *value;
+    size_t value_len;
+    size_t offset;
+} ls_json_leaf;
+
+typedef ls_code (*ls_json_leaf_fn)(void *ctx, const ls_json_leaf *leaf, ls_error *err);
+
+/* Validates a message and calls fn for every field at parse_level in
+ * document order (duplicate keys are reported each time they occur).
+ * LS_ERR_INVALID with *record filled when the message is invalid (fn may
+ * already have been called for earlier fields); a source path longer than
+ * LS_JSONSCAN_MAX_PATH_BYTES is too_large. An error returned by fn stops the
+ * walk and is returned as is. max_depth 0 means the default. */
+ls_code ls_json_walk(const uint8_t *message, size_t length, int parse_level, size_t max_depth,
+                     ls_json_leaf_fn fn, void *ctx, ls_jsonscan_error *record,
+                     ls_error *err) LS_MUST_USE;
+
+/* Parses an RFC 3339 timestamp as the coercion rules describe (offset
+ * optional) into microseconds since the epoch, UTC. false when text is not one. */
+bool ls_json_parse_timestamp(const uint8_t *text, size_t len, int64_t *micros_out);
+
+/* Parses "YYYY-MM-DD" into days since 1970-01-01. false when text is not one. */
+bool ls_json_parse_date(const uint8_t *text, size_t len, int32_t *days_out);
+
 #endif

@@ -1,0 +1,8 @@
+# json: the hot-path JSON scanner, parse-level flattening and schema inference.
+# Pure format code: bytes in, columns or field lists out. jansson is only a
+# test dependency here (the differential tests and the benchmark's peer).
+lakesync_module(json MAIN SOURCES
+  server/jsonscan.c
+  DEPS ls_schema)
+
+lakesync_unit_test(jsonscan SOURCES tests/unit/test_jsonscan.c DEPS ls_json m)

@@ -1,0 +1,695 @@
+#include "testing.h"
+
+#include <math.h>
+
+#include "jsonscan.h"
+
+/* A plan plus a batch with one column per field, built from text specs. */
+typedef struct fixture {
+    ls_jsonscan_plan *plan;
+    ls_column_batch *batch;
+    ls_jsonscan_error record;
+    ls_error err;
+} fixture;
+
+static ls_type type_of(const char *text)
+{
+    ls_type t;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_type_parse(text, &t, &err), &err);
+    return t;
+}
+
+/* specs: {"source", "type"} pairs; column i gets field i. */
+static void fixture_init(fixture *fx, int level, const char *const (*specs)[2], size_t n,
+                         bool required_first)
+{
+    ls_jsonscan_field fields[32];
+    ls_type types[32];
+    CHECK(n <= 32);
+    for (size_t i = 0; i < n; i++) {
+        types[i] = type_of(specs[i][1]);
+        fields[i] = (ls_jsonscan_field){.source = specs[i][0], .column = i, .type = types[i],
+                                        .required = required_first && i == 0};
+    }
+    ls_error_clear(&fx->err);
+    ls_jsonscan_options options = {.parse_level = level, .collect_unmapped = true};
+    CHECK_OK(ls_jsonscan_plan_new(&options, fields, n, &fx->plan, &fx->err), &fx->err);
+    fx->batch = ls_column_batch_new(types, n, 1 << 30);
+    CHECK(fx->batch);
+}
+
+static void fixture_cleanup(fixture *fx)
+{
+    ls_jsonscan_plan_free(fx->plan);
+    ls_column_batch_free(fx->batch);
+}
+
+static ls_code scan(fixture *fx, const char *json)
+{
+    ls_error_clear(&fx->err);
+    return ls_jsonscan_row(fx->plan, (const uint8_t *)json, strlen(json), NULL, fx->batch,
+                           &fx->record, &fx->err);
+}
+
+static void scan_ok(fixture *fx, const char *json)
+{
+    ls_code rc = scan(fx, json);
+    if (rc)
+        testing_fail(__FILE__, __LINE__, "scan of %s failed: %s %s at %zu: %s", json,
+                     ls_jsonscan_error_kind_name(fx->record.kind), fx->record.field,
+                     fx->record.offset, fx->record.message);
+}
+
+static void scan_fails(fixture *fx, const char *json, ls_jsonscan_error_kind kind)
+{
+    size_t rows = fx->batch->row_count;
+    ls_code rc = scan(fx, json);
+    if (rc != LS_ERR_INVALID || fx->record.kind != kind)
+        testing_fail(__FILE__, __LINE__, "scan of %s: rc %d kind %s, expected %s", json, rc,
+                     ls_jsonscan_error_kind_name(fx->record.kind),
+                     ls_jsonscan_error_kind_name(kind));
+    CHECK_EQ_INT(fx->batch->row_count, rows);
+}
+
+/* The text in column c of the last row, "(null)" when null. */
+static const char *last_text(fixture *fx, size_t c)
+{
+    static char out[4096];
+    const ls_column *col = &fx->batch->columns[c];
+    size_t row = fx->batch->row_count - 1;
+    if (!ls_column_is_valid(col, row))
+        return "(null)";
+    size_t len;
+    const uint8_t *b = ls_column_bytes_at(col, col->value_count - 1, &len);
+    CHECK(len < sizeof out);
+    memcpy(out, b, len);
+    out[len] = '\0';
+    return out;
+}
+
+static bool last_valid(fixture *fx, size_t c)
+{
+    return ls_column_is_valid(&fx->batch->columns[c], fx->batch->row_count - 1);
+}
+
+static int64_t last_i64(fixture *fx, size_t c)
+{
+    const ls_column *col = &fx->batch->columns[c];
+    CHECK(last_valid(fx, c));
+    int64_t v;
+    memcpy(&v, col->values.data + (col->value_count - 1) * 8, 8);
+    return v;
+}
+
+static int32_t last_i32(fixture *fx, size_t c)
+{
+    const ls_column *col = &fx->batch->columns[c];
+    CHECK(last_valid(fx, c));
+    int32_t v;
+    memcpy(&v, col->values.data + (col->value_count - 1) * 4, 4);
+    return v;
+}
+
+static double last_double(fixture *fx, size_t c)
+{
+    const ls_column *col = &fx->batch->columns[c];
+    CHECK(last_valid(fx, c));
+    double v;
+    memcpy(&v, col->values.data + (col->value_count - 1) * 8, 8);
+    return v;
+}
+
+static ls_int128 last_i128(fixture *fx, size_t c)
+{
+    const ls_column *col = &fx->batch->columns[c];
+    CHECK(last_valid(fx, c));
+    ls_int128 v;
+    memcpy(&v, col->values.data + (col->value_count - 1) * 16, 16);
+    return v;
+}
+
+static const char *const seed_quoted =
+    "{\n  \"name\" : \"zhangle\",\n  \"age\" : 18,\n  \"device\" : {\n    \"os\" : {\n"
+    "      \"test\":\"lag\",\n      \"member\":{\n        \"fa\":\"zhangsan\",\n"
+    "        \"mo\":\"limei\"\n      }\n    },\n    \"brand\" : \"none\",\n"
+    "    \"version\" : \"11.4.2\"\n  }\n}";
+
+TEST(seed_level_2_maps_fields)
+{
+    const char *const specs[][2] = {{"name", "string"},         {"age", "bigint"},
+                                    {"device.os", "string"},    {"device.brand", "string"},
+                                    {"device.version", "string"}, {"__value__", "string"}};
+    fixture fx;
+    fixture_init(&fx, 2, specs, 6, false);
+    scan_ok(&fx, seed_quoted);
+    CHECK_EQ_STR(last_text(&fx, 0), "zhangle");
+    CHECK_EQ_INT(last_i64(&fx, 1), 18);
+    CHECK_EQ_STR(last_text(&fx, 2), "{\"test\":\"lag\",\"member\":{\"fa\":\"zhangsan\",\"mo\":\"limei\"}}");
+    CHECK_EQ_STR(last_text(&fx, 3), "none");
+    CHECK_EQ_STR(last_text(&fx, 4), "11.4.2");
+    CHECK_EQ_STR(last_text(&fx, 5),
+                 "{\"name\":\"zhangle\",\"age\":18,\"device\":{\"os\":{\"test\":\"lag\",\"member\":"
+                 "{\"fa\":\"zhangsan\",\"mo\":\"limei\"}},\"brand\":\"none\",\"version\":\"11.4.2\"}}");
+    CHECK_EQ_INT(ls_jsonscan_unmapped_count(fx.plan), 0);
+    fixture_cleanup(&fx);
+}
+
+TEST(seed_unquoted_is_invalid_json)
+{
+    const char *const specs[][2] = {{"name", "string"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 1, false);
+    scan_fails(&fx, "{\"name\":\"x\",\"device\":{\"os\":{\"test\":lag}}}",
+               LS_JSONSCAN_INVALID_JSON);
+    CHECK_EQ_INT(fx.record.offset, 35); /* the "l" of lag */
+    fixture_cleanup(&fx);
+}
+
+TEST(missing_and_null_fields_are_null)
+{
+    const char *const specs[][2] = {{"a", "bigint"}, {"b", "string"}, {"c.d", "double"}};
+    fixture fx;
+    fixture_init(&fx, 2, specs, 3, false);
+    scan_ok(&fx, "{\"a\":null,\"c\":{\"e\":1}}");
+    CHECK(!last_valid(&fx, 0));
+    CHECK(!last_valid(&fx, 1));
+    CHECK(!last_valid(&fx, 2));
+    scan_ok(&fx, "{\"c\":5}"); /* not an object at c: c.d is simply absent */
+    CHECK(!last_valid(&fx, 2));
+    CHECK_EQ_INT(fx.batch->row_count, 2);
+    fixture_cleanup(&fx);
+}
+
+TEST(required_field)
+{
+    const char *const specs[][2] = {{"id", "bigint"}, {"x", "string"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 2, true);
+    scan_ok(&fx, "{\"id\":1}");
+    scan_fails(&fx, "{\"x\":\"a\"}", LS_JSONSCAN_REQUIRED_NULL);
+    CHECK_EQ_STR(fx.record.field, "id");
+    scan_fails(&fx, "{\"id\":null}", LS_JSONSCAN_REQUIRED_NULL);
+    fixture_cleanup(&fx);
+}
+
+TEST(duplicate_keys_last_wins)
+{
+    const char *const specs[][2] = {{"a", "bigint"}, {"o.x", "string"}, {"o.y", "string"}};
+    fixture fx;
+    fixture_init(&fx, 2, specs, 3, false);
+    scan_ok(&fx, "{\"a\":1,\"a\":2,\"o\":{\"x\":\"1\",\"y\":\"k\"},\"o\":{\"x\":\"2\"},\"a\":3}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 3);
+    CHECK_EQ_STR(last_text(&fx, 1), "2");
+    CHECK_EQ_STR(last_text(&fx, 2), "k");
+    scan_ok(&fx, "{\"a\":1,\"a\":null}");
+    CHECK(!last_valid(&fx, 0));
+    fixture_cleanup(&fx);
+}
+
+TEST(integer_coercions)
+{
+    const char *const specs[][2] = {{"v", "bigint"}, {"w", "int"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 2, false);
+    const struct {
+        const char *json;
+        int64_t v;
+    } ok[] = {
+        {"18", 18},   {"-3", -3},   {"1.0", 1},   {"1e3", 1000}, {"1.50e2", 150}, {"\"18\"", 18},
+        {"-0", 0},    {"\"-7e0\"", -7}, {"9223372036854775807", INT64_MAX},
+        {"-9223372036854775808", INT64_MIN}, {"0.000e5", 0}, {"1234567890000000000000e-12", 1234567890},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char json[128];
+        snprintf(json, sizeof json, "{\"v\":%s}", ok[i].json);
+        scan_ok(&fx, json);
+        CHECK_EQ_INT(last_i64(&fx, 0), ok[i].v);
+    }
+    scan_fails(&fx, "{\"v\":1.5}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_fails(&fx, "{\"v\":\"18 \"}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_fails(&fx, "{\"v\":\"abc\"}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_fails(&fx, "{\"v\":true}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_fails(&fx, "{\"v\":{}}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_fails(&fx, "{\"v\":[1]}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_fails(&fx, "{\"v\":9223372036854775808}", LS_JSONSCAN_OUT_OF_RANGE);
+    scan_fails(&fx, "{\"v\":-9223372036854775809}", LS_JSONSCAN_OUT_OF_RANGE);
+    scan_fails(&fx, "{\"v\":1e400}", LS_JSONSCAN_OUT_OF_RANGE);
+    scan_fails(&fx, "{\"v\":123456789012345678901234567890123456789012345}",
+               LS_JSONSCAN_OUT_OF_RANGE);
+    scan_fails(&fx, "{\"v\":1.0000000000000000000000000000000000000000001}",
+               LS_JSONSCAN_TYPE_MISMATCH);
+    CHECK_EQ_STR(fx.record.field, "v");
+    CHECK_EQ_INT(fx.record.offset, 5);
+    scan_ok(&fx, "{\"w\":2147483647}");
+    CHECK_EQ_INT(last_i32(&fx, 1), INT32_MAX);
+    scan_fails(&fx, "{\"w\":2147483648}", LS_JSONSCAN_OUT_OF_RANGE);
+    fixture_cleanup(&fx);
+}
+
+TEST(floating_coercions)
+{
+    const char *const specs[][2] = {{"d", "double"}, {"f", "float"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 2, false);
+    const char *nums[] = {"0.1", "1e-300", "-2.5E+10", "123456789012345678901234567890",
+                          "3.141592653589793238462643383279", "\"18.5\"", "5e-324", "1e-400",
+                          "17976931348623157e292", "-0"};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        char json[128];
+        snprintf(json, sizeof json, "{\"d\":%s}", nums[i]);
+        scan_ok(&fx, json);
+        const char *text = nums[i][0] == '"' ? "18.5" : nums[i];
+        double expect = strtod(text, NULL);
+        double got = last_double(&fx, 0);
+        CHECK(memcmp(&got, &expect, sizeof got) == 0);
+    }
+    scan_fails(&fx, "{\"d\":1e400}", LS_JSONSCAN_OUT_OF_RANGE);
+    scan_fails(&fx, "{\"d\":\"NaN\"}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_fails(&fx, "{\"d\":\"Infinity\"}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_fails(&fx, "{\"f\":1e39}", LS_JSONSCAN_OUT_OF_RANGE);
+    scan_ok(&fx, "{\"f\":1.5}");
+    const ls_column *col = &fx.batch->columns[1];
+    float fv;
+    memcpy(&fv, col->values.data + (col->value_count - 1) * 4, 4);
+    CHECK(fv == 1.5f);
+    fixture_cleanup(&fx);
+}
+
+TEST(decimal_coercions)
+{
+    const char *const specs[][2] = {{"a", "decimal(10,2)"}, {"b", "decimal(38,10)"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 2, false);
+    const struct {
+        const char *json;
+        int64_t v;
+    } ok[] = {{"12.34", 1234}, {"-12.345", -1235}, {"12.344", 1234}, {"1e2", 10000},
+              {"\"0.005\"", 1}, {"99999999.99", 9999999999}, {"0.004", 0}, {"7", 700}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char json[128];
+        snprintf(json, sizeof json, "{\"a\":%s}", ok[i].json);
+        scan_ok(&fx, json);
+        CHECK_EQ_INT(last_i64(&fx, 0), ok[i].v);
+    }
+    scan_fails(&fx, "{\"a\":100000000}", LS_JSONSCAN_OUT_OF_RANGE);
+    scan_fails(&fx, "{\"a\":99999999.995}", LS_JSONSCAN_OUT_OF_RANGE);
+    scan_fails(&fx, "{\"a\":\"x\"}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_ok(&fx, "{\"b\":1234567890123456789012345678.0123456789}");
+    ls_int128 expect = (ls_int128)1234567890123456789ll * 1000000000 + 12345678;
+    expect = expect * 100000000000LL + 1234567890LL / 1; /* built below exactly */
+    (void)expect;
+    ls_int128 want = 0;
+    const char *digits = "12345678901234567890123456780123456789";
+    for (const char *c = digits; *c; c++)
+        want = want * 10 + (*c - '0');
+    CHECK(last_i128(&fx, 1) == want);
+    scan_fails(&fx, "{\"b\":1e28}", LS_JSONSCAN_OUT_OF_RANGE);
+    fixture_cleanup(&fx);
+}
+
+TEST(string_and_text_coercions)
+{
+    const char *const specs[][2] = {{"s", "string"}, {"b", "binary"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 2, false);
+    scan_ok(&fx, "{\"s\":\"a\\n\\u00e9\\ud83d\\ude00\\\"\\\\\\/\",\"b\":\"x\\u0000y\"}");
+    CHECK_EQ_STR(last_text(&fx, 0), "a\n\xc3\xa9\xf0\x9f\x98\x80\"\\/");
+    size_t len;
+    const ls_column *b = &fx.batch->columns[1];
+    const uint8_t *bytes = ls_column_bytes_at(b, b->value_count - 1, &len);
+    CHECK_EQ_INT(len, 3);
+    CHECK_EQ_MEM(bytes, "x\0y", 3);
+    scan_ok(&fx, "{\"s\":1.50e2}");
+    CHECK_EQ_STR(last_text(&fx, 0), "1.50e2");
+    scan_ok(&fx, "{\"s\":true}");
+    CHECK_EQ_STR(last_text(&fx, 0), "true");
+    scan_ok(&fx, "{\"s\" : [ 1 , {\"k\\u0041\" : \"v w\" } , [ ] , { } ] }");
+    CHECK_EQ_STR(last_text(&fx, 0), "[1,{\"k\\u0041\":\"v w\"},[],{}]");
+    fixture_cleanup(&fx);
+}
+
+TEST(boolean_coercions)
+{
+    const char *const specs[][2] = {{"v", "boolean"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 1, false);
+    scan_ok(&fx, "{\"v\":true}");
+    CHECK_EQ_INT(fx.batch->columns[0].values.data[0], 1);
+    scan_ok(&fx, "{\"v\":\"false\"}");
+    CHECK_EQ_INT(fx.batch->columns[0].values.data[1], 0);
+    scan_fails(&fx, "{\"v\":1}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_fails(&fx, "{\"v\":\"TRUE\"}", LS_JSONSCAN_TYPE_MISMATCH);
+    fixture_cleanup(&fx);
+}
+
+TEST(time_coercions)
+{
+    const char *const specs[][2] = {{"t", "timestamptz"}, {"d", "date"}, {"l", "timestamp"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 3, false);
+    const struct {
+        const char *json;
+        int64_t micros;
+    } ts[] = {
+        {"\"1970-01-01T00:00:00Z\"", 0},
+        {"\"2024-02-29T12:34:56.789Z\"", 1709210096789000},
+        {"\"2024-02-29t12:34:56.7891239z\"", 1709210096789123},
+        {"\"2024-02-29 14:34:56+02:00\"", 1709210096000000},
+        {"\"2024-02-29T12:34:56\"", 1709210096000000},
+        {"\"1969-12-31T23:59:59-00:30\"", 1799000000},
+        {"1709210096789", 1709210096789000},
+        {"1.5", 1500},
+        {"\"1709210096789\"", 1709210096789000},
+    };
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+        char json[128];
+        snprintf(json, sizeof json, "{\"t\":%s,\"l\":%s}", ts[i].json, ts[i].json);
+        scan_ok(&fx, json);
+        CHECK_EQ_INT(last_i64(&fx, 0), ts[i].micros);
+        CHECK_EQ_INT(last_i64(&fx, 2), ts[i].micros);
+    }
+    const char *bad[] = {"\"2024-02-30T00:00:00Z\"", "\"2023-02-29T00:00:00Z\"",
+                         "\"2024-01-01T24:00:00Z\"", "\"2024-01-01T00:00:00+0100\"",
+                         "\"2024-01-01\"", "\"yesterday\"", "true"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char json[128];
+        snprintf(json, sizeof json, "{\"t\":%s}", bad[i]);
+        scan_fails(&fx, json, LS_JSONSCAN_TYPE_MISMATCH);
+    }
+    scan_ok(&fx, "{\"d\":\"2024-02-29\"}");
+    CHECK_EQ_INT(last_i32(&fx, 1), 19782);
+    scan_ok(&fx, "{\"d\":\"0001-01-01\"}");
+    CHECK_EQ_INT(last_i32(&fx, 1), -719162);
+    scan_ok(&fx, "{\"d\":-5}");
+    CHECK_EQ_INT(last_i32(&fx, 1), -5);
+    scan_fails(&fx, "{\"d\":\"2024-2-29\"}", LS_JSONSCAN_TYPE_MISMATCH);
+    scan_fails(&fx, "{\"d\":\"2024-02-29T00:00:00Z\"}", LS_JSONSCAN_TYPE_MISMATCH);
+    fixture_cleanup(&fx);
+}
+
+TEST(kafka_metadata)
+{
+    const char *const specs[][2] = {{"__kafka_partition__", "int"},
+                                    {"__kafka_offset__", "bigint"},
+                                    {"__kafka_timestamp__", "timestamptz"},
+                                    {"__kafka_key__", "string"},
+                                    {"__kafka_offset__", "string"},
+                                    {"__kafka_key__", "binary"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 6, false);
+    ls_kafka_meta meta = {.partition = 3, .offset = 1234567890123, .timestamp_ms = 1700000000123,
+                          .key = (const uint8_t *)"k1", .key_len = 2};
+    ls_error_clear(&fx.err);
+    CHECK_OK(ls_jsonscan_row(fx.plan, (const uint8_t *)"{}", 2, &meta, fx.batch, &fx.record,
+                             &fx.err),
+             &fx.err);
+    CHECK_EQ_INT(last_i32(&fx, 0), 3);
+    CHECK_EQ_INT(last_i64(&fx, 1), 1234567890123);
+    CHECK_EQ_INT(last_i64(&fx, 2), 1700000000123000);
+    CHECK_EQ_STR(last_text(&fx, 3), "k1");
+    CHECK_EQ_STR(last_text(&fx, 4), "1234567890123");
+    meta.key = (const uint8_t *)"\xff";
+    meta.key_len = 1;
+    CHECK(ls_jsonscan_row(fx.plan, (const uint8_t *)"{}", 2, &meta, fx.batch, &fx.record,
+                          &fx.err) == LS_ERR_INVALID);
+    CHECK_EQ_INT(fx.record.kind, LS_JSONSCAN_INVALID_UTF8);
+    meta.key = NULL;
+    CHECK_OK(ls_jsonscan_row(fx.plan, (const uint8_t *)"{}", 2, &meta, fx.batch, &fx.record,
+                             &fx.err),
+             &fx.err);
+    CHECK(!last_valid(&fx, 3));
+    CHECK(!last_valid(&fx, 5));
+    scan_ok(&fx, "{}"); /* no metadata at all */
+    CHECK(!last_valid(&fx, 0));
+    fixture_cleanup(&fx);
+}
+
+static ls_jsonscan_error_kind validate(const char *json, size_t len)
+{
+    ls_jsonscan_error record;
+    ls_code rc = ls_json_validate((const uint8_t *)json, len, 0, &record);
+    CHECK((rc == LS_OK) == (record.kind == LS_JSONSCAN_OK));
+    return record.kind;
+}
+
+#define VALID(s) CHECK_EQ_INT(validate(s, sizeof(s) - 1), LS_JSONSCAN_OK)
+#define INVALID(s, k) CHECK_EQ_INT(validate(s, sizeof(s) - 1), k)
+
+TEST(validation_accepts)
+{
+    VALID("{}");
+    VALID(" \t\r\n[ ] \n");
+    VALID("0");
+    VALID("-0.0e-0");
+    VALID("\"\"");
+    VALID("null");
+    VALID("[true,false,null,1,-1,1.5,1E5,\"x\",{\"a\":[{}]}]");
+    VALID("\"\\u0000\"");
+    VALID("\"\\ud83d\\ude00\"");
+    VALID("\"\xf4\x8f\xbf\xbf\"");
+    VALID("\"\xe0\xa0\x80\xed\x9f\xbf\xef\xbf\xbf\"");
+    VALID("12345678901234567890123456789012345678901234567890");
+    VALID("1e99999999999999");
+}
+
+TEST(validation_rejects)
+{
+    INVALID("", LS_JSONSCAN_INVALID_JSON);
+    INVALID("   ", LS_JSONSCAN_INVALID_JSON);
+    INVALID("\xef\xbb\xbf{}", LS_JSONSCAN_INVALID_JSON);
+    INVALID("{} x", LS_JSONSCAN_INVALID_JSON);
+    INVALID("{}{}", LS_JSONSCAN_INVALID_JSON);
+    INVALID("{\"a\":1,}", LS_JSONSCAN_INVALID_JSON);
+    INVALID("[1,]", LS_JSONSCAN_INVALID_JSON);
+    INVALID("[1 2]", LS_JSONSCAN_INVALID_JSON);
+    INVALID("{\"a\" 1}", LS_JSONSCAN_INVALID_JSON);
+    INVALID("{a:1}", LS_JSONSCAN_INVALID_JSON);
+    INVALID("{'a':1}", LS_JSONSCAN_INVALID_JSON);
+    INVALID("NaN", LS_JSONSCAN_INVALID_JSON);
+    INVALID("Infinity", LS_JSONSCAN_INVALID_JSON);
+    INVALID("-Infinity", LS_JSONSCAN_INVALID_JSON);
+    INVALID("[nan]", LS_JSONSCAN_INVALID_JSON);
+    INVALID("01", LS_JSONSCAN_INVALID_JSON);
+    INVALID("+1", LS_JSONSCAN_INVALID_JSON);
+    INVALID(".5", LS_JSONSCAN_INVALID_JSON);
+    INVALID("1.", LS_JSONSCAN_INVALID_JSON);
+    INVALID("1e", LS_JSONSCAN_INVALID_JSON);
+    INVALID("-", LS_JSONSCAN_INVALID_JSON);
+    INVALID("tru", LS_JSONSCAN_INVALID_JSON);
+    INVALID("nulll", LS_JSONSCAN_INVALID_JSON);
+    INVALID("\"abc", LS_JSONSCAN_INVALID_JSON);
+    INVALID("\"a\tb\"", LS_JSONSCAN_INVALID_JSON);
+    INVALID("\"\\x\"", LS_JSONSCAN_INVALID_JSON);
+    INVALID("\"\\u12g4\"", LS_JSONSCAN_INVALID_JSON);
+    INVALID("[", LS_JSONSCAN_INVALID_JSON);
+    INVALID("{\"a\":", LS_JSONSCAN_INVALID_JSON);
+    INVALID("/* c */ {}", LS_JSONSCAN_INVALID_JSON);
+    INVALID("{\"a\":1]", LS_JSONSCAN_INVALID_JSON);
+    INVALID("\"\\ud800\"", LS_JSONSCAN_INVALID_UTF8);
+    INVALID("\"\\udc00\"", LS_JSONSCAN_INVALID_UTF8);
+    INVALID("\"\\ud800\\u0041\"", LS_JSONSCAN_INVALID_UTF8);
+    INVALID("\"\xff\"", LS_JSONSCAN_INVALID_UTF8);
+    INVALID("\"\xc0\xaf\"", LS_JSONSCAN_INVALID_UTF8);
+    INVALID("\"\xe0\x80\xaf\"", LS_JSONSCAN_INVALID_UTF8);
+    INVALID("\"\xed\xa0\x80\"", LS_JSONSCAN_INVALID_UTF8);
+    INVALID("\"\xf4\x90\x80\x80\"", LS_JSONSCAN_INVALID_UTF8);
+    INVALID("\"\xe2\x82\"", LS_JSONSCAN_INVALID_UTF8);
+    INVALID("\"abcdefgh\x80\"", LS_JSONSCAN_INVALID_UTF8);
+    INVALID("\x01", LS_JSONSCAN_INVALID_JSON);
+    CHECK_EQ_INT(validate("[1]\0", 4), LS_JSONSCAN_INVALID_JSON);
+}
+
+TEST(depth_limit)
+{
+    char deep[200];
+    for (int i = 0; i < 64; i++)
+        deep[i] = '[';
+    for (int i = 0; i < 64; i++)
+        deep[64 + i] = ']';
+    CHECK_EQ_INT(validate(deep, 128), LS_JSONSCAN_OK);
+    char deeper[200];
+    for (int i = 0; i < 65; i++)
+        deeper[i] = '[';
+    for (int i = 0; i < 65; i++)
+        deeper[65 + i] = ']';
+    CHECK_EQ_INT(validate(deeper, 130), LS_JSONSCAN_TOO_DEEP);
+    /* A huge unclosed nest fails at the limit without recursion. */
+    size_t n = 10 << 20;
+    char *huge = malloc(n);
+    CHECK(huge);
+    memset(huge, '[', n);
+    CHECK_EQ_INT(validate(huge, n), LS_JSONSCAN_TOO_DEEP);
+    free(huge);
+}
+
+TEST(level_rules_and_not_object)
+{
+    const char *const specs[][2] = {{"a", "string"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 1, false);
+    scan_fails(&fx, "[1]", LS_JSONSCAN_NOT_OBJECT);
+    scan_fails(&fx, "\"x\"", LS_JSONSCAN_NOT_OBJECT);
+    scan_fails(&fx, "[1", LS_JSONSCAN_INVALID_JSON);
+    fixture_cleanup(&fx);
+
+    ls_jsonscan_plan *plan = NULL;
+    ls_error err;
+    ls_error_clear(&err);
+    ls_jsonscan_field deep = {.source = "a.b", .type = {.kind = LS_TYPE_STRING}};
+    ls_jsonscan_options options = {.parse_level = 1};
+    CHECK(ls_jsonscan_plan_new(&options, &deep, 1, &plan, &err) == LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "a.b");
+    ls_error_clear(&err);
+    options.parse_level = 5;
+    CHECK(ls_jsonscan_plan_new(&options, NULL, 0, &plan, &err) == LS_ERR_INVALID);
+    ls_error_clear(&err);
+    options.parse_level = 2;
+    ls_jsonscan_field empty = {.source = "a..b", .type = {.kind = LS_TYPE_STRING}};
+    CHECK(ls_jsonscan_plan_new(&options, &empty, 1, &plan, &err) == LS_ERR_INVALID);
+    CHECK(plan == NULL);
+}
+
+TEST(escaped_dots_in_source_paths)
+{
+    const char *const specs[][2] = {{"a\\.b", "string"}, {"a.b", "string"}, {"k\\\\", "string"},
+                                    {"u", "string"}};
+    fixture fx;
+    fixture_init(&fx, 2, specs, 4, false);
+    scan_ok(&fx, "{\"a.b\":\"top\",\"a\":{\"b\":\"nested\"},\"k\\\\\":\"bs\",\"\\u0075\":\"esc\"}");
+    CHECK_EQ_STR(last_text(&fx, 0), "top");
+    CHECK_EQ_STR(last_text(&fx, 1), "nested");
+    CHECK_EQ_STR(last_text(&fx, 2), "bs");
+    CHECK_EQ_STR(last_text(&fx, 3), "esc");
+    fixture_cleanup(&fx);
+}
+
+TEST(unmapped_fields_are_collected)
+{
+    const char *const specs[][2] = {{"name", "string"}, {"device.brand", "string"}};
+    fixture fx;
+    fixture_init(&fx, 2, specs, 2, false);
+    scan_ok(&fx, seed_quoted);
+    scan_ok(&fx, "{\"age\":\"x\",\"new.key\":[1],\"device\":{\"os\":null}}");
+    const char *expect[] = {"age", "device.os", "device.version", "new\\.key"};
+    unsigned expect_kinds[] = {(1u << LS_JSON_INTEGER) | (1u << LS_JSON_STRING),
+                               (1u << LS_JSON_OBJECT) | (1u << LS_JSON_NULL),
+                               1u << LS_JSON_STRING, 1u << LS_JSON_ARRAY};
+    CHECK_EQ_INT(ls_jsonscan_unmapped_count(fx.plan), 4);
+    for (size_t i = 0; i < 4; i++) {
+        unsigned kinds;
+        CHECK_EQ_STR(ls_jsonscan_unmapped_path(fx.plan, i, &kinds), expect[i]);
+        CHECK_EQ_INT(kinds, expect_kinds[i]);
+    }
+    ls_jsonscan_unmapped_reset(fx.plan);
+    CHECK_EQ_INT(ls_jsonscan_unmapped_count(fx.plan), 0);
+    fixture_cleanup(&fx);
+}
+
+TEST(batch_mismatch_is_internal_error)
+{
+    ls_type types[1] = {{.kind = LS_TYPE_BIGINT}};
+    ls_jsonscan_field f = {.source = "a", .column = 0, .type = {.kind = LS_TYPE_STRING}};
+    ls_jsonscan_options options = {.parse_level = 1};
+    ls_jsonscan_plan *plan;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_jsonscan_plan_new(&options, &f, 1, &plan, &err), &err);
+    ls_column_batch *batch = ls_column_batch_new(types, 1, 1 << 20);
+    ls_jsonscan_error record;
+    CHECK(ls_jsonscan_row(plan, (const uint8_t *)"{}", 2, NULL, batch, &record, &err) ==
+          LS_ERR_INTERNAL);
+    ls_column_batch_free(batch);
+    ls_jsonscan_plan_free(plan);
+}
+
+TEST(batch_full_asks_for_flush)
+{
+    ls_type types[1] = {{.kind = LS_TYPE_STRING}};
+    ls_jsonscan_field f = {.source = "a", .column = 0, .type = {.kind = LS_TYPE_STRING}};
+    ls_jsonscan_options options = {.parse_level = 1};
+    ls_jsonscan_plan *plan;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_jsonscan_plan_new(&options, &f, 1, &plan, &err), &err);
+    ls_column_batch *batch = ls_column_batch_new(types, 1, 64);
+    ls_jsonscan_error record;
+    const char *msg = "{\"a\":\"0123456789012345678901234567890123456789\"}";
+    CHECK_OK(ls_jsonscan_row(plan, (const uint8_t *)msg, strlen(msg), NULL, batch, &record, &err),
+             &err);
+    CHECK(ls_jsonscan_row(plan, (const uint8_t *)msg, strlen(msg), NULL, batch, &record, &err) ==
+          LS_ERR_TOO_LARGE);
+    CHECK_EQ_INT(batch->row_count, 1);
+    ls_column_batch_free(batch);
+    ls_jsonscan_plan_free(plan);
+}
+
+TEST(ten_megabyte_message)
+{
+    size_t n = 10u << 20;
+    char *msg = malloc(n + 64);
+    CHECK(msg);
+    size_t len = 0;
+    len += (size_t)snprintf(msg, 64, "{\"big\":\"");
+    for (size_t i = 0; i < n; i++)
+        msg[len++] = (char)('a' + i % 26);
+    memcpy(msg + len, "\",\"n\":7}", 8);
+    len += 8;
+    const char *const specs[][2] = {{"big", "string"}, {"n", "bigint"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 2, false);
+    ls_error_clear(&fx.err);
+    CHECK_OK(ls_jsonscan_row(fx.plan, (const uint8_t *)msg, len, NULL, fx.batch, &fx.record,
+                             &fx.err),
+             &fx.err);
+    size_t got;
+    ls_column_bytes_at(&fx.batch->columns[0], 0, &got);
+    CHECK_EQ_INT(got, n);
+    CHECK_EQ_INT(last_i64(&fx, 1), 7);
+    fixture_cleanup(&fx);
+    /* Over the default 16 MiB cap. */
+    size_t big = (17u << 20);
+    char *huge = malloc(big);
+    CHECK(huge);
+    memset(huge, ' ', big);
+    huge[0] = '1';
+    CHECK_EQ_INT(validate(huge, big), LS_JSONSCAN_TOO_LARGE);
+    free(huge);
+    free(msg);
+}
+
+/* Collects leaves as "path=kind:value" lines. */
+static ls_code collect_leaf(void *ctx, const ls_json_leaf *leaf, ls_error *err)
+{
+    (void)err;
+    char *out = ctx;
+    size_t used = strlen(out);
+    snprintf(out + used, 4096 - used, "%s=%s:%.*s\n", leaf->path, ls_json_kind_name(leaf->kind),
+             (int)leaf->value_len, leaf->value ? (const char *)leaf->value : "");
+    return LS_OK;
+}
+
+TEST(walk_reports_leaves)
+{
+    char out[4096] = "";
+    ls_jsonscan_error record;
+    ls_error err;
+    ls_error_clear(&err);
+    const char *msg = "{\"a\":{\"b\":[1, 2],\"c\":{}, \"d\":{\"e\":null}},\"x.y\":1.5}";
+    CHECK_OK(ls_json_walk((const uint8_t *)msg, strlen(msg), 2, 0, collect_leaf, out, &record,
+                          &err),
+             &err);
+    CHECK_EQ_STR(out, "a.b=array:[1,2]\na.c=object:{}\na.d=object:{\"e\":null}\nx\\.y=real:1.5\n");
+    /* Above the level an empty object yields no field. */
+    out[0] = '\0';
+    CHECK_OK(ls_json_walk((const uint8_t *)msg, strlen(msg), 3, 0, collect_leaf, out, &record,
+                          &err),
+             &err);
+    CHECK_EQ_STR(out, "a.b=array:[1,2]\na.d.e=null:\nx\\.y=real:1.5\n");
+    out[0] = '\0';
+    CHECK_OK(ls_json_walk((const uint8_t *)msg, strlen(msg), 0, 0, collect_leaf, out, &record,
+                          &err),
+             &err);
+    CHECK_EQ_STR(out, "__value__=object:{\"a\":{\"b\":[1,2],\"c\":{},\"d\":{\"e\":null}},\"x.y\":1.5}\n");
+}
