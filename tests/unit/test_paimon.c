@@ -347,3 +347,198 @@ TEST(type_strings)
     CHECK_EQ_STR(ls_paimon_type_format(ls_paimon_type_from_ls(job, true), text, sizeof text),
                  "TIMESTAMP(6) WITH LOCAL TIME ZONE");
 }
+
+/* ------------------------------------------------------------------------
+ * Metadata JSON, manifests, partition paths, commit planning.
+ */
+#include "paimon_meta.h"
+
+#define FIXTURES LAKESYNC_SHARED_DIR "/fixtures/paimon/"
+
+/* Reading a fixture JSON file and writing it back gives the same bytes:
+ * the fields, their order and Jackson's layout all match Paimon's. */
+static void check_schema_roundtrip(const char *path)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    size_t len;
+    char *text = testing_read_file(path, &len);
+    ls_paimon_schema schema;
+    CHECK_OK(ls_paimon_schema_from_json(text, len, &schema, &err), &err);
+    ls_buf out;
+    ls_buf_init(&out, 1 << 20);
+    CHECK_OK(ls_paimon_schema_to_json(&schema, &out, &err), &err);
+    CHECK_EQ_STR((const char *)out.data, text);
+    ls_buf_cleanup(&out);
+    ls_paimon_schema_cleanup(&schema);
+    free(text);
+}
+
+TEST(schema_json_matches_fixtures)
+{
+    check_schema_roundtrip(FIXTURES "append_fixed_bucket2_partitioned/schema/schema-0");
+    check_schema_roundtrip(FIXTURES "append_unaware_partitioned_schema_evolution/schema/schema-0");
+    check_schema_roundtrip(FIXTURES "append_unaware_partitioned_schema_evolution/schema/schema-1");
+    check_schema_roundtrip(FIXTURES "append_unaware_unpartitioned_timestamps/schema/schema-0");
+}
+
+TEST(schema_built_for_a_job)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_schema schema;
+    CHECK_OK(ls_paimon_schema_init_append(&schema, 0, 1756964328627, &err), &err);
+    ls_paimon_type t = {.kind = LS_PAIMON_TIMESTAMP_LTZ, .precision = 6, .nullable = true};
+    CHECK_OK(ls_paimon_schema_add_field(&schema, "ts", t, &err), &err);
+    t = (ls_paimon_type){.kind = LS_PAIMON_INT, .nullable = false};
+    CHECK_OK(ls_paimon_schema_add_field(&schema, "dt", t, &err), &err);
+    CHECK_EQ_INT(ls_paimon_schema_add_field(&schema, "dt", t, &err), LS_ERR_CONFLICT);
+    CHECK_OK(ls_paimon_schema_add_partition_key(&schema, "dt", &err), &err);
+    ls_buf out;
+    ls_buf_init(&out, 1 << 20);
+    CHECK_OK(ls_paimon_schema_to_json(&schema, &out, &err), &err);
+    CHECK_EQ_STR((const char *)out.data,
+                 "{\n  \"version\" : 3,\n  \"id\" : 0,\n  \"fields\" : [ {\n    \"id\" : 0,\n"
+                 "    \"name\" : \"ts\",\n    \"type\" : \"TIMESTAMP(6) WITH LOCAL TIME ZONE\"\n"
+                 "  }, {\n    \"id\" : 1,\n    \"name\" : \"dt\",\n    \"type\" : \"INT NOT NULL\"\n"
+                 "  } ],\n  \"highestFieldId\" : 1,\n  \"partitionKeys\" : [ \"dt\" ],\n"
+                 "  \"primaryKeys\" : [ ],\n  \"options\" : {\n    \"bucket\" : \"-1\",\n"
+                 "    \"manifest.format\" : \"avro\",\n    \"file.format\" : \"parquet\"\n  },\n"
+                 "  \"timeMillis\" : 1756964328627\n}");
+    ls_buf_cleanup(&out);
+    ls_paimon_schema_cleanup(&schema);
+}
+
+static void check_snapshot_roundtrip(const char *path)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    size_t len;
+    char *text = testing_read_file(path, &len);
+    ls_paimon_snapshot snap;
+    CHECK_OK(ls_paimon_snapshot_from_json(text, len, &snap, &err), &err);
+    ls_buf out;
+    ls_buf_init(&out, 1 << 20);
+    CHECK_OK(ls_paimon_snapshot_to_json(&snap, &out, &err), &err);
+    CHECK_EQ_STR((const char *)out.data, text);
+    ls_buf_cleanup(&out);
+    ls_paimon_snapshot_cleanup(&snap);
+    free(text);
+}
+
+TEST(snapshot_json_matches_fixtures)
+{
+    static const char *const paths[] = {
+        FIXTURES "append_fixed_bucket2_partitioned/snapshot/snapshot-1",
+        FIXTURES "append_fixed_bucket2_partitioned/snapshot/snapshot-4",
+        FIXTURES "append_unaware_partitioned_schema_evolution/snapshot/snapshot-2",
+        FIXTURES "append_unaware_unpartitioned_timestamps/snapshot/snapshot-1",
+    };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        check_snapshot_roundtrip(paths[i]);
+}
+
+TEST(snapshot_properties_and_bad_json)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    size_t len;
+    char *text = testing_read_file(FIXTURES "append_unaware_unpartitioned_timestamps/snapshot/snapshot-1",
+                                   &len);
+    ls_paimon_snapshot snap;
+    CHECK_OK(ls_paimon_snapshot_from_json(text, len, &snap, &err), &err);
+    CHECK_EQ_INT(snap.commit_identifier, INT64_MAX);
+    CHECK_EQ_INT(snap.next_row_id, 0);
+    CHECK(snap.changelog_manifest_list == NULL);
+    CHECK_OK(ls_paimon_strmap_set(&snap.properties, LS_PAIMON_PROP_JOB_ID, "job-1", &err), &err);
+    CHECK_OK(ls_paimon_strmap_set(&snap.properties, LS_PAIMON_PROP_OFFSETS,
+                                  "{\"topic\":\"t\",\"partitions\":{\"0\":12}}", &err),
+             &err);
+    ls_buf out;
+    ls_buf_init(&out, 1 << 20);
+    CHECK_OK(ls_paimon_snapshot_to_json(&snap, &out, &err), &err);
+    CHECK(strstr((const char *)out.data,
+                 "  \"changelogRecordCount\" : 0,\n  \"properties\" : {\n"
+                 "    \"lakesync.job-id\" : \"job-1\",\n"
+                 "    \"lakesync.offsets\" : \"{\\\"topic\\\":\\\"t\\\",\\\"partitions\\\":{\\\"0\\\":12}}\"\n"
+                 "  },\n  \"nextRowId\" : 0\n}") != NULL);
+    ls_paimon_snapshot back;
+    CHECK_OK(ls_paimon_snapshot_from_json((const char *)out.data, out.len, &back, &err), &err);
+    CHECK_EQ_STR(ls_paimon_strmap_get(&back.properties, LS_PAIMON_PROP_JOB_ID), "job-1");
+    ls_paimon_snapshot_cleanup(&back);
+    ls_paimon_snapshot_cleanup(&snap);
+    ls_buf_cleanup(&out);
+    free(text);
+    CHECK_EQ_INT(ls_paimon_snapshot_from_json("{\"version\":3}", 13, &snap, &err), LS_ERR_FORMAT);
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_paimon_snapshot_from_json("[1", 2, &snap, &err), LS_ERR_FORMAT);
+}
+
+static void check_path(ls_paimon_type type, ls_paimon_datum value, const char *name,
+                       const char *expected)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_buf out;
+    ls_buf_init(&out, 1 << 20);
+    char *names[1] = {(char *)name};
+    CHECK_OK(ls_paimon_partition_path(names, &type, &value, 1, NULL, &out, &err), &err);
+    CHECK_EQ_STR((const char *)out.data, expected);
+    ls_buf_cleanup(&out);
+}
+
+static ls_paimon_datum d_str(const char *s)
+{
+    ls_paimon_datum d = {0};
+    d.v.bytes.data = (const uint8_t *)s;
+    d.v.bytes.len = strlen(s);
+    return d;
+}
+
+TEST(partition_paths)
+{
+    ls_paimon_type str = ptype(LS_PAIMON_STRING, 0, 0);
+    check_path(ptype(LS_PAIMON_INT, 0, 0), d_int(10), "f1", "f1=10/");
+    check_path(ptype(LS_PAIMON_DATE, 0, 0), d_int(19723), "dt", "dt=19723/");
+    check_path(str, d_str("a/b:c=d%e"), "k", "k=a%2Fb%3Ac%3Dd%25e/");
+    check_path(str, d_str("x{y}[z]^#?*'\"\\"), "k", "k=x%7By%7D%5Bz%5D%5E%23%3F%2A%27%22%5C/");
+    check_path(str, d_str("tab\there\x7f"), "k", "k=tab%09here%7F/");
+    check_path(str, d_str("caf\xc3\xa9 ok"), "k", "k=caf\xc3\xa9 ok/");
+    check_path(str, d_str("  \t"), "k", "k=__DEFAULT_PARTITION__/");
+    check_path(str, d_str(""), "k", "k=__DEFAULT_PARTITION__/");
+    check_path(str, d_null(), "we=ird", "we%3Dird=__DEFAULT_PARTITION__/");
+    ls_paimon_datum dec = {0};
+    dec.v.unscaled = -5;
+    check_path(ptype(LS_PAIMON_DECIMAL, 10, 2), dec, "d", "d=-0.05/");
+    dec.v.unscaled = 123400;
+    check_path(ptype(LS_PAIMON_DECIMAL, 10, 2), dec, "d", "d=1234.00/");
+    ls_paimon_datum ts = {0};
+    ts.v.ts.millis = 1700000000000; /* 2023-11-14T22:13:20 */
+    check_path(ptype(LS_PAIMON_TIMESTAMP, 6, 0), ts, "t", "t=2023-11-14T22%3A13%3A20/");
+    ts.v.ts.millis = 1699999980000; /* seconds zero: LocalDateTime prints HH:mm */
+    check_path(ptype(LS_PAIMON_TIMESTAMP, 6, 0), ts, "t", "t=2023-11-14T22%3A13/");
+    ts.v.ts.millis = 1700000000123;
+    ts.v.ts.nanos_of_milli = 456000;
+    check_path(ptype(LS_PAIMON_TIMESTAMP, 6, 0), ts, "t", "t=2023-11-14T22%3A13%3A20.123456/");
+    ts.v.ts.millis = -1;
+    ts.v.ts.nanos_of_milli = 0;
+    check_path(ptype(LS_PAIMON_TIMESTAMP, 3, 0), ts, "t", "t=1969-12-31T23%3A59%3A59.999/");
+    ls_paimon_datum b = {0};
+    b.v.b = true;
+    check_path(ptype(LS_PAIMON_BOOLEAN, 0, 0), b, "b", "b=true/");
+
+    /* Two keys in order; FLOAT keys are refused. */
+    ls_error err;
+    ls_error_clear(&err);
+    ls_buf out;
+    ls_buf_init(&out, 1 << 20);
+    char *names[2] = {"key0", "key1"};
+    ls_paimon_type types[2] = {ptype(LS_PAIMON_INT, 0, 0), ptype(LS_PAIMON_INT, 0, 0)};
+    ls_paimon_datum values[2] = {d_int(0), d_int(1)};
+    CHECK_OK(ls_paimon_partition_path(names, types, values, 2, NULL, &out, &err), &err);
+    CHECK_EQ_STR((const char *)out.data, "key0=0/key1=1/");
+    ls_paimon_type f = ptype(LS_PAIMON_FLOAT, 0, 0);
+    CHECK_EQ_INT(ls_paimon_partition_path(names, &f, values, 1, NULL, &out, &err),
+                 LS_ERR_UNPROCESSABLE);
+    ls_buf_cleanup(&out);
+}
