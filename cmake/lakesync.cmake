@@ -20,6 +20,18 @@ endfunction()
 # test per TEST(x) in the sources, named NAME.x, each run in its own process.
 function(lakesync_unit_test name)
   cmake_parse_arguments(arg "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  # While several people add modules at once, a module file can appear a
+  # moment before its test file. Outside strict mode (CI's is strict) such a
+  # test is skipped with a warning instead of breaking everyone's configure.
+  foreach(src IN LISTS arg_SOURCES)
+    if(NOT EXISTS ${CMAKE_SOURCE_DIR}/${src} AND NOT EXISTS ${src})
+      if(LAKESYNC_STRICT)
+        message(FATAL_ERROR "unit test ${name}: source ${src} does not exist")
+      endif()
+      message(WARNING "unit test ${name} skipped: ${src} does not exist yet")
+      return()
+    endif()
+  endforeach()
   add_executable(test_${name} ${arg_SOURCES} ${CMAKE_SOURCE_DIR}/tests/unit/testing.c)
   target_include_directories(test_${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit)
   target_compile_definitions(test_${name} PRIVATE

@@ -6,11 +6,11 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 echo "== release build"
-scripts/build.sh build
+scripts/build.sh build -DLAKESYNC_STRICT=ON
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 900)
 
 echo "== ASan+UBSan build"
-scripts/build.sh build-asan -DLAKESYNC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+scripts/build.sh build-asan -DLAKESYNC_STRICT=ON -DLAKESYNC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure -j"$(nproc)" --timeout 900 -L 'unit|sanitize')
