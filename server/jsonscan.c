@@ -20,6 +20,10 @@
 #include <string.h>
 
 #define NONE UINT32_MAX
+
+/* The string scanner reads 8 bytes at a time and finds the first special
+ * byte by counting trailing zero bits, which assumes little-endian loads. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "jsonscan assumes little-endian");
 #define PATH_BUF_BYTES (LS_JSONSCAN_MAX_PATH_BYTES + 8)
 
 typedef struct plan_field {
@@ -50,7 +54,6 @@ typedef struct unmapped_entry {
 typedef struct frame {
     uint32_t node;          /* trie node whose children are looked up, NONE when not expanding */
     uint32_t target_fields; /* fields receiving this container's text, or NONE */
-    size_t capture_start;   /* offset into the capture buffer */
     size_t path_len;        /* path length of this container */
     size_t offset;          /* where the container starts in the message */
     uint8_t depth;          /* depth of this container's value (root = 0) */
@@ -111,9 +114,9 @@ typedef struct scanner {
     ls_column_batch *batch;
     ls_jsonscan_error *record;
     ls_error *err;
-    unsigned capture_depth; /* open captures */
     size_t stack_count;
     bool root_not_object;
+    size_t ws_end; /* just past the last whitespace skipped between tokens */
     const char *field; /* source path of the field being converted */
 } scanner;
 
@@ -196,15 +199,28 @@ static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end)
     return p;
 }
 
-/* True when any of the 8 bytes needs a closer look inside a string: a quote,
- * a backslash, a control character or a non-ASCII byte. */
-static inline bool swar_special(uint64_t x)
+/* skip_ws for the scanner: remembers where whitespace was last skipped, so
+ * a captured container with none inside needs no compaction pass. */
+static inline const uint8_t *skip_ws_noted(scanner *s, const uint8_t *p)
+{
+    if (p < s->end && is_ws(*p)) {
+        p = skip_ws(p, s->end);
+        s->ws_end = (size_t)(p - s->start);
+    }
+    return p;
+}
+
+/* A mask with the high bit set in the lowest byte of x that needs a closer
+ * look inside a string (a quote, a backslash, a control character or a
+ * non-ASCII byte), 0 when none does. Bits above the first flagged byte may
+ * be spurious (borrows), so only the lowest one is used. */
+static inline uint64_t swar_special(uint64_t x)
 {
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
     uint64_t control = (x - ones * 0x20) & ~x;
     uint64_t zq = (quote - ones) & ~quote, zb = (backslash - ones) & ~backslash;
-    return ((control | zq | zb | x) & highs) != 0;
+    return (control | zq | zb | x) & highs;
 }
 
 /* Validates one UTF-8 sequence starting with lead byte class cls at p.
@@ -320,8 +336,11 @@ static const uint8_t *scan_string(scanner *s, const uint8_t *p, bool *escaped)
         while (end - p >= 8) {
             uint64_t x;
             memcpy(&x, p, 8);
-            if (swar_special(x))
+            uint64_t mask = swar_special(x);
+            if (mask) {
+                p += (unsigned)__builtin_ctzll(mask) / 8; /* little-endian: lowest byte first */
                 break;
+            }
             p += 8;
         }
         if (p >= end) {
@@ -745,6 +764,24 @@ static ls_code out_of_range(scanner *s, const token *t, ls_type type)
                 ls_type_format(type, name, sizeof name));
 }
 
+/* The common case of a plain integer of at most 18 digits, without the
+ * general decimal machinery. */
+static bool small_integer(const uint8_t *p, size_t len, ls_int128 *out)
+{
+    bool neg = len > 0 && p[0] == '-';
+    size_t i = neg ? 1 : 0;
+    if (len - i == 0 || len - i > 18)
+        return false;
+    int64_t v = 0;
+    for (; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+        v = v * 10 + (p[i] - '0');
+    }
+    *out = neg ? -v : v;
+    return true;
+}
+
 static ls_code set_integer(scanner *s, ls_column *col, const token *t)
 {
     const uint8_t *num;
@@ -753,8 +790,11 @@ static ls_code set_integer(scanner *s, ls_column *col, const token *t)
         return mismatch(s, t, col->type);
     decimal_parts d;
     ls_int128 v;
-    decimal_parse(num, num + len, &d);
-    int rc = decimal_scaled(&d, 0, false, &v);
+    int rc = DEC_OK;
+    if (!small_integer(num, len, &v)) {
+        decimal_parse(num, num + len, &d);
+        rc = decimal_scaled(&d, 0, false, &v);
+    }
     if (rc == DEC_INEXACT)
         return fail(s, LS_JSONSCAN_TYPE_MISMATCH, s->start + t->offset,
                     "%.*s is not an integer", (int)(len > 40 ? 40 : len), num);
@@ -902,10 +942,25 @@ static ls_code deliver(scanner *s, uint32_t field_index, const token *t)
 
 static uint32_t key_hash(const uint8_t *key, size_t len)
 {
-    uint32_t h = 2166136261u; /* FNV-1a: keys are short, this is cheap and spreads well */
+    /* Length and the first and last two bytes tell a job's keys apart well
+     * enough for a small table, at a fixed cost per key; memcmp settles it. */
+    if (len == 0)
+        return 0;
+    uint32_t h = (uint32_t)len * 0x9E3779B1u;
+    h ^= (uint32_t)key[0] << 8 | key[len - 1];
+    h ^= (uint32_t)key[len / 2] << 16 | (uint32_t)key[len > 1 ? 1 : 0] << 24;
+    return h * 0x85EBCA6Bu ^ (h >> 13);
+}
+
+/* memcmp for the short keys of JSON objects, without a library call. */
+static inline bool key_equal(const uint8_t *a, const uint8_t *b, size_t len)
+{
+    if (len > 16)
+        return memcmp(a, b, len) == 0;
     for (size_t i = 0; i < len; i++)
-        h = (h ^ key[i]) * 16777619u;
-    return h;
+        if (a[i] != b[i])
+            return false;
+    return true;
 }
 
 static uint32_t node_child(const ls_jsonscan_plan *plan, uint32_t node, const uint8_t *key,
@@ -919,7 +974,7 @@ static uint32_t node_child(const ls_jsonscan_plan *plan, uint32_t node, const ui
         if (c == NONE)
             return NONE;
         const plan_node *cn = &plan->nodes[c];
-        if (cn->hash == hash && cn->key_len == len && memcmp(cn->key, key, len) == 0)
+        if (cn->hash == hash && cn->key_len == len && key_equal(cn->key, key, len))
             return c;
     }
 }
@@ -1196,14 +1251,6 @@ static void unmapped_note(ls_jsonscan_plan *plan, const char *path, size_t len, 
 
 static const value_ctx dead_ctx = {.node = NONE, .fields = NONE, .depth = 255};
 
-static inline ls_code emit(scanner *s, const uint8_t *p, size_t n)
-{
-    if (s->capture_depth == 0)
-        return LS_OK;
-    ls_code rc = ls_buf_append(&s->plan->capture, p, n, s->err);
-    return rc ? sink_error(s, rc, p) : LS_OK;
-}
-
 static inline bool hook_mode(const ls_jsonscan_plan *plan)
 {
     return plan->walk_fn != NULL || plan->collect_unmapped;
@@ -1265,25 +1312,64 @@ static ls_code leaf_hook(scanner *s, size_t path_len, const token *t)
     return rc;
 }
 
+/* The compact text of a valid JSON span: whitespace outside strings removed.
+ * Points into the message itself when there is none to remove (the usual
+ * case for machine-written JSON), otherwise into the capture buffer. */
+static ls_code compact(scanner *s, const uint8_t *p, size_t len, const uint8_t **out,
+                       size_t *out_len)
+{
+    const uint8_t *end = p + len, *q = p;
+    bool in_string = false;
+    ls_buf *b = &s->plan->capture;
+    uint8_t *o = NULL;
+    for (; q < end; q++) {
+        uint8_t c = *q;
+        if (in_string) {
+            if (c == '\\') {
+                if (o)
+                    *o++ = c;
+                c = *++q;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (is_ws(c)) {
+            if (!o) {
+                ls_buf_reset(b);
+                ls_code rc = ls_buf_reserve(b, len, s->err);
+                if (rc)
+                    return sink_error(s, rc, p);
+                memcpy(b->data, p, (size_t)(q - p));
+                o = b->data + (q - p);
+            }
+            continue;
+        }
+        if (o)
+            *o++ = c;
+    }
+    *out = o ? b->data : p;
+    *out_len = o ? (size_t)(o - b->data) : len;
+    return LS_OK;
+}
+
 static ls_code close_container(scanner *s)
 {
     ls_jsonscan_plan *plan = s->plan;
     frame *f = &plan->stack[--s->stack_count];
-    ls_code rc = emit(s, s->p, 1);
     s->p++;
-    if (rc || !f->captured)
-        return rc;
-    token t = {.kind = f->is_object ? LS_JSON_OBJECT : LS_JSON_ARRAY,
-               .raw = plan->capture.data + f->capture_start,
-               .raw_len = plan->capture.len - f->capture_start,
-               .offset = f->offset};
+    if (!f->captured)
+        return LS_OK;
+    token t = {.kind = f->is_object ? LS_JSON_OBJECT : LS_JSON_ARRAY, .offset = f->offset,
+               .raw = s->start + f->offset, .raw_len = (size_t)(s->p - s->start) - f->offset};
+    if (s->ws_end > f->offset) {
+        ls_code rc = compact(s, t.raw, t.raw_len, &t.raw, &t.raw_len);
+        if (rc)
+            return rc;
+    }
     if (f->target_fields != NONE)
-        rc = deliver(s, f->target_fields, &t);
-    else if (f->hook)
-        rc = leaf_hook(s, f->path_len, &t);
-    if (--s->capture_depth == 0)
-        plan->capture.len = 0;
-    return rc;
+        return deliver(s, f->target_fields, &t);
+    return leaf_hook(s, f->path_len, &t);
 }
 
 /* Opens an object or array at p. Empty containers are closed at once;
@@ -1310,15 +1396,8 @@ static ls_code open_container(scanner *s, const value_ctx *v, const uint8_t *p, 
         f->hook = false;
         leaf_hook(s, v->path_len, &t);
     }
-    if (v->fields != NONE || f->hook) {
-        f->captured = true;
-        f->capture_start = plan->capture.len;
-        s->capture_depth++;
-    }
-    ls_code rc = emit(s, p, 1);
-    if (rc)
-        return rc;
-    s->p = skip_ws(p + 1, s->end);
+    f->captured = v->fields != NONE || f->hook;
+    s->p = skip_ws_noted(s, p + 1);
     if (s->p < s->end && *s->p == (is_object ? '}' : ']'))
         return close_container(s);
     *opened = true;
@@ -1335,7 +1414,7 @@ static const uint8_t *scan_literal(const uint8_t *p, const uint8_t *end, const c
  * only its opening (see open_container). */
 static ls_code scan_value(scanner *s, const value_ctx *v, bool *opened)
 {
-    const uint8_t *p = skip_ws(s->p, s->end), *end = s->end, *e;
+    const uint8_t *p = skip_ws_noted(s, s->p), *end = s->end, *e;
     *opened = false;
     if (p >= end)
         return fail(s, LS_JSONSCAN_INVALID_JSON, p, "unexpected end of input, expected a value");
@@ -1364,12 +1443,11 @@ static ls_code scan_value(scanner *s, const value_ctx *v, bool *opened)
         return fail(s, LS_JSONSCAN_INVALID_JSON, p, "invalid value");
     t.raw_len = (size_t)(e - p);
     s->p = e;
-    ls_code rc = emit(s, p, t.raw_len);
-    if (!rc && v->fields != NONE)
-        rc = deliver(s, v->fields, &t);
-    else if (!rc && hook_wanted(s, v))
-        rc = leaf_hook(s, v->path_len, &t);
-    return rc;
+    if (v->fields != NONE)
+        return deliver(s, v->fields, &t);
+    if (hook_wanted(s, v))
+        return leaf_hook(s, v->path_len, &t);
+    return LS_OK;
 }
 
 /* Works out what the value of a key in an expanded object is to the plan. */
@@ -1400,24 +1478,24 @@ static ls_code key_context(scanner *s, const frame *f, const uint8_t *q, const u
 /* Reads `"key" :` inside object f and sets *v for the member's value. */
 static ls_code read_key(scanner *s, frame *f, value_ctx *v)
 {
-    const uint8_t *p = skip_ws(s->p, s->end), *end = s->end;
+    const uint8_t *p = skip_ws_noted(s, s->p), *end = s->end;
     if (p >= end || *p != '"')
         return fail(s, LS_JSONSCAN_INVALID_JSON, p, "expected a string key");
     bool escaped = false;
     const uint8_t *e = scan_string(s, p, &escaped);
     if (!e)
         return LS_ERR_INVALID;
-    ls_code rc = emit(s, p, (size_t)(e - p));
     *v = dead_ctx;
-    if (!rc && f->expand)
-        rc = key_context(s, f, p, e, escaped, v);
-    if (rc)
-        return rc;
-    p = skip_ws(e, end);
+    if (f->expand) {
+        ls_code rc = key_context(s, f, p, e, escaped, v);
+        if (rc)
+            return rc;
+    }
+    p = skip_ws_noted(s, e);
     if (p >= end || *p != ':')
         return fail(s, LS_JSONSCAN_INVALID_JSON, p, "expected ':' after a key");
     s->p = p + 1;
-    return emit(s, p, 1);
+    return LS_OK;
 }
 
 /* After a complete value inside containers: reads ',' or closers until the
@@ -1426,20 +1504,17 @@ static ls_code after_value(scanner *s, value_ctx *v, bool *more)
 {
     *more = false;
     while (s->stack_count > 0) {
-        const uint8_t *p = skip_ws(s->p, s->end);
+        const uint8_t *p = skip_ws_noted(s, s->p);
         frame *f = &s->plan->stack[s->stack_count - 1];
         s->p = p;
         if (p >= s->end)
             return fail(s, LS_JSONSCAN_INVALID_JSON, p, "unexpected end of input in %s",
                         f->is_object ? "an object" : "an array");
         if (*p == ',') {
-            ls_code rc = emit(s, p, 1);
             s->p = p + 1;
             *v = dead_ctx;
-            if (!rc && f->is_object)
-                rc = read_key(s, f, v);
             *more = true;
-            return rc;
+            return f->is_object ? read_key(s, f, v) : LS_OK;
         }
         if (*p != (f->is_object ? '}' : ']'))
             return fail(s, LS_JSONSCAN_INVALID_JSON, p, "expected ',' or '%c'",
@@ -1460,7 +1535,6 @@ static ls_code scan_document(scanner *s)
         memcpy(s->plan->path, "__value__", 9);
         v.path_len = 9;
     }
-    s->plan->capture.len = 0;
     for (;;) {
         bool opened, more;
         ls_code rc = scan_value(s, &v, &opened);
@@ -1498,6 +1572,8 @@ static ls_code deliver_meta(scanner *s, const ls_kafka_meta *meta)
     char text[3][24];
     const uint32_t lists[3] = {plan->partition_fields, plan->offset_fields,
                                plan->timestamp_fields};
+    if (lists[0] == NONE && lists[1] == NONE && lists[2] == NONE && plan->key_fields == NONE)
+        return LS_OK;
     if (meta) {
         snprintf(text[0], sizeof text[0], "%" PRId32, meta->partition);
         snprintf(text[1], sizeof text[1], "%" PRId64, meta->offset);

@@ -6,3 +6,7 @@ lakesync_module(json MAIN SOURCES
   DEPS ls_schema)
 
 lakesync_unit_test(jsonscan SOURCES tests/unit/test_jsonscan.c DEPS ls_json m)
+
+# The scanner against jansson on 1M reference messages (bench/jsonscan.sh).
+add_executable(bench_jsonscan EXCLUDE_FROM_ALL bench/jsonscan_bench.c)
+target_link_libraries(bench_jsonscan PRIVATE ls_json PkgConfig::JANSSON)
