@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 
-#define LAKESYNC_COMMANDS
+int cmd_storage(int argc, char **argv);
+
+#define LAKESYNC_COMMANDS \
+    {"storage", cmd_storage, "put, get, list and delete objects (file://, s3://, oss://)"},
 
 #endif
