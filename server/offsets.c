@@ -32,6 +32,8 @@ static int compare_partition(const void *a, const void *b)
 
 int64_t ls_offsets_get(const ls_offsets *offsets, int32_t partition)
 {
+    if (offsets->count == 0)
+        return -1; /* items may be NULL, which bsearch must not be given */
     ls_partition_offset key = {.partition = partition};
     const ls_partition_offset *found =
         bsearch(&key, offsets->items, offsets->count, sizeof key, compare_partition);
