@@ -4,11 +4,13 @@
 lakesync_module(json MAIN SOURCES
   server/jsonscan.c
   server/flatten.c
+  server/schema_infer.c
   DEPS ls_schema)
 target_link_libraries(ls_json PUBLIC m)
 
 lakesync_unit_test(jsonscan SOURCES tests/unit/test_jsonscan.c DEPS ls_json)
 lakesync_unit_test(flatten SOURCES tests/unit/test_flatten.c DEPS ls_json)
+lakesync_unit_test(schema_infer SOURCES tests/unit/test_schema_infer.c DEPS ls_json)
 
 # The scanner against jansson on 1M reference messages (bench/jsonscan.sh).
 add_executable(bench_jsonscan EXCLUDE_FROM_ALL bench/jsonscan_bench.c)
