@@ -1,0 +1,10 @@
+# iceberg: Iceberg v2 table format (schemas, partition transforms, manifests,
+# manifest lists, metadata JSON, table reader). Pure format code.
+lakesync_module(iceberg MAIN SOURCES
+  server/iceberg_schema.c
+  server/iceberg_transform.c
+  server/iceberg_manifest_schemas.c
+  server/iceberg_manifest.c
+  DEPS ls_avro ls_schema PkgConfig::JANSSON)
+
+lakesync_unit_test(iceberg SOURCES tests/unit/test_iceberg.c DEPS ls_iceberg)
