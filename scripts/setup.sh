@@ -9,8 +9,16 @@ debian_packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libsqlite3-dev libjansson-dev librdkafka-dev
   libcurl4-openssl-dev libssl-dev libzstd-dev libsnappy-dev zlib1g-dev
-  kcat sqlite3 nodejs npm chromium curl ca-certificates
+  kcat sqlite3 curl ca-certificates
 )
+# Node.js may come from elsewhere (e.g. NodeSource, with npm bundled): install
+# Debian's only when the commands are missing, never over another install.
+command -v node >/dev/null 2>&1 || debian_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || debian_packages+=(npm)
+# The browser is needed only by the console's tests.
+if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
+  debian_packages+=(chromium)
+fi
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
