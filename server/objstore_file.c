@@ -423,7 +423,8 @@ static ls_code file_list(void *backend, const char *prefix, const char *token,
     ls_code rc = walk_tree(fb, prefix, &all, err);
     if (rc)
         goto out;
-    qsort(all.entries, all.count, sizeof all.entries[0], compare_entries);
+    if (all.count > 1)
+        qsort(all.entries, all.count, sizeof all.entries[0], compare_entries);
     /* The token is the last key of the previous page: continue after it. */
     size_t start = 0;
     while (token && start < all.count && strcmp(all.entries[start].key, token) <= 0)
