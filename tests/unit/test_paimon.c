@@ -542,3 +542,392 @@ TEST(partition_paths)
                  LS_ERR_UNPROCESSABLE);
     ls_buf_cleanup(&out);
 }
+
+/* ------------------------------------------------------------------------
+ * Manifests, the reader and commit planning.
+ */
+#include "paimon_read.h"
+
+static uint8_t *read_fixture(const char *path, size_t *len)
+{
+    return (uint8_t *)testing_read_file(path, len);
+}
+
+#define FIXED FIXTURES "append_fixed_bucket2_partitioned/"
+
+TEST(manifest_read_fixture_compaction)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    size_t len;
+    uint8_t *data = read_fixture(FIXED "manifest/manifest-59f4b612-1d6a-4acb-999c-f92ae2e6129f-1", &len);
+    ls_paimon_manifest_entry *entries = NULL;
+    size_t n = 0;
+    CHECK_OK(ls_paimon_manifest_read(data, len, &entries, &n, &err), &err);
+    CHECK_EQ_INT(n, 4);
+    for (size_t i = 0; i < 3; i++)
+        CHECK_EQ_INT(entries[i].kind, LS_PAIMON_KIND_DELETE);
+    CHECK_EQ_INT(entries[3].kind, LS_PAIMON_KIND_ADD);
+    CHECK_EQ_STR(entries[3].file.file_name, "data-f8754699-0c43-4e53-be00-7e8af1754913-0.parquet");
+    CHECK_EQ_INT(entries[3].file.file_source, LS_PAIMON_FILE_SOURCE_COMPACT);
+    CHECK_EQ_INT(entries[3].file.row_count, 6);
+    CHECK_EQ_INT(entries[3].file.max_sequence_number, 5);
+    CHECK_EQ_INT(entries[3].total_buckets, 2);
+    CHECK_EQ_INT(entries[3].file.first_row_id, LS_PAIMON_ABSENT); /* older layout: absent */
+    CHECK_EQ_INT(entries[3].file.value_stats.null_count_count, 6);
+    CHECK_EQ_INT(entries[3].file.value_stats.null_counts[2], 1);
+    CHECK(entries[3].file.value_stats_cols_is_null);
+    ls_paimon_type t[1] = {ptype(LS_PAIMON_INT, 0, 0)};
+    ls_paimon_datum v[1];
+    CHECK_OK(ls_paimon_binaryrow_deserialize(entries[3].partition.data, entries[3].partition.len,
+                                             t, 1, v, &err),
+             &err);
+    CHECK_EQ_INT(v[0].v.i32, 10);
+    ls_paimon_manifest_entries_free(entries, n);
+    free(data);
+}
+
+/* Our manifests carry the newest fixture's header schema byte for byte and
+ * read back field for field. */
+TEST(manifest_write_roundtrip_and_header)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    size_t len;
+    uint8_t *ref = read_fixture(FIXTURES "append_unaware_unpartitioned_timestamps/manifest/"
+                                         "manifest-ed1bcdf9-ebcf-4853-80b8-e63189d2bfad-0",
+                                &len);
+    ls_avro_reader *r = NULL;
+    CHECK_OK(ls_avro_reader_open(ref, len, &r, &err), &err);
+    CHECK_EQ_STR(ls_avro_reader_schema_json(r), ls_paimon_manifest_schema_json);
+    ls_avro_reader_free(r);
+    ls_paimon_manifest_entry *entries = NULL;
+    size_t n = 0;
+    CHECK_OK(ls_paimon_manifest_read(ref, len, &entries, &n, &err), &err);
+    CHECK_EQ_INT(n, 1);
+
+    ls_buf out;
+    ls_buf_init(&out, 1 << 24);
+    CHECK_OK(ls_paimon_manifest_write(entries, n, LS_AVRO_CODEC_ZSTANDARD, &out, &err), &err);
+    CHECK_OK(ls_avro_reader_open(out.data, out.len, &r, &err), &err);
+    CHECK_EQ_STR(ls_avro_reader_schema_json(r), ls_paimon_manifest_schema_json);
+    CHECK_EQ_INT(ls_avro_reader_codec(r), LS_AVRO_CODEC_ZSTANDARD);
+    ls_avro_reader_free(r);
+    ls_paimon_manifest_entry *back = NULL;
+    size_t m = 0;
+    CHECK_OK(ls_paimon_manifest_read(out.data, out.len, &back, &m, &err), &err);
+    CHECK_EQ_INT(m, 1);
+    const ls_paimon_data_file *a = &entries[0].file, *b = &back[0].file;
+    CHECK_EQ_STR(b->file_name, a->file_name);
+    CHECK_EQ_INT(b->file_size, 2008);
+    CHECK_EQ_INT(b->row_count, 3);
+    CHECK_EQ_INT(b->creation_time_millis, a->creation_time_millis);
+    CHECK_EQ_INT(b->delete_row_count, 0);
+    CHECK_EQ_INT(back[0].total_buckets, -1);
+    CHECK_EQ_INT(b->value_stats.min_values.len, a->value_stats.min_values.len);
+    CHECK_EQ_MEM(b->value_stats.min_values.data, a->value_stats.min_values.data,
+                 a->value_stats.min_values.len);
+    CHECK_EQ_MEM(b->value_stats.null_counts, a->value_stats.null_counts, 8 * sizeof(int64_t));
+    CHECK_EQ_MEM(back[0].partition.data, ls_paimon_empty_row, sizeof ls_paimon_empty_row);
+    ls_paimon_manifest_entries_free(back, m);
+    ls_paimon_manifest_entries_free(entries, n);
+    ls_buf_cleanup(&out);
+    free(ref);
+}
+
+TEST(manifest_list_roundtrip_and_header)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    size_t len;
+    uint8_t *ref = read_fixture(FIXTURES "append_unaware_partitioned_schema_evolution/manifest/"
+                                         "manifest-list-6f9d7e3d-2555-4d25-bdc5-d08df4f51c32-1",
+                                &len);
+    ls_avro_reader *r = NULL;
+    CHECK_OK(ls_avro_reader_open(ref, len, &r, &err), &err);
+    CHECK_EQ_STR(ls_avro_reader_schema_json(r), ls_paimon_manifest_list_schema_json);
+    ls_avro_reader_free(r);
+    ls_paimon_manifest_meta *metas = NULL;
+    size_t n = 0;
+    CHECK_OK(ls_paimon_manifest_list_read(ref, len, &metas, &n, &err), &err);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_STR(metas[0].file_name, "manifest-77e12169-7d3d-46b5-a7e0-7eba6d011930-0");
+    CHECK_EQ_INT(metas[0].file_size, 2047);
+    CHECK_EQ_INT(metas[0].schema_id, 1);
+    CHECK_EQ_INT(metas[0].max_level, 0);
+    ls_buf out;
+    ls_buf_init(&out, 1 << 20);
+    CHECK_OK(ls_paimon_manifest_list_write(metas, n, LS_AVRO_CODEC_ZSTANDARD, &out, &err), &err);
+    ls_paimon_manifest_meta *back = NULL;
+    size_t m = 0;
+    CHECK_OK(ls_paimon_manifest_list_read(out.data, out.len, &back, &m, &err), &err);
+    CHECK_EQ_INT(m, 1);
+    CHECK_EQ_STR(back[0].file_name, metas[0].file_name);
+    CHECK_EQ_INT(back[0].num_added_files, 2);
+    CHECK_EQ_INT(back[0].partition_stats.max_values.len, metas[0].partition_stats.max_values.len);
+    CHECK_EQ_MEM(back[0].partition_stats.max_values.data, metas[0].partition_stats.max_values.data,
+                 metas[0].partition_stats.max_values.len);
+    ls_paimon_manifest_metas_free(back, m);
+    ls_paimon_manifest_metas_free(metas, n);
+    ls_buf_cleanup(&out);
+    free(ref);
+
+    /* Garbage is a format error, not a crash. */
+    ls_error_clear(&err);
+    const uint8_t junk[8] = {'O', 'b', 'j', 1, 0xff, 0xff, 0xff, 0xff};
+    CHECK(ls_paimon_manifest_list_read(junk, sizeof junk, &back, &m, &err) != LS_OK);
+}
+
+TEST(table_read_fixtures)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_storage st = ls_paimon_storage_for_dir(FIXED);
+    ls_paimon_table *t = NULL;
+    CHECK_OK(ls_paimon_table_read(&st, &t, &err), &err);
+    CHECK_EQ_INT(t->latest_snapshot_id, 4);
+    CHECK_EQ_INT(t->earliest_snapshot_id, 1);
+    CHECK_EQ_INT(t->file_count, 3);
+    CHECK_EQ_INT(t->row_count, 8);
+    CHECK_EQ_STR(t->snapshot.commit_kind, "COMPACT");
+    ls_paimon_table_free(t);
+    CHECK_OK(ls_paimon_table_read_snapshot(&st, 2, &t, &err), &err);
+    CHECK_EQ_INT(t->file_count, 4);
+    CHECK_EQ_INT(t->row_count, 7);
+    CHECK_EQ_STR(t->files[0].path, "f1=10/bucket-0/data-35f2719c-ffae-4697-960e-af95a0b4bd51-0.parquet");
+    ls_paimon_table_free(t);
+    CHECK_EQ_INT(ls_paimon_table_read_snapshot(&st, 9, &t, &err), LS_ERR_NOT_FOUND);
+
+    ls_error_clear(&err);
+    st = ls_paimon_storage_for_dir(FIXTURES "append_unaware_partitioned_schema_evolution");
+    CHECK_OK(ls_paimon_table_read(&st, &t, &err), &err);
+    CHECK_EQ_INT(t->row_count, 10);
+    CHECK_EQ_INT(t->schema.id, 1);
+    CHECK_EQ_STR(t->files[0].path, "key0=0/key1=1/bucket-0/data-512651de-64b5-4a10-8068-65403aaccdb8-0.parquet");
+    ls_paimon_table_free(t);
+
+    st = ls_paimon_storage_for_dir(testing_tmpdir());
+    CHECK_EQ_INT(ls_paimon_table_read(&st, &t, &err), LS_ERR_NOT_FOUND);
+}
+
+/* A storage over the fixed-bucket fixture with some objects replaced or
+ * hidden, and listing optional, to exercise Paimon's hint rules. */
+typedef struct override_storage {
+    ls_paimon_storage dir;
+    const char *latest;    /* content of snapshot/LATEST, NULL: hidden */
+    const char *earliest;  /* content of snapshot/EARLIEST, NULL: hidden */
+    const char *hidden;    /* one more hidden path */
+} override_storage;
+
+static ls_code override_read(void *ctx, const char *path, ls_buf *out, ls_error *err)
+{
+    override_storage *o = ctx;
+    if (strcmp(path, "snapshot/LATEST") == 0 || strcmp(path, "snapshot/EARLIEST") == 0) {
+        const char *v = strcmp(path, "snapshot/LATEST") == 0 ? o->latest : o->earliest;
+        if (!v)
+            return ls_error_set(err, LS_ERR_NOT_FOUND, "hidden");
+        return ls_buf_append_str(out, v, err);
+    }
+    if (o->hidden && strcmp(path, o->hidden) == 0)
+        return ls_error_set(err, LS_ERR_NOT_FOUND, "hidden");
+    return o->dir.read(o->dir.ctx, path, out, err);
+}
+
+static ls_code override_list(void *ctx, const char *dir, ls_buf *names, ls_error *err)
+{
+    override_storage *o = ctx;
+    ls_buf all;
+    ls_buf_init(&all, 1 << 20);
+    ls_code rc = o->dir.list(o->dir.ctx, dir, &all, err);
+    for (size_t at = 0; rc == LS_OK && at < all.len;) {
+        const char *name = (const char *)all.data + at;
+        at += strlen(name) + 1;
+        char full[256];
+        snprintf(full, sizeof full, "%s/%s", dir, name);
+        if (!o->hidden || strcmp(full, o->hidden) != 0)
+            rc = ls_buf_append(names, name, strlen(name) + 1, err);
+    }
+    ls_buf_cleanup(&all);
+    return rc;
+}
+
+static void check_ids(override_storage *o, bool can_list, int64_t latest, int64_t earliest)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_storage st = {.read = override_read, .list = can_list ? override_list : NULL,
+                            .ctx = o};
+    int64_t id = -1;
+    CHECK_OK(ls_paimon_latest_snapshot_id(&st, &id, &err), &err);
+    CHECK_EQ_INT(id, latest);
+    CHECK_OK(ls_paimon_earliest_snapshot_id(&st, &id, &err), &err);
+    CHECK_EQ_INT(id, earliest);
+}
+
+TEST(snapshot_hint_rules)
+{
+    override_storage o = {.dir = ls_paimon_storage_for_dir(FIXED), .latest = "4", .earliest = "1"};
+    for (int list = 0; list < 2; list++) {
+        check_ids(&o, list, 4, 1);
+        o.latest = "2"; /* stale: snapshot-3 exists, so it is not trusted */
+        check_ids(&o, list, 4, 1);
+        o.latest = NULL;
+        check_ids(&o, list, 4, 1);
+        o.latest = "junk";
+        check_ids(&o, list, 4, 1);
+        o.latest = "4";
+        o.hidden = "snapshot/snapshot-1"; /* expired: EARLIEST=1 is not trusted */
+        check_ids(&o, list, 4, 2);
+        o.earliest = NULL;
+        check_ids(&o, list, 4, 2);
+        o.earliest = "1";
+        o.hidden = NULL;
+    }
+}
+
+/* Builds an ADD entry for partition (key0, key1) of a key0/key1 INT table. */
+static void sample_entry(ls_paimon_manifest_entry *e, int key0, const char *name, int64_t rows)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    memset(e, 0, sizeof *e);
+    e->kind = LS_PAIMON_KIND_ADD;
+    e->total_buckets = -1;
+    ls_paimon_type t[2] = {ptype(LS_PAIMON_INT, 0, 0), ptype(LS_PAIMON_INT, 0, 0)};
+    ls_paimon_datum v[2] = {d_int(key0), d_int(1)};
+    ls_buf b;
+    ls_buf_init(&b, 1 << 20);
+    CHECK_OK(ls_paimon_binaryrow_serialize(t, v, 2, &b, &err), &err);
+    e->partition.data = ls_buf_take(&b, &e->partition.len);
+    CHECK_OK(ls_paimon_data_file_init_append(&e->file, name, 100, rows, 0, 1756142008823, &err),
+             &err);
+}
+
+static void sample_schema(ls_paimon_schema *s)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_paimon_schema_init_append(s, 0, 1, &err), &err);
+    CHECK_OK(ls_paimon_schema_add_field(s, "key0", ptype(LS_PAIMON_INT, 0, 0), &err), &err);
+    CHECK_OK(ls_paimon_schema_add_field(s, "key1", ptype(LS_PAIMON_INT, 0, 0), &err), &err);
+    CHECK_OK(ls_paimon_schema_add_field(s, "v", ptype(LS_PAIMON_STRING, 0, 0), &err), &err);
+    CHECK_OK(ls_paimon_schema_add_partition_key(s, "key0", &err), &err);
+    CHECK_OK(ls_paimon_schema_add_partition_key(s, "key1", &err), &err);
+}
+
+TEST(commit_plan_first_and_second)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_schema schema;
+    sample_schema(&schema);
+    ls_paimon_manifest_entry e[2];
+    sample_entry(&e[0], 0, "data-a-0.parquet", 3);
+    sample_entry(&e[1], 1, "data-b-0.parquet", 2);
+    ls_paimon_strmap props = {0};
+    CHECK_OK(ls_paimon_strmap_set(&props, LS_PAIMON_PROP_JOB_ID, "j1", &err), &err);
+    ls_paimon_commit_input in = {.schema = &schema, .entries = e, .entry_count = 2,
+                                 .commit_user = "u", .commit_identifier = 1, .time_millis = 5,
+                                 .name_uuid = "11111111-2222-3333-4444-555555555555",
+                                 .properties = &props, .codec = LS_AVRO_CODEC_ZSTANDARD};
+    ls_paimon_commit_plan p1;
+    CHECK_OK(ls_paimon_commit_plan_build(&in, &p1, &err), &err);
+    CHECK_EQ_INT(p1.snapshot_id, 1);
+    CHECK_EQ_STR(p1.manifest_path, "manifest/manifest-11111111-2222-3333-4444-555555555555-0");
+    CHECK_EQ_STR(p1.base_list_path, "manifest/manifest-list-11111111-2222-3333-4444-555555555555-0");
+    CHECK_EQ_STR(p1.delta_list_path, "manifest/manifest-list-11111111-2222-3333-4444-555555555555-1");
+    CHECK_EQ_STR(p1.snapshot_path, "snapshot/snapshot-1");
+    CHECK_EQ_STR(p1.latest_hint, "1");
+    CHECK(p1.write_earliest);
+    CHECK_EQ_INT(p1.snapshot.total_record_count, 5);
+    CHECK_EQ_INT(p1.snapshot.delta_record_count, 5);
+    CHECK_EQ_INT(p1.snapshot.base_manifest_list_size, (int64_t)p1.base_list.len);
+    CHECK_EQ_INT(p1.delta_meta.file_size, (int64_t)p1.manifest.len);
+    CHECK_EQ_INT(p1.delta_meta.num_added_files, 2);
+    /* Partition stats: min (0,1), max (1,1), as the schema-evolution fixture. */
+    size_t n;
+    uint8_t *want = hex_decode("00000002000000000000000001000000000000000100000000000000", &n);
+    CHECK_EQ_INT(p1.delta_meta.partition_stats.max_values.len, n);
+    CHECK_EQ_MEM(p1.delta_meta.partition_stats.max_values.data, want, n);
+    free(want);
+    ls_paimon_manifest_meta *metas = NULL;
+    size_t count = 0;
+    CHECK_OK(ls_paimon_manifest_list_read(p1.base_list.data, p1.base_list.len, &metas, &count,
+                                          &err), &err);
+    CHECK_EQ_INT(count, 0);
+    ls_paimon_manifest_metas_free(metas, count);
+    CHECK_OK(ls_paimon_manifest_list_read(p1.delta_list.data, p1.delta_list.len, &metas, &count,
+                                          &err), &err);
+    CHECK_EQ_INT(count, 1);
+    CHECK_EQ_STR(metas[0].file_name, "manifest-11111111-2222-3333-4444-555555555555-0");
+
+    /* Second commit: the base list = previous base + previous delta. */
+    ls_paimon_manifest_entry e2;
+    sample_entry(&e2, 0, "data-c-0.parquet", 4);
+    ls_paimon_commit_input in2 = in;
+    in2.previous = &p1.snapshot;
+    in2.previous_delta = metas;
+    in2.previous_delta_count = count;
+    in2.entries = &e2;
+    in2.entry_count = 1;
+    in2.commit_identifier = 2;
+    in2.name_uuid = "66666666-2222-3333-4444-555555555555";
+    ls_paimon_commit_plan p2;
+    CHECK_OK(ls_paimon_commit_plan_build(&in2, &p2, &err), &err);
+    CHECK_EQ_INT(p2.snapshot_id, 2);
+    CHECK(!p2.write_earliest);
+    CHECK_EQ_STR(p2.latest_hint, "2");
+    CHECK_EQ_INT(p2.snapshot.total_record_count, 9);
+    CHECK_EQ_INT(p2.snapshot.delta_record_count, 4);
+    CHECK_EQ_INT(p2.base_meta_count, 1);
+    CHECK_EQ_STR(p2.base_metas[0].file_name, metas[0].file_name);
+    CHECK(strstr((const char *)p2.snapshot_json.data, "\"lakesync.job-id\" : \"j1\"") != NULL);
+
+    /* Entries that do not fit the table are refused. */
+    ls_paimon_commit_plan bad;
+    e2.kind = LS_PAIMON_KIND_DELETE;
+    CHECK_EQ_INT(ls_paimon_commit_plan_build(&in2, &bad, &err), LS_ERR_INVALID);
+    e2.kind = LS_PAIMON_KIND_ADD;
+    e2.bucket = 1;
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_paimon_commit_plan_build(&in2, &bad, &err), LS_ERR_INVALID);
+    e2.bucket = 0;
+    free(e2.partition.data);
+    e2.partition.data = malloc(sizeof ls_paimon_empty_row);
+    memcpy(e2.partition.data, ls_paimon_empty_row, sizeof ls_paimon_empty_row);
+    e2.partition.len = sizeof ls_paimon_empty_row;
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_paimon_commit_plan_build(&in2, &bad, &err), LS_ERR_INVALID);
+
+    ls_paimon_commit_plan_cleanup(&p2);
+    ls_paimon_manifest_metas_free(metas, count);
+    ls_paimon_commit_plan_cleanup(&p1);
+    ls_paimon_manifest_entry_cleanup(&e2);
+    ls_paimon_manifest_entry_cleanup(&e[0]);
+    ls_paimon_manifest_entry_cleanup(&e[1]);
+    ls_paimon_strmap_cleanup(&props);
+    ls_paimon_schema_cleanup(&schema);
+}
+
+/* A commit with no files still records progress (offsets) in a snapshot. */
+TEST(commit_plan_without_files)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_schema schema;
+    sample_schema(&schema);
+    ls_paimon_commit_input in = {.schema = &schema, .commit_user = "u", .commit_identifier = 7,
+                                 .name_uuid = "u1", .codec = LS_AVRO_CODEC_NULL};
+    ls_paimon_commit_plan p;
+    CHECK_OK(ls_paimon_commit_plan_build(&in, &p, &err), &err);
+    CHECK(p.manifest_path == NULL);
+    ls_paimon_manifest_meta *metas = NULL;
+    size_t count = 5;
+    CHECK_OK(ls_paimon_manifest_list_read(p.delta_list.data, p.delta_list.len, &metas, &count,
+                                          &err), &err);
+    CHECK_EQ_INT(count, 0);
+    CHECK_EQ_INT(p.snapshot.total_record_count, 0);
+    ls_paimon_manifest_metas_free(metas, count);
+    ls_paimon_commit_plan_cleanup(&p);
+    ls_paimon_schema_cleanup(&schema);
+}
