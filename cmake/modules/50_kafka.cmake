@@ -1,0 +1,12 @@
+# kafka: sampling the latest messages of a topic (adapter over librdkafka).
+lakesync_module(kafka MAIN SOURCES
+  server/kafka_sample.c
+  DEPS ls_json PkgConfig::RDKAFKA)
+
+lakesync_unit_test(kafka_sample SOURCES tests/unit/test_kafka_sample.c
+  DEPS ls_kafka PkgConfig::RDKAFKA)
+
+# The test broker (librdkafka's mock cluster as a process) for e2e tests,
+# benchmarks and demos. Built with everything, never installed.
+add_executable(lakesync_testbroker tests/tools/testbroker.c)
+target_link_libraries(lakesync_testbroker PRIVATE PkgConfig::RDKAFKA)
