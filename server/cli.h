@@ -11,8 +11,14 @@
 #include <stddef.h>
 
 int cmd_storage(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #define LAKESYNC_COMMANDS \
-    {"storage", cmd_storage, "put, get, list and delete objects (file://, s3://, oss://)"},
+    {"worker", cmd_worker, "run one worker of a job (started by the server)"}, \
+    {"serve", cmd_serve, "run the control-plane server"}, \
+    {"storage", cmd_storage, "put, get, list and delete objects (file://, s3://, oss://)"}, \
+    {"convert", cmd_convert, "convert an NDJSON file to Parquet with a field mapping"},
 
 #endif

@@ -225,6 +225,12 @@ static ls_code dict_grow(ls_parquet_dict *dict, ls_error *err)
 static bool dict_entry_equals(const ls_parquet_dict *dict, uint32_t e, const void *value,
                               size_t len)
 {
+    if (dict->value_width == 8) {
+        uint64_t a, b;
+        memcpy(&a, ls_parquet_dict_key(dict, e), 8);
+        memcpy(&b, value, 8);
+        return a == b;
+    }
     if (dict->value_width)
         return memcmp(ls_parquet_dict_key(dict, e), value, len) == 0;
     size_t entry_len;

@@ -437,7 +437,7 @@ static ls_code compress_body(ls_parquet_writer *w, const uint8_t **out, size_t *
         size_t bound = ZSTD_compressBound(n);
         if ((rc = ls_buf_reserve(dst, bound, err)))
             return rc;
-        int level = w->options.compression_level ? w->options.compression_level : 1;
+        int level = w->options.compression_level ? w->options.compression_level : 3;
         size_t got = ZSTD_compressCCtx(w->zstd, dst->data, bound, src, n, level);
         if (ZSTD_isError(got))
             return ls_error_set(err, LS_ERR_INTERNAL, "zstd: %s", ZSTD_getErrorName(got));
@@ -541,6 +541,9 @@ static ls_code column_fall_back_to_plain(column *c, ls_error *err)
             }
         }
     }
+    /* The rest of the open slice stores fixed-width values without checks. */
+    if (rc == LS_OK && c->storage != LS_STORAGE_BYTES)
+        rc = ls_buf_reserve(values, SLICE_ROWS * (c->plain_width ? c->plain_width : 1), err);
     ls_buf_reset(&c->page.indices);
     c->use_dict = false;
     if (!c->dict_pages)
@@ -660,6 +663,13 @@ static ls_code check_decimal(const column *c, const uint8_t *value, ls_error *er
     return LS_OK;
 }
 
+/* Appends a dictionary index; column_append_rows reserved the room. */
+static inline void push_index(page_state *p, uint32_t index)
+{
+    memcpy(p->indices.data + p->indices.len, &index, 4);
+    p->indices.len += 4;
+}
+
 static ls_code add_fixed(const ls_parquet_writer *w, column *c, const uint8_t *value,
                          ls_error *err)
 {
@@ -688,7 +698,7 @@ static ls_code add_fixed(const ls_parquet_writer *w, column *c, const uint8_t *v
         bool added;
         rc = ls_parquet_dict_put(&c->dict, value, c->storage_width, &index, &added, err);
         if (rc == LS_OK)
-            rc = ls_buf_append(&p->indices, &index, 4, err);
+            push_index(p, index);
         if (rc == LS_OK && added) {
             if (!is_nan)
                 stats_add_fixed(&c->chunk_stats, c->storage, value);
@@ -696,18 +706,16 @@ static ls_code add_fixed(const ls_parquet_writer *w, column *c, const uint8_t *v
         }
         return rc;
     }
+    /* Room for the slice's values was reserved by column_append_rows. */
     if (c->storage == LS_STORAGE_BOOL) {
-        rc = ls_buf_append_byte(&p->values, value[0], err);
+        p->values.data[p->values.len++] = value[0];
     } else {
-        rc = ls_buf_reserve(&p->values, c->plain_width, err);
-        if (rc == LS_OK) {
-            plain_fixed(c, value, p->values.data + p->values.len);
-            p->values.len += c->plain_width;
-        }
+        plain_fixed(c, value, p->values.data + p->values.len);
+        p->values.len += c->plain_width;
     }
-    if (rc == LS_OK && !is_nan)
+    if (!is_nan)
         stats_add_fixed(&c->chunk_stats, c->storage, value);
-    return rc;
+    return LS_OK;
 }
 
 static ls_code add_bytes(const ls_parquet_writer *w, column *c, const uint8_t *value, size_t len,
@@ -722,7 +730,7 @@ static ls_code add_bytes(const ls_parquet_writer *w, column *c, const uint8_t *v
         bool added;
         rc = ls_parquet_dict_put(&c->dict, value, len, &index, &added, err);
         if (rc == LS_OK)
-            rc = ls_buf_append(&p->indices, &index, 4, err);
+            push_index(p, index);
         if (rc == LS_OK && added) {
             rc = stats_add_bytes(&c->chunk_stats, value, len, err);
             if (rc == LS_OK)
@@ -748,17 +756,23 @@ static ls_code column_append_rows(ls_parquet_writer *w, column *c, const ls_colu
                                   size_t r0, size_t r1, size_t *value_index, ls_error *err)
 {
     page_state *p = &c->page;
-    ls_code rc = LS_OK;
+    /* Reserve the slice's levels, indices and fixed-width values once, so the
+     * per-row work below stores without checks. Page flushes keep capacity. */
+    size_t n = r1 - r0;
+    ls_code rc = ls_buf_reserve(&p->levels, n, err);
+    if (rc == LS_OK && c->use_dict)
+        rc = ls_buf_reserve(&p->indices, n * 4, err);
+    if (rc == LS_OK && c->storage != LS_STORAGE_BYTES)
+        rc = ls_buf_reserve(&p->values, n * (c->plain_width ? c->plain_width : 1), err);
     for (size_t r = r0; r < r1 && rc == LS_OK; r++) {
         uint8_t valid = src->valid.data[r] ? 1 : 0;
         if (!c->required) {
-            rc = ls_buf_append_byte(&p->levels, valid, err);
+            p->levels.data[p->levels.len++] = valid;
         } else if (!valid) {
             rc = ls_error_set_field(err, LS_ERR_INVALID, c->name,
                                     "null in required column '%s'", c->name);
-        }
-        if (rc)
             break;
+        }
         if (valid) {
             size_t vi = (*value_index)++;
             if (c->storage == LS_STORAGE_BYTES) {

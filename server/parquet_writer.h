@@ -65,7 +65,7 @@ typedef struct ls_parquet_key_value {
 
 typedef struct ls_parquet_options {
     ls_parquet_codec codec;       /* default zstd */
-    int compression_level;        /* 0 = the codec's lakesync default (zstd 1, gzip 6) */
+    int compression_level;        /* 0 = the codec's lakesync default (zstd 3, gzip 6) */
     uint64_t row_group_bytes;     /* default 128 MiB: buffered bytes that close a row group */
     size_t page_bytes;            /* default 1 MiB: raw value bytes that close a page */
     bool dictionary;              /* default true */
