@@ -1,0 +1,77 @@
+/*
+ * The API's handlers, one per route of server/api_routes.c, grouped by the
+ * file that implements them. Each follows the contract of api_router.h.
+ */
+#ifndef LAKESYNC_API_HANDLERS_H
+#define LAKESYNC_API_HANDLERS_H
+
+#include "api_router.h"
+
+/* api_meta.c */
+ls_code api_health_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_openapi_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
+/* api_static.c: files of ls_api.web_dir for non-API paths (GET and HEAD). */
+ls_code api_static_serve(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
+/* api_tokens.c */
+ls_code api_tokens_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_tokens_create(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_token_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_token_delete(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
+/* Resolves a bearer token to its role and id. LS_ERR_UNAUTHENTICATED when it
+ * is unknown or revoked. */
+ls_code api_auth_lookup(ls_api *api, const char *token, ls_api_role *role, char *id,
+                        size_t id_size, ls_error *err) LS_MUST_USE;
+
+/* First start: makes sure an admin token exists. When env_token is non-NULL
+ * (LAKESYNC_ADMIN_TOKEN) its hash is stored (once); otherwise, when no admin
+ * token exists yet, a new one is generated, written to token_path (mode 0600)
+ * and returned in created (else created is ""). */
+ls_code api_tokens_bootstrap(ls_api *api, const char *env_token, const char *token_path,
+                             char *created, size_t created_size, ls_error *err) LS_MUST_USE;
+
+/* api_groups.c */
+ls_code api_groups_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_groups_create(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_group_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_group_patch(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_group_delete(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
+/* Creates the resource group "default" with max_acus when it does not exist. */
+ls_code api_groups_bootstrap(ls_api *api, int64_t max_acus, ls_error *err) LS_MUST_USE;
+
+/* api_sources.c */
+/* Writes "<prefix>_YYYYMMDD_HHMMSS" (UTC, the seed's auto-generated names),
+ * with "_N" appended when attempt > 1. */
+void api_auto_name(const char *prefix, int attempt, char *out, size_t size);
+ls_code api_sources_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_sources_create(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_source_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_source_patch(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_source_delete(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
+/* api_databases.c */
+/* Loads database name as its JSON resource; LS_ERR_NOT_FOUND when absent. In
+ * a transaction. */
+ls_code api_database_load(ls_store *store, const char *name, json_t **out,
+                          ls_error *err) LS_MUST_USE;
+/* Inserts a database row (properties: object of strings). LS_ERR_CONFLICT
+ * naming "name" when it exists. In a transaction. */
+ls_code api_database_insert(ls_store *store, const char *name, const char *catalog,
+                            bool external, const char *location, const json_t *properties,
+                            ls_error *err) LS_MUST_USE;
+ls_code api_databases_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_databases_create(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_database_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_database_delete(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
+/* api_jobs.c */
+ls_code api_jobs_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_jobs_create(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_job_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_job_patch(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_job_delete(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
+#endif

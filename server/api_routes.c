@@ -1,0 +1,45 @@
+/*
+ * The route table. One line per (method, path); see api_router.h for how to
+ * add one, and keep api/openapi.yaml in step (the api_openapi e2e test
+ * compares them).
+ */
+#include "api_handlers.h"
+
+#define PUBLIC LS_API_ROLE_PUBLIC
+#define STANDARD LS_API_ROLE_STANDARD
+#define ADMIN LS_API_ROLE_ADMIN
+
+const ls_api_route ls_api_routes[] = {
+    {"GET", "/api/v1/health", api_health_get, PUBLIC},
+    {"GET", "/api/v1/openapi.yaml", api_openapi_get, PUBLIC},
+
+    {"GET", "/api/v1/tokens", api_tokens_list, ADMIN},
+    {"POST", "/api/v1/tokens", api_tokens_create, ADMIN},
+    {"GET", "/api/v1/tokens/{id}", api_token_get, ADMIN},
+    {"DELETE", "/api/v1/tokens/{id}", api_token_delete, ADMIN},
+
+    {"GET", "/api/v1/data-sources", api_sources_list, STANDARD},
+    {"POST", "/api/v1/data-sources", api_sources_create, STANDARD},
+    {"GET", "/api/v1/data-sources/{id}", api_source_get, STANDARD},
+    {"PATCH", "/api/v1/data-sources/{id}", api_source_patch, STANDARD},
+    {"DELETE", "/api/v1/data-sources/{id}", api_source_delete, STANDARD},
+
+    {"GET", "/api/v1/resource-groups", api_groups_list, STANDARD},
+    {"POST", "/api/v1/resource-groups", api_groups_create, ADMIN},
+    {"GET", "/api/v1/resource-groups/{id}", api_group_get, STANDARD},
+    {"PATCH", "/api/v1/resource-groups/{id}", api_group_patch, ADMIN},
+    {"DELETE", "/api/v1/resource-groups/{id}", api_group_delete, ADMIN},
+
+    {"GET", "/api/v1/databases", api_databases_list, STANDARD},
+    {"POST", "/api/v1/databases", api_databases_create, STANDARD},
+    {"GET", "/api/v1/databases/{db}", api_database_get, STANDARD},
+    {"DELETE", "/api/v1/databases/{db}", api_database_delete, STANDARD},
+
+    {"GET", "/api/v1/jobs", api_jobs_list, STANDARD},
+    {"POST", "/api/v1/jobs", api_jobs_create, STANDARD},
+    {"GET", "/api/v1/jobs/{id}", api_job_get, STANDARD},
+    {"PATCH", "/api/v1/jobs/{id}", api_job_patch, STANDARD},
+    {"DELETE", "/api/v1/jobs/{id}", api_job_delete, STANDARD},
+
+    {NULL, NULL, NULL, PUBLIC},
+};
