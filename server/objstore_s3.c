@@ -214,6 +214,42 @@ static ls_code request_path(const s3_backend *b, const s3_request *req, ls_buf *
     return ls_buf_append_str(out, *b->path_base ? b->path_base : "/", err);
 }
 
+/* Sets the options of one attempt that do not depend on signing. */
+static void set_transfer_options(const s3_backend *b, transfer *t, const char *url,
+                                 struct curl_slist *headers, char *errbuf)
+{
+    CURL *c = t->curl;
+    const s3_request *req = t->req;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 0L); /* its trace would show Authorization */
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)b->connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)b->request_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (strcmp(req->method, "HEAD") == 0) {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(req->method, "PUT") == 0) {
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, t);
+        curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+        curl_easy_setopt(c, CURLOPT_SEEKDATA, t);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_len);
+    } else if (strcmp(req->method, "POST") == 0) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    } else if (strcmp(req->method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    }
+}
+
 /* Signs the request and sets every curl option of one attempt. */
 static ls_code prepare_attempt(s3_backend *b, transfer *t, const char *payload_hash,
                                struct curl_slist **headers_out, char *errbuf, ls_error *err)
@@ -279,35 +315,7 @@ static ls_code prepare_attempt(s3_backend *b, transfer *t, const char *payload_h
             hl = next;
     }
     if (!rc) {
-        CURL *c = t->curl;
-        curl_easy_setopt(c, CURLOPT_URL, (const char *)url.data);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)b->connect_timeout_ms);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)b->request_timeout_ms);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
-        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        if (strcmp(req->method, "HEAD") == 0) {
-            curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-        } else if (strcmp(req->method, "PUT") == 0) {
-            curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-            curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-            curl_easy_setopt(c, CURLOPT_READDATA, t);
-            curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
-            curl_easy_setopt(c, CURLOPT_SEEKDATA, t);
-            curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_len);
-        } else if (strcmp(req->method, "POST") == 0) {
-            curl_easy_setopt(c, CURLOPT_POST, 1L);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        } else if (strcmp(req->method, "GET") != 0) {
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-        }
+        set_transfer_options(b, t, (const char *)url.data, hl, errbuf);
         *headers_out = hl;
         hl = NULL;
     }
