@@ -8,7 +8,8 @@ lakesync_module(paimon MAIN SOURCES
   server/paimon_manifest.c
   server/paimon_commit.c
   server/paimon_read.c
-  DEPS ls_avro ls_schema ls_util PkgConfig::JANSSON)
+  server/paimon_stats.c
+  DEPS ls_avro ls_parquet ls_schema ls_util PkgConfig::JANSSON)
 
 lakesync_unit_test(paimon SOURCES tests/unit/test_paimon.c DEPS ls_paimon)
 
@@ -18,4 +19,4 @@ lakesync_unit_test(paimon SOURCES tests/unit/test_paimon.c DEPS ls_paimon)
 add_executable(paimon_ls tests/tools/paimon_ls.c)
 target_link_libraries(paimon_ls PRIVATE ls_paimon)
 add_executable(paimon_sample tests/tools/paimon_sample.c)
-target_link_libraries(paimon_sample PRIVATE ls_paimon ls_parquet)
+target_link_libraries(paimon_sample PRIVATE ls_paimon)

@@ -6,7 +6,7 @@
  * append_unaware_partitioned_schema_evolution fixture; two APPEND commits)
  * and OUT_DIR/db.db/unpartitioned (one commit). Data files are real Parquet
  * from ls_parquet (root "paimon_schema", field ids = Paimon ids), value stats
- * come from the writer's column stats, and each commit goes through
+ * come from the writer's column stats (ls_paimon_entry_for_parquet_file), and each commit goes through
  * ls_paimon_table_read + ls_paimon_commit_plan_build, with the snapshot
  * created only if absent (O_EXCL). tests/e2e/paimon_written.test.mjs checks
  * the result with independent readers.
@@ -24,6 +24,7 @@
 #include "column_batch.h"
 #include "paimon_meta.h"
 #include "paimon_read.h"
+#include "paimon_stats.h"
 #include "parquet_writer.h"
 
 #define CHECK_RC(expr)                                                                             \
@@ -87,82 +88,17 @@ static void uuid(char out[37])
              b[13], b[14], b[15]);
 }
 
-/* One Paimon value stat from a Parquet column stat. */
-static void stat_datums(const ls_parquet_column_stats *c, ls_paimon_type t, ls_paimon_datum *min,
-                        ls_paimon_datum *max)
-{
-    memset(min, 0, sizeof *min);
-    memset(max, 0, sizeof *max);
-    min->is_null = max->is_null = !c->has_min_max;
-    if (!c->has_min_max)
-        return;
-    switch (t.kind) {
-    case LS_PAIMON_BOOLEAN:
-        min->v.b = c->min_int != 0;
-        max->v.b = c->max_int != 0;
-        break;
-    case LS_PAIMON_INT:
-    case LS_PAIMON_DATE:
-        min->v.i32 = (int32_t)c->min_int;
-        max->v.i32 = (int32_t)c->max_int;
-        break;
-    case LS_PAIMON_BIGINT:
-        min->v.i64 = c->min_int;
-        max->v.i64 = c->max_int;
-        break;
-    case LS_PAIMON_DOUBLE:
-        min->v.f64 = c->min_double;
-        max->v.f64 = c->max_double;
-        break;
-    case LS_PAIMON_DECIMAL:
-        min->v.unscaled = ls_paimon_decimal_is_compact(t.precision) ? c->min_int : c->min_int128;
-        max->v.unscaled = ls_paimon_decimal_is_compact(t.precision) ? c->max_int : c->max_int128;
-        break;
-    case LS_PAIMON_STRING:
-    case LS_PAIMON_BYTES:
-        min->v.bytes.data = c->min_bytes;
-        min->v.bytes.len = c->min_bytes_len;
-        max->v.bytes.data = c->max_bytes;
-        max->v.bytes.len = c->max_bytes_len;
-        break;
-    case LS_PAIMON_TIMESTAMP:
-    case LS_PAIMON_TIMESTAMP_LTZ: {
-        /* Job timestamps are microseconds: millis plus nanos of the millisecond. */
-        int64_t lo = c->min_int, hi = c->max_int;
-        min->v.ts.millis = lo >= 0 ? lo / 1000 : -((-lo + 999) / 1000);
-        min->v.ts.nanos_of_milli = (int32_t)((lo - min->v.ts.millis * 1000) * 1000);
-        max->v.ts.millis = hi >= 0 ? hi / 1000 : -((-hi + 999) / 1000);
-        max->v.ts.nanos_of_milli = (int32_t)((hi - max->v.ts.millis * 1000) * 1000);
-        break;
-    }
-    default:
-        min->is_null = max->is_null = true;
-    }
-}
-
-typedef struct table_spec {
-    const char *name;
-    const char *const *columns; /* name:job type pairs */
-    size_t column_count;
-    const char *const *partition_keys;
-    size_t partition_key_count;
-} table_spec;
-
-typedef void (*fill_fn)(ls_column_batch *batch, int file_index);
-
 /* Writes one Parquet data file of the batch and returns its manifest entry. */
 static void write_data_file(const char *root, const ls_paimon_schema *schema,
                             const ls_column_batch *batch, ls_paimon_manifest_entry *entry)
 {
     size_t n = schema->field_count;
     ls_parquet_column_spec *specs = calloc(n, sizeof *specs);
-    ls_paimon_type *types = calloc(n, sizeof *types);
     for (size_t i = 0; i < n; i++) {
         specs[i].name = schema->fields[i].name;
         specs[i].field_id = schema->fields[i].id;
         specs[i].type = batch->columns[i].type;
         specs[i].required = !schema->fields[i].type.nullable;
-        types[i] = schema->fields[i].type;
     }
     ls_parquet_options options;
     ls_parquet_options_init(&options);
@@ -180,37 +116,19 @@ static void write_data_file(const char *root, const ls_paimon_schema *schema,
 
     /* Partition values: the first row's partition columns (one partition per batch). */
     size_t pk = schema->partition_key_count;
-    ls_paimon_type ptypes[4];
     ls_paimon_datum pvalues[4];
-    CHECK_RC(ls_paimon_schema_partition_types(schema, ptypes, &err));
     for (size_t k = 0; k < pk; k++) {
         const ls_paimon_field *f = ls_paimon_schema_field(schema, schema->partition_keys[k]);
         const ls_column *col = &batch->columns[f - schema->fields];
         memset(&pvalues[k], 0, sizeof pvalues[k]);
         memcpy(&pvalues[k].v.i32, col->values.data, sizeof(int32_t));
     }
-    memset(entry, 0, sizeof *entry);
-    entry->kind = LS_PAIMON_KIND_ADD;
-    entry->bucket = 0;
-    entry->total_buckets = -1;
-    ls_buf part;
-    ls_buf_init(&part, 1 << 20);
-    CHECK_RC(ls_paimon_binaryrow_serialize(ptypes, pvalues, pk, &part, &err));
-    entry->partition.data = ls_buf_take(&part, &entry->partition.len);
-
     char id[37], name[64];
     uuid(id);
     snprintf(name, sizeof name, "data-%s-0.parquet", id);
-    CHECK_RC(ls_paimon_data_file_init_append(&entry->file, name, (int64_t)file.len,
-                                             (int64_t)stats.row_count, schema->id,
-                                             1756993129609, &err));
-    ls_paimon_datum *mins = calloc(n, sizeof *mins), *maxs = calloc(n, sizeof *maxs);
-    int64_t *nulls = calloc(n, sizeof *nulls);
-    for (size_t i = 0; i < n; i++) {
-        stat_datums(&stats.columns[i], types[i], &mins[i], &maxs[i]);
-        nulls[i] = (int64_t)stats.columns[i].null_count;
-    }
-    CHECK_RC(ls_paimon_stats_set(&entry->file.value_stats, types, mins, maxs, nulls, n, &err));
+    CHECK_RC(ls_paimon_entry_for_parquet_file(schema, pvalues, name, &stats,
+                                              ls_paimon_creation_time_millis(1756964329609),
+                                              entry, &err));
 
     ls_buf path;
     ls_buf_init(&path, 1 << 20);
@@ -223,11 +141,7 @@ static void write_data_file(const char *root, const ls_paimon_schema *schema,
     ls_buf_cleanup(&path);
     ls_buf_cleanup(&file);
     ls_parquet_file_stats_cleanup(&stats);
-    free(mins);
-    free(maxs);
-    free(nulls);
     free(specs);
-    free(types);
 }
 
 /* One APPEND commit of the given entries, as the committer does it. */

@@ -931,3 +931,64 @@ TEST(commit_plan_without_files)
     ls_paimon_commit_plan_cleanup(&p);
     ls_paimon_schema_cleanup(&schema);
 }
+
+/* ------------------------------------------------------------------------
+ * Value stats from Parquet column stats (truncate(16)).
+ */
+#include "paimon_stats.h"
+
+TEST(value_stats_from_parquet_truncate)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_schema schema;
+    CHECK_OK(ls_paimon_schema_init_append(&schema, 0, 1, &err), &err);
+    CHECK_OK(ls_paimon_schema_add_field(&schema, "s", ptype(LS_PAIMON_STRING, 0, 0), &err), &err);
+    CHECK_OK(ls_paimon_schema_add_field(&schema, "ts", ptype(LS_PAIMON_TIMESTAMP, 6, 0), &err),
+             &err);
+    CHECK_OK(ls_paimon_schema_add_field(&schema, "x", ptype(LS_PAIMON_DOUBLE, 0, 0), &err), &err);
+    CHECK_OK(ls_paimon_schema_add_field(&schema, "gone", ptype(LS_PAIMON_INT, 0, 0), &err), &err);
+    static uint8_t lo[] = "aaaaaaaaaaaaaaaaaaaa";      /* 20 code points */
+    static uint8_t hi[] = "zzzzzzzzzzzzzzz\xc3\xa9zzzz"; /* 15 z, e-acute, 4 z */
+    ls_parquet_column_stats cols[3] = {{0}};
+    cols[0].field_id = 0;
+    cols[0].has_min_max = true;
+    cols[0].min_bytes = lo;
+    cols[0].min_bytes_len = 20;
+    cols[0].max_bytes = hi;
+    cols[0].max_bytes_len = sizeof hi - 1;
+    cols[0].null_count = 2;
+    cols[1].field_id = 1;
+    cols[1].has_min_max = true;
+    cols[1].min_int = -1; /* 1969-12-31T23:59:59.999999 */
+    cols[1].max_int = 1700000000123456;
+    cols[2].field_id = 2;
+    cols[2].has_min_max = true;
+    cols[2].nan_count = 1; /* NaN present: unknown bounds */
+    ls_parquet_file_stats file = {.row_count = 5, .columns = cols, .column_count = 3};
+    ls_paimon_stats stats = {0};
+    CHECK_OK(ls_paimon_value_stats_from_parquet(&schema, &file, &stats, &err), &err);
+    ls_paimon_type t[4];
+    for (size_t i = 0; i < 4; i++)
+        t[i] = schema.fields[i].type;
+    ls_paimon_datum mins[4], maxs[4];
+    CHECK_OK(ls_paimon_binaryrow_deserialize(stats.min_values.data, stats.min_values.len, t, 4,
+                                             mins, &err), &err);
+    CHECK_OK(ls_paimon_binaryrow_deserialize(stats.max_values.data, stats.max_values.len, t, 4,
+                                             maxs, &err), &err);
+    CHECK_EQ_INT(mins[0].v.bytes.len, 16);
+    CHECK_EQ_MEM(mins[0].v.bytes.data, "aaaaaaaaaaaaaaaa", 16);
+    /* 16 code points: 15 'z' and e-acute; the last is incremented to U+00EA. */
+    CHECK_EQ_INT(maxs[0].v.bytes.len, 17);
+    CHECK_EQ_MEM(maxs[0].v.bytes.data, "zzzzzzzzzzzzzzz\xc3\xaa", 17);
+    CHECK_EQ_INT(mins[1].v.ts.millis, -1);
+    CHECK_EQ_INT(mins[1].v.ts.nanos_of_milli, 999000);
+    CHECK_EQ_INT(maxs[1].v.ts.millis, 1700000000123);
+    CHECK_EQ_INT(maxs[1].v.ts.nanos_of_milli, 456000);
+    CHECK(mins[2].is_null && maxs[2].is_null);
+    CHECK(mins[3].is_null && maxs[3].is_null);
+    CHECK_EQ_INT(stats.null_counts[0], 2);
+    CHECK_EQ_INT(stats.null_counts[3], LS_PAIMON_ABSENT);
+    ls_paimon_stats_cleanup(&stats);
+    ls_paimon_schema_cleanup(&schema);
+}
