@@ -56,11 +56,20 @@ function(lakesync_register_e2e_tests)
     file(GLOB e2e_files CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/${dir}/*.test.mjs)
     foreach(test_file IN LISTS e2e_files)
       get_filename_component(test_name ${test_file} NAME_WE)
+      # A first line "// ctest-labels: a;b" adds labels, e.g. sanitize to run
+      # the test under the ASan+UBSan build too.
+      set(test_labels ${dir})
+      file(STRINGS ${test_file} label_lines LIMIT_COUNT 1 REGEX "^// ctest-labels: ")
+      if(label_lines)
+        string(REGEX REPLACE "^// ctest-labels: *" "" extra_labels "${label_lines}")
+        string(STRIP "${extra_labels}" extra_labels)
+        list(APPEND test_labels ${extra_labels})
+      endif()
       add_test(NAME ${dir}.${test_name}
                COMMAND node --test --test-reporter=spec ${test_file}
                WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests)
       set_tests_properties(${dir}.${test_name} PROPERTIES
-        LABELS ${dir} TIMEOUT 900
+        LABELS "${test_labels}" TIMEOUT 900
         ENVIRONMENT "LAKESYNC_BIN=$<TARGET_FILE:lakesync>;LAKESYNC_BUILD_DIR=${CMAKE_BINARY_DIR};LAKESYNC_SOURCE_DIR=${CMAKE_SOURCE_DIR};LAKESYNC_SHARED_DIR=${CMAKE_SOURCE_DIR}/../shared")
     endforeach()
   endforeach()
