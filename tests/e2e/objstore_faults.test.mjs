@@ -175,3 +175,31 @@ test('stalls: each attempt times out and the total retry time is bounded', async
     await proxy.stop();
   }
 });
+
+test('an ETag that does not match the bytes sent fails the upload', async () => {
+  const proxy = await startFaultProxy({
+    target: s3.endpoint,
+    faultRate: 1,
+    faults: ['etag'],
+    match: (req) => req.method === 'PUT',
+  });
+  try {
+    const file = path.join(work, 'etag.txt');
+    writeFileSync(file, 'checked bytes');
+    let r = await run(['put', ...FAST, '--endpoint', proxy.url, 's3://lake/etag/a.txt', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /corrupt_data: PUT etag\/a\.txt: ETag 0{32} does not match the MD5 [0-9a-f]{32}/);
+
+    const big = path.join(work, 'etag.bin');
+    writeFileSync(big, crypto.randomBytes(6 * 1024 * 1024));
+    r = await run(['put', ...FAST, '--endpoint', proxy.url, '--part-size', String(5 * 1024 * 1024),
+      's3://lake/etag/b.bin', big]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /UploadPart etag\/b\.bin: ETag 0{32} does not match/);
+    assert.ok(proxy.log.some((e) => e.method === 'DELETE' && /uploadId=/.test(e.url)), 'aborted');
+    const direct = await s3.fetchObject('lake', 'etag/b.bin', { method: 'HEAD' });
+    assert.equal(direct.status, 404);
+  } finally {
+    await proxy.stop();
+  }
+});

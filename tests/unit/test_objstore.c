@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -548,5 +549,55 @@ TEST(file_streaming_upload_commit_and_abort)
     CHECK_EQ_INT(entries, 1); /* the temp file of the aborted upload is gone */
     ls_objstore_list_page_cleanup(&page);
     ls_buf_cleanup(&b);
+    ls_objstore_free(s);
+}
+
+typedef struct thread_arg {
+    ls_objstore *store;
+    int index;
+    int failures;
+} thread_arg;
+
+static void *hammer(void *p)
+{
+    thread_arg *a = p;
+    char key[64], body[100];
+    memset(body, 'x', sizeof body);
+    for (int i = 0; i < 50; i++) {
+        ls_error e;
+        ls_error_clear(&e);
+        snprintf(key, sizeof key, "t%d/k%d", a->index, i);
+        if (ls_objstore_put(a->store, key, body, sizeof body, &e) != LS_OK)
+            a->failures++;
+        ls_buf b;
+        ls_buf_init(&b, 1024);
+        if (ls_objstore_get(a->store, key, &b, &e) != LS_OK || b.len != sizeof body)
+            a->failures++;
+        ls_buf_cleanup(&b);
+    }
+    return NULL;
+}
+
+TEST(counters_are_exact_across_threads)
+{
+    enum { THREADS = 8 };
+    ls_objstore *s = open_file_store("threads", 0);
+    pthread_t tids[THREADS];
+    thread_arg args[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        args[i] = (thread_arg){.store = s, .index = i};
+        CHECK(pthread_create(&tids[i], NULL, hammer, &args[i]) == 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        CHECK(pthread_join(tids[i], NULL) == 0);
+        CHECK_EQ_INT(args[i].failures, 0);
+    }
+    ls_objstore_counters c;
+    ls_objstore_counters_read(s, &c);
+    CHECK_EQ_INT(c.put_requests, THREADS * 50);
+    CHECK_EQ_INT(c.get_requests, THREADS * 50);
+    CHECK_EQ_INT(c.bytes_up, THREADS * 50 * 100);
+    CHECK_EQ_INT(c.bytes_down, THREADS * 50 * 100);
+    CHECK_EQ_INT(c.errors, 0);
     ls_objstore_free(s);
 }

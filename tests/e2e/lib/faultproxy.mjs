@@ -8,7 +8,8 @@
 //   startFaultProxy({
 //     target,              // 'http://127.0.0.1:PORT' (required)
 //     faultRate = 0,       // 0..1: share of matching requests that get a fault
-//     faults = ['500', '503', 'reset', 'stall'],  // kinds to pick from (uniformly)
+//     faults = ['500', '503', 'reset', 'stall'],  // kinds to pick from (uniformly); also
+//                          // 'etag': forward, but answer with a wrong ETag header
 //     seed = 1,            // PRNG seed
 //     stallMs = 30000,     // how long a stalled request is held before its socket is destroyed
 //     match = () => true,  // (req) => boolean: which requests may get a fault
@@ -16,7 +17,7 @@
 //   }) -> Promise<{
 //     url, port,
 //     log,                 // [{ method, url, headers, fault }] every request seen, in order
-//     counts,              // { requests, forwarded, '500', '503', reset, stall }
+//     counts,              // { requests, forwarded, '500', '503', reset, stall, etag }
 //     setFaultRate(r), setMatch(fn),
 //     stop() -> Promise<void>   // closes the server and destroys open sockets
 //   }>
@@ -53,11 +54,11 @@ export async function startFaultProxy({
   const sockets = new Set();
   const timers = new Set();
   const log = [];
-  const counts = { requests: 0, forwarded: 0, '500': 0, '503': 0, reset: 0, stall: 0 };
+  const counts = { requests: 0, forwarded: 0, '500': 0, '503': 0, reset: 0, stall: 0, etag: 0 };
   let rate = faultRate;
   let matcher = match;
 
-  const forward = (req, res, path) => {
+  const forward = (req, res, path, fault = null) => {
     counts.forwarded++;
     const headers = { ...req.headers };
     // A virtual-hosted request rewritten to path-style goes to the target's own host.
@@ -69,7 +70,9 @@ export async function startFaultProxy({
       path,
       headers,
     }, (up) => {
-      res.writeHead(up.statusCode, up.headers);
+      const outHeaders = { ...up.headers };
+      if (fault === 'etag' && outHeaders.etag) outHeaders.etag = '"00000000000000000000000000000000"';
+      res.writeHead(up.statusCode, outHeaders);
       up.pipe(res);
     });
     upstream.on('error', () => req.socket.destroy());
@@ -92,6 +95,7 @@ export async function startFaultProxy({
     log.push({ method: req.method, url: req.url, path, headers: req.headers, fault });
     if (!fault) return forward(req, res, path);
     counts[fault]++;
+    if (fault === 'etag') return forward(req, res, path, fault);
     if (fault === 'reset') {
       req.socket.destroy();
       return;
