@@ -252,6 +252,12 @@ ls_code ls_paimon_commit_plan_build(const ls_paimon_commit_input *in, ls_paimon_
                             "a commit needs a schema, a commit user and a name UUID");
     if (in->previous && in->previous->id >= INT64_MAX)
         return ls_error_set(err, LS_ERR_INVALID, "snapshot id overflow");
+    /* A previous snapshot with rows has manifests: planning without them
+     * would write a snapshot that silently drops the table's data. */
+    if (in->previous && in->previous->total_record_count > 0 &&
+        in->previous_base_count + in->previous_delta_count == 0)
+        return ls_error_set(err, LS_ERR_INVALID,
+                            "the previous snapshot's manifest lists were not given");
     out->snapshot_id = in->previous ? in->previous->id + 1 : 1;
     ls_code rc = check_entries(in, err);
     if (rc == LS_OK && in->entry_count)

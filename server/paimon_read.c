@@ -264,7 +264,8 @@ void ls_paimon_table_free(ls_paimon_table *t)
 /* Names taken from metadata become paths: refuse anything but a plain name. */
 static ls_code check_plain_name(const char *name, ls_error *err)
 {
-    if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    if (!name[0] || strlen(name) > 400 || strchr(name, '/') || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0)
         return ls_error_set(err, LS_ERR_FORMAT, "metadata names a bad file '%.200s'", name);
     return LS_OK;
 }

@@ -883,8 +883,13 @@ TEST(commit_plan_first_and_second)
     CHECK_EQ_STR(p2.base_metas[0].file_name, metas[0].file_name);
     CHECK(strstr((const char *)p2.snapshot_json.data, "\"lakesync.job-id\" : \"j1\"") != NULL);
 
-    /* Entries that do not fit the table are refused. */
+    /* Entries that do not fit the table are refused, and so is a previous
+     * snapshot with rows but without its manifest lists. */
     ls_paimon_commit_plan bad;
+    in2.previous_delta_count = 0;
+    CHECK_EQ_INT(ls_paimon_commit_plan_build(&in2, &bad, &err), LS_ERR_INVALID);
+    in2.previous_delta_count = count;
+    ls_error_clear(&err);
     e2.kind = LS_PAIMON_KIND_DELETE;
     CHECK_EQ_INT(ls_paimon_commit_plan_build(&in2, &bad, &err), LS_ERR_INVALID);
     e2.kind = LS_PAIMON_KIND_ADD;
