@@ -167,7 +167,9 @@ ls_code ls_objstore_delete(ls_objstore *store, const char *key, ls_error *err) L
 
 /* Lists objects whose key starts with prefix ("" for all; a prefix may end
  * with '/'), one page at a time: pass NULL as token first, then the page's
- * next_token until it is NULL. page is reset first. */
+ * next_token until it is NULL. page must be zeroed ({0}) or hold a page of an
+ * earlier call: it is cleaned up first, so a token taken from it must have
+ * been moved out (set page->next_token = NULL after taking it). */
 ls_code ls_objstore_list(ls_objstore *store, const char *prefix, const char *token,
                          ls_objstore_list_page *page, ls_error *err) LS_MUST_USE;
 

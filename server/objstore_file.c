@@ -59,7 +59,26 @@ static char *join_path(const char *a, const char *b)
     return out;
 }
 
-/* mkdir -p for the directories of path up to (not including) its last segment. */
+/* LS_OK when directory dir resolves (symlinks followed) inside the real root. */
+static ls_code dir_inside_root(const file_backend *fb, const char *dir, const char *path,
+                               ls_error *err)
+{
+    char *real = realpath(dir, NULL);
+    if (!real)
+        return io_error(err, "cannot resolve directory", dir);
+    size_t n = strlen(fb->real_root);
+    bool inside = strncmp(real, fb->real_root, n) == 0 &&
+                  (real[n] == '\0' || real[n] == '/' || (n == 1 && fb->real_root[0] == '/'));
+    free(real);
+    if (!inside)
+        return ls_error_set_field(err, LS_ERR_PERMISSION, "key",
+                                  "path '%.200s' resolves outside the storage root; refused", path);
+    return LS_OK;
+}
+
+/* mkdir -p for the directories of path up to (not including) its last
+ * segment. Each directory is checked to resolve inside the root before
+ * anything is created beneath it, so a planted symlink cannot lead mkdir out. */
 static ls_code make_parents(const file_backend *fb, const char *path, ls_error *err)
 {
     char *copy = strdup(path);
@@ -73,6 +92,8 @@ static ls_code make_parents(const file_backend *fb, const char *path, ls_error *
         *p = '\0';
         if (mkdir(copy, 0755) != 0 && errno != EEXIST)
             rc = io_error(err, "cannot create directory", copy);
+        if (!rc)
+            rc = dir_inside_root(fb, copy, path, err);
         *p = '/';
     }
     free(copy);
@@ -88,20 +109,7 @@ static ls_code check_inside_root(const file_backend *fb, const char *path, ls_er
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir)
         *slash = '\0';
-    char *real = realpath(dir, NULL);
-    ls_code rc = LS_OK;
-    if (!real) {
-        rc = io_error(err, "cannot resolve directory", dir);
-    } else {
-        size_t n = strlen(fb->real_root);
-        bool inside = strncmp(real, fb->real_root, n) == 0 &&
-                      (real[n] == '\0' || real[n] == '/' || (n == 1 && fb->real_root[0] == '/'));
-        if (!inside)
-            rc = ls_error_set_field(err, LS_ERR_PERMISSION, "key",
-                                    "path '%.200s' resolves outside the storage root; refused",
-                                    path);
-    }
-    free(real);
+    ls_code rc = dir_inside_root(fb, dir, path, err);
     free(dir);
     return rc;
 }

@@ -188,6 +188,7 @@ TEST(list_xml_with_escapes)
     free(token);
     ls_objstore_list_page_cleanup(&page);
     CHECK(page.entries == NULL && page.count == 0);
+    ls_objstore_list_page_cleanup(&page); /* twice is fine */
 }
 
 TEST(list_xml_last_page_and_empty)
@@ -378,6 +379,15 @@ TEST(file_refuses_escaping_paths)
     char escaped[1100];
     snprintf(escaped, sizeof escaped, "%s/x", target);
     CHECK(access(escaped, F_OK) != 0);
+    /* Nor can it make mkdir -p create directories outside. */
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_objstore_put(s, "escape/newdir/deeper/x", "x", 1, &err), LS_ERR_PERMISSION);
+    snprintf(escaped, sizeof escaped, "%s/newdir", target);
+    CHECK(access(escaped, F_OK) != 0);
+    ls_objstore_upload *up = NULL;
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_objstore_upload_begin(s, "escape/y", &up, &err), LS_ERR_PERMISSION);
+    CHECK(up == NULL);
     ls_objstore_free(s);
 }
 
