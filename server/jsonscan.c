@@ -104,7 +104,7 @@ typedef struct token {
     const uint8_t *raw; /* numbers, literals: the text; strings: with quotes; containers: compact */
     size_t raw_len;
     bool escaped;   /* a string with backslashes */
-    bool verbatim;  /* a string whose raw bytes are its content (Kafka key) */
+    bool verbatim;  /* raw bytes are the content: the Kafka key, a whole string message */
     size_t offset;
 } token;
 
@@ -1430,6 +1430,9 @@ static ls_code scan_value(scanner *s, const value_ctx *v, bool *opened)
         e = scan_string(s, p, &t.escaped);
         if (!e)
             return LS_ERR_INVALID;
+        /* "__value__" is the message's JSON text, so a string message keeps
+         * its quotes and escapes. */
+        t.verbatim = v->depth == 0;
         break;
     case 't': t.kind = LS_JSON_BOOLEAN; e = scan_literal(p, end, "true", 4); break;
     case 'f': t.kind = LS_JSON_BOOLEAN; e = scan_literal(p, end, "false", 5); break;

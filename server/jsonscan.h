@@ -18,7 +18,9 @@
  *   - duplicate keys are valid: the last occurrence wins for a mapped column.
  *
  * Parse levels and source paths (the seed's semantics, see flatten.h):
- *   level 0 maps the whole message as the field "__value__";
+ *   level 0 maps the whole message as the field "__value__", as compact JSON
+ *   text (a message that is a string keeps its quotes and escapes; a message
+ *   that is null gives NULL);
  *   level L >= 1 requires the message to be an object (otherwise type_mismatch
  *   with kind not_object) and expands objects down to depth L: a value at
  *   depth d <= L is a field when it is not an object or d == L; objects above

@@ -155,8 +155,8 @@ TEST(not_an_object_above_level_0)
     CHECK_EQ_STR(r.fields[0].value, "[1,2]");
     CHECK_EQ_INT(r.fields[0].kind, LS_JSON_ARRAY);
     ls_flat_result_cleanup(&r);
-    flatten_ok(" \"s\" ", 5, 0, &r);
-    CHECK_EQ_STR(r.fields[0].value, "s");
+    flatten_ok(" \"s\\n\" ", 7, 0, &r); /* level 0 is JSON text: quotes and escapes kept */
+    CHECK_EQ_STR(r.fields[0].value, "\"s\\n\"");
     ls_flat_result_cleanup(&r);
 }
 
