@@ -1,0 +1,17 @@
+# worker: `lakesync worker`, consume -> scan -> Parquet files -> fenced commits
+# through the server (docs/worker-protocol.md).
+lakesync_module(worker MAIN SOURCES
+  server/worker.c
+  server/worker_commit.c
+  server/worker_files.c
+  server/worker_route.c
+  server/worker_spec.c
+  DEPS ls_kafka_consumer ls_json ls_parquet ls_objstore ls_control_client ls_iceberg
+       PkgConfig::JANSSON PkgConfig::CURL)
+
+lakesync_unit_test(worker SOURCES tests/unit/test_worker.c DEPS ls_worker)
+
+# A test tool: librdkafka's mock cluster as a standalone broker for the
+# worker's end-to-end test (tests/e2e/worker_protocol.test.mjs).
+add_executable(lakesync_worker_broker tests/tools/worker_broker.c)
+target_link_libraries(lakesync_worker_broker PRIVATE PkgConfig::RDKAFKA)

@@ -1,0 +1,703 @@
+/*
+ * `lakesync worker`: the loop that turns a job's Kafka topic into committed
+ * table files (DESIGN.md "Data path (worker)", docs/worker-protocol.md).
+ *
+ * One thread does everything: poll a message, scan it into the staging
+ * batch, route full batches to open files, and every commit interval (or
+ * earlier when a cap is crossed, on a revoke, on stop) close the files and
+ * ask the server to commit them with the offset ranges they cover. The table
+ * is the truth about progress: positions come from the server, and whatever
+ * was not committed is simply read again after a crash, a fence or a
+ * rebalance.
+ */
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "util/log.h"
+#include "worker_internal.h"
+
+#define WORKER_EXIT_FATAL 3 /* LS_WORKER_EXIT_FATAL of supervisor.h: no restart helps */
+#define HEARTBEAT_INTERVAL_MS 2000
+#define POLL_TIMEOUT_MS 100
+#define FIRST_ERRORS_LOGGED 10
+#define COMMIT_GIVE_UP_MS (5 * 60 * 1000)
+#define COMMIT_RETRY_MAX_DELAY_MS 5000
+
+/* Set by SIGTERM / SIGINT; the only state a signal handler may touch. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int signo)
+{
+    (void)signo;
+    stop_signal = 1;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void sleep_ms(uint64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Records why the worker must exit (the first reason wins). */
+static void fail(worker *w, bool fatal, const ls_error *why)
+{
+    if (w->failed)
+        return;
+    w->failed = true;
+    w->fatal = fatal;
+    w->failure = *why;
+}
+
+/* ---- giving up uncommitted work ------------------------------------------- */
+
+/* Forgets everything not committed: open files are aborted, waiting files
+ * deleted when that is safe (delete_waiting), positions forgotten. When
+ * reposition is set the consumer goes back to the table's offsets. */
+static ls_code abandon(worker *w, bool delete_waiting, bool reposition, ls_error *err)
+{
+    for (size_t i = 0; i < w->file_count; i++)
+        worker_file_abort(&w->files[i]);
+    w->file_count = 0;
+    worker_drop_waiting_files(w, delete_waiting);
+    ls_column_batch_reset(w->staging);
+    ls_worker_ranges_abandon(&w->ranges);
+    json_decref(w->offsets_cache);
+    w->offsets_cache = NULL;
+    w->commit_soon = false;
+    if (!reposition)
+        return LS_OK;
+    return ls_kafka_consumer_reposition(w->consumer, err);
+}
+
+/* ---- commits ------------------------------------------------------------------ */
+
+static json_t *commit_body(worker *w)
+{
+    json_t *files = json_array();
+    for (size_t i = 0; files && i < w->done_count; i++)
+        if (json_array_append(files, w->done[i].json) != 0) {
+            json_decref(files);
+            files = NULL;
+        }
+    json_t *ranges = ls_worker_ranges_to_json(&w->ranges);
+    if (!files || !ranges) {
+        json_decref(files);
+        json_decref(ranges);
+        return NULL;
+    }
+    return json_pack("{sIsisosos[]}", "run_id", (json_int_t)w->spec.run_id, "worker_index",
+                     w->worker_index, "ranges", ranges, "files", files, "dead_letter_files");
+}
+
+/* After the server accepted the commit: Kafka group offsets for lag tools,
+ * ranges start over at their ends. */
+static void committed(worker *w, const json_t *answer)
+{
+    int32_t partitions[256];
+    int64_t next[256];
+    size_t n = 0;
+    for (size_t p = 0; p < w->ranges.count; p++) {
+        const ls_worker_partition_state *s = &w->ranges.items[p];
+        if (s->start >= 0 && s->end > s->start) {
+            partitions[n] = (int32_t)p;
+            next[n] = s->end;
+            if (++n == 256) {
+                ls_error ignored;
+                ls_error_clear(&ignored);
+                if (ls_kafka_consumer_commit_offsets(w->consumer, partitions, next, n, &ignored))
+                    ls_log_debug("worker", "group offsets not committed (lag only)");
+                n = 0;
+            }
+        }
+    }
+    ls_error kafka_err;
+    ls_error_clear(&kafka_err);
+    if (n > 0 && ls_kafka_consumer_commit_offsets(w->consumer, partitions, next, n, &kafka_err))
+        ls_log_debug("worker", "group offsets not committed (lag only): %s", kafka_err.message);
+    ls_worker_ranges_committed(&w->ranges);
+    worker_drop_waiting_files(w, false);
+    w->commits++;
+    const json_t *snapshot = json_object_get(answer, "snapshot_id");
+    if (json_is_integer(snapshot))
+        w->last_snapshot_id = json_integer_value(snapshot);
+}
+
+/* Whether a commit whose earlier attempt had an unknown outcome landed: the
+ * table's offsets then equal our ranges' ends. */
+static bool commit_landed(worker *w)
+{
+    json_t *offsets = NULL;
+    ls_error ignored;
+    ls_error_clear(&ignored);
+    if (ls_control_get_offsets(w->control, &offsets, &ignored) != LS_OK)
+        return false;
+    bool landed = ls_worker_ranges_landed(&w->ranges, offsets);
+    json_decref(offsets);
+    return landed;
+}
+
+typedef enum commit_outcome { COMMIT_DONE, COMMIT_FENCED, COMMIT_UNKNOWN } commit_outcome;
+
+/* Posts the commit until it is accepted, fenced, or we give up. A retry is
+ * safe: if an earlier attempt landed, the fencing answers 409 and the
+ * table's offsets tell us it did. */
+static ls_code post_commit(worker *w, const json_t *body, commit_outcome *outcome, ls_error *err)
+{
+    bool uncertain = false;
+    uint64_t started = now_ms(), delay = 200;
+    for (;;) {
+        json_t *answer = NULL;
+        ls_error attempt_err;
+        ls_error_clear(&attempt_err);
+        ls_code rc = ls_control_post_commit(w->control, body, &answer, &attempt_err);
+        if (rc == LS_OK || (rc == LS_ERR_CONFLICT && uncertain && commit_landed(w))) {
+            committed(w, answer);
+            json_decref(answer);
+            *outcome = COMMIT_DONE;
+            return LS_OK;
+        }
+        json_decref(answer);
+        if (rc == LS_ERR_CONFLICT) {
+            ls_log_warn("worker", "commit fenced: %s", attempt_err.message);
+            *outcome = uncertain ? COMMIT_UNKNOWN : COMMIT_FENCED;
+            return LS_OK;
+        }
+        if (rc != LS_ERR_UNAVAILABLE && rc != LS_ERR_FORMAT) {
+            *outcome = uncertain ? COMMIT_UNKNOWN : COMMIT_FENCED;
+            return ls_error_set(err, rc, "commit refused: %s", attempt_err.message);
+        }
+        uncertain = true; /* the request may have reached the server */
+        if (now_ms() - started > COMMIT_GIVE_UP_MS) {
+            *outcome = COMMIT_UNKNOWN;
+            return ls_error_set(err, LS_ERR_UNAVAILABLE, "giving up the commit: %s",
+                                attempt_err.message);
+        }
+        ls_log_warn("worker", "commit failed (%s); retrying", attempt_err.message);
+        sleep_ms(delay);
+        delay = delay * 2 > COMMIT_RETRY_MAX_DELAY_MS ? COMMIT_RETRY_MAX_DELAY_MS : delay * 2;
+    }
+}
+
+/* Closes every file and commits them with the ranges they cover. When the
+ * commit does not land, everything uncommitted is given up and, unless the
+ * partitions are being revoked anyway, the consumer goes back to the table's
+ * offsets: files known not to be in the table are deleted, files of an
+ * unknown outcome are kept (they may be referenced). Returns the failure
+ * for the caller to judge (retryable codes: UNAVAILABLE, IO, FORMAT). */
+static ls_code worker_commit(worker *w, bool revoking, ls_error *err)
+{
+    commit_outcome outcome = COMMIT_FENCED; /* nothing posted yet: nothing landed */
+    json_t *body = NULL;
+    w->commit_soon = false;
+    w->last_commit_ms = now_ms();
+    ls_code rc = worker_flush_staging(w, err);
+    if (!rc)
+        rc = worker_close_all_files(w, err);
+    if (rc)
+        goto give_up;
+    if (w->done_count == 0 && !ls_worker_ranges_pending(&w->ranges))
+        return LS_OK;
+    body = commit_body(w);
+    if (!body) {
+        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory building a commit");
+        goto give_up;
+    }
+    rc = post_commit(w, body, &outcome, err);
+    json_decref(body);
+    if (!rc && outcome == COMMIT_DONE)
+        return LS_OK;
+    if (outcome == COMMIT_FENCED)
+        w->fenced++;
+give_up:
+    if (rc)
+        ls_log_warn("worker", "dropping uncommitted data: %s", err->message);
+    ls_error again_err;
+    ls_error_clear(&again_err);
+    ls_code again = abandon(w, outcome == COMMIT_FENCED, !revoking, &again_err);
+    if (!rc && again)
+        rc = ls_error_set(err, again, "%s", again_err.message);
+    return rc;
+}
+
+static bool retryable(ls_code rc)
+{
+    return rc == LS_ERR_UNAVAILABLE || rc == LS_ERR_IO || rc == LS_ERR_FORMAT ||
+           rc == LS_ERR_CONFLICT || rc == LS_ERR_TOO_LARGE;
+}
+
+/* A failure is fatal (exit 3) when no restart can fix it. */
+static bool hopeless(ls_code rc)
+{
+    return rc == LS_ERR_INVALID || rc == LS_ERR_UNAUTHENTICATED || rc == LS_ERR_PERMISSION ||
+           rc == LS_ERR_NOT_FOUND || rc == LS_ERR_UNPROCESSABLE;
+}
+
+/* ---- Kafka callbacks ------------------------------------------------------------- */
+
+static ls_code position_cb(void *ctx, int32_t partition, int64_t *next_offset, ls_error *err)
+{
+    worker *w = ctx;
+    if (!w->offsets_cache) {
+        ls_code rc = ls_control_get_offsets(w->control, &w->offsets_cache, err);
+        if (rc)
+            return rc;
+    }
+    char key[16];
+    snprintf(key, sizeof key, "%d", (int)partition);
+    const json_t *next = json_object_get(w->offsets_cache, key);
+    *next_offset = json_is_integer(next) && json_integer_value(next) >= 0
+                       ? json_integer_value(next) : -1;
+    return ls_worker_ranges_reset(&w->ranges, partition, *next_offset, err);
+}
+
+static void rebalance_cb(void *ctx, bool assigned, const int32_t *partitions, size_t count)
+{
+    worker *w = ctx;
+    (void)partitions;
+    /* The next assignment reads the table's offsets afresh. */
+    json_decref(w->offsets_cache);
+    w->offsets_cache = NULL;
+    ls_log_info("worker", "%s %zu partition(s)", assigned ? "assigned" : "revoking", count);
+    if (assigned)
+        return;
+    ls_error err;
+    ls_error_clear(&err);
+    if (w->failed) {
+        /* Failing: what we hold must not be committed (it may include the
+         * record that failed the job). */
+        (void)abandon(w, true, false, &err);
+        return;
+    }
+    /* Commit what we hold before the partitions go to another member. */
+    ls_code rc = worker_commit(w, true, &err);
+    if (rc) {
+        if (!retryable(rc))
+            fail(w, hopeless(rc), &err);
+        else
+            ls_log_warn("worker", "commit on revoke failed: %s", err.message);
+    }
+}
+
+/* ---- messages ------------------------------------------------------------------------ */
+
+/* A message the scanner rejected. Its offset stays covered by the range (the
+ * protocol says skipped and dead-lettered messages are). This is the hook of
+ * the dead-letter table, which is a later issue: today the record is counted
+ * and the first few are logged. */
+static void reject_record(worker *w, const ls_kafka_message *m, const ls_jsonscan_error *record)
+{
+    w->errors++;
+    w->ranges.items[m->partition].errors++;
+    if (w->errors <= FIRST_ERRORS_LOGGED)
+        ls_log_warn("worker", "rejected %s[%d] offset %lld: %s in '%s' at byte %zu: %s%s",
+                    w->spec.topic, (int)m->partition, (long long)m->offset,
+                    ls_jsonscan_error_kind_name(record->kind), record->field, record->offset,
+                    record->message, w->errors == FIRST_ERRORS_LOGGED ? " (no more logged)" : "");
+    if (w->spec.error_policy == LS_WORKER_ERRORS_FAIL) {
+        ls_error why;
+        ls_error_clear(&why);
+        ls_error_set(&why, LS_ERR_UNPROCESSABLE,
+                     "the job fails on bad records and %s[%d] offset %lld is one (%s)",
+                     w->spec.topic, (int)m->partition, (long long)m->offset,
+                     ls_jsonscan_error_kind_name(record->kind));
+        fail(w, true, &why);
+    }
+}
+
+static ls_code handle_message(worker *w, const ls_kafka_message *m, ls_error *err)
+{
+    bool accepted = false;
+    ls_code rc = ls_worker_ranges_observe(&w->ranges, m->partition, m->offset, &accepted, err);
+    if (rc || !accepted)
+        return rc; /* a replay below what we hold: already in the files */
+    ls_worker_partition_state *s = &w->ranges.items[m->partition];
+    s->messages++;
+    s->bytes += m->value_len;
+    w->messages++;
+    w->bytes += m->value_len;
+    ls_kafka_meta meta = {.partition = m->partition, .offset = m->offset,
+                          .timestamp_ms = m->timestamp_ms, .key = m->key, .key_len = m->key_len};
+    /* A tombstone has no value: the scanner rejects it as empty JSON. */
+    const uint8_t *value = m->value ? m->value : (const uint8_t *)"";
+    for (int attempt = 0;; attempt++) {
+        ls_jsonscan_error record;
+        ls_error scan_err;
+        memset(&record, 0, sizeof record);
+        ls_error_clear(&scan_err);
+        rc = ls_jsonscan_row(w->plan, value, m->value_len, &meta, w->staging, &record, &scan_err);
+        if (rc == LS_OK) {
+            s->rows++;
+            w->rows++;
+            break;
+        }
+        if (rc == LS_ERR_TOO_LARGE && attempt == 0 && w->staging->row_count > 0) {
+            rc = worker_flush_staging(w, err); /* full batch: flush and scan again */
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (rc == LS_ERR_TOO_LARGE) { /* one message larger than a whole batch */
+            record.kind = LS_JSONSCAN_TOO_LARGE;
+            snprintf(record.message, sizeof record.message, "%s", scan_err.message);
+            rc = LS_ERR_INVALID;
+        }
+        if (rc != LS_ERR_INVALID)
+            return ls_error_set(err, rc, "%s", scan_err.message);
+        reject_record(w, m, &record);
+        break;
+    }
+    if (w->staging->row_count >= STAGING_MAX_ROWS)
+        return worker_flush_staging(w, err);
+    return LS_OK;
+}
+
+/* ---- heartbeat ------------------------------------------------------------------------- */
+
+static json_t *metrics_json(worker *w, int32_t *assigned, size_t capacity)
+{
+    size_t n = ls_kafka_consumer_assignment(w->consumer, assigned, capacity);
+    json_t *partitions = json_object();
+    int64_t total_lag = 0;
+    for (size_t i = 0; partitions && i < n; i++) {
+        int32_t p = assigned[i];
+        ls_worker_partition_state zero = {.start = -1, .end = -1};
+        const ls_worker_partition_state *s =
+            (size_t)p < w->ranges.count ? &w->ranges.items[p] : &zero;
+        int64_t high = ls_kafka_consumer_high_watermark(w->consumer, p);
+        int64_t lag = high >= 0 && s->end >= 0 && high > s->end ? high - s->end : 0;
+        total_lag += lag;
+        char key[16];
+        snprintf(key, sizeof key, "%d", (int)p);
+        json_object_set_new(partitions, key,
+                            json_pack("{sIsIsIsIsIsIsI}", "messages", (json_int_t)s->messages,
+                                      "rows", (json_int_t)s->rows, "bytes", (json_int_t)s->bytes,
+                                      "errors", (json_int_t)s->errors, "high_watermark",
+                                      (json_int_t)high, "position", (json_int_t)s->end, "lag",
+                                      (json_int_t)lag));
+    }
+    if (!partitions)
+        return NULL;
+    return json_pack("{sIsIsIsIsIsIsIsIsIso}", "messages", (json_int_t)w->messages, "rows",
+                     (json_int_t)w->rows, "bytes", (json_int_t)w->bytes, "files",
+                     (json_int_t)w->files_written, "commits", (json_int_t)w->commits, "fenced",
+                     (json_int_t)w->fenced, "errors", (json_int_t)w->errors, "lag",
+                     (json_int_t)total_lag, "last_snapshot_id", (json_int_t)w->last_snapshot_id,
+                     "partitions", partitions);
+}
+
+static void heartbeat(worker *w, int32_t *assigned, size_t capacity)
+{
+    w->last_heartbeat_ms = now_ms();
+    json_t *metrics = metrics_json(w, assigned, capacity);
+    json_t *body = metrics ? json_pack("{sIsiso}", "run_id", (json_int_t)w->spec.run_id,
+                                       "worker_index", w->worker_index, "metrics", metrics)
+                           : NULL;
+    ls_error err;
+    ls_error_clear(&err);
+    bool stop = false;
+    ls_code rc = body ? ls_control_post_heartbeat(w->control, body, &stop, &err)
+                      : ls_error_set(&err, LS_ERR_NOMEM, "out of memory building a heartbeat");
+    json_decref(body);
+    if (rc && hopeless(rc)) {
+        /* The server no longer knows this run (token revoked, job gone): we
+         * are a zombie, and our commits would be refused anyway. */
+        fail(w, true, &err);
+    } else if (rc) {
+        ls_log_warn("worker", "heartbeat failed: %s", err.message);
+    } else if (stop && !w->stop) {
+        ls_log_info("worker", "the server asks this worker to stop");
+        w->stop = true;
+    }
+}
+
+/* ---- setup ----------------------------------------------------------------------------- */
+
+static const char *env_required(const char *name, ls_error *err)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        ls_error_set(err, LS_ERR_INVALID, "the environment variable %s is not set", name);
+    return v && *v ? v : NULL;
+}
+
+static ls_code connect_control(worker *w, ls_error *err)
+{
+    const char *url = env_required("LAKESYNC_SERVER_URL", err);
+    const char *job = env_required("LAKESYNC_JOB_ID", err);
+    const char *token = env_required("LAKESYNC_WORKER_TOKEN", err);
+    const char *index = env_required("LAKESYNC_WORKER_INDEX", err);
+    if (!url || !job || !token || !index)
+        return err->code;
+    char *end = NULL;
+    long value = strtol(index, &end, 10);
+    if (*end || value < 0 || value > 100000)
+        return ls_error_set(err, LS_ERR_INVALID, "LAKESYNC_WORKER_INDEX is not a worker index");
+    w->worker_index = (int)value;
+    ls_control_options options;
+    ls_control_options_init(&options);
+    options.server_url = url;
+    options.job_id = job;
+    options.token = token;
+    return ls_control_client_new(&options, &w->control, err);
+}
+
+/* The scanner plan, the column types and the Parquet schema, all in the
+ * spec's field order (field i is batch column i). */
+static ls_code build_schema(worker *w, ls_error *err)
+{
+    size_t n = w->spec.field_count;
+    ls_jsonscan_field *fields = calloc(n, sizeof *fields);
+    w->types = calloc(n, sizeof *w->types);
+    w->columns = calloc(n, sizeof *w->columns);
+    w->cursors = calloc(n, sizeof *w->cursors);
+    ls_code rc = LS_OK;
+    if (!fields || !w->types || !w->columns || !w->cursors) {
+        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const ls_worker_field *f = &w->spec.fields[i];
+        fields[i] = (ls_jsonscan_field){.source = f->source, .column = i, .type = f->type};
+        w->types[i] = f->type;
+        w->columns[i] = (ls_parquet_column_spec){.name = f->name, .field_id = f->field_id,
+                                                 .type = f->type};
+    }
+    ls_jsonscan_options options = {.parse_level = w->spec.parse_level};
+    rc = ls_jsonscan_plan_new(&options, fields, n, &w->plan, err);
+    if (rc)
+        goto out;
+    w->staging = ls_column_batch_new(w->types, n, STAGING_MAX_BYTES);
+    if (!w->staging) {
+        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    ls_parquet_options_init(&w->parquet);
+    w->parquet.row_group_bytes = w->spec.target_file_size_bytes < ROW_GROUP_MAX_BYTES
+                                     ? w->spec.target_file_size_bytes : ROW_GROUP_MAX_BYTES;
+    if (w->spec.paimon)
+        w->parquet.root_name = "paimon_schema";
+    rc = ls_worker_partitioner_init(&w->partitioner, &w->spec, err);
+out:
+    free(fields);
+    return rc;
+}
+
+static ls_code open_store(worker *w, ls_error *err)
+{
+    ls_objstore_options options;
+    ls_objstore_options_init(&options);
+    options.endpoint = w->spec.storage_endpoint;
+    options.region = w->spec.storage_region;
+    options.access_key_id = w->spec.access_key_id;
+    options.secret_access_key = w->spec.secret_access_key;
+    options.path_style = w->spec.path_style;
+    return ls_objstore_open(w->spec.data_location, &options, &w->store, err);
+}
+
+static ls_code open_consumer(worker *w, ls_error *err)
+{
+    ls_kafka_connection connection = {
+        .bootstrap_servers = w->spec.bootstrap_servers,
+        .security_protocol = w->spec.security_protocol,
+        .sasl_mechanism = w->spec.sasl_mechanism,
+        .sasl_username = w->spec.sasl_username,
+        .sasl_password = w->spec.sasl_password,
+    };
+    char client_id[128];
+    snprintf(client_id, sizeof client_id, "lakesync-worker-%d", w->worker_index);
+    /* A short session lets a restarted worker rejoin soon after a crash. */
+    const char *session = getenv("LAKESYNC_KAFKA_SESSION_TIMEOUT_MS");
+    int session_ms = session && atoi(session) > 0 ? atoi(session) : 10000;
+    ls_kafka_consumer_options options = {
+        .topic = w->spec.topic,
+        .group_id = w->spec.group_id,
+        .client_id = client_id,
+        .start_mode = w->spec.start_mode,
+        .start_timestamp_ms = w->spec.start_timestamp_ms,
+        .session_timeout_ms = session_ms,
+        .position = position_cb,
+        .rebalance = rebalance_cb,
+        .ctx = w,
+    };
+    return ls_kafka_consumer_new(&connection, &options, &w->consumer, err);
+}
+
+static ls_code setup(worker *w, ls_error *err)
+{
+    json_t *document = NULL;
+    ls_code rc = connect_control(w, err);
+    if (!rc)
+        rc = ls_control_get_spec(w->control, &document, err);
+    if (!rc)
+        rc = ls_worker_spec_parse(document, &w->spec, err);
+    json_decref(document);
+    if (!rc)
+        rc = ls_worker_uuid(w->uuid, sizeof w->uuid, err);
+    if (!rc)
+        rc = build_schema(w, err);
+    if (!rc)
+        rc = open_store(w, err);
+    if (!rc)
+        rc = open_consumer(w, err);
+    return rc;
+}
+
+static void teardown(worker *w)
+{
+    /* Leaving the group revokes through rebalance_cb, which commits what is
+     * left; after a graceful stop nothing is. */
+    if (w->failed) {
+        ls_error ignored;
+        ls_error_clear(&ignored);
+        (void)abandon(w, true, false, &ignored);
+    }
+    ls_kafka_consumer_free(w->consumer);
+    w->consumer = NULL;
+    for (size_t i = 0; i < w->file_count; i++)
+        worker_file_abort(&w->files[i]);
+    worker_drop_waiting_files(w, false);
+    ls_objstore_free(w->store);
+    ls_column_batch_free(w->staging);
+    ls_jsonscan_plan_free(w->plan);
+    ls_worker_partitioner_cleanup(&w->partitioner);
+    free(w->types);
+    free(w->columns);
+    free(w->cursors);
+    ls_worker_ranges_cleanup(&w->ranges);
+    json_decref(w->offsets_cache);
+    ls_worker_spec_cleanup(&w->spec);
+    ls_control_client_free(w->control);
+}
+
+/* ---- the loop ---------------------------------------------------------------------------- */
+
+/* Handles a failed step of the loop: retryable failures give up what is
+ * uncommitted and carry on from the table's offsets; others end the run. */
+static void step_failed(worker *w, ls_code rc, const ls_error *err, bool abandon_data)
+{
+    if (!retryable(rc)) {
+        fail(w, hopeless(rc), err);
+        return;
+    }
+    w->errors++;
+    ls_log_warn("worker", "%s; starting again from the table's offsets", err->message);
+    ls_error again;
+    ls_error_clear(&again);
+    if (abandon_data && abandon(w, true, true, &again) != LS_OK)
+        fail(w, false, &again);
+    sleep_ms(500); /* do not spin on a store or server that is down */
+}
+
+static void run(worker *w, int32_t *assigned, size_t capacity)
+{
+    w->last_commit_ms = w->last_heartbeat_ms = now_ms();
+    while (!w->failed && !w->stop) {
+        ls_kafka_message m;
+        ls_error err;
+        ls_error_clear(&err);
+        bool got = false;
+        ls_code rc = ls_kafka_consumer_poll(w->consumer, POLL_TIMEOUT_MS, &m, &got, &err);
+        if (rc) {
+            fail(w, false, &err); /* the consumer holds nothing usable: restart */
+            break;
+        }
+        if (got && (rc = handle_message(w, &m, &err)) != LS_OK)
+            step_failed(w, rc, &err, true);
+        uint64_t now = now_ms();
+        if (!w->failed && (w->commit_soon ||
+                           now - w->last_commit_ms >= (uint64_t)w->spec.commit_interval_ms)) {
+            ls_error_clear(&err);
+            if ((rc = worker_commit(w, false, &err)) != LS_OK)
+                step_failed(w, rc, &err, false);
+        }
+        if (!w->failed && now - w->last_heartbeat_ms >= HEARTBEAT_INTERVAL_MS)
+            heartbeat(w, assigned, capacity);
+        if (stop_signal)
+            w->stop = true;
+    }
+    if (w->failed)
+        return;
+    ls_log_info("worker", "stopping: final commit");
+    ls_error err;
+    ls_error_clear(&err);
+    ls_code rc = worker_commit(w, false, &err);
+    if (rc)
+        fail(w, false, &err);
+    else
+        heartbeat(w, assigned, capacity); /* the server sees the final figures */
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: lakesync worker\n\n"
+            "Runs one worker of a job. The supervisor starts it with its settings in the\n"
+            "environment: LAKESYNC_SERVER_URL, LAKESYNC_JOB_ID, LAKESYNC_WORKER_INDEX,\n"
+            "LAKESYNC_WORKER_TOKEN (optional: LAKESYNC_KAFKA_SESSION_TIMEOUT_MS,\n"
+            "LAKESYNC_LOG_LEVEL). SIGTERM stops it after a final commit.\n");
+}
+
+int cmd_worker(int argc, char **argv)
+{
+    if (argc > 1) {
+        bool help = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
+        usage(help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    ls_error err;
+    ls_error_clear(&err);
+    const char *level_text = getenv("LAKESYNC_LOG_LEVEL");
+    ls_log_level level;
+    if (level_text && ls_log_level_parse(level_text, &level, &err) == LS_OK)
+        ls_log_set_level(level);
+    ls_error_clear(&err);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_stop_signal;
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGINT, &action, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        ls_log_error("worker", "libcurl could not be initialized");
+        return 1;
+    }
+    worker *w = calloc(1, sizeof *w);
+    int32_t *assigned = calloc(LS_WORKER_MAX_PARTITIONS, sizeof *assigned);
+    int status = 1;
+    if (!w || !assigned) {
+        ls_log_error("worker", "out of memory");
+        goto out;
+    }
+    ls_worker_ranges_init(&w->ranges);
+    ls_code rc = setup(w, &err);
+    if (rc) {
+        ls_log_error("worker", "cannot start: %s%s%s", err.message, err.field[0] ? " at " : "",
+                     err.field);
+        status = hopeless(rc) ? WORKER_EXIT_FATAL : 1;
+    } else {
+        ls_log_info("worker", "worker %d of job %s (run %lld) consuming %s", w->worker_index,
+                    w->spec.job_id, (long long)w->spec.run_id, w->spec.topic);
+        run(w, assigned, LS_WORKER_MAX_PARTITIONS);
+        if (w->failed)
+            ls_log_error("worker", "stopping: %s", w->failure.message);
+        status = !w->failed ? 0 : w->fatal ? WORKER_EXIT_FATAL : 1;
+    }
+    teardown(w);
+out:
+    free(assigned);
+    free(w);
+    curl_global_cleanup();
+    return status;
+}

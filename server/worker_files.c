@@ -1,0 +1,289 @@
+/*
+ * The worker's open data files: rows scanned into the staging batch are
+ * routed to one open file per table partition; each file streams row groups
+ * through the Parquet writer into an object-store upload. Files roll at the
+ * target size; closed files wait, with their protocol JSON, for the next
+ * commit. Caps: open files, waiting files and buffered bytes; crossing one
+ * asks the worker to commit early (worker_internal.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "worker_internal.h"
+
+static const char *buf_text(const ls_buf *b)
+{
+    return b->data ? (const char *)b->data : "";
+}
+
+static ls_code open_file(worker *w, const char *path, json_t *partition, worker_file *f,
+                         ls_error *err)
+{
+    char name[LS_WORKER_FILE_NAME_MAX];
+    ls_buf key;
+    ls_buf_init(&key, LS_OBJSTORE_KEY_MAX);
+    memset(f, 0, sizeof *f);
+    ls_code rc = ls_worker_file_name(w->spec.paimon, w->worker_index, w->spec.run_id, w->uuid,
+                                     ++w->file_sequence, name, sizeof name, err);
+    if (!rc && *path)
+        rc = ls_buf_printf(&key, err, "%s/", path);
+    if (!rc && w->spec.paimon)
+        rc = ls_buf_append_str(&key, "bucket-0/", err); /* one bucket: append-only table */
+    if (!rc)
+        rc = ls_buf_append_str(&key, name, err);
+    if (!rc)
+        rc = ls_objstore_upload_begin(w->store, (const char *)key.data, &f->upload, err);
+    if (rc)
+        goto out;
+    f->writer = ls_parquet_writer_new(w->columns, w->spec.field_count, &w->parquet,
+                                      ls_objstore_upload_sink(f->upload), err);
+    if (!f->writer) {
+        rc = err->code ? err->code : LS_ERR_INTERNAL;
+        goto out;
+    }
+    if (w->partitioner.field_count > 0) {
+        f->batch = ls_column_batch_new(w->types, w->spec.field_count, FILE_BATCH_MAX_BYTES * 2);
+        if (!f->batch) {
+            rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    f->path = strdup(path);
+    f->key = (char *)ls_buf_take(&key, NULL);
+    if (!f->path || !f->key) {
+        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    f->partition = json_incref(partition);
+out:
+    ls_buf_cleanup(&key);
+    if (rc)
+        worker_file_abort(f);
+    return rc;
+}
+
+void worker_file_abort(worker_file *f)
+{
+    ls_parquet_writer_abort(f->writer);
+    ls_parquet_writer_free(f->writer);
+    ls_objstore_upload_abort(f->upload);
+    ls_column_batch_free(f->batch);
+    json_decref(f->partition);
+    free(f->path);
+    free(f->key);
+    memset(f, 0, sizeof *f);
+}
+
+/* Writes the file's routed rows to its Parquet writer. */
+static ls_code drain_file_batch(worker_file *f, ls_error *err)
+{
+    if (!f->batch || f->batch->row_count == 0)
+        return LS_OK;
+    ls_code rc = ls_parquet_writer_write_batch(f->writer, f->batch, err);
+    ls_column_batch_reset(f->batch);
+    return rc;
+}
+
+/* Finishes open file i (footer, upload) and moves it to the waiting list
+ * with its commit JSON. The slot is freed whatever happens. */
+ls_code worker_close_file(worker *w, size_t i, ls_error *err)
+{
+    worker_file *f = &w->files[i];
+    ls_parquet_file_stats stats;
+    memset(&stats, 0, sizeof stats);
+    json_t *json = NULL;
+    char *uri = NULL;
+    ls_code rc = drain_file_batch(f, err);
+    if (!rc)
+        rc = ls_parquet_writer_close(f->writer, &stats, err);
+    if (rc)
+        goto out;
+    rc = ls_objstore_upload_commit(f->upload, err);
+    f->upload = NULL; /* commit frees it whatever the outcome */
+    if (rc)
+        goto out;
+    size_t n = strlen(w->spec.data_location) + strlen(f->key) + 2;
+    uri = malloc(n);
+    if (uri)
+        snprintf(uri, n, "%s/%s", w->spec.data_location, f->key);
+    json = uri ? ls_worker_file_json(uri, &stats, f->partition) : NULL;
+    if (!json) {
+        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory describing a data file");
+        goto out;
+    }
+    w->done[w->done_count].key = f->key;
+    w->done[w->done_count].json = json;
+    w->done_count++;
+    f->key = NULL;
+    w->files_written++;
+    ls_log_debug("worker", "closed %s: %llu rows, %llu bytes", uri,
+                 (unsigned long long)stats.row_count, (unsigned long long)stats.file_size_bytes);
+    if (w->done_count >= MAX_WAITING_FILES)
+        w->commit_soon = true;
+out:
+    free(uri);
+    ls_parquet_file_stats_cleanup(&stats);
+    worker_file_abort(f);
+    w->files[i] = w->files[--w->file_count];
+    memset(&w->files[w->file_count], 0, sizeof w->files[w->file_count]);
+    return rc;
+}
+
+ls_code worker_close_all_files(worker *w, ls_error *err)
+{
+    ls_code rc = LS_OK;
+    while (w->file_count > 0) {
+        ls_code one = worker_close_file(w, w->file_count - 1, err);
+        if (one && !rc)
+            rc = one;
+    }
+    return rc;
+}
+
+/* The open file of partition path, opening one (and closing the least
+ * recently used one past the cap) when there is none. */
+static ls_code file_for(worker *w, const char *path, json_t *partition, worker_file **out,
+                        ls_error *err)
+{
+    for (size_t i = 0; i < w->file_count; i++) {
+        if (strcmp(w->files[i].path, path) == 0) {
+            *out = &w->files[i];
+            (*out)->last_used = ++w->use_clock;
+            return LS_OK;
+        }
+    }
+    if (w->file_count == MAX_OPEN_FILES) {
+        size_t oldest = 0;
+        for (size_t i = 1; i < w->file_count; i++)
+            if (w->files[i].last_used < w->files[oldest].last_used)
+                oldest = i;
+        w->commit_soon = true; /* many partitions at once: commit early */
+        ls_code rc = worker_close_file(w, oldest, err);
+        if (rc)
+            return rc;
+    }
+    if (w->done_count + w->file_count >= MAX_WAITING_FILES) {
+        /* Only possible within one staging flush; the commit that follows
+         * empties the list. */
+        return ls_error_set(err, LS_ERR_TOO_LARGE, "more than %d files wait for a commit",
+                            MAX_WAITING_FILES);
+    }
+    worker_file *f = &w->files[w->file_count];
+    ls_code rc = open_file(w, path, partition, f, err);
+    if (rc)
+        return rc;
+    w->file_count++;
+    f->last_used = ++w->use_clock;
+    *out = f;
+    return LS_OK;
+}
+
+/* Rolls files that reached the target size. */
+static ls_code roll_full_files(worker *w, ls_error *err)
+{
+    for (size_t i = w->file_count; i-- > 0;) {
+        if (ls_parquet_writer_estimated_bytes(w->files[i].writer) >= w->spec.target_file_size_bytes) {
+            ls_code rc = worker_close_file(w, i, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return LS_OK;
+}
+
+static ls_code route_rows(worker *w, ls_error *err)
+{
+    ls_column_batch *b = w->staging;
+    ls_buf path;
+    ls_buf_init(&path, LS_OBJSTORE_KEY_MAX);
+    memset(w->cursors, 0, w->spec.field_count * sizeof *w->cursors);
+    ls_code rc = LS_OK;
+    for (size_t row = 0; !rc && row < b->row_count; row++) {
+        json_t *values = NULL;
+        worker_file *f = NULL;
+        ls_buf_reset(&path);
+        rc = ls_worker_partition_row(&w->partitioner, b, row, w->cursors, &path, NULL, err);
+        if (!rc && !worker_has_file(w, buf_text(&path))) {
+            /* A new partition: compute it again, with its values for the commit. */
+            ls_buf_reset(&path);
+            rc = ls_worker_partition_row(&w->partitioner, b, row, w->cursors, &path, &values, err);
+        }
+        if (!rc)
+            rc = file_for(w, buf_text(&path), values, &f, err);
+        json_decref(values);
+        if (!rc)
+            rc = ls_worker_copy_row(b, row, w->cursors, f->batch, err);
+        if (!rc && ls_column_batch_bytes(f->batch) >= FILE_BATCH_MAX_BYTES)
+            rc = drain_file_batch(f, err);
+        ls_worker_advance_cursors(b, row, w->cursors);
+    }
+    ls_buf_cleanup(&path);
+    return rc;
+}
+
+bool worker_has_file(const worker *w, const char *path)
+{
+    for (size_t i = 0; i < w->file_count; i++)
+        if (strcmp(w->files[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+ls_code worker_flush_staging(worker *w, ls_error *err)
+{
+    ls_column_batch *b = w->staging;
+    ls_code rc = LS_OK;
+    if (b->row_count == 0)
+        return LS_OK;
+    if (w->partitioner.field_count == 0) {
+        /* Unpartitioned: the whole batch goes to the one open file as is. */
+        worker_file *f = NULL;
+        json_t *none = json_object();
+        rc = none ? file_for(w, "", none, &f, err) : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+        json_decref(none);
+        if (!rc)
+            rc = ls_parquet_writer_write_batch(f->writer, b, err);
+    } else {
+        rc = route_rows(w, err);
+    }
+    ls_column_batch_reset(b);
+    if (!rc)
+        rc = roll_full_files(w, err);
+    if (!rc && worker_buffered_bytes(w) > BUFFER_BUDGET_BYTES)
+        w->commit_soon = true;
+    return rc;
+}
+
+uint64_t worker_buffered_bytes(const worker *w)
+{
+    uint64_t total = ls_column_batch_bytes(w->staging);
+    for (size_t i = 0; i < w->file_count; i++) {
+        const worker_file *f = &w->files[i];
+        uint64_t estimated = ls_parquet_writer_estimated_bytes(f->writer);
+        uint64_t sent = ls_objstore_upload_sink(f->upload)->bytes_written;
+        total += estimated > sent ? estimated - sent : 0;
+        if (f->batch)
+            total += ls_column_batch_bytes(f->batch);
+    }
+    return total;
+}
+
+void worker_drop_waiting_files(worker *w, bool delete_objects)
+{
+    for (size_t i = 0; i < w->done_count; i++) {
+        if (delete_objects) {
+            ls_error ignored;
+            ls_error_clear(&ignored);
+            /* Best effort: an object left behind is an orphan that table
+             * maintenance removes; it is never referenced by the table. */
+            if (ls_objstore_delete(w->store, w->done[i].key, &ignored) != LS_OK)
+                ls_log_warn("worker", "could not delete uncommitted file %s: %s", w->done[i].key,
+                            ignored.message);
+        }
+        free(w->done[i].key);
+        json_decref(w->done[i].json);
+    }
+    w->done_count = 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * The worker's state, shared by worker.c (the loop, commits, heartbeats) and
+ * worker_files.c (open files and routing). Not a public contract.
+ */
+#ifndef LAKESYNC_WORKER_INTERNAL_H
+#define LAKESYNC_WORKER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control_client.h"
+#include "jsonscan.h"
+#include "kafka_consumer.h"
+#include "objstore.h"
+#include "worker.h"
+
+#define MAX_OPEN_FILES 64                      /* open partition files per worker */
+#define MAX_WAITING_FILES 1024                 /* closed files waiting for a commit */
+#define STAGING_MAX_BYTES ((size_t)8 << 20)    /* scanned rows before routing */
+#define STAGING_MAX_ROWS 16384
+#define FILE_BATCH_MAX_BYTES ((size_t)1 << 20) /* routed rows before the Parquet writer */
+#define ROW_GROUP_MAX_BYTES ((uint64_t)32 << 20)
+#define BUFFER_BUDGET_BYTES ((uint64_t)160 << 20) /* buffered in all files: commit early */
+
+typedef struct worker_file {
+    char *path;          /* partition path, "" when unpartitioned */
+    char *key;           /* object key under the data location */
+    json_t *partition;   /* {"name": value} for the commit */
+    ls_objstore_upload *upload;
+    ls_parquet_writer *writer;
+    ls_column_batch *batch; /* partitioned tables: rows routed here first */
+    uint64_t last_used;
+} worker_file;
+
+typedef struct waiting_file {
+    char *key;
+    json_t *json; /* the commit request's "files" entry */
+} waiting_file;
+
+typedef struct worker {
+    ls_worker_spec spec;
+    int worker_index;
+    ls_control_client *control;
+    ls_kafka_consumer *consumer;
+    ls_objstore *store;
+    ls_jsonscan_plan *plan;
+    ls_type *types;
+    ls_parquet_column_spec *columns;
+    ls_parquet_options parquet;
+    ls_worker_partitioner partitioner;
+    ls_column_batch *staging;
+    size_t *cursors;
+    worker_file files[MAX_OPEN_FILES];
+    size_t file_count;
+    waiting_file done[MAX_WAITING_FILES];
+    size_t done_count;
+    ls_worker_ranges ranges;
+    json_t *offsets_cache; /* the table's offsets, for the current assignment */
+    char uuid[40];
+    uint64_t file_sequence, use_clock;
+    bool commit_soon; /* a cap was crossed: commit at the next chance */
+    bool stop;        /* graceful stop requested (signal or heartbeat) */
+    bool failed;      /* failure holds why the worker must exit */
+    bool fatal;       /* ... and a restart cannot fix it */
+    ls_error failure;
+    /* Metrics since start. */
+    uint64_t messages, rows, bytes, errors, files_written, commits, fenced;
+    int64_t last_snapshot_id;
+    uint64_t last_commit_ms, last_heartbeat_ms;
+} worker;
+
+/* worker_files.c */
+ls_code worker_flush_staging(worker *w, ls_error *err) LS_MUST_USE;
+ls_code worker_close_file(worker *w, size_t i, ls_error *err) LS_MUST_USE;
+ls_code worker_close_all_files(worker *w, ls_error *err) LS_MUST_USE;
+void worker_file_abort(worker_file *f);
+bool worker_has_file(const worker *w, const char *path);
+uint64_t worker_buffered_bytes(const worker *w);
+/* Forgets the files waiting for a commit, deleting their objects when asked. */
+void worker_drop_waiting_files(worker *w, bool delete_objects);
+
+#endif

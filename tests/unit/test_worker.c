@@ -1,0 +1,362 @@
+/* The worker's pure pieces: offset ranges, the commit request's typed JSON
+ * (bounds, partition values), file names, partition routing, the spec. */
+#include <math.h>
+
+#include "testing.h"
+#include "worker.h"
+
+static char *dump(const json_t *json)
+{
+    char *text = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS);
+    CHECK(text != NULL);
+    return text;
+}
+
+#define CHECK_JSON(json, expected)                                                                 \
+    do {                                                                                           \
+        char *text_ = dump(json);                                                                  \
+        CHECK_EQ_STR(text_, expected);                                                             \
+        free(text_);                                                                               \
+    } while (0)
+
+TEST(ranges_track_half_open_ranges)
+{
+    ls_worker_ranges r;
+    ls_error err;
+    ls_error_clear(&err);
+    bool ok = false;
+    ls_worker_ranges_init(&r);
+    CHECK_OK(ls_worker_ranges_reset(&r, 0, 100, &err), &err);
+    CHECK_OK(ls_worker_ranges_reset(&r, 3, -1, &err), &err);
+    CHECK(!ls_worker_ranges_pending(&r));
+    CHECK_OK(ls_worker_ranges_observe(&r, 0, 100, &ok, &err), &err);
+    CHECK(ok);
+    CHECK_OK(ls_worker_ranges_observe(&r, 0, 104, &ok, &err), &err); /* a gap is covered */
+    CHECK(ok);
+    CHECK_OK(ls_worker_ranges_observe(&r, 0, 101, &ok, &err), &err); /* a replay is not */
+    CHECK(!ok);
+    CHECK_OK(ls_worker_ranges_observe(&r, 3, 7, &ok, &err), &err); /* never committed */
+    CHECK(ok);
+    CHECK(ls_worker_ranges_pending(&r));
+    json_t *json = ls_worker_ranges_to_json(&r);
+    CHECK_JSON(json, "{\"0\":[100,105],\"3\":[7,8]}");
+    json_decref(json);
+
+    json_t *table = json_pack("{sisi}", "0", 105, "3", 7);
+    CHECK(!ls_worker_ranges_landed(&r, table));
+    json_object_set_new(table, "3", json_integer(8));
+    CHECK(ls_worker_ranges_landed(&r, table));
+    json_decref(table);
+
+    /* Repositioning a partition that holds messages would lose them. */
+    CHECK_EQ_INT(ls_worker_ranges_reset(&r, 0, 100, &err), LS_ERR_INTERNAL);
+    ls_worker_ranges_committed(&r);
+    CHECK(!ls_worker_ranges_pending(&r));
+    CHECK_OK(ls_worker_ranges_observe(&r, 0, 105, &ok, &err), &err);
+    json = ls_worker_ranges_to_json(&r);
+    CHECK_JSON(json, "{\"0\":[105,106]}");
+    json_decref(json);
+    ls_worker_ranges_abandon(&r);
+    CHECK(!ls_worker_ranges_pending(&r));
+    ls_error_clear(&err);
+    CHECK_OK(ls_worker_ranges_reset(&r, 0, 105, &err), &err);
+    CHECK_EQ_INT(ls_worker_ranges_observe(&r, -1, 0, &ok, &err), LS_ERR_INVALID);
+    ls_worker_ranges_cleanup(&r);
+}
+
+TEST(int128_text)
+{
+    char text[48];
+    ls_int128 max = (((ls_int128)1 << 126) - 1) * 2 + 1;
+    CHECK_EQ_STR(ls_worker_int128_text(0, text, sizeof text), "0");
+    CHECK_EQ_STR(ls_worker_int128_text(-42, text, sizeof text), "-42");
+    CHECK_EQ_STR(ls_worker_int128_text(max, text, sizeof text),
+                 "170141183460469231731687303715884105727");
+    CHECK_EQ_STR(ls_worker_int128_text(-max - 1, text, sizeof text),
+                 "-170141183460469231731687303715884105728");
+}
+
+static ls_parquet_column_stats stats_of(ls_type_kind kind)
+{
+    ls_parquet_column_stats s;
+    memset(&s, 0, sizeof s);
+    s.field_id = 3;
+    s.type.kind = kind;
+    s.compressed_bytes = 812;
+    s.value_count = 66;
+    s.null_count = 2;
+    s.has_min_max = true;
+    return s;
+}
+
+TEST(bounds_integers_as_decimal_strings)
+{
+    ls_parquet_column_stats s = stats_of(LS_TYPE_BIGINT);
+    s.min_int = INT64_MIN;
+    s.max_int = INT64_MAX;
+    json_t *json = ls_worker_column_json(&s);
+    CHECK_JSON(json, "{\"bounds_truncated\":false,\"compressed_size_bytes\":812,\"field_id\":3,"
+                     "\"lower\":\"-9223372036854775808\",\"nan_count\":0,\"null_count\":2,"
+                     "\"upper\":\"9223372036854775807\",\"value_count\":66}");
+    json_decref(json);
+    s = stats_of(LS_TYPE_DATE);
+    s.min_int = 20780;
+    s.max_int = 20781;
+    json = ls_worker_column_json(&s);
+    CHECK_EQ_STR(json_string_value(json_object_get(json, "lower")), "20780");
+    json_decref(json);
+    s = stats_of(LS_TYPE_DECIMAL);
+    s.type.precision = 30;
+    s.min_int128 = -((ls_int128)1 << 100);
+    s.max_int128 = 5;
+    json = ls_worker_column_json(&s);
+    CHECK_EQ_STR(json_string_value(json_object_get(json, "lower")),
+                 "-1267650600228229401496703205376");
+    CHECK_EQ_STR(json_string_value(json_object_get(json, "upper")), "5");
+    json_decref(json);
+}
+
+TEST(bounds_booleans_and_floats)
+{
+    ls_parquet_column_stats s = stats_of(LS_TYPE_BOOLEAN);
+    s.min_int = 0;
+    s.max_int = 1;
+    json_t *json = ls_worker_column_json(&s);
+    CHECK(json_is_false(json_object_get(json, "lower")));
+    CHECK(json_is_true(json_object_get(json, "upper")));
+    json_decref(json);
+
+    s = stats_of(LS_TYPE_DOUBLE);
+    s.min_double = -1.5;
+    s.max_double = 0.1;
+    s.nan_count = 4;
+    json = ls_worker_column_json(&s);
+    CHECK(json_real_value(json_object_get(json, "lower")) == -1.5);
+    CHECK(json_real_value(json_object_get(json, "upper")) == 0.1);
+    CHECK_EQ_INT(json_integer_value(json_object_get(json, "nan_count")), 4);
+    json_decref(json);
+
+    /* Only NaN or nulls: no bounds at all. An infinity cannot be JSON: none. */
+    s = stats_of(LS_TYPE_FLOAT);
+    s.has_min_max = false;
+    json = ls_worker_column_json(&s);
+    CHECK(json_object_get(json, "lower") == NULL && json_object_get(json, "upper") == NULL);
+    json_decref(json);
+    s = stats_of(LS_TYPE_FLOAT);
+    s.min_double = 1;
+    s.max_double = INFINITY;
+    json = ls_worker_column_json(&s);
+    CHECK(json_object_get(json, "lower") == NULL && json_object_get(json, "upper") == NULL);
+    json_decref(json);
+}
+
+TEST(bounds_strings_cut_at_64_code_points)
+{
+    /* 70 code points, each 'é' two bytes: cut after 64 code points (128 bytes). */
+    uint8_t long_text[140];
+    for (size_t i = 0; i < 70; i++) {
+        long_text[2 * i] = 0xC3;
+        long_text[2 * i + 1] = 0xA9;
+    }
+    ls_parquet_column_stats s = stats_of(LS_TYPE_STRING);
+    s.min_bytes = (uint8_t *)"a";
+    s.min_bytes_len = 1;
+    s.max_bytes = long_text;
+    s.max_bytes_len = sizeof long_text;
+    json_t *json = ls_worker_column_json(&s);
+    CHECK_EQ_STR(json_string_value(json_object_get(json, "lower")), "a");
+    CHECK_EQ_INT(json_string_length(json_object_get(json, "upper")), 128);
+    CHECK(json_is_true(json_object_get(json, "bounds_truncated")));
+    json_decref(json);
+
+    s.max_bytes_len = 128; /* exactly 64 code points: not cut */
+    json = ls_worker_column_json(&s);
+    CHECK(json_is_false(json_object_get(json, "bounds_truncated")));
+    json_decref(json);
+}
+
+TEST(bounds_binary_base64_cut_at_64_bytes)
+{
+    uint8_t bytes[70];
+    memset(bytes, 0xFF, sizeof bytes);
+    ls_parquet_column_stats s = stats_of(LS_TYPE_BINARY);
+    s.min_bytes = (uint8_t *)"\x00\x01";
+    s.min_bytes_len = 2;
+    s.max_bytes = bytes;
+    s.max_bytes_len = sizeof bytes;
+    json_t *json = ls_worker_column_json(&s);
+    CHECK_EQ_STR(json_string_value(json_object_get(json, "lower")), "AAE=");
+    /* 64 bytes -> 88 base64 characters. */
+    CHECK_EQ_INT(json_string_length(json_object_get(json, "upper")), 88);
+    CHECK(json_is_true(json_object_get(json, "bounds_truncated")));
+    json_decref(json);
+}
+
+TEST(file_names)
+{
+    char name[LS_WORKER_FILE_NAME_MAX];
+    ls_error err;
+    ls_error_clear(&err);
+    const char *uuid = "0b9d1b9e-4f0c-4e59-8c6a-5d1f2f3a4b5c";
+    CHECK_OK(ls_worker_file_name(false, 3, 7, uuid, 12, name, sizeof name, &err), &err);
+    CHECK_EQ_STR(name, "00003-7-0b9d1b9e-4f0c-4e59-8c6a-5d1f2f3a4b5c-00012.parquet");
+    CHECK_OK(ls_worker_file_name(true, 3, 7, uuid, 12, name, sizeof name, &err), &err);
+    CHECK_EQ_STR(name, "data-0b9d1b9e-4f0c-4e59-8c6a-5d1f2f3a4b5c-12.parquet");
+    CHECK_EQ_INT(ls_worker_file_name(false, 3, 7, uuid, 12, name, 20, &err), LS_ERR_TOO_LARGE);
+    char a[40], b[40];
+    CHECK_OK(ls_worker_uuid(a, sizeof a, &err), &err);
+    CHECK_OK(ls_worker_uuid(b, sizeof b, &err), &err);
+    CHECK_EQ_INT(strlen(a), 36);
+    CHECK(a[14] == '4');
+    CHECK(strcmp(a, b) != 0);
+}
+
+static const char *spec_text =
+    "{\"job_id\":\"job_1\",\"run_id\":7,"
+    "\"kafka\":{\"bootstrap_servers\":\"127.0.0.1:9092\",\"topic\":\"events\","
+    "\"group_id\":\"g\",\"security\":{\"protocol\":\"plaintext\",\"sasl_mechanism\":null,"
+    "\"username\":null,\"password\":null}},"
+    "\"start\":{\"mode\":\"earliest\",\"timestamp_ms\":0},\"parse_levels\":1,"
+    "\"fields\":[{\"source\":\"ts\",\"name\":\"ts\",\"type\":\"timestamptz\",\"field_id\":1},"
+    "{\"source\":\"user\",\"name\":\"user\",\"type\":\"string\",\"field_id\":2},"
+    "{\"source\":\"__kafka_offset__\",\"name\":\"off\",\"type\":\"bigint\",\"field_id\":3}],"
+    "\"partition\":[{\"source\":\"ts\",\"transform\":\"day\",\"name\":\"ts_day\","
+    "\"field_id\":1000},{\"source\":\"user\",\"transform\":\"identity\",\"name\":\"user\","
+    "\"field_id\":1001}],"
+    "\"format\":\"iceberg\",\"data_location\":\"file:///tmp/w/data/\","
+    "\"storage\":{\"endpoint\":null},\"commit_interval_ms\":1000,"
+    "\"target_file_size_bytes\":134217728,\"error_policy\":\"skip\"}";
+
+static void parse_spec(const char *text, ls_worker_spec *spec)
+{
+    json_error_t jerr;
+    json_t *doc = json_loads(text, 0, &jerr);
+    CHECK(doc != NULL);
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_worker_spec_parse(doc, spec, &err), &err);
+    json_decref(doc);
+}
+
+TEST(spec_parses_and_checks)
+{
+    ls_worker_spec spec;
+    parse_spec(spec_text, &spec);
+    CHECK_EQ_STR(spec.topic, "events");
+    CHECK_EQ_INT(spec.run_id, 7);
+    CHECK_EQ_INT(spec.field_count, 3);
+    CHECK_EQ_INT(spec.fields[0].type.kind, LS_TYPE_TIMESTAMPTZ);
+    CHECK_EQ_INT(spec.partition_count, 2);
+    CHECK_EQ_STR(spec.data_location, "file:///tmp/w/data");
+    CHECK_EQ_INT(spec.error_policy, LS_WORKER_ERRORS_SKIP);
+    CHECK(spec.sasl_username == NULL);
+    ls_worker_spec_cleanup(&spec);
+
+    json_error_t jerr;
+    json_t *doc = json_loads(spec_text, 0, &jerr);
+    json_object_set_new(json_object_get(doc, "start"), "mode", json_string("sometime"));
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_worker_spec_parse(doc, &spec, &err), LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "start.mode");
+    json_object_set_new(json_object_get(doc, "start"), "mode", json_string("latest"));
+    json_object_del(doc, "fields");
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_worker_spec_parse(doc, &spec, &err), LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "fields");
+    json_decref(doc);
+}
+
+TEST(routing_by_day_and_identity)
+{
+    ls_worker_spec spec;
+    parse_spec(spec_text, &spec);
+    ls_worker_partitioner p;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_worker_partitioner_init(&p, &spec, &err), &err);
+    ls_type types[3] = {spec.fields[0].type, spec.fields[1].type, spec.fields[2].type};
+    ls_column_batch *batch = ls_column_batch_new(types, 3, 1 << 20);
+    ls_column_batch *copy = ls_column_batch_new(types, 3, 1 << 20);
+    /* Row 0: 2026-11-23T10:30Z, "ann", 5. Row 1: nulls but the offset. */
+    ls_column_batch_row_begin(batch);
+    CHECK_OK(ls_column_set_int64(&batch->columns[0], 1795429800000000LL, &err), &err);
+    CHECK_OK(ls_column_set_bytes(&batch->columns[1], "ann", 3, &err), &err);
+    CHECK_OK(ls_column_set_int64(&batch->columns[2], 5, &err), &err);
+    CHECK_OK(ls_column_batch_row_end(batch, &err), &err);
+    ls_column_batch_row_begin(batch);
+    CHECK_OK(ls_column_set_int64(&batch->columns[2], 6, &err), &err);
+    CHECK_OK(ls_column_batch_row_end(batch, &err), &err);
+
+    size_t cursors[3] = {0, 0, 0};
+    ls_buf path;
+    ls_buf_init(&path, 1024);
+    json_t *values = NULL;
+    CHECK_OK(ls_worker_partition_row(&p, batch, 0, cursors, &path, &values, &err), &err);
+    CHECK_EQ_STR((const char *)path.data, "ts_day=2026-11-23/user=ann");
+    CHECK_JSON(values, "{\"ts_day\":\"20780\",\"user\":\"ann\"}");
+    json_decref(values);
+    CHECK_OK(ls_worker_copy_row(batch, 0, cursors, copy, &err), &err);
+    ls_worker_advance_cursors(batch, 0, cursors);
+    CHECK_EQ_INT(cursors[0], 1);
+    CHECK_EQ_INT(cursors[2], 1);
+
+    ls_buf_reset(&path);
+    CHECK_OK(ls_worker_partition_row(&p, batch, 1, cursors, &path, &values, &err), &err);
+    CHECK_EQ_STR((const char *)path.data, "ts_day=null/user=null");
+    CHECK_JSON(values, "{\"ts_day\":null,\"user\":null}");
+    json_decref(values);
+    CHECK_OK(ls_worker_copy_row(batch, 1, cursors, copy, &err), &err);
+
+    /* The copy holds the same rows. */
+    CHECK_EQ_INT(copy->row_count, 2);
+    ls_iceberg_value v;
+    ls_worker_batch_value(&copy->columns[1], 0, &v);
+    CHECK_EQ_INT(v.u.bytes.len, 3);
+    CHECK_EQ_MEM(v.u.bytes.data, "ann", 3);
+    CHECK(!ls_column_is_valid(&copy->columns[0], 1));
+    ls_worker_batch_value(&copy->columns[2], 1, &v);
+    CHECK_EQ_INT(v.u.i64, 6);
+
+    ls_buf_cleanup(&path);
+    ls_column_batch_free(batch);
+    ls_column_batch_free(copy);
+    ls_worker_partitioner_cleanup(&p);
+    ls_worker_spec_cleanup(&spec);
+}
+
+TEST(routing_rejects_unknown_source)
+{
+    json_error_t jerr;
+    json_t *doc = json_loads(spec_text, 0, &jerr);
+    json_object_set_new(json_array_get(json_object_get(doc, "partition"), 0), "source",
+                        json_string("nope"));
+    ls_worker_spec spec;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_worker_spec_parse(doc, &spec, &err), &err);
+    ls_worker_partitioner p;
+    CHECK_EQ_INT(ls_worker_partitioner_init(&p, &spec, &err), LS_ERR_INVALID);
+    ls_worker_spec_cleanup(&spec);
+    json_decref(doc);
+}
+
+TEST(file_json_shape)
+{
+    ls_parquet_column_stats column = stats_of(LS_TYPE_INT);
+    column.min_int = -1;
+    column.max_int = 9;
+    uint64_t splits[1] = {4};
+    ls_parquet_file_stats stats = {.row_count = 66, .file_size_bytes = 51234,
+                                   .split_offsets = splits, .row_group_count = 1,
+                                   .columns = &column, .column_count = 1};
+    json_t *partition = json_pack("{ss}", "ts_day", "20780");
+    json_t *file = ls_worker_file_json("file:///d/x.parquet", &stats, partition);
+    CHECK_JSON(file, "{\"columns\":[{\"bounds_truncated\":false,\"compressed_size_bytes\":812,"
+                     "\"field_id\":3,\"lower\":\"-1\",\"nan_count\":0,\"null_count\":2,"
+                     "\"upper\":\"9\",\"value_count\":66}],\"file_size_bytes\":51234,"
+                     "\"partition\":{\"ts_day\":\"20780\"},\"path\":\"file:///d/x.parquet\","
+                     "\"record_count\":66,\"split_offsets\":[4]}");
+    json_decref(file);
+    json_decref(partition);
+}
