@@ -10,3 +10,7 @@ lakesync_module(iceberg MAIN SOURCES
   DEPS ls_avro ls_schema PkgConfig::JANSSON)
 
 lakesync_unit_test(iceberg SOURCES tests/unit/test_iceberg.c DEPS ls_iceberg)
+
+# Test tool: writes sample table metadata for tests/e2e/iceberg_avro.test.mjs.
+add_executable(iceberg_sample tests/tools/iceberg_sample.c)
+target_link_libraries(iceberg_sample PRIVATE ls_iceberg)
