@@ -12,12 +12,10 @@
 
 int cmd_storage(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
-int cmd_worker(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 
 #define LAKESYNC_COMMANDS \
-    {"worker", cmd_worker, "run one worker of a job (started by the server)"}, \
     {"worker", cmd_worker, "run one worker of a job (started by the server)"}, \
     {"serve", cmd_serve, "run the control-plane server"}, \
     {"storage", cmd_storage, "put, get, list and delete objects (file://, s3://, oss://)"}, \
