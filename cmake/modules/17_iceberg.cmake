@@ -14,3 +14,13 @@ lakesync_unit_test(iceberg SOURCES tests/unit/test_iceberg.c DEPS ls_iceberg)
 # Test tool: writes sample table metadata for tests/e2e/iceberg_avro.test.mjs.
 add_executable(iceberg_sample tests/tools/iceberg_sample.c)
 target_link_libraries(iceberg_sample PRIVATE ls_iceberg)
+
+# iceberg_parquet: Parquet writer stats -> Iceberg data file metrics. Separate
+# so ls_iceberg does not depend on the Parquet writer.
+if(TARGET ls_parquet)
+  lakesync_module(iceberg_parquet MAIN SOURCES
+    server/iceberg_parquet.c
+    DEPS ls_iceberg ls_parquet)
+  lakesync_unit_test(iceberg_parquet SOURCES tests/unit/test_iceberg_parquet.c
+                     DEPS ls_iceberg_parquet)
+endif()
