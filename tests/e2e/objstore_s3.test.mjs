@@ -235,7 +235,34 @@ test('virtual-hosted addressing sends bucket.host and a bucket-less path', async
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), '12\tvh/a b.txt\n');
     const list = proxy.log.find((e) => e.method === 'GET');
-    assert.match(list.url, /^\/\?continuation-token=|^\/\?list-type=2&max-keys=1000&prefix=vh%2F$/);
+    assert.equal(list.url, '/?list-type=2&max-keys=1000&prefix=vh%2F');
+
+    // oss:// is virtual-hosted by default, even with a custom endpoint.
+    proxy.log.length = 0;
+    r = await run(['put', '--endpoint', endpoint, '--region', 'cn-hangzhou', 'oss://lake/vh/oss.txt', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const ossPut = proxy.log.find((e) => e.method === 'PUT');
+    assert.equal(ossPut.headers.host, `lake.localhost:${proxy.port}`);
+    assert.equal(ossPut.url, '/vh/oss.txt');
+    assert.equal(await (await s3.fetchObject('lake', 'vh/oss.txt')).text(), 'virtual host');
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('session token is signed and sent; region comes from the environment', async () => {
+  const proxy = await startFaultProxy({ target: s3.endpoint });
+  try {
+    const r = await run(['head', '--endpoint', proxy.url, 's3://lake/absent'], {
+      env: { AWS_SESSION_TOKEN: 'session-token-value', AWS_REGION: 'eu-central-1' },
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /not_found/);
+    const head = proxy.log.find((e) => e.method === 'HEAD');
+    assert.equal(head.headers['x-amz-security-token'], 'session-token-value');
+    assert.match(head.headers.authorization,
+      /\/eu-central-1\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token, /);
+    assert.equal(head.headers['x-amz-content-sha256'], 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   } finally {
     await proxy.stop();
   }
