@@ -123,10 +123,13 @@ ls_code ls_rle_hybrid_append_u8(ls_buf *out, const uint8_t *values, size_t count
 
 /* ---- dictionary ---- */
 
+/* Loads the last n (1..7) bytes little-endian; a fixed-size loop, since a
+ * variable-length memcpy is a library call on this hot path. */
 static inline uint64_t load64_tail(const uint8_t *p, size_t n)
 {
     uint64_t k = 0;
-    memcpy(&k, p, n);
+    for (size_t i = 0; i < n; i++)
+        k |= (uint64_t)p[i] << (8 * i);
     return k;
 }
 
@@ -268,6 +271,13 @@ ls_code ls_parquet_dict_put(ls_parquet_dict *dict, const void *value, size_t len
                             bool *added, ls_error *err)
 {
     ls_code rc;
+    /* Consecutive equal values are common (constant or sorted columns): check
+     * the previous entry before hashing. */
+    if (dict->count && dict_entry_equals(dict, dict->last_index, value, len)) {
+        *index = dict->last_index;
+        *added = false;
+        return LS_OK;
+    }
     if (!dict->slots || (size_t)dict->count * 2 >= (size_t)dict->slot_mask + 1) {
         rc = dict_grow(dict, err);
         if (rc)
@@ -279,6 +289,7 @@ ls_code ls_parquet_dict_put(ls_parquet_dict *dict, const void *value, size_t len
     while (dict->slots[s]) {
         uint32_t e = dict->slots[s] - 1;
         if (hashes[e] == hash && dict_entry_equals(dict, e, value, len)) {
+            dict->last_index = e;
             *index = e;
             *added = false;
             return LS_OK;
@@ -289,6 +300,7 @@ ls_code ls_parquet_dict_put(ls_parquet_dict *dict, const void *value, size_t len
     if (rc)
         return rc;
     dict->slots[s] = dict->count + 1;
+    dict->last_index = dict->count;
     *index = dict->count++;
     *added = true;
     return LS_OK;

@@ -55,6 +55,7 @@ typedef struct ls_parquet_dict {
     ls_buf hashes;       /* uint32 hash of each entry */
     uint32_t *slots;     /* open addressing: entry index + 1, 0 = empty */
     uint32_t slot_mask;  /* slot count - 1 (a power of two), 0 before the first insert */
+    uint32_t last_index; /* the entry found or added last (valid when count > 0) */
 } ls_parquet_dict;
 
 void ls_parquet_dict_init(ls_parquet_dict *dict, size_t value_width);
