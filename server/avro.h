@@ -29,7 +29,7 @@
 #define LS_AVRO_MAX_DEPTH 64                      /* schema and value nesting */
 #define LS_AVRO_MAX_BLOCK_BYTES (256u << 20)      /* one (decompressed) block */
 #define LS_AVRO_MAX_META_ENTRIES 1024             /* header metadata entries */
-#define LS_AVRO_MAX_RECORD_VALUES (16u << 20)     /* value nodes in one record */
+#define LS_AVRO_MAX_RECORD_VALUES (4u << 20)      /* value nodes in one record */
 #define LS_AVRO_MAX_SCHEMA_BYTES (4u << 20)       /* the avro.schema JSON */
 
 typedef enum ls_avro_codec {

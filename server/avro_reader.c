@@ -223,6 +223,29 @@ static ls_avro_value *alloc_values(ls_avro_reader *r, size_t n, ls_error *err)
 static ls_code decode(ls_avro_reader *r, cursor *c, const ls_avro_schema *s, size_t depth,
                       ls_avro_value *v, ls_error *err);
 
+/* Whether every value of s takes at least one byte. Looks one level into
+ * records only (no recursion on input), so it may answer 0 for records that
+ * do take bytes: that only weakens the check below, never rejects a valid
+ * file. */
+static int takes_bytes(const ls_avro_schema *s)
+{
+    switch (s->kind) {
+    case LS_AVRO_NULL:
+        return 0;
+    case LS_AVRO_FIXED:
+        return s->fixed_size > 0;
+    case LS_AVRO_RECORD:
+        for (size_t i = 0; i < s->count; i++) {
+            ls_avro_kind k = s->fields[i].type->kind;
+            if (k != LS_AVRO_NULL && k != LS_AVRO_RECORD && k != LS_AVRO_FIXED)
+                return 1;
+        }
+        return 0;
+    default:
+        return 1;
+    }
+}
+
 /* Arrays and maps: a sequence of blocks, each a count (negative: followed by
  * the block's byte size) and that many items, ended by a zero count. */
 static ls_code decode_blocks(ls_avro_reader *r, cursor *c, const ls_avro_schema *s, size_t depth,
@@ -248,6 +271,11 @@ static ls_code decode_blocks(ls_avro_reader *r, cursor *c, const ls_avro_schema 
         }
         if ((uint64_t)n > LS_AVRO_MAX_RECORD_VALUES)
             return ls_error_set(err, LS_ERR_TOO_LARGE, "Avro array block of %lld items",
+                                (long long)n);
+        /* A count larger than the bytes left cannot be honest: refuse it
+         * before allocating for it. */
+        if ((is_map || takes_bytes(s->items)) && (uint64_t)n > c->len - c->pos)
+            return ls_error_set(err, LS_ERR_FORMAT, "Avro block count %lld exceeds the data",
                                 (long long)n);
         size_t total = count + (size_t)n;
         ls_avro_value *more = alloc_values(r, total, err);

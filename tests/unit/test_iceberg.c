@@ -913,3 +913,31 @@ TEST(metadata_append_and_scan)
     ls_iceberg_spec_cleanup(&spec);
     ls_iceberg_schema_cleanup(&s);
 }
+
+TEST(manifest_bit_flips_do_not_crash)
+{
+    /* The PyIceberg manifest is uncompressed, so flips hit the records. */
+    size_t len;
+    char *data = testing_read_file(LAKESYNC_SHARED_DIR "/fixtures/iceberg/pyiceberg_v2_day_partitioned/"
+                                                       "metadata/8574bca8-244f-4667-965a-03a41a3e4e0e-m0.avro",
+                                   &len);
+    ls_iceberg_manifest *m;
+    ls_error err = {0};
+    CHECK_OK(ls_iceberg_manifest_read((const uint8_t *)data, len, &m, &err), &err);
+    CHECK_EQ_INT(m->entry_count, 1);
+    ls_iceberg_manifest_free(m);
+    int failures = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t *copy = malloc(len);
+        memcpy(copy, data, len);
+        copy[i] ^= 0x41;
+        ls_error_clear(&err);
+        m = NULL;
+        if (ls_iceberg_manifest_read(copy, len, &m, &err) != LS_OK)
+            failures++;
+        ls_iceberg_manifest_free(m);
+        free(copy);
+    }
+    CHECK(failures > 0);
+    free(data);
+}
