@@ -50,6 +50,8 @@ typedef struct unmapped_entry {
     unsigned kinds;
 } unmapped_entry;
 
+enum { NOT_LISTED = 0, LISTED, HELD };
+
 /* One open container. */
 typedef struct frame {
     uint32_t node;          /* trie node whose children are looked up, NONE when not expanding */
@@ -85,6 +87,11 @@ struct ls_jsonscan_plan {
     uint32_t value_fields; /* "__value__" */
     uint32_t partition_fields, offset_fields, timestamp_fields, key_fields;
     frame *stack;
+    /* Conversion errors held back until the message ends (see deliver). */
+    uint8_t *pending; /* per field: NOT_LISTED, LISTED or HELD */
+    uint32_t *pending_list;
+    size_t pending_count;
+    ls_jsonscan_error *field_errors;
     ls_buf capture; /* compact JSON text of captured values */
     ls_buf scratch; /* unescaped strings, number copies */
     char path[PATH_BUF_BYTES];
@@ -928,14 +935,46 @@ static ls_code set_value(scanner *s, const plan_field *f, const token *t)
     return rc;
 }
 
+/* Converts a token into every field of a list. A conversion error is held
+ * back, not returned: with duplicate keys the last occurrence wins, so a
+ * later good value of the same field clears it (see pending_errors_check). */
 static ls_code deliver(scanner *s, uint32_t field_index, const token *t)
 {
-    for (uint32_t i = field_index; i != NONE; i = s->plan->fields[i].next) {
-        ls_code rc = set_value(s, &s->plan->fields[i], t);
-        if (rc)
+    ls_jsonscan_plan *plan = s->plan;
+    for (uint32_t i = field_index; i != NONE; i = plan->fields[i].next) {
+        ls_code rc = set_value(s, &plan->fields[i], t);
+        if (rc == LS_OK) {
+            if (plan->pending[i] == HELD)
+                plan->pending[i] = LISTED;
+            continue;
+        }
+        if (rc != LS_ERR_INVALID)
             return rc;
+        plan->field_errors[i] = *s->record;
+        s->record->kind = LS_JSONSCAN_OK;
+        if (plan->pending[i] == NOT_LISTED) /* each field is listed once per row */
+            plan->pending_list[plan->pending_count++] = i;
+        plan->pending[i] = HELD;
     }
     return LS_OK;
+}
+
+/* After the whole message: the first field whose last occurrence failed to
+ * convert fails the record. Clears the pending state for the next row. */
+static ls_code pending_errors_check(scanner *s)
+{
+    ls_jsonscan_plan *plan = s->plan;
+    ls_code rc = LS_OK;
+    for (size_t k = 0; k < plan->pending_count; k++) {
+        uint32_t i = plan->pending_list[k];
+        if (plan->pending[i] == HELD && rc == LS_OK && s->record->kind == LS_JSONSCAN_OK) {
+            *s->record = plan->field_errors[i];
+            rc = LS_ERR_INVALID;
+        }
+        plan->pending[i] = NOT_LISTED;
+    }
+    plan->pending_count = 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- plan */
@@ -1115,7 +1154,12 @@ static ls_code plan_alloc(ls_jsonscan_plan *plan, size_t field_count, ls_error *
     plan->fields = calloc(field_count ? field_count : 1, sizeof *plan->fields);
     plan->nodes = calloc(field_count * LS_JSONSCAN_MAX_LEVEL + 1, sizeof *plan->nodes);
     plan->stack = calloc(plan->max_depth + 1, sizeof *plan->stack);
-    if (!plan->fields || !plan->nodes || !plan->stack)
+    size_t n = field_count ? field_count : 1;
+    plan->pending = calloc(n, sizeof *plan->pending);
+    plan->pending_list = calloc(n, sizeof *plan->pending_list);
+    plan->field_errors = calloc(n, sizeof *plan->field_errors);
+    if (!plan->fields || !plan->nodes || !plan->stack || !plan->pending || !plan->pending_list ||
+        !plan->field_errors)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
     plan->nodes[0] = (plan_node){.parent = NONE, .fields = NONE};
     plan->node_count = 1;
@@ -1185,6 +1229,9 @@ void ls_jsonscan_plan_free(ls_jsonscan_plan *plan)
     free(plan->nodes);
     free(plan->slots);
     free(plan->stack);
+    free(plan->pending);
+    free(plan->pending_list);
+    free(plan->field_errors);
     ls_buf_cleanup(&plan->capture);
     ls_buf_cleanup(&plan->scratch);
     free(plan);
@@ -1657,6 +1704,9 @@ ls_code ls_jsonscan_row(ls_jsonscan_plan *plan, const uint8_t *message, size_t l
     rc = scan_document(&s);
     if (!rc)
         rc = deliver_meta(&s, meta);
+    ls_code held = pending_errors_check(&s);
+    if (!rc)
+        rc = held;
     if (!rc)
         rc = check_required(&s);
     if (rc) {

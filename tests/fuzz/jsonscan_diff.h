@@ -8,7 +8,8 @@
  * and for an object every top-level field scanned into a column typed by its
  * kind (bigint, double, boolean, string) equals jansson's value exactly.
  * Known, documented differences are excused, never hidden: jansson rejects
- * numbers that overflow its integer or double and NUL bytes in keys, and
+ * numbers that overflow its integer or double and NUL bytes in keys, it
+ * stops reading at a NUL byte outside strings (so "4\0" passes), and it
  * nests to 2048 while jsonscan is checked at its limit of 1024.
  */
 #ifndef LAKESYNC_JSONSCAN_DIFF_H

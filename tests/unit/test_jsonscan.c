@@ -693,3 +693,28 @@ TEST(walk_reports_leaves)
              &err);
     CHECK_EQ_STR(out, "__value__=object:{\"a\":{\"b\":[1,2],\"c\":{},\"d\":{\"e\":null}},\"x.y\":1.5}\n");
 }
+
+TEST(duplicate_keys_conversion_errors_follow_last_wins)
+{
+    const char *const specs[][2] = {{"a", "boolean"}, {"b", "bigint"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 2, false);
+    /* An earlier bad value does not fail the record when a later one is good. */
+    scan_ok(&fx, "{\"a\":{\"x\":1},\"b\":\"no\",\"a\":true,\"b\":5}");
+    CHECK_EQ_INT(fx.batch->columns[0].values.data[0], 1);
+    CHECK_EQ_INT(last_i64(&fx, 1), 5);
+    /* A bad last value fails it, naming that field and offset. */
+    scan_fails(&fx, "{\"a\":true,\"b\":1,\"a\":3}", LS_JSONSCAN_TYPE_MISMATCH);
+    CHECK_EQ_STR(fx.record.field, "a");
+    CHECK_EQ_INT(fx.record.offset, 20);
+    /* Alternating many times stays within the pending list. */
+    char msg[4096];
+    size_t n = (size_t)snprintf(msg, sizeof msg, "{");
+    for (int i = 0; i < 200; i++)
+        n += (size_t)snprintf(msg + n, sizeof msg - n, "\"b\":%s,", i % 2 ? "1" : "\"x\"");
+    snprintf(msg + n, sizeof msg - n, "\"b\":\"x\"}");
+    scan_fails(&fx, msg, LS_JSONSCAN_TYPE_MISMATCH);
+    scan_ok(&fx, "{\"b\":2}"); /* nothing held over from the failed row */
+    CHECK_EQ_INT(last_i64(&fx, 1), 2);
+    fixture_cleanup(&fx);
+}
