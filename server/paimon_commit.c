@@ -134,24 +134,19 @@ static ls_code check_entries(const ls_paimon_commit_input *in, ls_error *err)
     return LS_OK;
 }
 
-/* The new manifest and its manifest-list record. */
-static ls_code plan_manifest(const ls_paimon_commit_input *in, ls_paimon_commit_plan *out,
-                             ls_error *err)
+/* Writes a manifest of entries and fills its manifest-list record. */
+static ls_code write_manifest(const ls_paimon_commit_input *in,
+                             const ls_paimon_manifest_entry *entries, size_t count,
+                             ls_buf *bytes, ls_paimon_manifest_meta *m, ls_error *err)
 {
-    ls_paimon_manifest_meta *m = &out->delta_meta;
-    out->manifest_path = name_with_uuid("manifest/manifest-", in->name_uuid, 0);
-    m->file_name = name_with_uuid("manifest-", in->name_uuid, 0);
-    if (!out->manifest_path || !m->file_name)
-        return nomem(err);
-    ls_code rc = ls_paimon_manifest_write(in->entries, in->entry_count, in->codec,
-                                          &out->manifest, err);
+    ls_code rc = ls_paimon_manifest_write(entries, count, in->codec, bytes, err);
     if (rc == LS_OK)
-        rc = partition_stats(in->schema, in->entries, in->entry_count, &m->partition_stats, err);
-    m->file_size = (int64_t)out->manifest.len;
+        rc = partition_stats(in->schema, entries, count, &m->partition_stats, err);
+    m->file_size = (int64_t)bytes->len;
     m->schema_id = in->schema->id;
     m->min_bucket = m->max_bucket = m->min_level = m->max_level = LS_PAIMON_ABSENT;
-    for (size_t i = 0; i < in->entry_count; i++) {
-        const ls_paimon_manifest_entry *e = &in->entries[i];
+    for (size_t i = 0; i < count; i++) {
+        const ls_paimon_manifest_entry *e = &entries[i];
         m->num_added_files += e->kind == LS_PAIMON_KIND_ADD;
         m->num_deleted_files += e->kind == LS_PAIMON_KIND_DELETE;
         if (m->min_bucket == LS_PAIMON_ABSENT || e->bucket < m->min_bucket)
@@ -166,15 +161,66 @@ static ls_code plan_manifest(const ls_paimon_commit_input *in, ls_paimon_commit_
     return rc;
 }
 
+/* The new manifest and its manifest-list record. */
+static ls_code plan_manifest(const ls_paimon_commit_input *in, ls_paimon_commit_plan *out,
+                             ls_error *err)
+{
+    out->manifest_path = name_with_uuid("manifest/manifest-", in->name_uuid, 0);
+    out->delta_meta.file_name = name_with_uuid("manifest-", in->name_uuid, 0);
+    if (!out->manifest_path || !out->delta_meta.file_name)
+        return nomem(err);
+    return write_manifest(in, in->entries, in->entry_count, &out->manifest, &out->delta_meta,
+                          err);
+}
+
+/* One manifest of the previous live files replaces the previous manifests. */
+static ls_code plan_merged_base(const ls_paimon_commit_input *in, ls_paimon_commit_plan *out,
+                                ls_error *err)
+{
+    int64_t rows = 0;
+    for (size_t i = 0; i < in->merge_entry_count; i++) {
+        if (in->merge_entries[i]->kind != LS_PAIMON_KIND_ADD)
+            return ls_error_set(err, LS_ERR_INVALID, "merge entry %zu is not a live file", i);
+        rows += in->merge_entries[i]->file.row_count;
+    }
+    if (!in->previous || rows != in->previous->total_record_count)
+        return ls_error_set(err, LS_ERR_INVALID,
+                            "merged live files hold %" PRId64 " rows, the previous snapshot %" PRId64,
+                            rows, in->previous ? in->previous->total_record_count : 0);
+    out->base_metas = calloc(1, sizeof *out->base_metas);
+    if (!out->base_metas)
+        return nomem(err);
+    if (in->merge_entry_count == 0)
+        return LS_OK;
+    /* The entries are copied shallowly into one array for the writer. */
+    ls_paimon_manifest_entry *flat = malloc(in->merge_entry_count * sizeof *flat);
+    if (!flat)
+        return nomem(err);
+    for (size_t i = 0; i < in->merge_entry_count; i++)
+        flat[i] = *in->merge_entries[i];
+    ls_paimon_manifest_meta *m = &out->base_metas[0];
+    out->merged_manifest_path = name_with_uuid("manifest/manifest-", in->name_uuid, 1);
+    m->file_name = name_with_uuid("manifest-", in->name_uuid, 1);
+    ls_code rc = out->merged_manifest_path && m->file_name ? LS_OK : nomem(err);
+    out->base_meta_count = 1;
+    if (rc == LS_OK)
+        rc = write_manifest(in, flat, in->merge_entry_count, &out->merged_manifest, m, err);
+    free(flat);
+    return rc;
+}
+
 /* Base list = the previous base + delta records, copied unchanged. */
 static ls_code plan_lists(const ls_paimon_commit_input *in, ls_paimon_commit_plan *out,
                           ls_error *err)
 {
     size_t n = in->previous ? in->previous_base_count + in->previous_delta_count : 0;
-    out->base_metas = calloc(n ? n : 1, sizeof *out->base_metas);
-    if (!out->base_metas)
-        return nomem(err);
     ls_code rc = LS_OK;
+    if (in->merge_base) {
+        rc = plan_merged_base(in, out, err);
+        n = 0;
+    } else if (!(out->base_metas = calloc(n ? n : 1, sizeof *out->base_metas))) {
+        rc = nomem(err);
+    }
     for (size_t i = 0; rc == LS_OK && i < n; i++) {
         const ls_paimon_manifest_meta *from = i < in->previous_base_count
                                                   ? &in->previous_base[i]
@@ -246,6 +292,7 @@ ls_code ls_paimon_commit_plan_build(const ls_paimon_commit_input *in, ls_paimon_
     ls_buf_init(&out->manifest, MANIFEST_MAX_BYTES);
     ls_buf_init(&out->base_list, MANIFEST_MAX_BYTES);
     ls_buf_init(&out->delta_list, MANIFEST_MAX_BYTES);
+    ls_buf_init(&out->merged_manifest, MANIFEST_MAX_BYTES);
     ls_buf_init(&out->snapshot_json, SNAPSHOT_MAX_BYTES);
     if (!in->schema || !in->commit_user || !in->name_uuid || !in->name_uuid[0])
         return ls_error_set(err, LS_ERR_INVALID,
@@ -254,7 +301,7 @@ ls_code ls_paimon_commit_plan_build(const ls_paimon_commit_input *in, ls_paimon_
         return ls_error_set(err, LS_ERR_INVALID, "snapshot id overflow");
     /* A previous snapshot with rows has manifests: planning without them
      * would write a snapshot that silently drops the table's data. */
-    if (in->previous && in->previous->total_record_count > 0 &&
+    if (in->previous && !in->merge_base && in->previous->total_record_count > 0 &&
         in->previous_base_count + in->previous_delta_count == 0)
         return ls_error_set(err, LS_ERR_INVALID,
                             "the previous snapshot's manifest lists were not given");
@@ -281,6 +328,8 @@ void ls_paimon_commit_plan_cleanup(ls_paimon_commit_plan *p)
     ls_buf_cleanup(&p->delta_list);
     ls_paimon_manifest_metas_free(p->base_metas, p->base_meta_count);
     ls_paimon_manifest_meta_cleanup(&p->delta_meta);
+    free(p->merged_manifest_path);
+    ls_buf_cleanup(&p->merged_manifest);
     free(p->snapshot_path);
     ls_paimon_snapshot_cleanup(&p->snapshot);
     ls_buf_cleanup(&p->snapshot_json);

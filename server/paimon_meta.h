@@ -324,9 +324,10 @@ ls_code ls_paimon_data_file_path(const ls_paimon_schema *schema, const uint8_t *
 /* ---------------------------------------------------------------------------
  * Planning one APPEND commit (FileStoreCommit for a fast append): the new
  * manifest, the delta manifest list (that manifest), the base manifest list
- * (the previous snapshot's base + delta manifests, unmerged), the next
- * snapshot and the hints. The caller stores, in this order: the manifest (if
- * any), both manifest lists, then snapshot/snapshot-<id> created only if
+ * (the previous snapshot's base + delta manifests, or one merged manifest of
+ * the previous live files when asked), the next snapshot and the hints. The
+ * caller stores, in this order: the manifest and the merged manifest (those
+ * present), both manifest lists, then snapshot/snapshot-<id> created only if
  * absent (a conflict means another commit won: re-read and re-plan), then
  * snapshot/LATEST, and snapshot/EARLIEST when write_earliest.
  */
@@ -337,6 +338,15 @@ typedef struct ls_paimon_commit_input {
     size_t previous_base_count;
     const ls_paimon_manifest_meta *previous_delta; /* records of previous->deltaManifestList */
     size_t previous_delta_count;
+    /* Manifest compaction (Paimon merges once a snapshot has
+     * manifest.merge-min-count = 30 manifests): when merge_base is set, the
+     * base list is one new manifest holding merge_entries, the previous
+     * snapshot's live files as ls_paimon_table_read lists them (their rows
+     * must add up to previous->totalRecordCount), instead of the previous
+     * base + delta manifests. */
+    bool merge_base;
+    const ls_paimon_manifest_entry *const *merge_entries;
+    size_t merge_entry_count;
     const ls_paimon_manifest_entry *entries; /* the new files: kind ADD */
     size_t entry_count;
     const char *commit_user;    /* stable per job (a UUID) */
@@ -358,6 +368,8 @@ typedef struct ls_paimon_commit_plan {
     ls_paimon_manifest_meta *base_metas; /* records of the base list (owned) */
     size_t base_meta_count;
     ls_paimon_manifest_meta delta_meta; /* the new manifest's record (when manifest_path) */
+    char *merged_manifest_path; /* "manifest/manifest-<uuid>-1" when merging live files */
+    ls_buf merged_manifest;
     char *snapshot_path; /* "snapshot/snapshot-<id>" */
     ls_paimon_snapshot snapshot;
     ls_buf snapshot_json;

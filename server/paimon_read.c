@@ -258,7 +258,21 @@ void ls_paimon_table_free(ls_paimon_table *t)
         ls_paimon_manifest_entry_cleanup(&t->files[i].entry);
     }
     free(t->files);
+    free(t->live_entries);
     free(t);
+}
+
+void ls_paimon_commit_input_set_previous(ls_paimon_commit_input *in, const ls_paimon_table *t)
+{
+    in->previous = t->has_snapshot ? &t->snapshot : NULL;
+    in->previous_base = t->base_metas;
+    in->previous_base_count = t->base_meta_count;
+    in->previous_delta = t->delta_metas;
+    in->previous_delta_count = t->delta_meta_count;
+    in->merge_base = t->has_snapshot && t->base_meta_count + t->delta_meta_count >=
+                                            LS_PAIMON_MANIFEST_MERGE_MIN_COUNT;
+    in->merge_entries = in->merge_base ? t->live_entries : NULL;
+    in->merge_entry_count = in->merge_base ? t->file_count : 0;
 }
 
 /* Names taken from metadata become paths: refuse anything but a plain name. */
@@ -420,7 +434,10 @@ static ls_code resolve_paths(ls_paimon_table *t, ls_error *err)
 {
     ls_buf path;
     ls_buf_init(&path, 1 << 20);
-    ls_code rc = LS_OK;
+    t->live_entries = calloc(t->file_count ? t->file_count : 1, sizeof *t->live_entries);
+    ls_code rc = t->live_entries ? LS_OK : nomem(err);
+    for (size_t i = 0; rc == LS_OK && i < t->file_count; i++)
+        t->live_entries[i] = &t->files[i].entry;
     for (size_t i = 0; rc == LS_OK && i < t->file_count; i++) {
         ls_paimon_live_file *f = &t->files[i];
         t->row_count += f->entry.file.row_count;

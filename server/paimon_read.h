@@ -58,7 +58,19 @@ typedef struct ls_paimon_table {
     ls_paimon_live_file *files; /* in manifest order */
     size_t file_count;
     int64_t row_count; /* sum of the live files' row counts */
+    const ls_paimon_manifest_entry **live_entries; /* &files[i].entry, for merging */
 } ls_paimon_table;
+
+/* Paimon's manifest.merge-min-count: merge a snapshot's manifests into one
+ * once it has this many. */
+#define LS_PAIMON_MANIFEST_MERGE_MIN_COUNT 30
+
+/* Sets the previous-snapshot fields of a commit input from a table read:
+ * previous (NULL without a snapshot), the base and delta records, and, when
+ * the snapshot has LS_PAIMON_MANIFEST_MERGE_MIN_COUNT or more manifests, a
+ * merged base of its live files. in borrows from table, which must outlive
+ * the planning. */
+void ls_paimon_commit_input_set_previous(ls_paimon_commit_input *in, const ls_paimon_table *table);
 
 /* Reads the latest snapshot's state. A table with schema files but no
  * snapshot reads as has_snapshot false, no files, the newest schema.

@@ -159,11 +159,6 @@ static void commit(const char *root, const ls_paimon_schema *schema,
     uuid(name_uuid);
     ls_paimon_commit_input in = {
         .schema = schema,
-        .previous = table->has_snapshot ? &table->snapshot : NULL,
-        .previous_base = table->base_metas,
-        .previous_base_count = table->base_meta_count,
-        .previous_delta = table->delta_metas,
-        .previous_delta_count = table->delta_meta_count,
         .entries = entries,
         .entry_count = count,
         .commit_user = "7f9c1b52-7d1e-4a8f-9d55-3c2f1e0b6a11",
@@ -173,10 +168,14 @@ static void commit(const char *root, const ls_paimon_schema *schema,
         .properties = &props,
         .codec = LS_AVRO_CODEC_ZSTANDARD,
     };
+    ls_paimon_commit_input_set_previous(&in, table);
     ls_paimon_commit_plan plan;
     CHECK_RC(ls_paimon_commit_plan_build(&in, &plan, &err));
     if ((plan.manifest_path &&
          write_file(root, plan.manifest_path, plan.manifest.data, plan.manifest.len, 1)) ||
+        (plan.merged_manifest_path && write_file(root, plan.merged_manifest_path,
+                                                 plan.merged_manifest.data,
+                                                 plan.merged_manifest.len, 1)) ||
         write_file(root, plan.base_list_path, plan.base_list.data, plan.base_list.len, 1) ||
         write_file(root, plan.delta_list_path, plan.delta_list.data, plan.delta_list.len, 1) ||
         write_file(root, plan.snapshot_path, plan.snapshot_json.data, plan.snapshot_json.len, 1) ||

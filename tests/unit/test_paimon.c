@@ -1,6 +1,7 @@
 #include "testing.h"
 
 #include <stdbool.h>
+#include <sys/stat.h>
 
 #include "paimon_binaryrow.h"
 #include "util/buf.h"
@@ -1043,4 +1044,90 @@ TEST(corrupt_metadata_is_an_error)
         CHECK(ls_paimon_snapshot_from_json(snap, cut, &s, &err) != LS_OK);
     }
     free(snap);
+}
+
+/* Writes root/rel (creating directories one level deep under root). */
+static void put_file(const char *root, const char *rel, const void *data, size_t len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    char cmd_dir[1024];
+    snprintf(cmd_dir, sizeof cmd_dir, "%s", path);
+    (void)mkdir(cmd_dir, 0755);
+    *slash = '/';
+    FILE *f = fopen(path, "wx");
+    CHECK(f != NULL);
+    CHECK(fwrite(data, 1, len, f) == len);
+    CHECK(fclose(f) == 0);
+}
+
+/* 32 commits through read + plan: once a snapshot has 30 manifests the base
+ * becomes one merged manifest of the live files, and nothing is lost. */
+TEST(commit_merges_manifests)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    const char *root = testing_tmpdir();
+    ls_paimon_schema schema;
+    sample_schema(&schema);
+    ls_buf json;
+    ls_buf_init(&json, 1 << 20);
+    CHECK_OK(ls_paimon_schema_to_json(&schema, &json, &err), &err);
+    put_file(root, "schema/schema-0", json.data, json.len);
+    ls_buf_cleanup(&json);
+    ls_paimon_storage st = ls_paimon_storage_for_dir(root);
+    bool merged = false;
+    for (int i = 1; i <= 32; i++) {
+        ls_paimon_table *t = NULL;
+        CHECK_OK(ls_paimon_table_read(&st, &t, &err), &err);
+        CHECK_EQ_INT(t->row_count, (i - 1) * 2);
+        char file[64], uuid[64];
+        snprintf(file, sizeof file, "data-%d-0.parquet", i);
+        snprintf(uuid, sizeof uuid, "00000000-0000-0000-0000-%012d", i);
+        ls_paimon_manifest_entry e;
+        sample_entry(&e, i % 3, file, 2);
+        ls_paimon_commit_input in = {.schema = &schema, .entries = &e, .entry_count = 1,
+                                     .commit_user = "u", .commit_identifier = i,
+                                     .time_millis = i, .name_uuid = uuid,
+                                     .codec = LS_AVRO_CODEC_ZSTANDARD};
+        ls_paimon_commit_input_set_previous(&in, t);
+        ls_paimon_commit_plan p;
+        CHECK_OK(ls_paimon_commit_plan_build(&in, &p, &err), &err);
+        if (in.merge_base) {
+            merged = true;
+            CHECK(p.merged_manifest_path != NULL);
+            CHECK_EQ_INT(p.base_meta_count, 1);
+            CHECK_EQ_INT(p.base_metas[0].num_added_files, t->file_count);
+            put_file(root, p.merged_manifest_path, p.merged_manifest.data, p.merged_manifest.len);
+        } else {
+            CHECK_EQ_INT(p.base_meta_count, t->base_meta_count + t->delta_meta_count);
+        }
+        put_file(root, p.manifest_path, p.manifest.data, p.manifest.len);
+        put_file(root, p.base_list_path, p.base_list.data, p.base_list.len);
+        put_file(root, p.delta_list_path, p.delta_list.data, p.delta_list.len);
+        put_file(root, p.snapshot_path, p.snapshot_json.data, p.snapshot_json.len);
+        ls_paimon_commit_plan_cleanup(&p);
+        ls_paimon_manifest_entry_cleanup(&e);
+        ls_paimon_table_free(t);
+    }
+    CHECK(merged);
+    ls_paimon_table *t = NULL;
+    CHECK_OK(ls_paimon_table_read(&st, &t, &err), &err);
+    CHECK_EQ_INT(t->latest_snapshot_id, 32);
+    CHECK_EQ_INT(t->file_count, 32);
+    CHECK_EQ_INT(t->row_count, 64);
+    CHECK_EQ_INT(t->snapshot.total_record_count, 64);
+    CHECK(t->base_meta_count < 30);
+    for (int i = 0; i < 32; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "data-%d-0.parquet", i + 1);
+        int found = 0;
+        for (size_t j = 0; j < t->file_count; j++)
+            found |= strcmp(t->files[j].entry.file.file_name, want) == 0;
+        CHECK(found);
+    }
+    ls_paimon_table_free(t);
+    ls_paimon_schema_cleanup(&schema);
 }
