@@ -293,11 +293,21 @@ ls_code ls_iceberg_transform_apply(ls_iceberg_transform t, ls_type source,
         int64_t w = t.param;
         switch (source.kind) {
         case LS_TYPE_INT:
-            out->u.i32 = (int32_t)(in->u.i32 - (((in->u.i32 % w) + w) % w));
+        case LS_TYPE_BIGINT: {
+            /* In 128 bits: near the type's minimum the result can fall
+             * below it, which is reported instead of wrapping. */
+            ls_int128 v = source.kind == LS_TYPE_INT ? in->u.i32 : in->u.i64;
+            ls_int128 r = v - (((v % w) + w) % w);
+            ls_int128 min = source.kind == LS_TYPE_INT ? INT32_MIN : INT64_MIN;
+            if (r < min)
+                return ls_error_set(err, LS_ERR_INVALID, "truncate[%d] underflows the type",
+                                    (int)w);
+            if (source.kind == LS_TYPE_INT)
+                out->u.i32 = (int32_t)r;
+            else
+                out->u.i64 = (int64_t)r;
             return LS_OK;
-        case LS_TYPE_BIGINT:
-            out->u.i64 = in->u.i64 - (((in->u.i64 % w) + w) % w);
-            return LS_OK;
+        }
         case LS_TYPE_DECIMAL:
             out->u.unscaled = in->u.unscaled - (((in->u.unscaled % w) + w) % w);
             return LS_OK;

@@ -128,6 +128,13 @@ TEST(transforms)
     CHECK_EQ_INT(apply("year", T(LS_TYPE_DATE), I32(-1)).u.i32, -1);
     ls_iceberg_value null = {.is_null = 1};
     CHECK(apply("bucket[4]", T(LS_TYPE_INT), null).is_null);
+    CHECK_EQ_INT(apply("truncate[10]", T(LS_TYPE_INT), I32(INT32_MIN + 8)).u.i32, INT32_MIN + 8);
+    {
+        ls_iceberg_transform t10 = {.kind = LS_ICEBERG_TRUNCATE, .param = 10};
+        ls_iceberg_value in = I64(INT64_MIN), o;
+        ls_error e = {0};
+        CHECK(ls_iceberg_transform_apply(t10, T(LS_TYPE_BIGINT), &in, &o, &e) == LS_ERR_INVALID);
+    }
 
     ls_iceberg_transform tr;
     ls_type rt;
