@@ -364,6 +364,17 @@ ls_code ls_paimon_schema_copy(const ls_paimon_schema *schema, ls_paimon_schema *
     return rc;
 }
 
+ls_code ls_paimon_schema_evolve(const ls_paimon_schema *current, int64_t time_millis,
+                                ls_paimon_schema *next, ls_error *err)
+{
+    ls_code rc = ls_paimon_schema_copy(current, next, err);
+    if (rc == LS_OK) {
+        next->id = current->id + 1;
+        next->time_millis = time_millis;
+    }
+    return rc;
+}
+
 ls_code ls_paimon_schema_to_json(const ls_paimon_schema *schema, ls_buf *out, ls_error *err)
 {
     json_t *root = json_object(), *fields = json_array();

@@ -116,6 +116,14 @@ const ls_paimon_field *ls_paimon_schema_field(const ls_paimon_schema *schema, co
 ls_code ls_paimon_schema_partition_types(const ls_paimon_schema *schema, ls_paimon_type *types,
                                          ls_error *err) LS_MUST_USE;
 
+/* Schema evolution as Paimon does it: next (uninitialized) is a copy of
+ * current with id + 1 and time_millis; the caller then adds fields (new ids
+ * continue from highestFieldId) and stores it as schema/schema-<id> created
+ * only if absent. Snapshots after that carry the new schemaId; older data
+ * files keep theirs and are read by column name. */
+ls_code ls_paimon_schema_evolve(const ls_paimon_schema *current, int64_t time_millis,
+                                ls_paimon_schema *next, ls_error *err) LS_MUST_USE;
+
 /* Deep copy into out (uninitialized storage). */
 ls_code ls_paimon_schema_copy(const ls_paimon_schema *schema, ls_paimon_schema *out,
                               ls_error *err) LS_MUST_USE;

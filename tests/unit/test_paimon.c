@@ -410,6 +410,35 @@ TEST(schema_built_for_a_job)
     ls_paimon_schema_cleanup(&schema);
 }
 
+/* Evolving the schema-evolution fixture's schema-0: a new id, new field ids
+ * after highestFieldId, the rest unchanged. */
+TEST(schema_evolve)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    size_t len;
+    char *text = testing_read_file(FIXTURES "append_unaware_partitioned_schema_evolution/schema/schema-0",
+                                   &len);
+    ls_paimon_schema s0, s1;
+    CHECK_OK(ls_paimon_schema_from_json(text, len, &s0, &err), &err);
+    CHECK_OK(ls_paimon_schema_evolve(&s0, 42, &s1, &err), &err);
+    CHECK_OK(ls_paimon_schema_add_field(&s1, "e", ptype(LS_PAIMON_INT, 0, 0), &err), &err);
+    CHECK_EQ_INT(s1.id, 1);
+    CHECK_EQ_INT(s1.time_millis, 42);
+    CHECK_EQ_INT(s1.highest_field_id, 7);
+    CHECK_EQ_INT(s1.fields[7].id, 7);
+    CHECK_EQ_INT(s1.partition_key_count, 2);
+    CHECK_EQ_STR(ls_paimon_strmap_get(&s1.options, "file.format"), "parquet");
+    ls_buf out;
+    ls_buf_init(&out, 1 << 20);
+    CHECK_OK(ls_paimon_schema_to_json(&s1, &out, &err), &err);
+    CHECK(strstr((const char *)out.data, "\"id\" : 7,\n    \"name\" : \"e\",\n    \"type\" : \"INT\"") != NULL);
+    ls_buf_cleanup(&out);
+    ls_paimon_schema_cleanup(&s0);
+    ls_paimon_schema_cleanup(&s1);
+    free(text);
+}
+
 static void check_snapshot_roundtrip(const char *path)
 {
     ls_error err;
