@@ -639,10 +639,23 @@ static ls_code column_flush_page(ls_parquet_writer *w, column *c, ls_error *err)
 
 /* ---- appending values ---- */
 
+/* After this many values of a chunk's first page, a dictionary holding more
+ * than half of them as distinct entries is given up at once, instead of
+ * hashing a whole page of mostly unique values before the page-end check. */
+#define DICT_PROBE_VALUES 4096
+
 static ls_code dict_overflow_check(const ls_parquet_writer *w, column *c, ls_error *err)
 {
     if (c->dict.count > w->options.dictionary_max_entries ||
         ls_parquet_dict_plain_bytes(&c->dict) > w->options.dictionary_max_bytes)
+        return column_fall_back_to_plain(c, err);
+    return LS_OK;
+}
+
+static ls_code dict_probe_check(column *c, ls_error *err)
+{
+    if (c->page.num_values == DICT_PROBE_VALUES && !c->dict_pages &&
+        (size_t)c->dict.count * 2 > DICT_PROBE_VALUES)
         return column_fall_back_to_plain(c, err);
     return LS_OK;
 }
@@ -704,6 +717,8 @@ static ls_code add_fixed(const ls_parquet_writer *w, column *c, const uint8_t *v
                 stats_add_fixed(&c->chunk_stats, c->storage, value);
             rc = dict_overflow_check(w, c, err);
         }
+        if (rc == LS_OK && c->use_dict)
+            rc = dict_probe_check(c, err);
         return rc;
     }
     /* Room for the slice's values was reserved by column_append_rows. */
@@ -736,6 +751,8 @@ static ls_code add_bytes(const ls_parquet_writer *w, column *c, const uint8_t *v
             if (rc == LS_OK)
                 rc = dict_overflow_check(w, c, err);
         }
+        if (rc == LS_OK && c->use_dict)
+            rc = dict_probe_check(c, err);
         return rc;
     }
     uint32_t len32 = (uint32_t)len;
