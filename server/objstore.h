@@ -75,8 +75,9 @@ typedef struct ls_objstore_options {
     uint32_t list_page_size;       /* keys per list page (max-keys); default 1000 */
 } ls_objstore_options;
 
-/* Usage figures of one ls_objstore since it was opened (file:// counts its
- * operations the same way). Read with ls_objstore_counters_read. */
+/* Usage figures of one ls_objstore since it was opened. For s3/oss each HTTP
+ * request counts, retries included (what a provider bills); file:// counts
+ * its operations the same way. Read with ls_objstore_counters_read. */
 typedef struct ls_objstore_counters {
     uint64_t put_requests;       /* single PUTs, create-if-absent included */
     uint64_t get_requests;       /* whole and range GETs */

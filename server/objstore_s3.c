@@ -99,15 +99,14 @@ static CURL *pool_take(s3_backend *b)
     if (b->pool_count > 0)
         c = b->pool[--b->pool_count];
     pthread_mutex_unlock(&b->pool_lock);
-    if (c)
-        curl_easy_reset(c);
-    else
-        c = curl_easy_init();
-    return c;
+    return c ? c : curl_easy_init();
 }
 
 static void pool_give(s3_backend *b, CURL *c)
 {
+    /* Drop the pointers into this request's stack and header list; the
+     * connection cache survives a reset. */
+    curl_easy_reset(c);
     pthread_mutex_lock(&b->pool_lock);
     if (b->pool_count < POOL_MAX) {
         b->pool[b->pool_count++] = c;
@@ -320,7 +319,8 @@ static ls_code prepare_attempt(s3_backend *b, transfer *t, const char *payload_h
         hl = NULL;
     }
     curl_slist_free_all(hl);
-    OPENSSL_cleanse(auth.data, auth.len);
+    if (auth.data)
+        OPENSSL_cleanse(auth.data, auth.len);
     ls_buf_cleanup(&path);
     ls_buf_cleanup(&url);
     ls_buf_cleanup(&auth);
@@ -360,7 +360,6 @@ static ls_code status_error(const s3_request *req, const s3_response *resp, ls_e
                  : s == 403                                ? LS_ERR_PERMISSION
                  : s == 409 || s == 412                    ? LS_ERR_CONFLICT
                  : ls_objstore_http_status_retryable(s)    ? LS_ERR_UNAVAILABLE
-                 : s == 416                                ? LS_ERR_INVALID
                                                            : LS_ERR_INVALID;
     return ls_error_set(err, lc, "%s %s: HTTP %ld%s%s%s%s", req->method,
                         req->key ? req->key : "(bucket)", s, *code ? " " : "", code,
@@ -390,7 +389,8 @@ static ls_code attempt_once(s3_backend *b, transfer *t, const char *payload_hash
             return ls_error_set(err, LS_ERR_TOO_LARGE, "%s %s: response exceeds the buffer cap",
                                 t->req->method, t->req->key ? t->req->key : "(bucket)");
         *retryable = curl_code_retryable(cc);
-        return ls_error_set(err, *retryable ? LS_ERR_UNAVAILABLE : LS_ERR_INVALID, "%s %s: %s",
+        bool our_fault = cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL;
+        return ls_error_set(err, our_fault ? LS_ERR_INVALID : LS_ERR_UNAVAILABLE, "%s %s: %s",
                             t->req->method, t->req->key ? t->req->key : "(bucket)",
                             errbuf[0] ? errbuf : curl_easy_strerror(cc));
     }
