@@ -979,3 +979,36 @@ TEST(codec_names)
     CHECK_EQ_STR(ls_parquet_codec_name(LS_PARQUET_CODEC_GZIP), "gzip");
     CHECK_EQ_INT(ls_parquet_codec_parse("lz4", &c, &err), LS_ERR_INVALID);
 }
+
+TEST(dictionary_given_up_early_for_mostly_distinct_values)
+{
+    ls_parquet_column_spec cols[] = {
+        {"low", 1, type_of("string"), false},
+        {"high", 2, type_of("string"), false},
+        {"mixed", 3, type_of("string"), true},
+        {"small_ints", 4, type_of("bigint"), false},
+    };
+    /* Default 1 MiB pages: the first page is still open when the probe after
+     * 4096 values looks at the dictionaries. */
+    ls_buf file;
+    ls_parquet_file_stats stats;
+    write_file(cols, 4, NULL, 10000, 2500, fill_dictionary_mix, &file, &stats);
+    tnode meta;
+    read_footer(&file, &meta);
+    const tnode *chunks = field(&field(&meta, 4)->kids[0], 1);
+    static const int dictionary_expected[4] = {1, 0, 0, 1};
+    for (int i = 0; i < 4; i++) {
+        const tnode *md = field(&chunks->kids[i], 3);
+        chunk_pages p = walk_chunk(&file, md);
+        CHECK_EQ_INT(p.data_values, 10000);
+        CHECK_EQ_INT(p.dictionary_pages, dictionary_expected[i]);
+        CHECK_EQ_INT(p.dict_data_pages > 0, dictionary_expected[i]);
+        CHECK_EQ_INT(p.plain_data_pages > 0, !dictionary_expected[i]);
+    }
+    /* The statistics still cover the values seen while the dictionary lasted. */
+    CHECK_EQ_INT(stats.columns[2].min_bytes_len, 7);
+    CHECK_EQ_MEM(stats.columns[2].min_bytes, "mixed-0", 7);
+    tnode_free(&meta);
+    ls_parquet_file_stats_cleanup(&stats);
+    ls_buf_cleanup(&file);
+}
