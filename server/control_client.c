@@ -203,7 +203,8 @@ static ls_code status_error(long status, const char *method, const char *path, l
  * *status holds it and the body is in response. Returns the error for
  * statuses other than 2xx. */
 static ls_code request(ls_control_client *c, const char *method, const char *endpoint,
-                       const char *body, ls_buf *response, long *status, ls_error *err)
+                       const char *body, ls_buf *response, long *status, bool *retried,
+                       ls_error *err)
 {
     char url[URL_MAX];
     int n = snprintf(url, sizeof url, "%s/internal/v1/jobs/%s/%s", c->server_url, c->job_id,
@@ -223,6 +224,7 @@ static ls_code request(ls_control_client *c, const char *method, const char *end
         if (rc != LS_OK && rc != LS_ERR_UNAVAILABLE)
             return ls_error_set(err, rc, "%s", attempt_err.message);
         uint64_t delay = backoff_ms(c, i);
+        *retried = true; /* a failed attempt may still have reached the server */
         if (i + 1 >= c->options.max_attempts ||
             now_ms() + delay - started > c->options.max_retry_total_ms) {
             if (rc == LS_OK)
@@ -251,7 +253,8 @@ static ls_code parse_body(const ls_buf *response, const char *what, json_t **out
 
 /* GET or POST endpoint and parse the JSON object answered. */
 static ls_code call_json(ls_control_client *c, const char *method, const char *endpoint,
-                         const json_t *body, json_t **out, long *status, ls_error *err)
+                         const json_t *body, json_t **out, long *status, bool *retried,
+                         ls_error *err)
 {
     ls_buf response;
     char *text = NULL;
@@ -265,7 +268,7 @@ static ls_code call_json(ls_control_client *c, const char *method, const char *e
             goto out;
         }
     }
-    rc = request(c, method, endpoint, text, &response, status, err);
+    rc = request(c, method, endpoint, text, &response, status, retried, err);
     if (rc == LS_OK)
         rc = parse_body(&response, endpoint, out, err);
     else if (rc == LS_ERR_CONFLICT && response.len > 0) {
@@ -282,15 +285,17 @@ out:
 ls_code ls_control_get_spec(ls_control_client *c, json_t **spec_out, ls_error *err)
 {
     long status = 0;
-    return call_json(c, "GET", "spec", NULL, spec_out, &status, err);
+    bool retried = false;
+    return call_json(c, "GET", "spec", NULL, spec_out, &status, &retried, err);
 }
 
 ls_code ls_control_get_offsets(ls_control_client *c, json_t **partitions_out, ls_error *err)
 {
     long status = 0;
+    bool retried = false;
     json_t *answer = NULL;
     *partitions_out = NULL;
-    ls_code rc = call_json(c, "GET", "offsets", NULL, &answer, &status, err);
+    ls_code rc = call_json(c, "GET", "offsets", NULL, &answer, &status, &retried, err);
     if (rc)
         return rc;
     json_t *partitions = json_object_get(answer, "partitions");
@@ -308,19 +313,21 @@ ls_code ls_control_get_offsets(ls_control_client *c, json_t **partitions_out, ls
 }
 
 ls_code ls_control_post_commit(ls_control_client *c, const json_t *body, json_t **response_out,
-                               ls_error *err)
+                               bool *retried_out, ls_error *err)
 {
     long status = 0;
-    return call_json(c, "POST", "commits", body, response_out, &status, err);
+    *retried_out = false;
+    return call_json(c, "POST", "commits", body, response_out, &status, retried_out, err);
 }
 
 ls_code ls_control_post_heartbeat(ls_control_client *c, const json_t *body, bool *stop_out,
                                   ls_error *err)
 {
     long status = 0;
+    bool retried = false;
     json_t *answer = NULL;
     *stop_out = false;
-    ls_code rc = call_json(c, "POST", "heartbeat", body, &answer, &status, err);
+    ls_code rc = call_json(c, "POST", "heartbeat", body, &answer, &status, &retried, err);
     if (rc)
         return rc;
     *stop_out = json_is_true(json_object_get(answer, "stop"));

@@ -71,9 +71,12 @@ ls_code ls_control_get_offsets(ls_control_client *client, json_t **partitions_ou
  * *response_out receives the answer ({"snapshot_id",...,"offsets"}). On 409
  * (fenced) returns LS_ERR_CONFLICT and *response_out receives the answer's
  * body when it is JSON (it carries the table's offsets), else NULL. Other
- * failures leave *response_out NULL. */
+ * failures leave *response_out NULL. *retried_out tells whether an attempt
+ * failed before the final answer: such an attempt may have been applied by
+ * the server, so a 409 after it does not prove the commit was refused. */
 ls_code ls_control_post_commit(ls_control_client *client, const json_t *body,
-                               json_t **response_out, ls_error *err) LS_MUST_USE;
+                               json_t **response_out, bool *retried_out,
+                               ls_error *err) LS_MUST_USE;
 
 /* POST /internal/v1/jobs/{id}/heartbeat with body (borrowed); *stop_out is
  * the answer's "stop" (false when absent). */

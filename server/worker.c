@@ -161,7 +161,9 @@ static ls_code post_commit(worker *w, const json_t *body, commit_outcome *outcom
         json_t *answer = NULL;
         ls_error attempt_err;
         ls_error_clear(&attempt_err);
-        ls_code rc = ls_control_post_commit(w->control, body, &answer, &attempt_err);
+        bool retried = false;
+        ls_code rc = ls_control_post_commit(w->control, body, &answer, &retried, &attempt_err);
+        uncertain = uncertain || retried;
         if (rc == LS_OK || (rc == LS_ERR_CONFLICT && uncertain && commit_landed(w))) {
             committed(w, answer);
             json_decref(answer);

@@ -17,7 +17,7 @@
 #define MAX_OPEN_FILES 64                      /* open partition files per worker */
 #define MAX_WAITING_FILES 1024                 /* closed files waiting for a commit */
 #define STAGING_MAX_BYTES ((size_t)8 << 20)    /* scanned rows before routing */
-#define STAGING_MAX_ROWS 16384
+#define STAGING_MAX_ROWS 4096
 #define FILE_BATCH_MAX_BYTES ((size_t)1 << 20) /* routed rows before the Parquet writer */
 #define ROW_GROUP_MAX_BYTES ((uint64_t)32 << 20)
 #define BUFFER_BUDGET_BYTES ((uint64_t)160 << 20) /* buffered in all files: commit early */

@@ -110,7 +110,9 @@ TEST(conflict_is_not_retried_and_carries_offsets)
     json_t *body = json_pack("{si}", "run_id", 1), *answer = NULL;
     ls_error err;
     ls_error_clear(&err);
-    CHECK_EQ_INT(ls_control_post_commit(c, body, &answer, &err), LS_ERR_CONFLICT);
+    bool retried = true;
+    CHECK_EQ_INT(ls_control_post_commit(c, body, &answer, &retried, &err), LS_ERR_CONFLICT);
+    CHECK(!retried);
     pthread_join(thread, NULL);
     CHECK_EQ_INT(s.served, 1);
     CHECK(strstr(s.last_request, "POST /internal/v1/jobs/job_1/commits") != NULL);
@@ -189,4 +191,24 @@ TEST(requires_url_job_and_token)
     ls_error_clear(&err);
     CHECK_EQ_INT(ls_control_client_new(&o, &c, &err), LS_ERR_INVALID);
     CHECK(c == NULL);
+}
+
+TEST(conflict_after_a_failed_attempt_is_uncertain)
+{
+    script s = {.count = 2, .statuses = {502, 409}};
+    start_listening(&s);
+    pthread_t thread;
+    pthread_create(&thread, NULL, serve, &s);
+    ls_control_client *c = client_for(s.port, 4);
+    json_t *body = json_object(), *answer = NULL;
+    bool retried = false;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_control_post_commit(c, body, &answer, &retried, &err), LS_ERR_CONFLICT);
+    pthread_join(thread, NULL);
+    CHECK(retried);
+    json_decref(body);
+    json_decref(answer);
+    ls_control_client_free(c);
+    close(s.listen_fd);
 }
