@@ -36,9 +36,13 @@ struct ls_avro_reader {
     size_t value_count;
 };
 
+/* The cursor readers write their out-parameter even when they fail, so no
+ * caller can read an indeterminate value (and GCC's -O2 flow analysis, which
+ * cannot see that ls_error_set returns non-zero, agrees). */
 static ls_code read_long(cursor *c, int64_t *out, ls_error *err)
 {
     uint64_t n = 0;
+    *out = 0;
     for (int shift = 0; shift < 70; shift += 7) {
         if (c->pos >= c->len)
             return ls_error_set(err, LS_ERR_FORMAT, "Avro data ends inside a varint");
@@ -58,6 +62,7 @@ static ls_code read_long(cursor *c, int64_t *out, ls_error *err)
 static ls_code read_length(cursor *c, size_t limit, const char *what, size_t *out, ls_error *err)
 {
     int64_t v;
+    *out = 0;
     ls_code rc = read_long(c, &v, err);
     if (rc)
         return rc;
@@ -70,6 +75,7 @@ static ls_code read_length(cursor *c, size_t limit, const char *what, size_t *ou
 
 static ls_code read_raw(cursor *c, size_t n, const uint8_t **out, ls_error *err)
 {
+    *out = NULL;
     if (c->len - c->pos < n)
         return ls_error_set(err, LS_ERR_FORMAT, "Avro data ends early");
     *out = c->data + c->pos;
