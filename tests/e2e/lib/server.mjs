@@ -19,7 +19,10 @@
 //                    token defaults to adminToken; pass token: null for none.
 //                    body is JSON-encoded; rawBody is sent as is.
 //     stop(signal = 'SIGTERM') -> Promise<exit code>  (waits for exit)
-//     cleanup()      stop if running, then remove the temp data dir it made
+//     cleanup()      stop if running (throws unless the server exits 0 and
+//                    its stderr has no sanitizer report: under the ASan build
+//                    this is how leaks and UB fail a test), then remove the
+//                    temp data dir it made
 //   rawRequest(url, method, path, {headers, body}) -> {status, headers, text}
 //     sends the path byte for byte (fetch would normalize "/../"), for
 //     path-traversal tests.
@@ -96,8 +99,13 @@ export async function startServer(options = {}) {
       return exited;
     },
     async cleanup() {
-      if (running) await server.stop();
+      const wasRunning = running;
+      const code = await server.stop();
       if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (/AddressSanitizer|LeakSanitizer|runtime error:/.test(err))
+        throw new Error(`sanitizer report from the server:\n${err.slice(-4000)}`);
+      if (wasRunning && code !== 0)
+        throw new Error(`server exited with ${code}:\n${err.slice(-4000)}`);
     },
   };
   return server;
