@@ -59,6 +59,8 @@ static char *join_path(const char *a, const char *b)
     return out;
 }
 
+static ls_code fsync_dir_of(const char *path, ls_error *err);
+
 /* LS_OK when directory dir resolves (symlinks followed) inside the real root. */
 static ls_code dir_inside_root(const file_backend *fb, const char *dir, const char *path,
                                ls_error *err)
@@ -90,10 +92,14 @@ static ls_code make_parents(const file_backend *fb, const char *path, ls_error *
         if (*p != '/' || p == copy)
             continue;
         *p = '\0';
-        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+        bool created = mkdir(copy, 0755) == 0;
+        if (!created && errno != EEXIST)
             rc = io_error(err, "cannot create directory", copy);
         if (!rc)
             rc = dir_inside_root(fb, copy, path, err);
+        /* A new directory's entry must survive a crash like the file in it. */
+        if (!rc && created)
+            rc = fsync_dir_of(copy, err);
         *p = '/';
     }
     free(copy);
