@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 int cmd_storage(int argc, char **argv);
+int cmd_parquet_cat(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
@@ -19,6 +20,7 @@ int cmd_convert(int argc, char **argv);
     {"worker", cmd_worker, "run one worker of a job (started by the server)"}, \
     {"serve", cmd_serve, "run the control-plane server"}, \
     {"storage", cmd_storage, "put, get, list and delete objects (file://, s3://, oss://)"}, \
+    {"parquet-cat", cmd_parquet_cat, "print a Parquet file's rows (NDJSON with --json) or schema"}, \
     {"convert", cmd_convert, "convert an NDJSON file to Parquet with a field mapping"},
 
 #endif
