@@ -227,6 +227,12 @@ int cmd_serve(int argc, char **argv)
         return 2;
     }
     ls_log_set_level(level);
+    char host[256];
+    uint16_t port = 0;
+    if (ls_http_parse_listen(opt.listen, host, sizeof host, &port, &err)) {
+        fprintf(stderr, "lakesync serve: %s\n", err.message);
+        return 2;
+    }
     ls_api api = {0};
     status = 1;
     if (open_state(&api, &opt, &err)) {
@@ -234,7 +240,8 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     status = run_server(&api, &opt);
-    ls_log_info("serve", "stopped");
+    if (status == 0)
+        ls_log_info("serve", "stopped");
 out:
     ls_store_free(api.store);
     ls_secret_key_wipe(&api.key);
