@@ -82,7 +82,7 @@ test('manifest and manifest-list Avro headers equal the newest fixture\'s, codec
 
 test('snapshot and schema JSON have the fixtures\' fields in the fixtures\' order', () => {
   const ref = Object.keys(JSON.parse(fs.readFileSync(path.join(newest, 'snapshot', 'snapshot-1'))));
-  for (const [name, id] of [['partitioned', 1], ['partitioned', 2], ['unpartitioned', 1]]) {
+  for (const [name, id] of [['partitioned', 1], ['partitioned', 2], ['partitioned', 3], ['unpartitioned', 1]]) {
     const text = fs.readFileSync(path.join(table(name), 'snapshot', `snapshot-${id}`), 'utf8');
     const snap = JSON.parse(text);
     // Ours carries properties (the exactly-once offsets), placed where Jackson puts them.
@@ -100,7 +100,7 @@ test('snapshot and schema JSON have the fixtures\' fields in the fixtures\' orde
       assert.match(fs.readFileSync(path.join(table(name), 'snapshot', hint), 'utf8'), /^\d+$/);
     }
   }
-  assert.equal(fs.readFileSync(path.join(table('partitioned'), 'snapshot', 'LATEST'), 'utf8'), '2');
+  assert.equal(fs.readFileSync(path.join(table('partitioned'), 'snapshot', 'LATEST'), 'utf8'), '3');
   assert.equal(fs.readFileSync(path.join(table('partitioned'), 'snapshot', 'EARLIEST'), 'utf8'), '1');
   const refSchema = JSON.parse(fs.readFileSync(path.join(newest, 'schema', 'schema-0')));
   const schema = JSON.parse(fs.readFileSync(path.join(table('partitioned'), 'schema', 'schema-0')));
@@ -109,6 +109,14 @@ test('snapshot and schema JSON have the fixtures\' fields in the fixtures\' orde
   assert.deepEqual(schema.partitionKeys, ['key0', 'key1']);
   assert.deepEqual(schema.fields.map((f) => f.type),
     ['INT', 'INT', 'BIGINT NOT NULL', 'STRING', 'DECIMAL(10, 2)', 'TIMESTAMP(6)']);
+  // Schema evolution: schema-1 keeps every field and id and adds "note" as field 6.
+  const schema1 = JSON.parse(fs.readFileSync(path.join(table('partitioned'), 'schema', 'schema-1')));
+  assert.equal(schema1.id, 1);
+  assert.equal(schema1.highestFieldId, 6);
+  assert.deepEqual(schema1.fields.slice(0, 6), schema.fields);
+  assert.deepEqual(schema1.fields[6], { id: 6, name: 'note', type: 'STRING' });
+  const snap3 = JSON.parse(fs.readFileSync(path.join(table('partitioned'), 'snapshot', 'snapshot-3')));
+  assert.equal(snap3.schemaId, 1);
 });
 
 test('_PARTITION and partition stats bytes equal the fixture\'s for the same values', async () => {
@@ -118,7 +126,7 @@ test('_PARTITION and partition stats bytes equal the fixture\'s for the same val
   const refBytes = new Map(refEntries.map((e) => [`${e._PARTITION.readInt32LE(12)}`, e._PARTITION.toString('hex')]));
   const ours = [];
   for (const m of manifests(table('partitioned'), 'manifest-')) ours.push(...(await readAvro(m)).records);
-  assert.equal(ours.length, 3);
+  assert.equal(ours.length, 4);
   for (const e of ours) {
     const key0 = e._PARTITION.readInt32LE(12);
     assert.equal(e._PARTITION.toString('hex'), refBytes.get(`${key0}`));
@@ -151,17 +159,20 @@ test('_PARTITION and partition stats bytes equal the fixture\'s for the same val
 
 test('our reader and DuckDB read the written tables back, Parquet field ids = Paimon ids', async () => {
   const p = paimonLs(table('partitioned'));
-  assert.equal(p.latest_snapshot_id, 2);
-  assert.equal(p.total_record_count, 4);
-  assert.equal(p.row_count, 4);
-  assert.equal(p.files.length, 3);
+  assert.equal(p.latest_snapshot_id, 3);
+  assert.equal(p.schema_id, 1);
+  assert.equal(p.total_record_count, 5);
+  assert.equal(p.row_count, 5);
+  assert.equal(p.files.length, 4);
+  assert.deepEqual(p.files.map((f) => f.schema_id), [0, 0, 0, 1]);
   const rows = [];
   for (const f of p.files) {
+    const fileSchema = JSON.parse(fs.readFileSync(path.join(table('partitioned'), 'schema', `schema-${f.schema_id}`)));
     assert.equal(f.path, `key0=${f.partition.key0}/key1=${f.partition.key1}/bucket-0/${f.file_name}`);
     const file = path.join(table('partitioned'), f.path).replaceAll("'", "''");
     assert.equal(f.file_size, fs.statSync(path.join(table('partitioned'), f.path)).size);
     const ids = await query(`SELECT name, field_id FROM parquet_schema('${file}') WHERE name <> 'paimon_schema'`);
-    assert.deepEqual(ids.map((c) => [c.name, Number(c.field_id)]), p.fields.map((x) => [x.name, x.id]));
+    assert.deepEqual(ids.map((c) => [c.name, Number(c.field_id)]), fileSchema.fields.map((x) => [x.name, x.id]));
     rows.push(...await query(`SELECT key0, key1, id, name, amount::varchar amount, epoch_us(ts) ts
         FROM read_parquet('${file}', hive_partitioning = false)`));
   }
@@ -171,6 +182,7 @@ test('our reader and DuckDB read the written tables back, Parquet field ids = Pa
     { key0: 0, key1: 1, id: '2', name: 'a longer name than seven', amount: '-2.50', ts: '1700000000123456' },
     { key0: 1, key1: 1, id: '3', name: 'gamma', amount: '999.99', ts: '1600000000000000' },
     { key0: 0, key1: 1, id: '4', name: null, amount: null, ts: '1800000000000000' },
+    { key0: 1, key1: 1, id: '5', name: 'epsilon', amount: '0.01', ts: '0' },
   ]);
   const u = paimonLs(table('unpartitioned'));
   assert.equal(u.row_count, 3);

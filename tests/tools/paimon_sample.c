@@ -3,7 +3,8 @@
  *
  * Writes two Paimon append tables with lakesync's own code, as the committer
  * will: OUT_DIR/db.db/partitioned (partition keys key0, key1 INT, like the
- * append_unaware_partitioned_schema_evolution fixture; two APPEND commits)
+ * append_unaware_partitioned_schema_evolution fixture; two APPEND commits,
+ * then schema-1 adding a column and a third commit)
  * and OUT_DIR/db.db/unpartitioned (one commit). Data files are real Parquet
  * from ls_parquet (root "paimon_schema", field ids = Paimon ids), value stats
  * come from the writer's column stats (ls_paimon_entry_for_parquet_file), and each commit goes through
@@ -253,6 +254,38 @@ static void write_partitioned(const char *root)
     commit(root, &schema, e, 1, 2, "{\"topic\":\"events\",\"partitions\":{\"0\":4}}");
     ls_paimon_manifest_entry_cleanup(&e[0]);
     ls_column_batch_free(b);
+
+    /* Schema evolution: schema-1 adds "note" (field id 6); commit 3 uses it. */
+    ls_paimon_schema next;
+    CHECK_RC(ls_paimon_schema_evolve(&schema, 1756098439075, &next, &err));
+    ls_type note_type = {.kind = LS_TYPE_STRING};
+    CHECK_RC(ls_paimon_schema_add_field(&next, "note", ls_paimon_type_from_ls(note_type, true),
+                                        &err));
+    ls_buf_init(&json, 1 << 20);
+    CHECK_RC(ls_paimon_schema_to_json(&next, &json, &err));
+    if (write_file(root, "schema/schema-1", json.data, json.len, 1)) {
+        perror("schema");
+        exit(1);
+    }
+    ls_buf_cleanup(&json);
+    ls_type jt7[7];
+    memcpy(jt7, jt, sizeof jt);
+    jt7[6] = note_type;
+    b = ls_column_batch_new(jt7, 7, (size_t)16 << 20);
+    ls_column_batch_row_begin(b);
+    CHECK_RC(ls_column_set_int32(&b->columns[0], 1, &err));
+    CHECK_RC(ls_column_set_int32(&b->columns[1], 1, &err));
+    CHECK_RC(ls_column_set_int64(&b->columns[2], 5, &err));
+    set_str(&b->columns[3], "epsilon");
+    CHECK_RC(ls_column_set_int64(&b->columns[4], 1, &err));
+    CHECK_RC(ls_column_set_int64(&b->columns[5], 0, &err));
+    set_str(&b->columns[6], "added later");
+    CHECK_RC(ls_column_batch_row_end(b, &err));
+    write_data_file(root, &next, b, &e[0]);
+    commit(root, &next, e, 1, 3, "{\"topic\":\"events\",\"partitions\":{\"0\":5}}");
+    ls_paimon_manifest_entry_cleanup(&e[0]);
+    ls_column_batch_free(b);
+    ls_paimon_schema_cleanup(&next);
     ls_paimon_schema_cleanup(&schema);
 }
 
