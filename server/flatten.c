@@ -5,6 +5,7 @@
 #include "flatten.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,17 +64,24 @@ static uint32_t string_index_find(const string_index *set, char *const *strings,
 ls_code ls_flatten_name(const char *source, char *out, size_t out_size, ls_error *err)
 {
     size_t n = 0;
+    /* A name must be an identifier: a leading digit gets a '_' before it. */
+    if (source[0] >= '0' && source[0] <= '9' && out_size > 1)
+        out[n++] = '_';
     for (const char *c = source; *c; c++) {
-        char ch = *c;
+        unsigned char ch = (unsigned char)*c;
         if (ch == '\\' && (c[1] == '.' || c[1] == '\\'))
-            ch = *++c;
-        if (ch == '.')
-            ch = '_';
+            ch = (unsigned char)*++c;
+        if ((ch & 0xC0) == 0x80)
+            continue; /* the rest of a UTF-8 character already became one '_' */
+        bool word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '_';
         if (n + 1 >= out_size)
             return ls_error_set(err, LS_ERR_TOO_LARGE, "field name for '%.60s' is too long",
                                 source);
-        out[n++] = ch;
+        out[n++] = word ? (char)ch : '_';
     }
+    if (n == 0 && out_size > 1)
+        out[n++] = '_'; /* the empty key */
     out[n] = '\0';
     return LS_OK;
 }

@@ -12,7 +12,10 @@
  *
  * Destination names: the source path with the separating dots and the dots
  * inside keys both replaced by '_' ("device.os" and the key "device.os" both
- * give "device_os"). Names are compared case-insensitively (query engines
+ * give "device_os"), so are every other character that is not a letter,
+ * digit or '_' (one '_' per UTF-8 character): a name is an identifier, as
+ * job fields require; a leading digit gets a '_' in front and the empty key
+ * is named "_". Names are compared case-insensitively (query engines
  * fold case), so two sources may want the same name: the first source in
  * order keeps it, and every later one gets the first free "<name>_2",
  * "<name>_3", ... — a collision that is reported, never silent. Names that

@@ -109,9 +109,16 @@ static int compare_column(const ls_column *col, json_t *v, const char *key, char
     return rc;
 }
 
-/* A jansson key as a jsonscan source path ('.' and '\' escaped). */
+/* A jansson key as a jsonscan source path ('.' and '\' escaped); false for
+ * keys a plan cannot name: empty ones and the special sources, which
+ * jsonscan.h documents as shadowing keys of the same spelling. */
 static bool source_of(const char *key, char *out, size_t out_size)
 {
+    static const char *const special[] = {"__value__", "__kafka_partition__", "__kafka_offset__",
+                                          "__kafka_timestamp__", "__kafka_key__"};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        if (strcmp(key, special[i]) == 0)
+            return false;
     size_t n = 0;
     for (const char *c = key; *c; c++) {
         if (n + 3 > out_size)

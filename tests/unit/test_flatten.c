@@ -185,6 +185,10 @@ TEST(flatten_name)
     ls_error err;
     ls_error_clear(&err);
     CHECK_OK(ls_flatten_name("a\\.b.c\\\\", out, sizeof out, &err), &err);
-    CHECK_EQ_STR(out, "a_b_c\\");
+    CHECK_EQ_STR(out, "a_b_c_");
+    CHECK_OK(ls_flatten_name("9x-y \xc3\xa9z", out, sizeof out, &err), &err);
+    CHECK_EQ_STR(out, "_9x_y__z");
+    CHECK_OK(ls_flatten_name("", out, sizeof out, &err), &err);
+    CHECK_EQ_STR(out, "_");
     CHECK(ls_flatten_name("0123456789abcdefgh", out, sizeof out, &err) == LS_ERR_TOO_LARGE);
 }
