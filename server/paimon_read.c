@@ -126,11 +126,14 @@ static ls_code read_hint(const ls_paimon_storage *st, const char *name, int64_t 
     ls_buf_init(&buf, 64);
     bool found = false;
     *out = -1;
-    ls_code rc = read_object(st, path, &buf, &found, err);
+    ls_error local;
+    ls_error_clear(&local);
+    ls_code rc = read_object(st, path, &buf, &found, &local);
     if (rc == LS_ERR_TOO_LARGE) {
-        ls_error_clear(err);
-        rc = LS_OK; /* not a hint Paimon could parse either */
-    } else if (rc == LS_OK && found && buf.len > 0) {
+        rc = LS_OK; /* not a hint Paimon could parse either: ignore it */
+    } else if (rc) {
+        rc = ls_error_set(err, rc, "%s", local.message);
+    } else if (found && buf.len > 0) {
         char *end;
         errno = 0;
         long long v = strtoll((const char *)buf.data, &end, 10);
