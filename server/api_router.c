@@ -90,6 +90,41 @@ const char *api_param(const ls_api_request *req, const char *name)
     return "";
 }
 
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid. */
+static size_t utf8_sequence(const unsigned char *p)
+{
+    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+                               : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (len == 2 && p[0] < 0xc2)
+        return 0; /* overlong */
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    return len;
+}
+
+/* Error messages quote client input (ids decoded from the URL, names) and
+ * may be cut mid-character by the fixed-size ls_error: replace whatever is
+ * not valid UTF-8 with '?' so the JSON body can always be encoded. */
+static void utf8_sanitize(const char *in, char *out, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t used = 0;
+    while (*p && used + 1 < size) {
+        size_t len = utf8_sequence(p);
+        if (len == 0 || used + len >= size) {
+            out[used++] = '?';
+            p++;
+            continue;
+        }
+        memcpy(out + used, p, len);
+        used += len;
+        p += len;
+    }
+    out[used] = '\0';
+}
+
 static void reply_error(ls_api_request *req, const ls_error *err)
 {
     ls_http_response *resp = req->response;
@@ -98,10 +133,13 @@ static void reply_error(ls_api_request *req, const ls_error *err)
     resp->content_type = "application/json";
     ls_buf_reset(&resp->body);
     resp->header_count = 0;
+    char message[LS_ERROR_MESSAGE_MAX], field[LS_ERROR_FIELD_MAX];
+    utf8_sanitize(err->message[0] ? err->message : ls_code_name(code), message, sizeof message);
+    utf8_sanitize(err->field, field, sizeof field);
     json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", ls_code_name(code), "message",
-                             err->message[0] ? err->message : ls_code_name(code));
-    if (body && err->field[0])
-        json_object_set_new(json_object_get(body, "error"), "field", json_string(err->field));
+                             message);
+    if (body && field[0])
+        json_object_set_new(json_object_get(body, "error"), "field", json_string(field));
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     ls_error ignored = {0};
     if (!text || ls_buf_append_str(&resp->body, text, &ignored))

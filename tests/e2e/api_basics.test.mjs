@@ -128,9 +128,12 @@ describe('a fresh server', () => {
   });
 
   test('ids with traversal or odd characters are 404', async () => {
-    for (const id of ['..', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', 'DS_UPPER', 'a%00b', 'x'.repeat(300)]) {
-      const res = await server.request('GET', `/api/v1/data-sources/${id}`);
-      assert.equal(res.status, 404, `${id}: ${res.text}`);
+    for (const id of ['..', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', 'DS_UPPER', 'a%00b', 'x'.repeat(300), '%ff%fe', '%e2%82']) {
+      for (const base of ['/api/v1/data-sources/', '/api/v1/jobs/', '/api/v1/databases/']) {
+        const res = await server.request('GET', base + id);
+        assert.equal(res.status, 404, `${base}${id}: ${res.text}`);
+        assert.equal(res.json?.error?.code, 'not_found', `${base}${id}: error bodies are always JSON`);
+      }
     }
     const res = await rawRequest(server.url, 'GET', '/api/v1/jobs/../tokens', { headers: { authorization: `Bearer ${server.adminToken}` } });
     assert.equal(res.status, 404, res.text);
