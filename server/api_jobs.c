@@ -233,7 +233,7 @@ static ls_code effective_path(ls_api *api, json_t *doc, const api_job_spec *spec
 
 /* Another job on the same table, a table the catalog already has, another
  * job's path overlapping this one, or a user path inside the managed
- * warehouse. Then the folder must be empty. */
+ * warehouse. */
 static ls_code destination_free(ls_api *api, const api_job_spec *spec, const char *path,
                                 ls_error *err)
 {
@@ -270,10 +270,17 @@ static ls_code destination_free(ls_api *api, const api_job_spec *spec, const cha
         }
     }
     ls_stmt_free(stmt);
-    if (rc)
-        return rc;
+    return rc;
+}
+
+/* The folder must be empty. Runs before the transaction: it touches the
+ * file system or, through the object-store hook, the network, and must not
+ * hold the store's lock meanwhile. A second job racing for the same path is
+ * still refused inside the transaction by the overlap check. */
+static ls_code destination_empty(ls_api *api, const char *path, ls_error *err)
+{
     api_dest_uri uri;
-    rc = api_dest_parse(path, "destination.path", &uri, err);
+    ls_code rc = api_dest_parse(path, "destination.path", &uri, err);
     return rc ? rc : api_dest_check_empty(api, &uri, "destination.path", err);
 }
 
@@ -356,17 +363,15 @@ static ls_code job_name(ls_store *store, json_t *doc, const api_job_spec *spec, 
 
 /* Every stateful rule for a new job, then the insert. */
 static ls_code job_create_in_tx(ls_api *api, json_t *doc, const api_job_spec *spec,
-                                job_row *r, ls_error *err)
+                                const char *path, job_row *r, ls_error *err)
 {
-    char group_id[64] = "", path[LOCATION_MAX];
+    char group_id[64] = "";
     ls_buf secret;
     ls_buf_init(&secret, API_JOB_SECRET_MAX + LS_SECRET_SEAL_OVERHEAD);
     ls_code rc = refs_check(api->store, doc, spec, NULL, group_id, err);
     if (!rc)
         rc = spec->paimon ? paimon_database_check(api->store, spec, err)
                           : iceberg_database_ensure(api, spec, err);
-    if (!rc)
-        rc = effective_path(api, doc, spec, path, sizeof path, err);
     if (!rc)
         rc = destination_free(api, spec, path, err);
     if (!rc)
@@ -387,13 +392,17 @@ ls_code api_jobs_create(ls_api_request *req, ls_error *err)
 {
     json_t *doc = NULL, *job = NULL;
     api_job_spec spec;
-    char id[64], etag[33], now[32], location[128];
+    char id[64], etag[33], now[32], location[128], path[LOCATION_MAX];
     job_row r = {.id = id, .etag = etag, .now = now};
     api_now_rfc3339(now);
     memset(&spec, 0, sizeof spec);
     ls_code rc = api_json_body(req, false, &doc, err);
     if (!rc)
         rc = api_jobspec_check(doc, &spec, err);
+    if (!rc)
+        rc = effective_path(req->api, doc, &spec, path, sizeof path, err);
+    if (!rc)
+        rc = destination_empty(req->api, path, err);
     if (!rc)
         rc = api_new_id("job_", id, sizeof id, err);
     if (!rc)
@@ -402,7 +411,7 @@ ls_code api_jobs_create(ls_api_request *req, ls_error *err)
         rc = ls_store_begin(req->api->store, err);
     if (rc)
         goto out;
-    rc = job_create_in_tx(req->api, doc, &spec, &r, err);
+    rc = job_create_in_tx(req->api, doc, &spec, path, &r, err);
     if (!rc)
         rc = job_load(req->api->store, id, &job, err);
     if (rc) {
