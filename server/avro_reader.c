@@ -226,9 +226,6 @@ static ls_avro_value *alloc_values(ls_avro_reader *r, size_t n, ls_error *err)
     return v;
 }
 
-static ls_code decode(ls_avro_reader *r, cursor *c, const ls_avro_schema *s, size_t depth,
-                      ls_avro_value *v, ls_error *err);
-
 /* Whether every value of s takes at least one byte. Looks one level into
  * records only (no recursion on input), so it may answer 0 for records that
  * do take bytes: that only weakens the check below, never rejects a valid
@@ -252,81 +249,73 @@ static int takes_bytes(const ls_avro_schema *s)
     }
 }
 
-/* Arrays and maps: a sequence of blocks, each a count (negative: followed by
- * the block's byte size) and that many items, ended by a zero count. */
-static ls_code decode_blocks(ls_avro_reader *r, cursor *c, const ls_avro_schema *s, size_t depth,
-                             ls_avro_value *v, ls_error *err)
+/* Reads an array/map block count: negative counts are followed by the
+ * block's byte size. A count larger than the bytes left cannot be honest
+ * when items take bytes: it is refused before anything is allocated. */
+static ls_code read_block_count(cursor *c, const ls_avro_schema *s, size_t *out, ls_error *err)
 {
-    int is_map = s->kind == LS_AVRO_MAP;
-    ls_avro_value *items = NULL, *keys = NULL;
-    size_t count = 0;
-    for (;;) {
-        int64_t n;
-        ls_code rc = read_long(c, &n, err);
-        if (rc)
+    int64_t n = 0, bytes = 0;
+    *out = 0;
+    ls_code rc = read_long(c, &n, err);
+    if (rc)
+        return rc;
+    if (n < 0) {
+        if ((rc = read_long(c, &bytes, err)))
             return rc;
-        if (n == 0)
-            break;
-        if (n < 0) {
-            int64_t bytes;
-            if ((rc = read_long(c, &bytes, err)))
-                return rc;
-            if (n == INT64_MIN)
-                return ls_error_set(err, LS_ERR_FORMAT, "bad Avro block count");
-            n = -n;
-        }
-        if ((uint64_t)n > LS_AVRO_MAX_RECORD_VALUES)
-            return ls_error_set(err, LS_ERR_TOO_LARGE, "Avro array block of %lld items",
-                                (long long)n);
-        /* A count larger than the bytes left cannot be honest: refuse it
-         * before allocating for it. */
-        if ((is_map || takes_bytes(s->items)) && (uint64_t)n > c->len - c->pos)
-            return ls_error_set(err, LS_ERR_FORMAT, "Avro block count %lld exceeds the data",
-                                (long long)n);
-        size_t total = count + (size_t)n;
-        ls_avro_value *more = alloc_values(r, total, err);
-        ls_avro_value *more_keys = is_map ? alloc_values(r, total, err) : NULL;
-        if (!more || (is_map && !more_keys))
-            return err ? err->code : LS_ERR_NOMEM;
-        if (count) {
-            memcpy(more, items, count * sizeof *more);
-            if (is_map)
-                memcpy(more_keys, keys, count * sizeof *more_keys);
-        }
-        items = more;
-        keys = more_keys;
-        for (size_t i = count; i < total; i++) {
-            if (is_map) {
-                size_t klen;
-                const uint8_t *k;
-                if ((rc = read_length(c, c->len - c->pos, "map key", &klen, err)) ||
-                    (rc = read_raw(c, klen, &k, err)))
-                    return rc;
-                keys[i] = (ls_avro_value){.kind = LS_AVRO_STRING, .branch = -1};
-                keys[i].u.bytes.data = k;
-                keys[i].u.bytes.len = klen;
-            }
-            if ((rc = decode(r, c, s->items, depth + 1, &items[i], err)))
-                return rc;
-        }
-        count = total;
+        if (n == INT64_MIN)
+            return ls_error_set(err, LS_ERR_FORMAT, "bad Avro block count");
+        n = -n;
     }
-    v->u.list.items = items;
-    v->u.list.keys = keys;
-    v->u.list.count = count;
+    if ((uint64_t)n > LS_AVRO_MAX_RECORD_VALUES)
+        return ls_error_set(err, LS_ERR_TOO_LARGE, "Avro array block of %lld items", (long long)n);
+    if ((s->kind == LS_AVRO_MAP || takes_bytes(s->items)) && (uint64_t)n > c->len - c->pos)
+        return ls_error_set(err, LS_ERR_FORMAT, "Avro block count %lld exceeds the data",
+                            (long long)n);
+    *out = (size_t)n;
     return LS_OK;
 }
 
-static ls_code decode(ls_avro_reader *r, cursor *c, const ls_avro_schema *s, size_t depth,
-                      ls_avro_value *v, ls_error *err)
+/* A record, array or map being decoded: children [0, end) are allocated,
+ * [0, next) decoded. keys is the map's key array (NULL otherwise). */
+typedef struct decode_frame {
+    const ls_avro_schema *schema;
+    ls_avro_value *value;
+    ls_avro_value *keys;
+    size_t next, end;
+} decode_frame;
+
+/* Grows an array/map value by n children (copying the ones decoded). */
+static ls_code grow_children(ls_avro_reader *r, decode_frame *f, size_t n, ls_error *err)
 {
-    if (depth > LS_AVRO_MAX_DEPTH)
-        return ls_error_set(err, LS_ERR_TOO_LARGE, "Avro value nests deeper than %d levels",
-                            LS_AVRO_MAX_DEPTH);
+    size_t total = f->end + n;
+    int is_map = f->schema->kind == LS_AVRO_MAP;
+    ls_avro_value *items = alloc_values(r, total, err);
+    ls_avro_value *keys = is_map ? alloc_values(r, total, err) : NULL;
+    if (!items || (is_map && !keys))
+        return err ? err->code : LS_ERR_NOMEM;
+    if (f->end) {
+        memcpy(items, f->value->u.list.items, f->end * sizeof *items);
+        if (is_map)
+            memcpy(keys, f->keys, f->end * sizeof *keys);
+    }
+    f->value->u.list.items = items;
+    f->value->u.list.keys = keys;
+    f->keys = keys;
+    f->end = total;
+    f->value->u.list.count = total;
+    return LS_OK;
+}
+
+/* Decodes a scalar into v, or prepares a container frame in *frame and sets
+ * *push. Unions are resolved to their branch first. */
+static ls_code begin_value(ls_avro_reader *r, cursor *c, const ls_avro_schema *s,
+                           ls_avro_value *v, decode_frame *frame, int *push, ls_error *err)
+{
     int32_t branch = -1;
     ls_code rc;
+    *push = 0;
     if (s->kind == LS_AVRO_UNION) {
-        int64_t b;
+        int64_t b = 0;
         if ((rc = read_long(c, &b, err)))
             return rc;
         if (b < 0 || (uint64_t)b >= s->count)
@@ -335,11 +324,13 @@ static ls_code decode(ls_avro_reader *r, cursor *c, const ls_avro_schema *s, siz
         branch = (int32_t)b;
         s = s->branches[b];
     }
+    memset(v, 0, sizeof *v);
     v->kind = s->kind;
     v->schema = s;
     v->branch = branch;
-    const uint8_t *raw;
-    int64_t n;
+    const uint8_t *raw = NULL;
+    int64_t n = 0;
+    size_t len = 0;
     switch (s->kind) {
     case LS_AVRO_NULL:
         return LS_OK;
@@ -381,35 +372,95 @@ static ls_code decode(ls_avro_reader *r, cursor *c, const ls_avro_schema *s, siz
         return LS_OK;
     }
     case LS_AVRO_BYTES:
-    case LS_AVRO_STRING: {
-        size_t len;
+    case LS_AVRO_STRING:
         if ((rc = read_length(c, c->len - c->pos, "bytes", &len, err)) ||
             (rc = read_raw(c, len, &v->u.bytes.data, err)))
             return rc;
         v->u.bytes.len = len;
         return LS_OK;
-    }
     case LS_AVRO_FIXED:
         v->u.bytes.len = s->fixed_size;
         return read_raw(c, s->fixed_size, &v->u.bytes.data, err);
-    case LS_AVRO_RECORD: {
-        ls_avro_value *fields = alloc_values(r, s->count, err);
-        if (!fields)
-            return err ? err->code : LS_ERR_NOMEM;
-        for (size_t i = 0; i < s->count; i++)
-            if ((rc = decode(r, c, s->fields[i].type, depth + 1, &fields[i], err)))
-                return rc;
-        v->u.list.items = fields;
-        v->u.list.count = s->count;
+    case LS_AVRO_RECORD:
+        *frame = (decode_frame){.schema = s, .value = v};
+        if (s->count) {
+            if (!(v->u.list.items = alloc_values(r, s->count, err)))
+                return err ? err->code : LS_ERR_NOMEM;
+            v->u.list.count = frame->end = s->count;
+            *push = 1;
+        }
         return LS_OK;
-    }
     case LS_AVRO_ARRAY:
     case LS_AVRO_MAP:
-        return decode_blocks(r, c, s, depth, v, err);
+        *frame = (decode_frame){.schema = s, .value = v};
+        if ((rc = read_block_count(c, s, &len, err)))
+            return rc;
+        if (len == 0)
+            return LS_OK;
+        *push = 1;
+        return grow_children(r, frame, len, err);
     case LS_AVRO_UNION:
         break;
     }
     return ls_error_set(err, LS_ERR_FORMAT, "Avro union directly inside a union");
+}
+
+/* Decodes one value of schema s into v with an explicit stack of container
+ * frames (STYLE.md rule 9: no recursion on input), nesting at most
+ * LS_AVRO_MAX_DEPTH containers. */
+static ls_code decode(ls_avro_reader *r, cursor *c, const ls_avro_schema *s, ls_avro_value *v,
+                      ls_error *err)
+{
+    decode_frame stack[LS_AVRO_MAX_DEPTH];
+    size_t depth = 0;
+    int push = 0;
+    ls_code rc = begin_value(r, c, s, v, &stack[0], &push, err);
+    if (rc || !push)
+        return rc;
+    depth = 1;
+    while (depth > 0) {
+        decode_frame *f = &stack[depth - 1];
+        if (f->next < f->end) {
+            size_t i = f->next++;
+            const ls_avro_schema *child = f->schema->kind == LS_AVRO_RECORD
+                                              ? f->schema->fields[i].type
+                                              : f->schema->items;
+            if (f->schema->kind == LS_AVRO_MAP) {
+                size_t klen = 0;
+                const uint8_t *k = NULL;
+                if ((rc = read_length(c, c->len - c->pos, "map key", &klen, err)) ||
+                    (rc = read_raw(c, klen, &k, err)))
+                    return rc;
+                f->keys[i] = (ls_avro_value){.kind = LS_AVRO_STRING, .branch = -1};
+                f->keys[i].u.bytes.data = k;
+                f->keys[i].u.bytes.len = klen;
+            }
+            decode_frame next = {0};
+            if ((rc = begin_value(r, c, child, &f->value->u.list.items[i], &next, &push, err)))
+                return rc;
+            if (push) {
+                if (depth == LS_AVRO_MAX_DEPTH)
+                    return ls_error_set(err, LS_ERR_TOO_LARGE,
+                                        "Avro value nests deeper than %d levels",
+                                        LS_AVRO_MAX_DEPTH);
+                stack[depth++] = next;
+            }
+            continue;
+        }
+        if (f->schema->kind != LS_AVRO_RECORD) {
+            /* The next block of the array or map; 0 ends it. */
+            size_t n = 0;
+            if ((rc = read_block_count(c, f->schema, &n, err)))
+                return rc;
+            if (n) {
+                if ((rc = grow_children(r, f, n, err)))
+                    return rc;
+                continue;
+            }
+        }
+        depth--;
+    }
+    return LS_OK;
 }
 
 static ls_code load_block(ls_avro_reader *r, int *eof, ls_error *err)
@@ -461,7 +512,7 @@ ls_code ls_avro_reader_next(ls_avro_reader *r, const ls_avro_value **out, ls_err
     ls_avro_value *v = alloc_values(r, 1, err);
     if (!v)
         return err ? err->code : LS_ERR_NOMEM;
-    if ((rc = decode(r, &r->in_block, ls_avro_schema_root(r->schema), 0, v, err)))
+    if ((rc = decode(r, &r->in_block, ls_avro_schema_root(r->schema), v, err)))
         return rc;
     r->block_remaining--;
     *out = v;

@@ -431,3 +431,37 @@ TEST(bit_flips_do_not_crash)
     CHECK(failures > 0);
     ls_buf_cleanup(&out);
 }
+
+static ls_code nested_file(int levels, ls_buf *out)
+{
+    /* A recursive record type: each level is one more nested record. */
+    ls_error err = {0};
+    ls_sink sink = ls_sink_for_buf(out);
+    ls_avro_writer *w;
+    CHECK_OK(ls_avro_writer_new(&sink,
+                                "{\"type\":\"record\",\"name\":\"node\",\"fields\":["
+                                "{\"name\":\"next\",\"type\":[\"null\",\"node\"]}]}",
+                                NULL, &w, &err),
+             &err);
+    ls_buf *r = ls_avro_writer_begin_record(w);
+    for (int i = 0; i < levels; i++)
+        CHECK_OK(ls_avro_encode_union_branch(r, 1, &err), &err);
+    CHECK_OK(ls_avro_encode_union_branch(r, 0, &err), &err);
+    CHECK_OK(ls_avro_writer_end_record(w, &err), &err);
+    CHECK_OK(ls_avro_writer_finish(w, &err), &err);
+    ls_avro_writer_free(w);
+    ls_error_clear(&err);
+    return open_bytes(out->data, out->len, &err);
+}
+
+TEST(value_depth_limit)
+{
+    ls_buf a, b;
+    ls_buf_init(&a, 1 << 20);
+    ls_buf_init(&b, 1 << 20);
+    /* The root record plus 63 nested ones is the limit; one more is refused. */
+    CHECK_EQ_INT(nested_file(LS_AVRO_MAX_DEPTH - 1, &a), LS_OK);
+    CHECK_EQ_INT(nested_file(LS_AVRO_MAX_DEPTH, &b), LS_ERR_TOO_LARGE);
+    ls_buf_cleanup(&a);
+    ls_buf_cleanup(&b);
+}
