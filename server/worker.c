@@ -164,7 +164,10 @@ static ls_code post_commit(worker *w, const json_t *body, commit_outcome *outcom
         bool retried = false;
         ls_code rc = ls_control_post_commit(w->control, body, &answer, &retried, &attempt_err);
         uncertain = uncertain || retried;
-        if (rc == LS_OK || (rc == LS_ERR_CONFLICT && uncertain && commit_landed(w))) {
+        bool landed = rc == LS_ERR_CONFLICT && uncertain && commit_landed(w);
+        if (landed)
+            ls_log_info("worker", "the commit landed although its answer was lost");
+        if (rc == LS_OK || landed) {
             committed(w, answer);
             json_decref(answer);
             *outcome = COMMIT_DONE;
@@ -172,7 +175,8 @@ static ls_code post_commit(worker *w, const json_t *body, commit_outcome *outcom
         }
         json_decref(answer);
         if (rc == LS_ERR_CONFLICT) {
-            ls_log_warn("worker", "commit fenced: %s", attempt_err.message);
+            ls_log_warn("worker", "commit fenced (%s): dropping its files, back to the table's offsets",
+                        attempt_err.message);
             *outcome = uncertain ? COMMIT_UNKNOWN : COMMIT_FENCED;
             return LS_OK;
         }

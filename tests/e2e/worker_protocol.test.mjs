@@ -99,20 +99,23 @@ function covered(double, ends) {
   return Object.entries(ends).every(([p, end]) => double.offsets[p] === end);
 }
 
-function startWorker(double, jobId) {
+function startWorker(double, jobId, index = 0) {
   const child = spawnTracked(bin, ['worker'], {
     stdio: ['ignore', 'inherit', 'pipe'],
     env: {
       ...process.env,
       LAKESYNC_SERVER_URL: double.url,
       LAKESYNC_JOB_ID: jobId,
-      LAKESYNC_WORKER_INDEX: '0',
+      LAKESYNC_WORKER_INDEX: String(index),
       LAKESYNC_WORKER_TOKEN: TOKEN,
       LAKESYNC_KAFKA_SESSION_TIMEOUT_MS: '6000',
     },
   });
   child.log = '';
-  child.stderr.on('data', (d) => (child.log += d));
+  child.stderr.on('data', (d) => {
+    child.log += d;
+    if (process.env.LAKESYNC_E2E_VERBOSE) process.stderr.write(d);
+  });
   child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return child;
 }
@@ -313,6 +316,47 @@ test('SIGKILL mid-ingest, restart: every message exactly once', { timeout: 90000
     assert.ok(onDisk > 0);
   } finally {
     worker?.kill('SIGKILL');
+    await double.close();
+    broker.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a second worker joins: revoked partitions are committed, exactly once', { timeout: 90000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakesync-worker-'));
+  const dataDir = path.join(dir, 'data');
+  const topic = 'rebalance';
+  const broker = await startBroker(topic, 6);
+  const jobId = 'job_rebalance';
+  // A long interval: without the commit on revoke, nothing would be
+  // committed before the stop, and the second worker would re-read it all.
+  const double = await new ControlDouble({ jobId, token: TOKEN, spec: spec({
+    jobId, runId: 1, topic, bootstrap: broker.bootstrap, dataDir, partitioned: false,
+    intervalMs: 600000, targetBytes: 1 << 20 }) }).start();
+  const workers = [];
+  try {
+    workers.push(startWorker(double, jobId, 0));
+    await produce(broker.bootstrap, topic, messages(0, 2000));
+    await waitFor('the first worker consumed', () => double.heartbeats.some(
+      (h) => h.worker_index === 0 && h.metrics.messages >= 2000));
+    assert.equal(double.commits.length, 0);
+    workers.push(startWorker(double, jobId, 1));
+    await waitFor('the commit on revoke', () => double.commits.length >= 1);
+    assert.equal(double.commits[0].worker_index, 0);
+    await produce(broker.bootstrap, topic, messages(2000, 2000));
+    const contents = await topicContents(broker.bootstrap, topic);
+    await waitFor('both workers hold partitions', () => [0, 1].every((index) => {
+      const last = double.heartbeats.filter((h) => h.worker_index === index).at(-1);
+      return last && Object.keys(last.metrics.partitions).length > 0;
+    }));
+    for (const w of workers) w.kill('SIGTERM');
+    for (const w of workers) assert.deepEqual(await w.exited, { code: 0, signal: null }, w.log);
+    assert.ok(covered(double, endsOf(contents)), 'the final commits cover everything');
+    assert.ok(double.commits.some((c) => c.worker_index === 1), 'the second worker committed');
+    assert.equal(double.conflicts, 0, 'no commit was fenced');
+    await checkExactlyOnce(double, contents);
+  } finally {
+    for (const w of workers) w.kill('SIGKILL');
     await double.close();
     broker.stop();
     fs.rmSync(dir, { recursive: true, force: true });
