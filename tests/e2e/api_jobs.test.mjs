@@ -247,6 +247,20 @@ describe('job definitions', () => {
     assertError(await post(job({ name: first.json.name })), 409, 'conflict', 'name');
   });
 
+  test('concurrent creates: one table, one path, ACUs never overbooked', async () => {
+    let results = await Promise.all(Array.from({ length: 8 }, () => post(job({ database: 'race_db', table: 'same' }))));
+    assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409, 409, 409]);
+    results = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+      post(job({ destination: { type: 'user_path', path: `s3://race-bucket/lake/${i % 2 ? 'x/' : ''}` } }))));
+    assert.equal(results.filter((r) => r.status === 201).length, 1, results.map((r) => r.text).join('\n'));
+    const g = (await req('POST', '/api/v1/resource-groups', { body: { name: 'race_group', max_acus: 10 } })).json;
+    results = await Promise.all(Array.from({ length: 8 }, () => post(job({ sync: { resource_group_id: g.id, acus: 3 } }))));
+    assert.equal(results.filter((r) => r.status === 201).length, 3);
+    assert.ok(results.filter((r) => r.status !== 201).every((r) => r.status === 422 && r.json.error.field === 'sync.acus'));
+    const after = (await req('GET', `/api/v1/resource-groups/${g.id}`)).json;
+    assert.deepEqual([after.used_acus, after.available_acus], [9, 1]);
+  });
+
   test('an Iceberg job needs an iceberg database', async () => {
     await req('POST', '/api/v1/databases', { body: { name: 'pdb_iceberg_check', catalog: 'paimon', external: true, location: 'oss://bkt/wh/pdb_iceberg_check.db/' } });
     assertError(await post(job({ database: 'pdb_iceberg_check' })), 422, 'unprocessable', 'database');
