@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # lakesync convert (1 thread, zstd) vs DuckDB COPY ... TO parquet (threads=1,
 # zstd) on the same deterministic reference NDJSON, in the same run.
-# Prints rows/s of both, the speed ratio, the output size ratio and
+# Prints rows/s of both (wall and CPU time: CPU time is the steadier figure on
+# a shared machine), the speed ratio, the output size ratio and
 # lakesync's peak RSS.
 #
 # Usage: bench/convert.sh [build_dir] [line_count]   (env LAKESYNC_BIN=path/to/lakesync)
@@ -46,28 +47,30 @@ cat "$work/in.ndjson" > /dev/null
 # getrusage via python.
 start=$(date +%s.%N)
 if [ -x /usr/bin/time ]; then
-  /usr/bin/time -f "%M" -o "$work/rss" "$bin" convert --input "$work/in.ndjson" \
+  /usr/bin/time -f "%M %U %S" -o "$work/rss" "$bin" convert --input "$work/in.ndjson" \
     --fields "$work/fields.json" --output "$work/lakesync.parquet" 2> "$work/stderr" \
     || { cat "$work/stderr"; exit 1; }
-  rss_kib=$(tail -1 "$work/rss")
+  read -r rss_kib ls_user ls_sys < <(tail -1 "$work/rss")
+  ls_cpu=$(echo "$ls_user + $ls_sys" | bc -l)
 else
   "$bin" convert --input "$work/in.ndjson" --fields "$work/fields.json" \
     --output "$work/lakesync.parquet" 2> "$work/stderr" || { cat "$work/stderr"; exit 1; }
-  rss_kib=$(python3 -c 'import resource; print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)')
+  read -r rss_kib ls_cpu < <(python3 -c 'import resource; r = resource.getrusage(resource.RUSAGE_CHILDREN); print(r.ru_maxrss, r.ru_utime + r.ru_stime)')
 fi
 end=$(date +%s.%N)
 ls_seconds=$(echo "$end - $start" | bc -l)
 
 duck_line=$(node bench/convert_duckdb.mjs "$work/in.ndjson" "$work/duckdb.parquet")
 duck_seconds=$(echo "$duck_line" | awk '{print $2}')
+duck_cpu=$(echo "$duck_line" | awk '{print $6}')
 
 ls_size=$(stat -c %s "$work/lakesync.parquet")
 duck_size=$(stat -c %s "$work/duckdb.parquet")
 awk -v n="$lines" -v ls="$ls_seconds" -v dk="$duck_seconds" -v lsz="$ls_size" -v dsz="$duck_size" \
-    -v rss="$rss_kib" 'BEGIN {
-  printf "lakesync convert: %.2f s  %8.0f rows/s  %d bytes  peak RSS %.1f MiB\n", ls, n / ls, lsz, rss / 1024;
-  printf "duckdb COPY:      %.2f s  %8.0f rows/s  %d bytes\n", dk, n / dk, dsz;
-  printf "speed ratio (lakesync/duckdb rows/s): %.2fx   (target >= 2x)\n", dk / ls;
+    -v rss="$rss_kib" -v lc="$ls_cpu" -v dc="$duck_cpu" 'BEGIN {
+  printf "lakesync convert: %.2f s wall  %.2f s cpu  %8.0f rows/s  %d bytes\n", ls, lc, n / ls, lsz;
+  printf "duckdb COPY:      %.2f s wall  %.2f s cpu  %8.0f rows/s  %d bytes\n", dk, dc, n / dk, dsz;
+  printf "speed ratio (lakesync/duckdb rows/s): %.2fx wall, %.2fx cpu   (target >= 2x)\n", dk / ls, dc / lc;
   printf "size ratio (lakesync/duckdb bytes):   %.3f   (target <= 1.1)\n", lsz / dsz;
   printf "lakesync peak RSS: %.1f MiB          (target < 256 MiB)\n", rss / 1024;
 }'
