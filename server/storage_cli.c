@@ -307,7 +307,7 @@ static int parse_option(int argc, char **argv, int *i, ls_objstore_options *o, b
 {
     const char *flag = argv[*i];
     const char *value = *i + 1 < argc ? argv[*i + 1] : NULL;
-    uint64_t v64;
+    uint64_t v64 = 0;
     int rc = 0;
     bool takes_value = true;
     if (strcmp(flag, "--endpoint") == 0)
