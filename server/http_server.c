@@ -29,6 +29,8 @@ struct ls_http_server {
 typedef struct request_state {
     ls_buf body;
     int too_large;
+    size_t drained_bytes; /* read and discarded after the cap was passed */
+    int responded;        /* a 413 was queued before the body ended */
 } request_state;
 
 ls_code ls_http_parse_listen(const char *listen, char *host, size_t host_size, uint16_t *port,
@@ -172,8 +174,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         unsigned long long declared = length ? strtoull(length, NULL, 10) : 0;
         if (declared > server->config.max_body_bytes) {
             state->too_large = 1;
-            if (declared > DRAIN_LIMIT_BYTES)
+            if (declared > DRAIN_LIMIT_BYTES) {
+                state->responded = 1;
                 return send_too_large(connection, server->config.max_body_bytes);
+            }
         }
         return MHD_YES;
     }
@@ -184,9 +188,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             state->too_large = 1;
             ls_buf_cleanup(&state->body);
         }
+        if (state->too_large)
+            state->drained_bytes += *upload_data_size;
         *upload_data_size = 0;
+        /* A body that never ends (chunked) is not drained forever. */
+        if (state->drained_bytes > DRAIN_LIMIT_BYTES && !state->responded) {
+            state->responded = 1;
+            return send_too_large(connection, server->config.max_body_bytes);
+        }
         return MHD_YES;
     }
+    if (state->responded)
+        return MHD_YES;
     if (state->too_large)
         return send_too_large(connection, server->config.max_body_bytes);
 

@@ -2,6 +2,7 @@
 // Health, auth and tokens, error format, static files, hostile input,
 // pagination, restart persistence and graceful shutdown of `lakesync serve`.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,6 +126,18 @@ describe('a fresh server', () => {
     const ok = await server.request('POST', '/api/v1/data-sources', { rawBody: justUnder });
     assertError(ok, 400, 'invalid_argument', 'name'); // read and parsed: the name is too long
     assert.equal((await server.request('GET', '/api/v1/health')).status, 200);
+    // A huge declared body is refused before it is sent.
+    const u = new URL(server.url);
+    const head = await new Promise((resolve, reject) => {
+      const sock = net.connect(Number(u.port), u.hostname, () => {
+        sock.write('POST /api/v1/data-sources HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n{');
+      });
+      let got = '';
+      sock.on('data', (d) => { got += d; if (got.includes('\r\n\r\n')) { sock.destroy(); resolve(got); } });
+      sock.on('error', reject);
+      sock.setTimeout(10000, () => { sock.destroy(); reject(new Error('no answer to a huge Content-Length')); });
+    });
+    assert.match(head, /^HTTP\/1\.1 413/);
   });
 
   test('ids with traversal or odd characters are 404', async () => {
