@@ -242,6 +242,22 @@ static ls_code file_bounds(const ls_iceberg_schema *schema, const ls_iceberg_dat
                               (int)c->field_id);
             break;
         }
+        ls_type type = field->type;
+        if (c->has_type) {
+            /* Only the file's type before an allowed promotion may differ. */
+            int ok = ls_type_equal(c->type, type) ||
+                     (c->type.kind == LS_TYPE_INT && type.kind == LS_TYPE_BIGINT) ||
+                     (c->type.kind == LS_TYPE_FLOAT && type.kind == LS_TYPE_DOUBLE) ||
+                     (c->type.kind == LS_TYPE_DECIMAL && type.kind == LS_TYPE_DECIMAL &&
+                      c->type.scale == type.scale && c->type.precision <= type.precision);
+            if (!ok) {
+                rc = ls_error_set(err, LS_ERR_INVALID,
+                                  "column stats type of field %d does not match the schema",
+                                  (int)c->field_id);
+                break;
+            }
+            type = c->type;
+        }
         for (int upper = 0; !rc && upper < 2; upper++) {
             ls_iceberg_value v;
             uint8_t scratch[64];
@@ -251,13 +267,13 @@ static ls_code file_bounds(const ls_iceberg_schema *schema, const ls_iceberg_dat
             if (in->is_null)
                 continue;
             if (upper) {
-                if (!ls_iceberg_bound_upper(field->type, in, scratch, sizeof scratch, &v))
+                if (!ls_iceberg_bound_upper(type, in, scratch, sizeof scratch, &v))
                     continue;
             } else {
-                ls_iceberg_bound_lower(field->type, in, &v);
+                ls_iceberg_bound_lower(type, in, &v);
             }
             ls_buf_reset(&b);
-            if ((rc = ls_iceberg_value_to_bytes(field->type, &v, &b, err)))
+            if ((rc = ls_iceberg_value_to_bytes(type, &v, &b, err)))
                 break;
             bound_bytes *out = &bounds[2 * i + (size_t)upper];
             memcpy(out->data, b.data, b.len);

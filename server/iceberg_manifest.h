@@ -32,6 +32,11 @@ typedef struct ls_iceberg_column_stats {
     int has_upper_bound;
     ls_iceberg_value lower_bound;
     ls_iceberg_value upper_bound;
+    /* The type of the bound values when it is not the schema's, e.g. int for
+     * a file written before the column widened to long: bounds are then
+     * serialized with this type, as Iceberg expects. has_type 0 = schema's. */
+    int has_type;
+    ls_type type;
 } ls_iceberg_column_stats;
 
 /* One data file to add (all pointers borrowed for the call). */

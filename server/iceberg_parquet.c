@@ -68,6 +68,8 @@ ls_code ls_iceberg_data_file_from_parquet(const ls_parquet_file_stats *stats, co
         o->value_count = (int64_t)c->value_count;
         o->null_value_count = (int64_t)c->null_count;
         o->nan_value_count = floating ? (int64_t)c->nan_count : -1;
+        o->has_type = 1;
+        o->type = c->type;
         o->has_lower_bound = o->has_upper_bound = c->has_min_max;
         if (c->has_min_max) {
             o->lower_bound = bound(c, 0);

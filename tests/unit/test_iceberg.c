@@ -948,3 +948,42 @@ TEST(manifest_bit_flips_do_not_crash)
     CHECK(failures > 0);
     free(data);
 }
+
+TEST(bounds_of_files_written_before_widening)
+{
+    /* The column is long now; the file was written when it was int: its
+     * bounds stay 4-byte ints. A type that is no promotion is refused. */
+    ls_iceberg_schema s;
+    ls_iceberg_partition_spec spec;
+    ls_error err = {0};
+    ls_iceberg_schema_init(&s, 1);
+    CHECK_OK(ls_iceberg_schema_add(&s, 1, "a", T(LS_TYPE_BIGINT), 0, &err), &err);
+    ls_iceberg_spec_init(&spec, 0);
+    ls_iceberg_column_stats c = {.field_id = 1, .column_size_bytes = -1, .value_count = 1,
+                                 .null_value_count = 0, .nan_value_count = -1,
+                                 .has_lower_bound = 1, .has_upper_bound = 1,
+                                 .lower_bound = I32(-2), .upper_bound = I32(7), .has_type = 1,
+                                 .type = T(LS_TYPE_INT)};
+    ls_iceberg_data_file f = {.path = "file:///t/a.parquet", .file_size_bytes = 1,
+                              .record_count = 1, .column_count = 1, .columns = &c};
+    ls_buf out;
+    ls_buf_init(&out, 1 << 20);
+    ls_iceberg_manifest_file mf;
+    CHECK_OK(ls_iceberg_manifest_write(&s, &spec, 1, 1, &f, 1, "file:///t/m.avro",
+                                       LS_AVRO_CODEC_NULL, &out, &mf, &err),
+             &err);
+    ls_iceberg_manifest *m;
+    CHECK_OK(ls_iceberg_manifest_read(out.data, out.len, &m, &err), &err);
+    CHECK_EQ_INT(m->entries[0].metrics[0].lower_bound_len, 4);
+    CHECK_EQ_MEM(m->entries[0].metrics[0].lower_bound, "\xfe\xff\xff\xff", 4);
+    CHECK_EQ_MEM(m->entries[0].metrics[0].upper_bound, "\x07\0\0\0", 4);
+    ls_iceberg_manifest_free(m);
+    ls_iceberg_manifest_file_cleanup(&mf);
+    c.type = T(LS_TYPE_STRING);
+    ls_buf_reset(&out);
+    CHECK(ls_iceberg_manifest_write(&s, &spec, 1, 1, &f, 1, "file:///t/m.avro", LS_AVRO_CODEC_NULL,
+                                    &out, &mf, &err) == LS_ERR_INVALID);
+    ls_buf_cleanup(&out);
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&s);
+}
