@@ -4,8 +4,12 @@
  *
  * Rows arrive as column batches (column_batch.h) whose column order is the
  * writer's. Each column chunk is dictionary encoded (PLAIN dictionary page +
- * RLE_DICTIONARY data pages) until its dictionary grows past a cap or does not
- * pay off, then PLAIN; data pages are v1 with RLE definition levels for
+ * RLE_DICTIONARY data pages) until its dictionary grows past a cap
+ * (dictionary_max_bytes / _entries) or does not pay off (over half of the
+ * first 4096 values distinct, or dictionary + indices no smaller than PLAIN
+ * at the end of the first page), then PLAIN for the rest of the chunk (pages
+ * already written keep their dictionary); every row group decides afresh.
+ * Booleans are always PLAIN. Data pages are v1 with RLE definition levels for
  * optional columns; pages are compressed with the chosen codec. Statistics
  * (min_value/max_value/null_count, TypeDefinedOrder) are written per column
  * chunk.

@@ -1012,3 +1012,49 @@ TEST(dictionary_given_up_early_for_mostly_distinct_values)
     ls_parquet_file_stats_cleanup(&stats);
     ls_buf_cleanup(&file);
 }
+
+TEST(row_groups_stream_to_the_sink_with_bounded_buffering)
+{
+    ls_parquet_column_spec cols[] = {
+        {"id", 1, type_of("bigint"), true},
+        {"name", 2, type_of("string"), false},
+    };
+    ls_parquet_options o;
+    ls_parquet_options_init(&o);
+    o.row_group_bytes = 256 * 1024;
+    ls_buf out;
+    ls_buf_init(&out, (size_t)1 << 30);
+    ls_sink sink = ls_sink_for_buf(&out);
+    ls_error err;
+    ls_error_clear(&err);
+    ls_parquet_writer *w = ls_parquet_writer_new(cols, 2, &o, &sink, &err);
+    CHECK(w != NULL);
+    ls_type types[2] = {cols[0].type, cols[1].type};
+    ls_column_batch *batch = ls_column_batch_new(types, 2, (size_t)1 << 30);
+    size_t max_buffered = 0;
+    for (size_t r = 0; r < 400000; r++) {
+        ls_column_batch_row_begin(batch);
+        fill_many(batch, r * 7919);
+        CHECK_OK(ls_column_batch_row_end(batch, &err), &err);
+        if (batch->row_count == 5000) {
+            CHECK_OK(ls_parquet_writer_write_batch(w, batch, &err), &err);
+            ls_column_batch_reset(batch);
+            uint64_t buffered = ls_parquet_writer_estimated_bytes(w) - out.len;
+            if (buffered > max_buffered)
+                max_buffered = buffered;
+        }
+    }
+    /* Row groups reached the sink while rows were still coming... */
+    CHECK(out.len > 4 * o.row_group_bytes / 2);
+    /* ...and the writer never held much more than one row group. */
+    CHECK(max_buffered < 2 * o.row_group_bytes);
+    CHECK_EQ_INT(ls_parquet_writer_row_count(w), 400000);
+    ls_parquet_file_stats stats;
+    CHECK_OK(ls_parquet_writer_close(w, &stats, &err), &err);
+    CHECK_EQ_INT(stats.file_size_bytes, out.len);
+    CHECK(stats.row_group_count > 4);
+    ls_parquet_file_stats_cleanup(&stats);
+    ls_parquet_writer_free(w);
+    ls_column_batch_free(batch);
+    ls_buf_cleanup(&out);
+}
