@@ -306,6 +306,11 @@ static ls_code put_value(ls_buf *b, const ls_column *col, size_t vi, bool json, 
     }
     default: break;
     }
+    if (col->type.kind == LS_TYPE_STRING) {
+        size_t len;
+        const uint8_t *s = ls_column_bytes_at(col, vi, &len);
+        return json ? put_json_string(b, s, len, err) : ls_buf_append(b, s, len, err);
+    }
     ls_code rc = json ? ls_buf_append_byte(b, '"', err) : LS_OK;
     if (rc)
         return rc;
@@ -331,14 +336,6 @@ static ls_code put_value(ls_buf *b, const ls_column *col, size_t vi, bool json, 
         size_t len;
         const uint8_t *s = ls_column_bytes_at(col, vi, &len);
         rc = put_base64(b, s, len, err);
-        break;
-    }
-    case LS_TYPE_STRING: {
-        size_t len;
-        const uint8_t *s = ls_column_bytes_at(col, vi, &len);
-        if (json)
-            return put_json_string(b, s, len, err); /* quotes included */
-        rc = ls_buf_append(b, s, len, err);
         break;
     }
     default: rc = ls_error_set(err, LS_ERR_INTERNAL, "unknown type kind"); break;

@@ -170,13 +170,18 @@ static ls_code convert_fixed(const pq_column_desc *d, const uint8_t *p, size_t l
         v = v / 1000 - (v % 1000 < 0); /* floor toward -infinity */
         break;
     case PQ_CONV_INT96: {
-        /* Nanoseconds of the day, then the Julian day number. */
+        /* Nanoseconds within the day, then the Julian day number. Some
+         * writers (Paimon via Flink) store nanoseconds outside 0..1 day, so
+         * the two are simply added, as DuckDB and Spark do; nanoseconds are
+         * truncated to microseconds toward zero, as they do too. */
         int64_t nanos = (int64_t)load_le(p, 8);
         int64_t day = (int32_t)(uint32_t)load_le(p + 8, 4) - INT64_C(2440588);
-        if (nanos < 0 || nanos >= INT64_C(86400000000000) || day > INT64_C(106751990) ||
-            day < INT64_C(-106751990))
-            return corrupt(err, d, "INT96 timestamp out of range");
-        v = day * INT64_C(86400000000) + nanos / 1000;
+        int64_t day_micros = day * INT64_C(86400000000); /* |day| < 2^32: no overflow */
+        int64_t micros = nanos / 1000;
+        if ((micros > 0 && day_micros > INT64_MAX - micros) ||
+            (micros < 0 && day_micros < INT64_MIN - micros))
+            return corrupt(err, d, "INT96 timestamp out of the microsecond range");
+        v = day_micros + micros;
         break;
     }
     case PQ_CONV_DECIMAL_BE: {
