@@ -145,7 +145,10 @@ ls_code ls_objstore_put(ls_objstore *store, const char *key, const void *data, s
  * LS_ERR_CONFLICT and nothing changes. file:// uses link() of a synced temp
  * file, s3 sends If-None-Match: *, oss sends x-oss-forbid-overwrite: true.
  * s3/oss first check with HEAD so servers that ignore the header (s3rver)
- * still refuse the common case; the header makes it atomic where supported. */
+ * still refuse the common case; the header makes it atomic where supported.
+ * Caveat: if an attempt's answer is lost and the retry finds the object, the
+ * result is LS_ERR_CONFLICT although the object is ours; a caller that must
+ * tell the two apart reads the object back and compares. */
 ls_code ls_objstore_put_if_absent(ls_objstore *store, const char *key, const void *data,
                                   size_t len, ls_error *err) LS_MUST_USE;
 
