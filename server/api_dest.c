@@ -138,7 +138,8 @@ static ls_code check_local_empty(const char *path, const char *uri, const char *
     return LS_OK;
 }
 
-ls_code api_dest_check_empty(const ls_api *api, const api_dest_uri *uri, const char *field,
+ls_code api_dest_check_empty(const ls_api *api, const api_dest_uri *uri,
+                             const ls_api_store_access *access, const char *field,
                              ls_error *err)
 {
     if (uri->scheme == API_SCHEME_FILE)
@@ -149,11 +150,13 @@ ls_code api_dest_check_empty(const ls_api *api, const api_dest_uri *uri, const c
         return LS_OK;
     }
     bool empty = false;
-    ls_code rc = api->prefix_empty(api->prefix_empty_ctx, uri->normalized, &empty, err);
-    if (rc) {
-        ls_error_name_field(err, field);
-        return rc;
-    }
+    ls_error store_err = {0};
+    /* An unreachable store or refused credentials are the destination's
+     * problem, not the API caller's authentication: always 422. */
+    if (api->prefix_empty(api->prefix_empty_ctx, uri->normalized, access, &empty, &store_err))
+        return ls_error_set_field(err, LS_ERR_UNPROCESSABLE, field,
+                                  "cannot check that %s %s is empty: %s", field,
+                                  uri->normalized, store_err.message);
     if (!empty)
         return ls_error_set_field(err, LS_ERR_UNPROCESSABLE, field,
                                   "%s %s is not empty; a destination must be an empty folder",

@@ -43,8 +43,10 @@ ls_code api_dest_join(char *out, size_t size, const char *base, const char *segm
 
 /* Checks that the location holds nothing (absent counts as empty).
  * LS_ERR_UNPROCESSABLE naming field when it is not empty or not a directory;
- * object-store locations pass when api->prefix_empty is NULL. */
-ls_code api_dest_check_empty(const ls_api *api, const api_dest_uri *uri, const char *field,
+ * object-store locations pass when api->prefix_empty is NULL; otherwise its
+ * failures are reported as LS_ERR_UNPROCESSABLE naming field. */
+ls_code api_dest_check_empty(const ls_api *api, const api_dest_uri *uri,
+                             const ls_api_store_access *access, const char *field,
                              ls_error *err) LS_MUST_USE;
 
 #endif

@@ -277,11 +277,23 @@ static ls_code destination_free(ls_api *api, const api_job_spec *spec, const cha
  * file system or, through the object-store hook, the network, and must not
  * hold the store's lock meanwhile. A second job racing for the same path is
  * still refused inside the transaction by the overlap check. */
-static ls_code destination_empty(ls_api *api, const char *path, ls_error *err)
+static ls_code destination_empty(ls_api *api, const json_t *doc, const api_job_spec *spec,
+                                 const char *path, ls_error *err)
 {
+    const json_t *dest = json_object_get(doc, "destination");
+    ls_api_store_access access = {
+        .endpoint = str_at(dest, NULL, "endpoint"),
+        .region = str_at(dest, NULL, "region"),
+        .access_key_id = str_at(dest, NULL, "access_key_id"),
+        .secret_access_key = spec->secret_set ? spec->secret : NULL,
+        .path_style = json_is_true(json_object_get(dest, "path_style")),
+    };
+    /* Managed storage uses the server's own credentials (environment). */
+    if (spec->managed)
+        memset(&access, 0, sizeof access);
     api_dest_uri uri;
     ls_code rc = api_dest_parse(path, "destination.path", &uri, err);
-    return rc ? rc : api_dest_check_empty(api, &uri, "destination.path", err);
+    return rc ? rc : api_dest_check_empty(api, &uri, &access, "destination.path", err);
 }
 
 static ls_code seal_secret(ls_api *api, const api_job_spec *spec, const char *id, ls_buf *out,
@@ -402,7 +414,7 @@ ls_code api_jobs_create(ls_api_request *req, ls_error *err)
     if (!rc)
         rc = effective_path(req->api, doc, &spec, path, sizeof path, err);
     if (!rc)
-        rc = destination_empty(req->api, path, err);
+        rc = destination_empty(req->api, doc, &spec, path, err);
     if (!rc)
         rc = api_new_id("job_", id, sizeof id, err);
     if (!rc)

@@ -52,9 +52,22 @@ typedef enum ls_api_role {
     LS_API_ROLE_ADMIN,
 } ls_api_role;
 
+/* How to reach an object store: a job's destination settings; NULL fields
+ * fall back to the AWS_* environment variables (DESIGN.md). */
+typedef struct ls_api_store_access {
+    const char *endpoint;
+    const char *region;
+    const char *access_key_id;
+    const char *secret_access_key; /* plaintext: never log it */
+    bool path_style;
+} ls_api_store_access;
+
 /* Tells whether an object-store prefix (s3://, oss://) holds no objects.
- * Provided by the object-store module once it exists; see api_dest.h. */
-typedef ls_code (*ls_api_prefix_empty_fn)(void *ctx, const char *uri, bool *empty, ls_error *err);
+ * Provided by the object-store module once it is wired into serve.c (see
+ * api_dest.h); it must fail (not block) when the store cannot be reached. */
+typedef ls_code (*ls_api_prefix_empty_fn)(void *ctx, const char *uri,
+                                          const ls_api_store_access *access, bool *empty,
+                                          ls_error *err);
 
 /* Server-wide state shared by all requests; owned by cmd_serve. */
 typedef struct ls_api {

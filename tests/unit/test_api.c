@@ -98,30 +98,43 @@ TEST(dest_local_emptiness)
     ls_error err = {0};
     snprintf(path, sizeof path, "file://%s/dest", testing_tmpdir());
     CHECK_OK(api_dest_parse(path, "destination.path", &uri, &err), &err);
-    CHECK_OK(api_dest_check_empty(&api, &uri, "destination.path", &err), &err); /* absent */
+    ls_api_store_access access = {0};
+    CHECK_OK(api_dest_check_empty(&api, &uri, &access, "destination.path", &err), &err); /* absent */
     snprintf(path, sizeof path, "%s/dest", testing_tmpdir());
     CHECK(mkdir(path, 0700) == 0);
-    CHECK_OK(api_dest_check_empty(&api, &uri, "destination.path", &err), &err); /* empty */
+    CHECK_OK(api_dest_check_empty(&api, &uri, &access, "destination.path", &err), &err); /* empty */
     snprintf(path, sizeof path, "%s/dest/f", testing_tmpdir());
     FILE *f = fopen(path, "w");
     CHECK(f != NULL);
     fclose(f);
-    CHECK_EQ_INT(api_dest_check_empty(&api, &uri, "destination.path", &err),
+    CHECK_EQ_INT(api_dest_check_empty(&api, &uri, &access, "destination.path", &err),
                  LS_ERR_UNPROCESSABLE);
     CHECK_EQ_STR(err.field, "destination.path");
     /* Object stores are not checked until the object-store client is wired. */
     ls_error_clear(&err);
     CHECK_OK(api_dest_parse("s3://bucket/x/", "p", &uri, &err), &err);
-    CHECK_OK(api_dest_check_empty(&api, &uri, "destination.path", &err), &err);
+    CHECK_OK(api_dest_check_empty(&api, &uri, &access, "destination.path", &err), &err);
 }
 
-static ls_code always_full(void *ctx, const char *uri, bool *empty, ls_error *err)
+static ls_code always_full(void *ctx, const char *uri, const ls_api_store_access *access,
+                           bool *empty, ls_error *err)
 {
     (void)err;
     *(int *)ctx += 1;
     CHECK_EQ_STR(uri, "s3://bucket/x/");
+    CHECK_EQ_STR(access->region, "eu-west-1");
     *empty = false;
     return LS_OK;
+}
+
+static ls_code unreachable(void *ctx, const char *uri, const ls_api_store_access *access,
+                           bool *empty, ls_error *err)
+{
+    (void)ctx;
+    (void)uri;
+    (void)access;
+    (void)empty;
+    return ls_error_set(err, LS_ERR_UNAUTHENTICATED, "no credentials found");
 }
 
 TEST(dest_object_store_hook)
@@ -133,10 +146,18 @@ TEST(dest_object_store_hook)
     api.prefix_empty_ctx = &calls;
     api_dest_uri uri;
     ls_error err = {0};
+    ls_api_store_access access = {.region = "eu-west-1"};
     CHECK_OK(api_dest_parse("s3://bucket/x", "p", &uri, &err), &err);
-    CHECK_EQ_INT(api_dest_check_empty(&api, &uri, "destination.path", &err),
+    CHECK_EQ_INT(api_dest_check_empty(&api, &uri, &access, "destination.path", &err),
                  LS_ERR_UNPROCESSABLE);
     CHECK_EQ_INT(calls, 1);
+    /* Store failures are the destination's problem: 422, never 401. */
+    ls_error_clear(&err);
+    api.prefix_empty = unreachable;
+    CHECK_EQ_INT(api_dest_check_empty(&api, &uri, &access, "destination.path", &err),
+                 LS_ERR_UNPROCESSABLE);
+    CHECK_EQ_STR(err.field, "destination.path");
+    CHECK(strstr(err.message, "no credentials found") != NULL);
 }
 
 TEST(jobspec_valid_job_is_normalized)
