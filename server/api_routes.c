@@ -4,6 +4,7 @@
  * compares them).
  */
 #include "api_handlers.h"
+#include "api_schema.h"
 
 #define PUBLIC LS_API_ROLE_PUBLIC
 #define STANDARD LS_API_ROLE_STANDARD
@@ -23,6 +24,8 @@ const ls_api_route ls_api_routes[] = {
     {"GET", "/api/v1/data-sources/{id}", api_source_get, STANDARD},
     {"PATCH", "/api/v1/data-sources/{id}", api_source_patch, STANDARD},
     {"DELETE", "/api/v1/data-sources/{id}", api_source_delete, STANDARD},
+    {"GET", "/api/v1/data-sources/{id}/sample", api_source_sample, STANDARD},
+    {"POST", "/api/v1/schema/infer", api_schema_infer, STANDARD},
 
     {"GET", "/api/v1/resource-groups", api_groups_list, STANDARD},
     {"POST", "/api/v1/resource-groups", api_groups_create, ADMIN},
