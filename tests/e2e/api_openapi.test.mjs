@@ -12,16 +12,22 @@ const specPath = path.join(process.env.LAKESYNC_SOURCE_DIR, 'api', 'openapi.yaml
 
 // Reads "METHOD /path" pairs from the `paths:` section: paths are the keys
 // indented by two spaces, methods the keys indented by four under them.
-function specRoutes(text) {
+// With public = true, only the operations marked `security: []` (no token).
+function specRoutes(text, { public: onlyPublic = false } = {}) {
   const routes = [];
-  let inPaths = false, current = null;
+  let inPaths = false, current = null, op = null;
   for (const line of text.split('\n')) {
-    if (/^\S/.test(line)) { inPaths = line.startsWith('paths:'); current = null; continue; }
+    if (/^\S/.test(line)) { inPaths = line.startsWith('paths:'); current = null; op = null; continue; }
     if (!inPaths) continue;
     const p = line.match(/^  (\/\S*):\s*$/);
-    if (p) { current = p[1]; continue; }
+    if (p) { current = p[1]; op = null; continue; }
     const m = line.match(/^    (get|put|post|patch|delete|head|options):/);
-    if (m && current) routes.push(`${m[1].toUpperCase()} ${current}`);
+    if (m && current) {
+      op = `${m[1].toUpperCase()} ${current}`;
+      if (!onlyPublic) routes.push(op);
+      continue;
+    }
+    if (onlyPublic && op && /^      security: \[\]\s*$/.test(line)) routes.push(op);
   }
   return routes.sort();
 }
@@ -46,6 +52,24 @@ test('the document is OpenAPI 3.1 and served as is, without a token', async () =
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type'), /yaml/);
     assert.equal(res.text, text);
+  } finally {
+    await server.cleanup();
+  }
+});
+
+test('exactly the operations the spec marks `security: []` answer without a token', async () => {
+  const text = fs.readFileSync(specPath, 'utf8');
+  const publicOps = specRoutes(text, { public: true });
+  assert.deepEqual(publicOps, ['GET /api/v1/health', 'GET /api/v1/openapi.yaml']);
+  const server = await startServer();
+  try {
+    for (const route of specRoutes(text)) {
+      const [method, pattern] = route.split(' ');
+      const url = pattern.replace(/\{[^}]+\}/g, 'x1');
+      const res = await server.request(method, url, { token: null });
+      if (publicOps.includes(route)) assert.notEqual(res.status, 401, route);
+      else assert.equal(res.status, 401, `${route} must need a token`);
+    }
   } finally {
     await server.cleanup();
   }
