@@ -23,4 +23,7 @@ if(TARGET ls_parquet)
     DEPS ls_iceberg ls_parquet)
   lakesync_unit_test(iceberg_parquet SOURCES tests/unit/test_iceberg_parquet.c
                      DEPS ls_iceberg_parquet)
+  # Test tool: a complete table with Parquet data for tests/e2e/iceberg_icebird.test.mjs.
+  add_executable(iceberg_table_sample tests/tools/iceberg_table_sample.c)
+  target_link_libraries(iceberg_table_sample PRIVATE ls_iceberg_parquet)
 endif()
