@@ -487,6 +487,9 @@ static void expect_error_or_ok(const uint8_t *data, size_t len, int *errors)
     ls_error err;
     ls_error_clear(&err);
     ls_code rc = read_all(data, len, &err);
+    /* PARQUET_READER_FUZZ_VERBOSE=1 shows where corruption was caught. */
+    if (getenv("PARQUET_READER_FUZZ_VERBOSE"))
+        fprintf(stderr, "%s\n", rc ? err.message : "read OK");
     if (rc) {
         CHECK(err.code == rc);
         CHECK(err.message[0] != '\0');
@@ -625,4 +628,134 @@ TEST(hostile_metadata_nesting_and_counts)
     uint8_t tiny[16] = {'P', 'A', 'R', '1', 0, 0, 0, 0, 0xff, 0xff, 0, 0, 'P', 'A', 'R', '1'};
     ls_error_clear(&err);
     CHECK_EQ_INT(read_all(tiny, sizeof tiny, &err), LS_ERR_FORMAT);
+}
+
+/* ---- a file from another writer: DuckDB, PARQUET_VERSION V2 ---- */
+
+#define DUCKDB_V2_FILE LAKESYNC_SOURCE_DIR "/tests/data/parquet_reader/duckdb_v2_delta.parquet"
+
+/* tests/data/parquet_reader/duckdb_v2_delta.parquet was written by DuckDB
+ * 1.5 with COPY (SELECT i::INTEGER AS i32, CASE WHEN i % 7 = 0 THEN NULL ELSE
+ * i * -1000003 END::BIGINT AS i64, i % 3 = 0 AS b, (i / 4)::FLOAT AS f, 'v' ||
+ * (i % 40) AS s_dict, CASE WHEN i % 5 = 0 THEN NULL ELSE 'row' || i END AS
+ * s_unique FROM range(0, 1000) t(i)) TO ... (FORMAT parquet, PARQUET_VERSION
+ * V2, COMPRESSION snappy): data pages v2 with DELTA_BINARY_PACKED,
+ * BYTE_STREAM_SPLIT, RLE_DICTIONARY and DELTA_LENGTH_BYTE_ARRAY. */
+TEST(duckdb_v2_pages_and_delta_encodings)
+{
+    size_t len;
+    char *data = testing_read_file(DUCKDB_V2_FILE, &len);
+    ls_error err;
+    ls_error_clear(&err);
+    ls_parquet_reader *r = ls_parquet_reader_open_buffer(data, len, NULL, &err);
+    if (!r)
+        testing_fail(__FILE__, __LINE__, "open: %s", err.message);
+    CHECK_EQ_INT(ls_parquet_reader_row_count(r), 1000);
+    CHECK_EQ_INT(ls_parquet_reader_column_count(r), 6);
+    ls_column_batch *batch = ls_parquet_reader_batch_new(r, NULL, 0);
+    size_t vi[6] = {0}, row = 0;
+    for (size_t g = 0; g < ls_parquet_reader_row_group_count(r); g++) {
+        CHECK_OK(ls_parquet_reader_read_row_group(r, g, NULL, 0, batch, &err), &err);
+        for (size_t k = 0; k < batch->row_count; k++, row++) {
+            const ls_column *c = batch->columns;
+            int64_t i = (int64_t)row;
+            int32_t i32;
+            memcpy(&i32, c[0].values.data + 4 * vi[0]++, 4);
+            CHECK_EQ_INT(i32, i);
+            CHECK_EQ_INT(ls_column_is_valid(&c[1], k), i % 7 != 0);
+            if (i % 7) {
+                int64_t i64;
+                memcpy(&i64, c[1].values.data + 8 * vi[1]++, 8);
+                CHECK_EQ_INT(i64, i * -1000003);
+            }
+            CHECK_EQ_INT(c[2].values.data[vi[2]++], i % 3 == 0);
+            float f;
+            memcpy(&f, c[3].values.data + 4 * vi[3]++, 4);
+            CHECK(f == (float)((double)i / 4.0));
+            char want[32];
+            size_t got_len;
+            const uint8_t *got = ls_column_bytes_at(&c[4], vi[4]++, &got_len);
+            snprintf(want, sizeof want, "v%d", (int)(i % 40));
+            CHECK(got_len == strlen(want) && memcmp(got, want, got_len) == 0);
+            CHECK_EQ_INT(ls_column_is_valid(&c[5], k), i % 5 != 0);
+            if (i % 5) {
+                got = ls_column_bytes_at(&c[5], vi[5]++, &got_len);
+                snprintf(want, sizeof want, "row%d", (int)i);
+                CHECK(got_len == strlen(want) && memcmp(got, want, got_len) == 0);
+            }
+        }
+    }
+    CHECK_EQ_INT(row, 1000);
+    ls_column_batch_free(batch);
+    ls_parquet_reader_free(r);
+    free(data);
+}
+
+TEST(corrupt_duckdb_v2_file_is_an_error)
+{
+    size_t len;
+    uint8_t *data = (uint8_t *)testing_read_file(DUCKDB_V2_FILE, &len);
+    uint8_t *copy = malloc(len);
+    uint64_t rng = 12345;
+    int errors = 0;
+    for (int i = 0; i < 400; i++) {
+        memcpy(copy, data, len);
+        for (int k = 0; k < 1 + (int)(next_rand(&rng) % 3); k++)
+            copy[next_rand(&rng) % len] ^= (uint8_t)(1 + next_rand(&rng) % 255);
+        expect_error_or_ok(copy, len, &errors);
+    }
+    CHECK(errors > 40);
+    free(copy);
+    free(data);
+}
+
+/* DELTA_BYTE_ARRAY (no writer here produces it): Encodings.md's example
+ * "axis", "axle", "babble", "babyhood" as prefix lengths 0 2 0 3 and
+ * suffixes "axis" "le" "babble" "yhood", built by hand. Each length stream is
+ * DELTA_BINARY_PACKED: block 128, 4 miniblocks, 4 values, first value, min
+ * delta, bit widths 3 0 0 0, one 12-byte miniblock. */
+#include "parquet_reader_values.h"
+
+TEST(delta_byte_array_by_hand)
+{
+    static const uint8_t page[] = {
+        0x80, 0x01, 0x04, 0x04, 0x00, 0x03, 0x03, 0x00, 0x00, 0x00, /* prefixes 0 2 0 3 */
+        0x44, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0x80, 0x01, 0x04, 0x04, 0x08, 0x03, 0x03, 0x00, 0x00, 0x00, /* suffix lengths 4 2 6 5 */
+        0x70, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        'a', 'x', 'i', 's', 'l', 'e', 'b', 'a', 'b', 'b', 'l', 'e', 'y', 'h', 'o', 'o', 'd'};
+    static const char *want[] = {"axis", "axle", "babble", "babyhood"};
+    ls_error err;
+    ls_error_clear(&err);
+    ls_buf values, offsets, bytes;
+    ls_buf_init(&values, 1 << 20);
+    ls_buf_init(&offsets, 1 << 20);
+    ls_buf_init(&bytes, 1 << 20);
+    uint32_t zero = 0;
+    CHECK_OK(ls_buf_append(&offsets, &zero, 4, &err), &err);
+    pq_scratch scratch;
+    pq_scratch_init(&scratch, 1 << 20);
+    pq_column_desc d = {LS_PARQUET_BYTE_ARRAY, 0, false, PQ_CONV_BYTES, LS_STORAGE_BYTES, "t"};
+    pq_values out = {&values, &offsets, &bytes, 0};
+    CHECK_OK(pq_decode_values(&d, PQ_ENC_DELTA_BYTE_ARRAY, page, sizeof page, 4, &out, &scratch, &err),
+             &err);
+    CHECK_EQ_INT(out.count, 4);
+    const uint32_t *off = (const uint32_t *)(const void *)offsets.data;
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ_INT(off[i + 1] - off[i], strlen(want[i]));
+        CHECK_EQ_MEM(bytes.data + off[i], want[i], strlen(want[i]));
+    }
+    /* Every shorter prefix of the page is an error, never a crash. */
+    for (size_t cut = 0; cut < sizeof page; cut++) {
+        ls_buf_reset(&bytes);
+        offsets.len = 4;
+        out.count = 0;
+        ls_error_clear(&err);
+        CHECK_EQ_INT(pq_decode_values(&d, PQ_ENC_DELTA_BYTE_ARRAY, page, cut, 4, &out, &scratch, &err),
+                     LS_ERR_FORMAT);
+    }
+    pq_scratch_cleanup(&scratch);
+    ls_buf_cleanup(&values);
+    ls_buf_cleanup(&offsets);
+    ls_buf_cleanup(&bytes);
 }
