@@ -1,0 +1,8 @@
+# committer: the single writer of table pointers (Iceberg now; Paimon next).
+lakesync_module(committer MAIN SOURCES
+  server/committer.c
+  server/committer_request.c
+  DEPS ls_iceberg ls_objstore ls_store ls_offsets PkgConfig::JANSSON Threads::Threads)
+
+lakesync_unit_test(committer SOURCES tests/unit/test_committer.c
+  DEPS ls_committer ls_parquet ls_iceberg_parquet)

@@ -1,0 +1,479 @@
+#include "committer.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "committer_request.h"
+#include "iceberg_metadata.h"
+#include "util/log.h"
+
+#define LOCK_STRIPES 64
+#define PATH_MAX_BYTES 2048
+
+struct ls_committer {
+    ls_store *store;
+    pthread_mutex_t stripes[LOCK_STRIPES];
+};
+
+ls_code ls_committer_new(ls_store *store, ls_committer **out, ls_error *err)
+{
+    ls_committer *c = calloc(1, sizeof *c);
+    if (!c)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    c->store = store;
+    for (int i = 0; i < LOCK_STRIPES; i++)
+        pthread_mutex_init(&c->stripes[i], NULL);
+    *out = c;
+    return LS_OK;
+}
+
+void ls_committer_free(ls_committer *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < LOCK_STRIPES; i++)
+        pthread_mutex_destroy(&c->stripes[i]);
+    free(c);
+}
+
+/* The stripe serializing commits to one table (FNV-1a of its name). */
+static pthread_mutex_t *table_lock(ls_committer *c, const ls_table_ref *ref)
+{
+    uint32_t h = 2166136261u;
+    for (const char *s = ref->database; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    h = (h ^ 0xff) * 16777619u;
+    for (const char *s = ref->table; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return &c->stripes[h % LOCK_STRIPES];
+}
+
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* ---- the table pointer ------------------------------------------------ */
+
+typedef struct table_pointer {
+    char location[PATH_MAX_BYTES];
+    char metadata_location[PATH_MAX_BYTES]; /* "" before the first metadata */
+} table_pointer;
+
+static ls_code load_pointer(ls_committer *c, const ls_table_ref *ref, table_pointer *out,
+                            ls_error *err)
+{
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    ls_code rc = ls_store_begin(c->store, err); /* the store's rule: all access in a transaction */
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(c->store,
+                         "SELECT location, metadata_location FROM tables "
+                         "WHERE database = ?1 AND name = ?2 AND format = 'iceberg'",
+                         &stmt, err);
+    if (!rc) {
+        ls_stmt_bind_text(stmt, 1, ref->database);
+        ls_stmt_bind_text(stmt, 2, ref->table);
+        rc = ls_stmt_step(stmt, &row, err);
+    }
+    if (!rc && !row)
+        rc = ls_error_set(err, LS_ERR_NOT_FOUND, "Iceberg table %s.%s does not exist",
+                          ref->database, ref->table);
+    if (!rc) {
+        const char *metadata = ls_stmt_text(stmt, 1);
+        snprintf(out->location, sizeof out->location, "%s", ls_stmt_text(stmt, 0));
+        snprintf(out->metadata_location, sizeof out->metadata_location, "%s",
+                 metadata ? metadata : "");
+    }
+    ls_stmt_free(stmt);
+    ls_store_rollback(c->store); /* read only */
+    return rc;
+}
+
+/* Moves the pointer from expected to next, only if it still is expected. */
+static ls_code swap_pointer(ls_committer *c, const ls_table_ref *ref, const char *expected,
+                            const char *next, ls_error *err)
+{
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    ls_code rc = ls_store_begin(c->store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(c->store,
+                         "UPDATE tables SET metadata_location = ?1 WHERE database = ?2 AND "
+                         "name = ?3 AND metadata_location = ?4",
+                         &stmt, err);
+    if (!rc) {
+        ls_stmt_bind_text(stmt, 1, next);
+        ls_stmt_bind_text(stmt, 2, ref->database);
+        ls_stmt_bind_text(stmt, 3, ref->table);
+        ls_stmt_bind_text(stmt, 4, expected);
+        rc = ls_stmt_step(stmt, &row, err);
+    }
+    if (!rc && ls_store_changes(c->store) != 1)
+        rc = ls_error_set(err, LS_ERR_CONFLICT,
+                          "table %s.%s moved on while this commit was being written",
+                          ref->database, ref->table);
+    ls_stmt_free(stmt);
+    if (!rc)
+        return ls_store_commit(c->store, err);
+    ls_store_rollback(c->store);
+    return rc;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+/* The key of uri inside the table location, or NULL when it is not under it. */
+static const char *key_in_table(const table_pointer *t, const char *uri)
+{
+    size_t n = strlen(t->location);
+    if (strncmp(uri, t->location, n) != 0 || uri[n] != '/')
+        return NULL;
+    return uri + n + 1;
+}
+
+/* The N of ".../metadata/vN.metadata.json"; 0 when the name has another form. */
+static int64_t metadata_version(const char *metadata_location)
+{
+    const char *name = strrchr(metadata_location, '/');
+    name = name ? name + 1 : metadata_location;
+    int64_t n = 0;
+    if (name[0] != 'v')
+        return 0;
+    const char *p = name + 1;
+    for (; *p >= '0' && *p <= '9' && n < INT64_MAX / 10; p++)
+        n = n * 10 + (*p - '0');
+    return strcmp(p, ".metadata.json") == 0 ? n : 0;
+}
+
+static ls_code open_table(const table_pointer *t, const ls_table_ref *ref, ls_objstore **out,
+                          ls_error *err)
+{
+    ls_objstore_options defaults;
+    ls_objstore_options_init(&defaults);
+    return ls_objstore_open(t->location, ref->storage ? ref->storage : &defaults, out, err);
+}
+
+/* Writes metadata/vN.metadata.json (create-if-absent) and the version hint
+ * is left to the caller, after the pointer moved. */
+static ls_code write_metadata(ls_objstore *os, const ls_iceberg_metadata *md, int64_t version,
+                              char *key, size_t key_size, ls_error *err)
+{
+    char *json = NULL;
+    ls_code rc = ls_iceberg_metadata_to_json(md, &json, err);
+    if (rc)
+        return rc;
+    snprintf(key, key_size, "metadata/v%" PRId64 ".metadata.json", version);
+    rc = ls_objstore_put_if_absent(os, key, json, strlen(json), err);
+    free(json);
+    return rc;
+}
+
+static void write_version_hint(ls_objstore *os, int64_t version)
+{
+    char text[32];
+    ls_error err;
+    ls_error_clear(&err);
+    int n = snprintf(text, sizeof text, "%" PRId64, version);
+    /* Only path-based readers use the hint; the catalog pointer is the truth,
+     * so a failure here is logged, not fatal. */
+    if (ls_objstore_put(os, "metadata/version-hint.text", text, (size_t)n, &err))
+        ls_log_warn("committer", "version hint not updated: %s", err.message);
+}
+
+static ls_code insert_table_row(ls_committer *c, const ls_table_ref *ref, const char *location,
+                                const char *metadata_location, ls_error *err)
+{
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    ls_code rc = ls_store_begin(c->store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(c->store,
+                         "INSERT INTO tables (database, name, format, location, "
+                         "metadata_location, created_at) VALUES (?1, ?2, 'iceberg', ?3, ?4, "
+                         "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                         &stmt, err);
+    if (!rc) {
+        ls_stmt_bind_text(stmt, 1, ref->database);
+        ls_stmt_bind_text(stmt, 2, ref->table);
+        ls_stmt_bind_text(stmt, 3, location);
+        ls_stmt_bind_text(stmt, 4, metadata_location);
+        rc = ls_stmt_step(stmt, &row, err);
+    }
+    ls_stmt_free(stmt);
+    if (!rc)
+        return ls_store_commit(c->store, err);
+    ls_store_rollback(c->store);
+    return rc;
+}
+
+ls_code ls_committer_create_iceberg(ls_committer *c, const ls_table_ref *ref, const char *location,
+                                    const ls_iceberg_schema *schema,
+                                    const ls_iceberg_partition_spec *spec, ls_error *err)
+{
+    ls_iceberg_metadata *md = NULL;
+    ls_objstore *os = NULL;
+    table_pointer t;
+    memset(&t, 0, sizeof t);
+    char key[256], uri[PATH_MAX_BYTES + 256];
+    snprintf(t.location, sizeof t.location, "%s", location);
+    pthread_mutex_t *lock = table_lock(c, ref);
+    pthread_mutex_lock(lock);
+    ls_code rc = ls_iceberg_metadata_new_table(location, NULL, schema, spec, NULL, 0, wall_ms(),
+                                               &md, err);
+    if (!rc)
+        rc = open_table(&t, ref, &os, err);
+    if (!rc)
+        rc = write_metadata(os, md, 1, key, sizeof key, err);
+    if (rc == LS_ERR_CONFLICT)
+        rc = ls_error_set(err, LS_ERR_CONFLICT, "%s already holds table metadata", location);
+    if (!rc) {
+        snprintf(uri, sizeof uri, "%s/%s", location, key);
+        rc = insert_table_row(c, ref, location, uri, err);
+    }
+    if (!rc)
+        write_version_hint(os, 1);
+    ls_objstore_free(os);
+    ls_iceberg_metadata_free(md);
+    pthread_mutex_unlock(lock);
+    return rc;
+}
+
+/* ---- reading the current state ---------------------------------------- */
+
+static ls_code read_metadata(ls_objstore *os, const table_pointer *t, ls_iceberg_metadata **out,
+                             ls_error *err)
+{
+    const char *key = key_in_table(t, t->metadata_location);
+    if (!key)
+        return ls_error_set(err, LS_ERR_FORMAT, "metadata %s lies outside table location %s",
+                            t->metadata_location, t->location);
+    ls_buf buf;
+    ls_buf_init(&buf, LS_ICEBERG_MAX_METADATA_BYTES);
+    ls_code rc = ls_objstore_get(os, key, &buf, err);
+    if (!rc)
+        rc = ls_iceberg_metadata_parse((const char *)buf.data, buf.len, out, err);
+    ls_buf_cleanup(&buf);
+    return rc;
+}
+
+/* The offsets of the newest snapshot that records them: the current one,
+ * or an ancestor when a maintenance snapshot carries none. */
+static ls_code table_offsets(const ls_iceberg_metadata *md, ls_offsets *out, ls_error *err)
+{
+    int64_t id = ls_iceberg_metadata_current_snapshot_id(md);
+    for (int hops = 0; id > 0 && hops < 100000; hops++) {
+        const char *text = ls_iceberg_metadata_summary(md, id, "lakesync.offsets");
+        if (text)
+            return ls_offsets_parse(text, out, err);
+        const json_t *snap = ls_iceberg_metadata_snapshot(md, id);
+        const json_t *parent = json_object_get(snap, "parent-snapshot-id");
+        id = json_is_integer(parent) ? json_integer_value(parent) : -1;
+    }
+    ls_offsets_init(out, "");
+    return LS_OK;
+}
+
+ls_code ls_committer_offsets(ls_committer *c, const ls_table_ref *ref, ls_offsets *out,
+                             ls_error *err)
+{
+    table_pointer t;
+    ls_objstore *os = NULL;
+    ls_iceberg_metadata *md = NULL;
+    ls_offsets_init(out, "");
+    ls_code rc = load_pointer(c, ref, &t, err);
+    if (!rc)
+        rc = open_table(&t, ref, &os, err);
+    if (!rc)
+        rc = read_metadata(os, &t, &md, err);
+    if (!rc)
+        rc = table_offsets(md, out, err);
+    ls_iceberg_metadata_free(md);
+    ls_objstore_free(os);
+    return rc;
+}
+
+/* ---- committing --------------------------------------------------------- */
+
+/* Every file must lie under the table's data/ and be exactly as large as the
+ * worker says: a file cut short by a failed upload is never committed. */
+static ls_code check_files(ls_objstore *os, const table_pointer *t, const ls_commit_files *f,
+                           ls_error *err)
+{
+    for (size_t i = 0; i < f->file_count; i++) {
+        char field[48];
+        snprintf(field, sizeof field, "files[%zu].path", i);
+        const char *key = key_in_table(t, f->files[i].path);
+        if (!key || strncmp(key, "data/", 5) != 0 || strstr(key, "/../") || strstr(key, "/./"))
+            return ls_error_set_field(err, LS_ERR_INVALID, field,
+                                      "data files must lie under %s/data/", t->location);
+        ls_objstore_info info;
+        ls_code rc = ls_objstore_head(os, key, &info, err);
+        if (rc == LS_ERR_NOT_FOUND)
+            return ls_error_set_field(err, LS_ERR_INVALID, field, "%s does not exist",
+                                      f->files[i].path);
+        if (rc)
+            return rc;
+        if ((int64_t)info.size_bytes != f->files[i].file_size_bytes)
+            return ls_error_set_field(err, LS_ERR_INVALID, field,
+                                      "%s has %" PRIu64 " bytes, not the %" PRId64 " claimed",
+                                      f->files[i].path, info.size_bytes,
+                                      f->files[i].file_size_bytes);
+    }
+    return LS_OK;
+}
+
+/* The current snapshot's manifest list, empty when there is no snapshot. */
+static ls_code read_parent_list(ls_objstore *os, const table_pointer *t,
+                                const ls_iceberg_metadata *md, ls_buf *out, ls_error *err)
+{
+    const char *list = ls_iceberg_metadata_manifest_list(md, -1);
+    if (ls_iceberg_metadata_current_snapshot_id(md) < 0 || !list)
+        return LS_OK;
+    const char *key = key_in_table(t, list);
+    if (!key)
+        return ls_error_set(err, LS_ERR_FORMAT, "manifest list %s lies outside the table", list);
+    return ls_objstore_get(os, key, out, err);
+}
+
+/* Decodes, fences and checks a request; fills *next with the offsets after
+ * it. On a fence the table's offsets go to result->offsets. */
+static ls_code prepare(ls_objstore *os, const table_pointer *t, const ls_iceberg_metadata *md,
+                       const char *topic, const json_t *request, ls_commit_files *files,
+                       ls_offsets *next, ls_commit_result *result, ls_error *err)
+{
+    ls_iceberg_schema schema;
+    ls_iceberg_partition_spec spec;
+    ls_offsets current;
+    ls_iceberg_schema_init(&schema, 0);
+    ls_iceberg_spec_init(&spec, 0);
+    ls_offsets_init(next, topic);
+    ls_code rc = table_offsets(md, &current, err);
+    if (rc)
+        goto out_schema;
+    rc = ls_iceberg_metadata_current_schema(md, &schema, err);
+    if (!rc)
+        rc = ls_iceberg_metadata_default_spec(md, &spec, err);
+    if (!rc)
+        rc = ls_commit_files_decode(request, &schema, &spec, files, err);
+    if (!rc)
+        rc = ls_offsets_advance(&current, topic, files->ranges, files->range_count, next, err);
+    if (rc == LS_ERR_CONFLICT) {
+        ls_offsets_cleanup(&result->offsets);
+        result->offsets = current;
+        ls_offsets_init(&current, "");
+    }
+    if (!rc)
+        rc = check_files(os, t, files, err);
+    ls_offsets_cleanup(&current);
+out_schema:
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&schema);
+    return rc;
+}
+
+/* Builds the snapshot, writes its files and the next metadata, and returns
+ * the new metadata's key. */
+static ls_code write_snapshot(ls_objstore *os, const table_pointer *t, ls_iceberg_metadata *md,
+                              const char *job_id, const ls_commit_files *files,
+                              const ls_offsets *next, ls_iceberg_append_result *out,
+                              char *metadata_key, size_t key_size, ls_error *err)
+{
+    char uuid[37], manifest[PATH_MAX_BYTES + 128], list[PATH_MAX_BYTES + 128];
+    char *offsets_text = NULL;
+    int64_t snapshot_id = 0;
+    ls_buf parent;
+    ls_buf_init(&parent, (size_t)1 << 30);
+    ls_code rc = ls_iceberg_random_uuid(uuid, err);
+    if (!rc)
+        rc = ls_iceberg_random_snapshot_id(&snapshot_id, err);
+    if (!rc)
+        rc = ls_offsets_format(next, &offsets_text, err);
+    if (!rc)
+        rc = read_parent_list(os, t, md, &parent, err);
+    if (rc)
+        goto out;
+    snprintf(manifest, sizeof manifest, "%s/metadata/%s-m0.avro", t->location, uuid);
+    snprintf(list, sizeof list, "%s/metadata/snap-%" PRId64 "-1-%s.avro", t->location,
+             snapshot_id, uuid);
+    ls_iceberg_property summary[] = {{"lakesync.job-id", job_id},
+                                     {"lakesync.offsets", offsets_text}};
+    ls_iceberg_append append = {
+        .snapshot_id = snapshot_id, .timestamp_ms = wall_ms(), .manifest_path = manifest,
+        .manifest_list_path = list, .files = files->files, .file_count = files->file_count,
+        .parent_manifest_list = parent.len ? parent.data : NULL,
+        .parent_manifest_list_len = parent.len, .extra_summary = summary, .extra_summary_count = 2,
+        .previous_metadata_file = t->metadata_location, .codec = LS_AVRO_CODEC_DEFLATE,
+    };
+    rc = ls_iceberg_metadata_append(md, &append, out, err);
+    if (!rc && out->manifest.len)
+        rc = ls_objstore_put(os, key_in_table(t, manifest), out->manifest.data, out->manifest.len,
+                             err);
+    if (!rc)
+        rc = ls_objstore_put(os, key_in_table(t, list), out->manifest_list.data,
+                             out->manifest_list.len, err);
+    if (!rc)
+        rc = write_metadata(os, md, metadata_version(t->metadata_location) + 1, metadata_key,
+                            key_size, err);
+out:
+    free(offsets_text);
+    ls_buf_cleanup(&parent);
+    return rc;
+}
+
+ls_code ls_committer_commit_json(ls_committer *c, const ls_table_ref *ref, const char *job_id,
+                                 const char *topic, const json_t *request,
+                                 ls_commit_result *result, ls_error *err)
+{
+    table_pointer t;
+    ls_objstore *os = NULL;
+    ls_iceberg_metadata *md = NULL;
+    ls_commit_files files = {0};
+    ls_offsets next;
+    ls_iceberg_append_result appended = {0};
+    char metadata_key[128], metadata_uri[PATH_MAX_BYTES + 128];
+    memset(result, 0, sizeof *result);
+    ls_offsets_init(&result->offsets, topic);
+    ls_offsets_init(&next, topic);
+    pthread_mutex_t *lock = table_lock(c, ref);
+    pthread_mutex_lock(lock);
+    ls_code rc = load_pointer(c, ref, &t, err);
+    if (!rc)
+        rc = open_table(&t, ref, &os, err);
+    if (!rc)
+        rc = read_metadata(os, &t, &md, err);
+    if (!rc)
+        rc = prepare(os, &t, md, topic, request, &files, &next, result, err);
+    if (!rc)
+        rc = write_snapshot(os, &t, md, job_id, &files, &next, &appended, metadata_key,
+                            sizeof metadata_key, err);
+    if (!rc) {
+        snprintf(metadata_uri, sizeof metadata_uri, "%s/%s", t.location, metadata_key);
+        rc = swap_pointer(c, ref, t.metadata_location, metadata_uri, err);
+    }
+    if (!rc) {
+        write_version_hint(os, metadata_version(metadata_uri));
+        result->snapshot_id = appended.snapshot_id;
+        result->sequence_number = appended.sequence_number;
+        ls_offsets_cleanup(&result->offsets);
+        result->offsets = next;
+        ls_offsets_init(&next, topic);
+        ls_log_info("committer", "%s.%s: snapshot %" PRId64 " with %zu files", ref->database,
+                    ref->table, result->snapshot_id, files.file_count);
+    }
+    pthread_mutex_unlock(lock);
+    ls_iceberg_append_result_cleanup(&appended);
+    ls_offsets_cleanup(&next);
+    ls_commit_files_cleanup(&files);
+    ls_iceberg_metadata_free(md);
+    ls_objstore_free(os);
+    return rc;
+}

@@ -1,0 +1,86 @@
+/*
+ * The committer: the only writer of table pointers (DESIGN.md "Tables and
+ * catalog"). It creates Iceberg tables and commits workers' data files to
+ * them, each commit one snapshot, atomically:
+ *
+ *   1. read the table's pointer (SQLite) and its metadata file;
+ *   2. fence: the request's offset ranges must start where the current
+ *      snapshot's lakesync.offsets end (offsets.h) — else LS_ERR_CONFLICT
+ *      and nothing is written;
+ *   3. check every data file lies under the table's data/ and has the size
+ *      the worker claims (a cut-short upload is refused);
+ *   4. write the manifest and manifest list, then the next
+ *      metadata/vN.metadata.json with create-if-absent, which is durable
+ *      when it returns;
+ *   5. compare-and-swap the pointer inside a SQLite transaction;
+ *   6. rewrite metadata/version-hint.text so path-based readers find vN.
+ * A crash between 4 and 5 leaves an unreferenced metadata file (an orphan,
+ * never read); the next commit writes the same vN name again only after
+ * that name is free, so it fails cleanly and is retried by the worker.
+ *
+ * Commits to one table are serialized inside the process (striped locks);
+ * commits to different tables run in parallel. The SQLite compare-and-swap
+ * also protects against a second server process.
+ */
+#ifndef LAKESYNC_COMMITTER_H
+#define LAKESYNC_COMMITTER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iceberg_types.h"
+#include "objstore.h"
+#include "offsets.h"
+#include "store_db.h"
+#include "util/error.h"
+
+#define LS_COMMITTER_MAX_FILES 100000 /* data files in one commit request */
+
+typedef struct ls_committer ls_committer;
+
+/* store is borrowed and must outlive the committer. */
+ls_code ls_committer_new(ls_store *store, ls_committer **out, ls_error *err) LS_MUST_USE;
+void ls_committer_free(ls_committer *c);
+
+/* Where and how to reach a table's files. */
+typedef struct ls_table_ref {
+    const char *database;
+    const char *table;
+    const ls_objstore_options *storage; /* credentials for the table location; NULL: env */
+} ls_table_ref;
+
+/* Creates an Iceberg v2 table at location (fully qualified, no trailing
+ * slash) with schema and spec: metadata/v1.metadata.json, version-hint.text
+ * and its row in `tables`. LS_ERR_CONFLICT when the table already exists in
+ * the catalog; LS_ERR_NOT_FOUND when the database does not. */
+ls_code ls_committer_create_iceberg(ls_committer *c, const ls_table_ref *ref,
+                                    const char *location, const ls_iceberg_schema *schema,
+                                    const ls_iceberg_partition_spec *spec,
+                                    ls_error *err) LS_MUST_USE;
+
+/* The table's committed offsets (empty when it has no snapshot). */
+ls_code ls_committer_offsets(ls_committer *c, const ls_table_ref *ref, ls_offsets *out,
+                             ls_error *err) LS_MUST_USE;
+
+/* What a commit produced. offsets is initialized by the commit call and
+ * cleaned up by the caller (ls_offsets_cleanup) whatever it returns. */
+typedef struct ls_commit_result {
+    int64_t snapshot_id;     /* 0 when nothing was written */
+    int64_t sequence_number;
+    ls_offsets offsets;      /* after the commit; the table's current ones on conflict */
+} ls_commit_result;
+
+/* Commits a request in the JSON form of docs/worker-protocol.md
+ * (POST /internal/v1/jobs/{id}/commits): ranges and files with typed bounds,
+ * read against the table's current schema. job_id and topic are recorded in
+ * the snapshot summary (lakesync.job-id, lakesync.offsets). A request with
+ * no files only advances offsets (a snapshot with no manifest added).
+ * Errors: LS_ERR_CONFLICT when fenced (result->offsets = the table's);
+ * LS_ERR_INVALID naming the field for a malformed request or a file outside
+ * the table or of the wrong size; LS_ERR_UNAVAILABLE/LS_ERR_IO from storage. */
+ls_code ls_committer_commit_json(ls_committer *c, const ls_table_ref *ref, const char *job_id,
+                                 const char *topic, const json_t *request,
+                                 ls_commit_result *result, ls_error *err) LS_MUST_USE;
+
+#endif

@@ -1,0 +1,325 @@
+/* The committer against a real SQLite catalog and a real file:// table:
+ * commits land as snapshots an independent scan reads back; fenced, malformed
+ * or dishonest commits are refused and leave the table untouched; concurrent
+ * commits to one table serialize without loss. */
+#include "testing.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "committer.h"
+#include "iceberg_table.h"
+
+typedef struct fixture {
+    ls_store *store;
+    ls_committer *committer;
+    char location[1024];
+    ls_table_ref ref;
+} fixture;
+
+static void fixture_open(fixture *fx, const char *partition_transform)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/lakesync.db", testing_tmpdir());
+    CHECK_OK(ls_store_open(path, &fx->store, &err), &err);
+    CHECK_OK(ls_store_exec(fx->store,
+                           "INSERT INTO databases (name, catalog, external, location, properties, "
+                           "etag, created_at, updated_at) VALUES ('db', 'iceberg', 0, NULL, '{}', "
+                           "'e', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                           &err),
+             &err);
+    CHECK_OK(ls_committer_new(fx->store, &fx->committer, &err), &err);
+    snprintf(fx->location, sizeof fx->location, "file://%s/warehouse/db.db/events",
+             testing_tmpdir());
+    fx->ref = (ls_table_ref){.database = "db", .table = "events"};
+
+    ls_iceberg_schema schema;
+    ls_iceberg_partition_spec spec;
+    ls_iceberg_schema_init(&schema, 0);
+    ls_iceberg_spec_init(&spec, 0);
+    ls_type bigint = {.kind = LS_TYPE_BIGINT}, string = {.kind = LS_TYPE_STRING};
+    ls_type tstz = {.kind = LS_TYPE_TIMESTAMPTZ};
+    CHECK_OK(ls_iceberg_schema_add(&schema, 1, "id", bigint, 0, &err), &err);
+    CHECK_OK(ls_iceberg_schema_add(&schema, 2, "name", string, 0, &err), &err);
+    CHECK_OK(ls_iceberg_schema_add(&schema, 3, "ts", tstz, 0, &err), &err);
+    if (partition_transform)
+        CHECK_OK(ls_iceberg_spec_add(&spec, &schema, "ts", partition_transform, NULL, 0, &err),
+                 &err);
+    CHECK_OK(ls_committer_create_iceberg(fx->committer, &fx->ref, fx->location, &schema, &spec,
+                                         &err),
+             &err);
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&schema);
+}
+
+static void fixture_close(fixture *fx)
+{
+    ls_committer_free(fx->committer);
+    ls_store_free(fx->store);
+}
+
+/* Creates <location>/data/<name> with size bytes and returns its URI. */
+static void data_file(const fixture *fx, const char *name, size_t size, char *uri, size_t uri_size)
+{
+    char dir[1200], path[1400];
+    snprintf(dir, sizeof dir, "%s/warehouse/db.db/events/data", testing_tmpdir());
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    char block[256] = {0};
+    for (size_t left = size; left > 0;) {
+        size_t n = left < sizeof block ? left : sizeof block;
+        CHECK((size_t)write(fd, block, n) == n);
+        left -= n;
+    }
+    close(fd);
+    snprintf(uri, uri_size, "%s/data/%s", fx->location, name);
+}
+
+static json_t *request(const char *ranges_json, const char *path, int64_t size, int64_t records)
+{
+    json_error_t jerr;
+    json_t *ranges = json_loads(ranges_json, 0, &jerr);
+    CHECK(ranges != NULL);
+    json_t *files = json_array();
+    if (path) {
+        json_t *file = json_pack(
+            "{s:s, s:I, s:I, s:{}, s:[i], s:[{s:i, s:I, s:I, s:I, s:s, s:s}, {s:i, s:I, s:I, s:I, s:s, s:s}]}",
+            "path", path, "file_size_bytes", (json_int_t)size, "record_count", (json_int_t)records,
+            "partition", "split_offsets", 4, "columns", "field_id", 1, "compressed_size_bytes",
+            (json_int_t)10, "value_count", (json_int_t)records, "null_count", (json_int_t)0,
+            "lower", "1", "upper", "99", "field_id", 2, "compressed_size_bytes", (json_int_t)20,
+            "value_count", (json_int_t)records, "null_count", (json_int_t)1, "lower", "alpha",
+            "upper", "zulu");
+        CHECK(file != NULL);
+        json_array_append_new(files, file);
+    }
+    return json_pack("{s:i, s:i, s:o, s:o}", "run_id", 1, "worker_index", 0, "ranges", ranges,
+                     "files", files);
+}
+
+static ls_code commit(fixture *fx, json_t *req, ls_commit_result *result, ls_error *err)
+{
+    ls_error_clear(err);
+    ls_code rc = ls_committer_commit_json(fx->committer, &fx->ref, "job1", "events", req, result,
+                                          err);
+    json_decref(req);
+    return rc;
+}
+
+/* Scans the table from its path, as an independent reader would. */
+static ls_iceberg_scan *scan(const fixture *fx)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    char *metadata = NULL;
+    ls_iceberg_scan *s = NULL;
+    CHECK_OK(ls_iceberg_find_metadata(fx->location, ls_iceberg_read_local_file, NULL, &metadata,
+                                      &err),
+             &err);
+    CHECK_OK(ls_iceberg_scan_table(metadata, ls_iceberg_read_local_file, NULL, &s, &err), &err);
+    free(metadata);
+    return s;
+}
+
+TEST(commit_lands_a_snapshot_with_offsets)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    char uri[1500];
+    data_file(&fx, "a.parquet", 1000, uri, sizeof uri);
+    ls_commit_result result;
+    ls_error err;
+    CHECK_OK(commit(&fx, request("{\"0\":[0,10],\"1\":[5,7]}", uri, 1000, 12), &result, &err),
+             &err);
+    CHECK(result.snapshot_id > 0);
+    CHECK_EQ_INT(result.sequence_number, 1);
+    CHECK_EQ_INT(ls_offsets_get(&result.offsets, 0), 10);
+    CHECK_EQ_INT(ls_offsets_get(&result.offsets, 1), 7);
+    ls_offsets_cleanup(&result.offsets);
+
+    ls_offsets offsets;
+    ls_error_clear(&err);
+    CHECK_OK(ls_committer_offsets(fx.committer, &fx.ref, &offsets, &err), &err);
+    CHECK_EQ_STR(offsets.topic, "events");
+    CHECK_EQ_INT(ls_offsets_get(&offsets, 0), 10);
+    ls_offsets_cleanup(&offsets);
+
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(s->data_file_count, 1);
+    CHECK_EQ_INT(s->data_record_count, 12);
+    CHECK_EQ_STR(s->files[0].path, uri);
+    const char *summary = ls_iceberg_metadata_summary(s->metadata, -1, "lakesync.job-id");
+    CHECK_EQ_STR(summary, "job1");
+    ls_iceberg_scan_free(s);
+    char hint_path[1200];
+    snprintf(hint_path, sizeof hint_path, "%s/warehouse/db.db/events/metadata/version-hint.text",
+             testing_tmpdir());
+    char *hint = testing_read_file(hint_path, NULL);
+    CHECK_EQ_STR(hint, "2");
+    free(hint);
+    fixture_close(&fx);
+}
+
+TEST(fenced_commits_change_nothing)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    char uri[1500];
+    data_file(&fx, "a.parquet", 100, uri, sizeof uri);
+    ls_commit_result result;
+    ls_error err;
+    CHECK_OK(commit(&fx, request("{\"0\":[0,10]}", uri, 100, 10), &result, &err), &err);
+    ls_offsets_cleanup(&result.offsets);
+
+    const char *fenced[] = {"{\"0\":[5,12]}", "{\"0\":[11,12]}", "{\"0\":[0,10]}"};
+    for (size_t i = 0; i < 3; i++) {
+        data_file(&fx, "b.parquet", 100, uri, sizeof uri);
+        CHECK_EQ_INT(commit(&fx, request(fenced[i], uri, 100, 2), &result, &err), LS_ERR_CONFLICT);
+        CHECK_EQ_INT(result.snapshot_id, 0);
+        CHECK_EQ_INT(ls_offsets_get(&result.offsets, 0), 10); /* the table's, for the worker */
+        ls_offsets_cleanup(&result.offsets);
+    }
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(s->data_file_count, 1);
+    CHECK_EQ_INT(s->data_record_count, 10);
+    ls_iceberg_scan_free(s);
+    fixture_close(&fx);
+}
+
+TEST(dishonest_files_are_refused)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    char uri[1500];
+    data_file(&fx, "short.parquet", 100, uri, sizeof uri);
+    ls_commit_result result;
+    ls_error err;
+    CHECK_EQ_INT(commit(&fx, request("{\"0\":[0,1]}", uri, 101, 1), &result, &err), LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "files[0].path");
+    CHECK(strstr(err.message, "100 bytes") != NULL);
+    ls_offsets_cleanup(&result.offsets);
+
+    char outside[1600];
+    snprintf(outside, sizeof outside, "%s/metadata/v1.metadata.json", fx.location);
+    CHECK_EQ_INT(commit(&fx, request("{\"0\":[0,1]}", outside, 100, 1), &result, &err),
+                 LS_ERR_INVALID);
+    ls_offsets_cleanup(&result.offsets);
+    snprintf(outside, sizeof outside, "%s/data/../metadata/v1.metadata.json", fx.location);
+    CHECK_EQ_INT(commit(&fx, request("{\"0\":[0,1]}", outside, 100, 1), &result, &err),
+                 LS_ERR_INVALID);
+    ls_offsets_cleanup(&result.offsets);
+    CHECK_EQ_INT(commit(&fx, request("{\"0\":[0,1]}", "file:///etc/passwd", 100, 1), &result,
+                        &err),
+                 LS_ERR_INVALID);
+    ls_offsets_cleanup(&result.offsets);
+    CHECK_EQ_INT(commit(&fx, request("{\"x\":[0,1]}", NULL, 0, 0), &result, &err), LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "ranges.x");
+    ls_offsets_cleanup(&result.offsets);
+
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(s->snapshot_id, -1);
+    ls_iceberg_scan_free(s);
+    fixture_close(&fx);
+}
+
+TEST(partitioned_commit_records_partition_values)
+{
+    fixture fx;
+    fixture_open(&fx, "day");
+    char uri[1500];
+    data_file(&fx, "p.parquet", 64, uri, sizeof uri);
+    json_t *req = request("{\"0\":[0,3]}", uri, 64, 3);
+    json_t *file = json_array_get(json_object_get(req, "files"), 0);
+    json_object_set_new(file, "partition", json_pack("{s:s}", "ts_day", "20415"));
+    ls_commit_result result;
+    ls_error err;
+    CHECK_OK(commit(&fx, req, &result, &err), &err);
+    ls_offsets_cleanup(&result.offsets);
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(s->data_file_count, 1);
+    CHECK_EQ_INT(s->files[0].partition_count, 1);
+    CHECK_EQ_INT(s->files[0].partition[0].value.u.i32, 20415);
+    ls_iceberg_scan_free(s);
+    /* A missing partition value is refused with its field named. */
+    CHECK_EQ_INT(commit(&fx, request("{\"0\":[3,4]}", uri, 64, 1), &result, &err), LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "files[0].partition");
+    ls_offsets_cleanup(&result.offsets);
+    fixture_close(&fx);
+}
+
+#define THREADS 8
+
+typedef struct committer_thread {
+    fixture *fx;
+    int partition;
+    ls_code rc;
+} committer_thread;
+
+static void *commit_thread(void *arg)
+{
+    committer_thread *t = arg;
+    char name[32], uri[1500], ranges[64];
+    snprintf(name, sizeof name, "t%d.parquet", t->partition);
+    data_file(t->fx, name, 50 + (size_t)t->partition, uri, sizeof uri);
+    snprintf(ranges, sizeof ranges, "{\"%d\":[0,5]}", t->partition);
+    ls_commit_result result;
+    ls_error err;
+    t->rc = commit(t->fx, request(ranges, uri, 50 + t->partition, 5), &result, &err);
+    ls_offsets_cleanup(&result.offsets);
+    return NULL;
+}
+
+TEST(concurrent_commits_serialize_without_loss)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    pthread_t threads[THREADS];
+    committer_thread args[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        args[i] = (committer_thread){.fx = &fx, .partition = i};
+        CHECK(pthread_create(&threads[i], NULL, commit_thread, &args[i]) == 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK_EQ_INT(args[i].rc, LS_OK);
+    }
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(s->data_file_count, THREADS);
+    CHECK_EQ_INT(s->data_record_count, THREADS * 5);
+    CHECK_EQ_INT(ls_iceberg_metadata_last_sequence_number(s->metadata), THREADS);
+    ls_iceberg_scan_free(s);
+    ls_offsets offsets;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_committer_offsets(fx.committer, &fx.ref, &offsets, &err), &err);
+    CHECK_EQ_INT(offsets.count, THREADS);
+    ls_offsets_cleanup(&offsets);
+    fixture_close(&fx);
+}
+
+TEST(creating_an_existing_table_conflicts)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    ls_iceberg_schema schema;
+    ls_iceberg_partition_spec spec;
+    ls_iceberg_schema_init(&schema, 0);
+    ls_iceberg_spec_init(&spec, 0);
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_iceberg_schema_add(&schema, 1, "id", (ls_type){.kind = LS_TYPE_BIGINT}, 0, &err),
+             &err);
+    CHECK_EQ_INT(ls_committer_create_iceberg(fx.committer, &fx.ref, fx.location, &schema, &spec,
+                                             &err),
+                 LS_ERR_CONFLICT);
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&schema);
+    fixture_close(&fx);
+}
