@@ -185,7 +185,7 @@ out:
 ls_code api_database_get(ls_api_request *req, ls_error *err)
 {
     json_t *db = NULL;
-    ls_code rc = ls_store_begin(req->api->store, err);
+    ls_code rc = ls_store_begin_read(req->api->store, err);
     if (rc)
         return rc;
     rc = api_database_load(req->api->store, api_param(req, "db"), &db, err);

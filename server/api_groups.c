@@ -140,7 +140,7 @@ out:
 ls_code api_group_get(ls_api_request *req, ls_error *err)
 {
     json_t *group = NULL;
-    ls_code rc = ls_store_begin(req->api->store, err);
+    ls_code rc = ls_store_begin_read(req->api->store, err);
     if (rc)
         return rc;
     rc = group_load(req->api->store, api_param(req, "id"), &group, err);

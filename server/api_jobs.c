@@ -452,7 +452,7 @@ ls_code api_jobs_list(ls_api_request *req, ls_error *err)
 ls_code api_job_get(ls_api_request *req, ls_error *err)
 {
     json_t *job = NULL;
-    ls_code rc = ls_store_begin(req->api->store, err);
+    ls_code rc = ls_store_begin_read(req->api->store, err);
     if (rc)
         return rc;
     rc = job_load(req->api->store, api_param(req, "id"), &job, err);

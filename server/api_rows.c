@@ -14,7 +14,7 @@ ls_code api_rows_list(ls_api_request *req, const char *sql, api_row_fn row_fn, l
     bool row = false, more = false;
     if (!items)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-    rc = ls_store_begin(req->api->store, err);
+    rc = ls_store_begin_read(req->api->store, err);
     if (rc)
         goto out;
     rc = ls_stmt_prepare(req->api->store, sql, &stmt, err);

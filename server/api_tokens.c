@@ -32,7 +32,7 @@ ls_code api_auth_lookup(ls_api *api, const char *token, ls_api_role *role, char 
     ls_secret_hash(token, hash);
     ls_stmt *stmt = NULL;
     bool row = false;
-    ls_code rc = ls_store_begin(api->store, err);
+    ls_code rc = ls_store_begin_read(api->store, err);
     if (rc)
         return rc;
     rc = ls_stmt_prepare(api->store, "SELECT id, role FROM tokens WHERE hash = ?", &stmt, err);
@@ -172,7 +172,7 @@ ls_code api_tokens_list(ls_api_request *req, ls_error *err)
     json_t *items = json_array();
     ls_stmt *stmt = NULL;
     bool row = false, more = false;
-    rc = ls_store_begin(req->api->store, err);
+    rc = ls_store_begin_read(req->api->store, err);
     if (rc)
         goto out;
     rc = ls_stmt_prepare(req->api->store, sql, &stmt, err);
@@ -270,7 +270,7 @@ out:
 ls_code api_token_get(ls_api_request *req, ls_error *err)
 {
     json_t *token = NULL;
-    ls_code rc = ls_store_begin(req->api->store, err);
+    ls_code rc = ls_store_begin_read(req->api->store, err);
     if (rc)
         return rc;
     rc = token_load(req->api->store, api_param(req, "id"), &token, err);

@@ -213,10 +213,10 @@ int64_t ls_store_schema_version(const ls_store *store)
     return store->schema_version;
 }
 
-ls_code ls_store_begin(ls_store *store, ls_error *err)
+static ls_code begin_with(ls_store *store, const char *sql, ls_error *err)
 {
     pthread_mutex_lock(&store->mutex);
-    int rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         ls_code code = translate(store->db, rc, err, "begin transaction");
         pthread_mutex_unlock(&store->mutex);
@@ -224,6 +224,18 @@ ls_code ls_store_begin(ls_store *store, ls_error *err)
     }
     store->in_transaction = true;
     return LS_OK;
+}
+
+ls_code ls_store_begin(ls_store *store, ls_error *err)
+{
+    /* IMMEDIATE takes the write lock up front, so a transaction that reads
+     * and then writes cannot fail half-way with SQLITE_BUSY. */
+    return begin_with(store, "BEGIN IMMEDIATE", err);
+}
+
+ls_code ls_store_begin_read(ls_store *store, ls_error *err)
+{
+    return begin_with(store, "BEGIN DEFERRED", err);
 }
 
 ls_code ls_store_commit(ls_store *store, ls_error *err)

@@ -53,6 +53,11 @@ int64_t ls_store_schema_version(const ls_store *store);
  * rollback. Not reentrant. */
 ls_code ls_store_begin(ls_store *store, ls_error *err) LS_MUST_USE;
 
+/* Starts a read transaction (DEFERRED: it takes no write lock on the file,
+ * so other processes' writers are not blocked), holding the store's mutex
+ * until commit or rollback. For handlers that only read. */
+ls_code ls_store_begin_read(ls_store *store, ls_error *err) LS_MUST_USE;
+
 /* Commits and releases the mutex. On failure the transaction is rolled back
  * and the mutex released as well. */
 ls_code ls_store_commit(ls_store *store, ls_error *err) LS_MUST_USE;

@@ -156,3 +156,22 @@ TEST(bad_sql_reports_error)
     ls_store_rollback(store);
     ls_store_free(store);
 }
+
+TEST(read_transaction_leaves_the_file_writable_by_others)
+{
+    char path[512];
+    db_path(path, sizeof path);
+    ls_error err = {0};
+    ls_store *a = NULL, *b = NULL;
+    CHECK_OK(ls_store_open_with(path, two_migrations, 2, &a, &err), &err);
+    CHECK_OK(ls_store_open_with(path, two_migrations, 2, &b, &err), &err);
+    /* While a holds a read transaction, another connection can still write. */
+    CHECK_OK(ls_store_begin_read(a, &err), &err);
+    CHECK_OK(ls_store_exec(a, "SELECT count(*) FROM t", &err), &err);
+    CHECK_OK(ls_store_begin(b, &err), &err);
+    CHECK_OK(ls_store_exec(b, "INSERT INTO t(name) VALUES ('b')", &err), &err);
+    CHECK_OK(ls_store_commit(b, &err), &err);
+    ls_store_rollback(a);
+    ls_store_free(a);
+    ls_store_free(b);
+}
