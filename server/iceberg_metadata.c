@@ -565,8 +565,17 @@ ls_code ls_iceberg_metadata_append(ls_iceberg_metadata *md, const ls_iceberg_app
     int have_schema = 0, have_spec = 0;
     int64_t snapshot_id = a->snapshot_id;
     int64_t seq = ls_iceberg_metadata_last_sequence_number(md) + 1;
-    ls_code rc = ls_iceberg_metadata_current_schema(md, &schema, err);
-    if (rc)
+    ls_code rc = LS_OK;
+    /* v2 requires fully qualified locations everywhere (spec "File
+     * Locations in Metadata"). */
+    if (!strstr(a->manifest_list_path, "://") || (a->file_count && !strstr(a->manifest_path, "://")))
+        return ls_error_set(err, LS_ERR_INVALID, "manifest paths must be fully qualified URIs");
+    for (size_t i = 0; i < a->file_count; i++)
+        if (!a->files[i].path || !strstr(a->files[i].path, "://"))
+            return ls_error_set(err, LS_ERR_INVALID,
+                                "data file path '%.200s' is not a fully qualified URI",
+                                a->files[i].path ? a->files[i].path : "");
+    if ((rc = ls_iceberg_metadata_current_schema(md, &schema, err)))
         goto out;
     have_schema = 1;
     if ((rc = ls_iceberg_metadata_default_spec(md, &spec, err)))

@@ -987,3 +987,27 @@ TEST(bounds_of_files_written_before_widening)
     ls_iceberg_spec_cleanup(&spec);
     ls_iceberg_schema_cleanup(&s);
 }
+
+TEST(append_requires_qualified_paths)
+{
+    ls_iceberg_schema s;
+    make_schema(&s);
+    ls_iceberg_partition_spec spec;
+    ls_iceberg_spec_init(&spec, 0);
+    ls_error err = {0};
+    ls_iceberg_metadata *md;
+    CHECK_OK(ls_iceberg_metadata_new_table("file:///w/t", NULL, &s, &spec, NULL, 0, 1, &md, &err),
+             &err);
+    ls_iceberg_data_file f = {.path = "data/relative.parquet", .file_size_bytes = 1,
+                              .record_count = 1};
+    ls_iceberg_append a = {.timestamp_ms = 2, .manifest_path = "file:///w/t/metadata/m.avro",
+                           .manifest_list_path = "file:///w/t/metadata/l.avro", .files = &f,
+                           .file_count = 1};
+    ls_iceberg_append_result r;
+    CHECK(ls_iceberg_metadata_append(md, &a, &r, &err) == LS_ERR_INVALID);
+    ls_iceberg_append_result_cleanup(&r);
+    CHECK_EQ_INT(ls_iceberg_metadata_current_snapshot_id(md), -1);
+    ls_iceberg_metadata_free(md);
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&s);
+}
