@@ -25,11 +25,11 @@ static json_t *database_json(ls_stmt *stmt)
     if (!properties)
         return NULL;
     const char *location = ls_stmt_text(stmt, 4);
-    return json_pack("{s:s,s:s,s:b,s:o,s:o,s:s,s:s,s:s}", "name", ls_stmt_text(stmt, 1),
-                     "catalog", ls_stmt_text(stmt, 2), "external", (int)ls_stmt_int(stmt, 3),
-                     "location", location ? json_string(location) : json_null(), "properties",
-                     properties, "etag", ls_stmt_text(stmt, 6), "created_at",
-                     ls_stmt_text(stmt, 7), "updated_at", ls_stmt_text(stmt, 8));
+    return json_pack("{s:s,s:s,s:b,s:o,s:o,s:s,s:s,s:s}", "name", ls_stmt_text(stmt, 1), "catalog",
+                     ls_stmt_text(stmt, 2), "external", (int)ls_stmt_int(stmt, 3), "location",
+                     location ? json_string(location) : json_null(), "properties", properties,
+                     "etag", ls_stmt_text(stmt, 6), "created_at", ls_stmt_text(stmt, 7),
+                     "updated_at", ls_stmt_text(stmt, 8));
 }
 
 ls_code api_database_load(ls_store *store, const char *name, json_t **out, ls_error *err)
@@ -40,9 +40,8 @@ ls_code api_database_load(ls_store *store, const char *name, json_t **out, ls_er
                          err);
 }
 
-ls_code api_database_insert(ls_store *store, const char *name, const char *catalog,
-                            bool external, const char *location, const json_t *properties,
-                            ls_error *err)
+ls_code api_database_insert(ls_store *store, const char *name, const char *catalog, bool external,
+                            const char *location, const json_t *properties, ls_error *err)
 {
     char etag[33], now[32];
     api_now_rfc3339(now);
@@ -71,8 +70,7 @@ ls_code api_database_insert(ls_store *store, const char *name, const char *catal
     }
     if (rc == LS_ERR_CONFLICT) {
         ls_error_clear(err);
-        rc = ls_error_set_field(err, LS_ERR_CONFLICT, "name", "database '%s' already exists",
-                                name);
+        rc = ls_error_set_field(err, LS_ERR_CONFLICT, "name", "database '%s' already exists", name);
     }
     ls_stmt_free(stmt);
     free(props);
@@ -86,7 +84,8 @@ static ls_code properties_check(const json_t *properties, ls_error *err)
                                   "properties has more than %d entries", PROPERTIES_MAX);
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)properties, key, value) {
+    json_object_foreach((json_t *)properties, key, value)
+    {
         char field[API_FIELD_MAX];
         api_json_field(field, sizeof field, "properties", key);
         if (strlen(key) == 0 || strlen(key) > PROPERTY_KEY_MAX)
@@ -106,8 +105,8 @@ static ls_code database_check(ls_api *api, const json_t *body, const char **name
                               const char **catalog, bool *external, char *location_out,
                               size_t location_size, json_t **properties, ls_error *err)
 {
-    static const char *const allowed[] = {"name", "catalog", "external", "location",
-                                          "properties", NULL};
+    static const char *const allowed[] = {"name",     "catalog",    "external",
+                                          "location", "properties", NULL};
     static const char *const catalogs[] = {"iceberg", "paimon", NULL};
     const char *location = NULL;
     api_dest_uri uri;
@@ -155,8 +154,8 @@ ls_code api_databases_create(ls_api_request *req, ls_error *err)
     char location[LS_API_URI_MAX + 256], path[256];
     ls_code rc = api_json_body(req, false, &body, err);
     if (!rc)
-        rc = database_check(req->api, body, &name, &catalog, &external, location,
-                            sizeof location, &properties, err);
+        rc = database_check(req->api, body, &name, &catalog, &external, location, sizeof location,
+                            &properties, err);
     if (!rc)
         rc = ls_store_begin(req->api->store, err);
     if (rc)
@@ -220,8 +219,8 @@ ls_code api_database_delete(ls_api_request *req, ls_error *err)
                           (long long)tables);
     const char *args[] = {name, NULL};
     if (!rc)
-        rc = api_rows_exec(req->api->store, "DELETE FROM databases WHERE name = ?", args, NULL,
-                           err);
+        rc =
+            api_rows_exec(req->api->store, "DELETE FROM databases WHERE name = ?", args, NULL, err);
     json_decref(db);
     if (rc) {
         ls_store_rollback(req->api->store);

@@ -67,8 +67,9 @@ ls_code api_dest_parse(const char *uri, const char *field, api_dest_uri *out, ls
             return bad(field, uri, "use file:///absolute/path/", err);
         rest++;
         if (!path_valid(rest) || rest[0] == '\0')
-            return bad(field, uri, "the path needs non-empty segments without '.', '..', "
-                                   "'?', '#', '%' or '\\'",
+            return bad(field, uri,
+                       "the path needs non-empty segments without '.', '..', "
+                       "'?', '#', '%' or '\\'",
                        err);
         snprintf(out->normalized, sizeof out->normalized, "file:///%s", rest);
     } else if (strncmp(uri, "s3://", 5) == 0 || strncmp(uri, "oss://", 6) == 0) {
@@ -77,14 +78,15 @@ ls_code api_dest_parse(const char *uri, const char *field, api_dest_uri *out, ls
         rest = uri + (s3 ? 5 : 6);
         size_t bucket_len = strcspn(rest, "/");
         if (!bucket_valid(rest, bucket_len, s3))
-            return bad(field, uri,
-                       "the bucket name needs 3-63 lower-case letters, digits or '-'", err);
+            return bad(field, uri, "the bucket name needs 3-63 lower-case letters, digits or '-'",
+                       err);
         const char *key = rest + bucket_len;
         if (*key == '/')
             key++;
         if (!path_valid(key))
-            return bad(field, uri, "the key prefix needs non-empty segments without '.', "
-                                   "'..', '?', '#', '%' or '\\'",
+            return bad(field, uri,
+                       "the key prefix needs non-empty segments without '.', "
+                       "'..', '?', '#', '%' or '\\'",
                        err);
         snprintf(out->normalized, sizeof out->normalized, "%s", uri);
     } else {
@@ -139,8 +141,7 @@ static ls_code check_local_empty(const char *path, const char *uri, const char *
 }
 
 ls_code api_dest_check_empty(const ls_api *api, const api_dest_uri *uri,
-                             const ls_api_store_access *access, const char *field,
-                             ls_error *err)
+                             const ls_api_store_access *access, const char *field, ls_error *err)
 {
     if (uri->scheme == API_SCHEME_FILE)
         return check_local_empty(uri->normalized + 7, uri->normalized, field, err);
@@ -155,8 +156,8 @@ ls_code api_dest_check_empty(const ls_api *api, const api_dest_uri *uri,
      * problem, not the API caller's authentication: always 422. */
     if (api->prefix_empty(api->prefix_empty_ctx, uri->normalized, access, &empty, &store_err))
         return ls_error_set_field(err, LS_ERR_UNPROCESSABLE, field,
-                                  "cannot check that %s %s is empty: %s", field,
-                                  uri->normalized, store_err.message);
+                                  "cannot check that %s %s is empty: %s", field, uri->normalized,
+                                  store_err.message);
     if (!empty)
         return ls_error_set_field(err, LS_ERR_UNPROCESSABLE, field,
                                   "%s %s is not empty; a destination must be an empty folder",

@@ -183,8 +183,7 @@ ls_code api_group_patch(ls_api_request *req, ls_error *err)
     if (!rc && name)
         rc = group_name_check(name, err);
     if (!rc)
-        rc = api_json_int(body, "", "max_acus", false, 2, GROUP_ACUS_MAX, &max_acus, &has_max,
-                          err);
+        rc = api_json_int(body, "", "max_acus", false, 2, GROUP_ACUS_MAX, &max_acus, &has_max, err);
     if (!rc)
         rc = api_new_etag(etag, err);
     if (!rc)
@@ -202,8 +201,8 @@ ls_code api_group_patch(ls_api_request *req, ls_error *err)
     snprintf(acus, sizeof acus, "%lld",
              has_max ? (long long)max_acus
                      : (long long)json_integer_value(json_object_get(group, "max_acus")));
-    const char *args[] = {name ? name : json_string_value(json_object_get(group, "name")), acus,
-                          etag, now, id, NULL};
+    const char *args[] = {
+        name ? name : json_string_value(json_object_get(group, "name")), acus, etag, now, id, NULL};
     rc = api_rows_exec(req->api->store,
                        "UPDATE resource_groups SET name = ?, max_acus = CAST(? AS INTEGER), "
                        "etag = ?, updated_at = ? WHERE id = ?",
@@ -250,8 +249,8 @@ ls_code api_group_delete(ls_api_request *req, ls_error *err)
         rc = ls_error_set(err, LS_ERR_CONFLICT, "the default resource group cannot be deleted");
         goto out;
     }
-    rc = api_rows_int(req->api->store, "SELECT count(*) FROM jobs WHERE resource_group_id = ?",
-                      id, NULL, &jobs, err);
+    rc = api_rows_int(req->api->store, "SELECT count(*) FROM jobs WHERE resource_group_id = ?", id,
+                      NULL, &jobs, err);
     if (!rc && jobs > 0)
         rc = ls_error_set(err, LS_ERR_CONFLICT,
                           "%lld job(s) use this resource group; move or delete them first",
@@ -259,8 +258,8 @@ ls_code api_group_delete(ls_api_request *req, ls_error *err)
     if (rc)
         goto out;
     const char *args[] = {id, NULL};
-    rc = api_rows_exec(req->api->store, "DELETE FROM resource_groups WHERE id = ?", args, NULL,
-                       err);
+    rc =
+        api_rows_exec(req->api->store, "DELETE FROM resource_groups WHERE id = ?", args, NULL, err);
 out:
     json_decref(group);
     if (rc) {

@@ -22,8 +22,8 @@ ls_code api_token_delete(ls_api_request *req, ls_error *err) LS_MUST_USE;
 
 /* Resolves a bearer token to its role and id. LS_ERR_UNAUTHENTICATED when it
  * is unknown or revoked. */
-ls_code api_auth_lookup(ls_api *api, const char *token, ls_api_role *role, char *id,
-                        size_t id_size, ls_error *err) LS_MUST_USE;
+ls_code api_auth_lookup(ls_api *api, const char *token, ls_api_role *role, char *id, size_t id_size,
+                        ls_error *err) LS_MUST_USE;
 
 /* First start: makes sure an admin token exists. When env_token is non-NULL
  * (LAKESYNC_ADMIN_TOKEN) its hash is stored (once); otherwise, when no admin
@@ -59,8 +59,8 @@ ls_code api_database_load(ls_store *store, const char *name, json_t **out,
                           ls_error *err) LS_MUST_USE;
 /* Inserts a database row (properties: object of strings). LS_ERR_CONFLICT
  * naming "name" when it exists. In a transaction. */
-ls_code api_database_insert(ls_store *store, const char *name, const char *catalog,
-                            bool external, const char *location, const json_t *properties,
+ls_code api_database_insert(ls_store *store, const char *name, const char *catalog, bool external,
+                            const char *location, const json_t *properties,
                             ls_error *err) LS_MUST_USE;
 ls_code api_databases_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_databases_create(ls_api_request *req, ls_error *err) LS_MUST_USE;

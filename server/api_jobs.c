@@ -92,8 +92,8 @@ static ls_code refs_check(ls_store *store, json_t *doc, const api_job_spec *spec
         return ls_error_set_field(err, LS_ERR_UNPROCESSABLE, "sync.acus",
                                   "acus %lld exceeds the %lld ACUs resource group '%s' has left "
                                   "(%lld max, %lld used)",
-                                  (long long)spec->acus, (long long)available, name,
-                                  (long long)max, (long long)used);
+                                  (long long)spec->acus, (long long)available, name, (long long)max,
+                                  (long long)used);
     json_object_set_new(json_object_get(doc, "sync"), "resource_group_id", json_string(group_id));
     return LS_OK;
 }
@@ -154,14 +154,14 @@ static ls_code paimon_database_check(ls_store *store, const api_job_spec *spec, 
     }
     snprintf(suffix, sizeof suffix, "/%s.db/", spec->database);
     size_t len = rc ? 0 : strlen(location.normalized);
-    if (!rc && (len < strlen(suffix) ||
-                strcmp(location.normalized + len - strlen(suffix), suffix) != 0))
+    if (!rc &&
+        (len < strlen(suffix) || strcmp(location.normalized + len - strlen(suffix), suffix) != 0))
         rc = ls_error_set_field(err, LS_ERR_UNPROCESSABLE, "database",
                                 "the location of database %s must end with %s.db/, not %s",
                                 spec->database, spec->database, loc);
-    if (!rc && (strncmp(location.normalized, warehouse.normalized,
-                        strlen(warehouse.normalized)) != 0 ||
-                strcmp(location.normalized, warehouse.normalized) == 0))
+    if (!rc &&
+        (strncmp(location.normalized, warehouse.normalized, strlen(warehouse.normalized)) != 0 ||
+         strcmp(location.normalized, warehouse.normalized) == 0))
         rc = ls_error_set_field(err, LS_ERR_UNPROCESSABLE, "database",
                                 "the location of database %s must lie under its warehouse %s",
                                 spec->database, warehouse.normalized);
@@ -241,9 +241,9 @@ static ls_code destination_free(ls_api *api, const api_job_spec *spec, const cha
     int64_t tables = 0;
     ls_stmt *stmt = NULL;
     bool row = false;
-    ls_code rc = api_rows_text(api->store,
-                               "SELECT name FROM jobs WHERE database = ? AND table_name = ?",
-                               spec->database, spec->table, other, sizeof other, err);
+    ls_code rc =
+        api_rows_text(api->store, "SELECT name FROM jobs WHERE database = ? AND table_name = ?",
+                      spec->database, spec->table, other, sizeof other, err);
     if (!rc && other[0])
         return ls_error_set_field(err, LS_ERR_CONFLICT, "table",
                                   "job '%s' already writes table %s.%s", other, spec->database,
@@ -480,7 +480,8 @@ static ls_code merge_patch(json_t *target, const json_t *patch, ls_error *err)
         int depth = stack[top].depth;
         const char *key;
         json_t *value;
-        json_object_foreach((json_t *)p, key, value) {
+        json_object_foreach((json_t *)p, key, value)
+        {
             if (json_is_null(value)) {
                 json_object_del(t, key);
                 continue;
@@ -495,8 +496,7 @@ static ls_code merge_patch(json_t *target, const json_t *patch, ls_error *err)
                 json_object_set_new(t, key, child);
             }
             if (depth + 1 > MERGE_DEPTH_MAX || top == sizeof stack / sizeof stack[0])
-                return ls_error_set_field(err, LS_ERR_INVALID, key,
-                                          "%s is nested too deeply", key);
+                return ls_error_set_field(err, LS_ERR_INVALID, key, "%s is nested too deeply", key);
             stack[top].target = child;
             stack[top].patch = value;
             stack[top++].depth = depth + 1;
@@ -542,8 +542,8 @@ static ls_code immutables_check(const json_t *old, const json_t *merged, ls_erro
 /* The stored form of a loaded job: without the fields the server adds. */
 static json_t *stored_spec(const json_t *job)
 {
-    static const char *const server_fields[] = {"id", "state", "state_reason", "etag",
-                                                "created_at", "updated_at", NULL};
+    static const char *const server_fields[] = {
+        "id", "state", "state_reason", "etag", "created_at", "updated_at", NULL};
     json_t *doc = json_deep_copy(job);
     for (const char *const *f = server_fields; doc && *f; f++)
         json_object_del(doc, *f);
@@ -551,8 +551,8 @@ static json_t *stored_spec(const json_t *job)
     return doc;
 }
 
-static ls_code job_update(ls_api *api, const char *id, const json_t *doc,
-                          const api_job_spec *spec, const ls_buf *secret, ls_error *err)
+static ls_code job_update(ls_api *api, const char *id, const json_t *doc, const api_job_spec *spec,
+                          const ls_buf *secret, ls_error *err)
 {
     char etag[33], now[32];
     ls_stmt *stmt = NULL;

@@ -23,8 +23,8 @@ static const char *const kafka_sources[] = {"__kafka_timestamp__", "__kafka_part
 static bool kafka_type_ok(const char *source, ls_type_kind kind)
 {
     if (strcmp(source, "__kafka_timestamp__") == 0)
-        return kind == LS_TYPE_TIMESTAMP || kind == LS_TYPE_TIMESTAMPTZ ||
-               kind == LS_TYPE_BIGINT || kind == LS_TYPE_STRING;
+        return kind == LS_TYPE_TIMESTAMP || kind == LS_TYPE_TIMESTAMPTZ || kind == LS_TYPE_BIGINT ||
+               kind == LS_TYPE_STRING;
     if (strcmp(source, "__kafka_partition__") == 0)
         return kind == LS_TYPE_INT || kind == LS_TYPE_BIGINT || kind == LS_TYPE_STRING;
     if (strcmp(source, "__kafka_offset__") == 0)
@@ -97,8 +97,8 @@ bool api_rfc3339_valid(const char *text)
 
 static ls_code refuse_read_only(const json_t *doc, ls_error *err)
 {
-    static const char *const read_only[] = {"id", "state", "state_reason", "etag", "created_at",
-                                            "updated_at", NULL};
+    static const char *const read_only[] = {
+        "id", "state", "state_reason", "etag", "created_at", "updated_at", NULL};
     for (const char *const *f = read_only; *f; f++) {
         if (json_object_get(doc, *f))
             return ls_error_set_field(err, LS_ERR_INVALID, *f,
@@ -133,8 +133,8 @@ static ls_code destination_credentials(json_t *dest, ls_error *err)
 {
     const char *endpoint = NULL, *region = NULL, *key_id = NULL;
     bool path_style = false;
-    ls_code rc = api_json_string(dest, "destination", "endpoint", false, ENDPOINT_MAX, &endpoint,
-                                 err);
+    ls_code rc =
+        api_json_string(dest, "destination", "endpoint", false, ENDPOINT_MAX, &endpoint, err);
     if (!rc && endpoint && strncmp(endpoint, "http://", 7) != 0 &&
         strncmp(endpoint, "https://", 8) != 0)
         rc = ls_error_set_field(err, LS_ERR_INVALID, "destination.endpoint",
@@ -153,9 +153,16 @@ static ls_code destination_credentials(json_t *dest, ls_error *err)
 
 static ls_code destination_check(json_t *doc, api_job_spec *spec, ls_error *err)
 {
-    static const char *const allowed[] = {"type", "path", "format", "endpoint", "region",
-                                          "access_key_id", "secret_access_key", "path_style",
-                                          "secret_access_key_set", NULL};
+    static const char *const allowed[] = {"type",
+                                          "path",
+                                          "format",
+                                          "endpoint",
+                                          "region",
+                                          "access_key_id",
+                                          "secret_access_key",
+                                          "path_style",
+                                          "secret_access_key_set",
+                                          NULL};
     static const char *const types[] = {"managed", "user_path", NULL};
     static const char *const formats[] = {"iceberg", "paimon", NULL};
     json_t *dest = NULL;
@@ -199,8 +206,7 @@ static ls_code field_source_check(const char *source, int64_t levels, const char
                                   ls_error *err)
 {
     size_t len = strlen(source);
-    bool reserved = len > 4 && strncmp(source, "__", 2) == 0 &&
-                    strcmp(source + len - 2, "__") == 0;
+    bool reserved = len > 4 && strncmp(source, "__", 2) == 0 && strcmp(source + len - 2, "__") == 0;
     if (reserved && !is_kafka_source(source) && strcmp(source, "__value__") != 0)
         return ls_error_set_field(err, LS_ERR_INVALID, field,
                                   "%s '%s' is reserved; use __value__, __kafka_timestamp__, "
@@ -268,10 +274,10 @@ static ls_code field_check(json_t *item, size_t index, int64_t levels, ls_error 
     if (err->code)
         return err->code;
     if (is_kafka_source(source) && !kafka_type_ok(source, type.kind))
-        return ls_error_set_field(err, LS_ERR_INVALID, field,
-                                  "%s %s cannot hold %s", field, type_text, source);
-    json_object_set_new(item, "type", json_string(ls_type_format(type, canonical,
-                                                                 sizeof canonical)));
+        return ls_error_set_field(err, LS_ERR_INVALID, field, "%s %s cannot hold %s", field,
+                                  type_text, source);
+    json_object_set_new(item, "type",
+                        json_string(ls_type_format(type, canonical, sizeof canonical)));
     return LS_OK;
 }
 
@@ -313,8 +319,8 @@ typedef enum transform_kind {
     TRANSFORM_TRUNCATE,
 } transform_kind;
 
-static const char *const transform_suffix[] = {"", "year", "month", "day", "hour", "bucket",
-                                               "trunc"};
+static const char *const transform_suffix[] = {"",     "year",   "month", "day",
+                                               "hour", "bucket", "trunc"};
 
 /* Parses identity | year | month | day | hour | bucket[N] | truncate[W]. */
 static bool transform_parse(const char *text, transform_kind *kind)
@@ -350,11 +356,14 @@ static bool transform_accepts(transform_kind kind, ls_type_kind type)
 {
     bool temporal = type == LS_TYPE_TIMESTAMP || type == LS_TYPE_TIMESTAMPTZ;
     switch (kind) {
-    case TRANSFORM_IDENTITY: return true;
+    case TRANSFORM_IDENTITY:
+        return true;
     case TRANSFORM_YEAR:
     case TRANSFORM_MONTH:
-    case TRANSFORM_DAY: return temporal || type == LS_TYPE_DATE;
-    case TRANSFORM_HOUR: return temporal;
+    case TRANSFORM_DAY:
+        return temporal || type == LS_TYPE_DATE;
+    case TRANSFORM_HOUR:
+        return temporal;
     case TRANSFORM_BUCKET:
         return type != LS_TYPE_BOOLEAN && type != LS_TYPE_FLOAT && type != LS_TYPE_DOUBLE;
     case TRANSFORM_TRUNCATE:
@@ -409,8 +418,8 @@ static ls_code partition_name_check(json_t *fields, json_t *parts, size_t index,
         return ls_error_set_field(err, LS_ERR_INVALID, name_field,
                                   "%s '%s' is already a field name", name_field, name);
     for (size_t j = 0; j < index; j++) {
-        if (strcasecmp(name, json_string_value(json_object_get(json_array_get(parts, j),
-                                                               "name"))) == 0)
+        if (strcasecmp(name,
+                       json_string_value(json_object_get(json_array_get(parts, j), "name"))) == 0)
             return ls_error_set_field(err, LS_ERR_INVALID, name_field,
                                       "%s '%s' repeats partition[%zu].name", name_field, name, j);
     }
@@ -541,8 +550,8 @@ static ls_code sync_check(json_t *doc, api_job_spec *spec, ls_error *err)
     if (!rc)
         rc = start_check(sync, err);
     if (!rc)
-        rc = api_json_string(sync, "sync", "resource_group_id", false, 64,
-                             &spec->resource_group_id, err);
+        rc = api_json_string(sync, "sync", "resource_group_id", false, 64, &spec->resource_group_id,
+                             err);
     if (rc)
         return rc;
     spec->acus = API_JOB_ACUS_DEFAULT;
@@ -553,8 +562,8 @@ static ls_code sync_check(json_t *doc, api_job_spec *spec, ls_error *err)
                                       "sync.acus must be an integer");
         spec->acus = (int64_t)json_integer_value(acus);
         if (spec->acus < API_JOB_ACUS_MIN)
-            return ls_error_set_field(err, LS_ERR_INVALID, "sync.acus",
-                                      "acus must be at least %d", API_JOB_ACUS_MIN);
+            return ls_error_set_field(err, LS_ERR_INVALID, "sync.acus", "acus must be at least %d",
+                                      API_JOB_ACUS_MIN);
     }
     json_object_set_new(sync, "acus", json_integer(spec->acus));
     return LS_OK;
@@ -604,9 +613,9 @@ static ls_code names_check(json_t *doc, api_job_spec *spec, ls_error *err)
 ls_code api_jobspec_check(json_t *doc, api_job_spec *spec, ls_error *err)
 {
     static const char *const allowed[] = {
-        "name",      "data_source_id", "destination", "database", "table",  "parse_levels",
-        "fields",    "partition",      "sync",        "advanced", "id",     "state",
-        "state_reason", "etag",        "created_at",  "updated_at", NULL};
+        "name",         "data_source_id", "destination", "database",   "table", "parse_levels",
+        "fields",       "partition",      "sync",        "advanced",   "id",    "state",
+        "state_reason", "etag",           "created_at",  "updated_at", NULL};
     int64_t levels = 1;
     memset(spec, 0, sizeof *spec);
     ls_code rc = api_json_only(doc, "", allowed, err);

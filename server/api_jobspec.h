@@ -29,12 +29,12 @@
 
 /* What the stateful checks need, pointing into the checked document. */
 typedef struct api_job_spec {
-    const char *name;              /* NULL: auto-generate */
+    const char *name; /* NULL: auto-generate */
     const char *data_source_id;
-    bool managed;                  /* destination.type "managed" */
-    bool paimon;                   /* destination.format "paimon" */
-    const char *path;              /* destination.path as given, NULL when absent */
-    api_dest_uri path_uri;         /* parsed path (user_path only) */
+    bool managed;          /* destination.type "managed" */
+    bool paimon;           /* destination.format "paimon" */
+    const char *path;      /* destination.path as given, NULL when absent */
+    api_dest_uri path_uri; /* parsed path (user_path only) */
     const char *database;
     const char *table;
     const char *resource_group_id; /* NULL: the default group */

@@ -15,12 +15,12 @@ ls_code api_json_body(const ls_api_request *req, bool allow_empty, json_t **out,
         return *out ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     }
     json_error_t jerr;
-    json_t *doc = json_loadb((const char *)http->body, http->body_len, JSON_REJECT_DUPLICATES,
-                             &jerr);
+    json_t *doc =
+        json_loadb((const char *)http->body, http->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc)
         return ls_error_set_field(err, LS_ERR_INVALID, "body",
-                                  "the body is not valid JSON: %s at line %d column %d",
-                                  jerr.text, jerr.line, jerr.column);
+                                  "the body is not valid JSON: %s at line %d column %d", jerr.text,
+                                  jerr.line, jerr.column);
     if (!json_is_object(doc)) {
         json_decref(doc);
         return ls_error_set_field(err, LS_ERR_INVALID, "body", "the body must be a JSON object");
@@ -42,7 +42,8 @@ ls_code api_json_only(const json_t *obj, const char *prefix, const char *const *
 {
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)obj, key, value) {
+    json_object_foreach((json_t *)obj, key, value)
+    {
         bool known = false;
         for (const char *const *a = allowed; *a && !known; a++)
             known = strcmp(*a, key) == 0;
@@ -75,9 +76,8 @@ static ls_code wrong_type(const char *prefix, const char *key, const char *type,
     return ls_error_set_field(err, LS_ERR_INVALID, field, "%s must be %s", field, type);
 }
 
-static ls_code string_member(const json_t *obj, const char *prefix, const char *key,
-                             bool required, bool allow_empty, size_t max_len, const char **out,
-                             ls_error *err)
+static ls_code string_member(const json_t *obj, const char *prefix, const char *key, bool required,
+                             bool allow_empty, size_t max_len, const char **out, ls_error *err)
 {
     *out = NULL;
     json_t *value = member(obj, key);
@@ -92,8 +92,8 @@ static ls_code string_member(const json_t *obj, const char *prefix, const char *
     if (len == 0 && !allow_empty)
         return ls_error_set_field(err, LS_ERR_INVALID, field, "%s must not be empty", field);
     if (len > max_len)
-        return ls_error_set_field(err, LS_ERR_INVALID, field, "%s is longer than %zu bytes",
-                                  field, max_len);
+        return ls_error_set_field(err, LS_ERR_INVALID, field, "%s is longer than %zu bytes", field,
+                                  max_len);
     for (size_t i = 0; i < len; i++) {
         if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
             return ls_error_set_field(err, LS_ERR_INVALID, field,
@@ -129,8 +129,8 @@ ls_code api_json_int(const json_t *obj, const char *prefix, const char *key, boo
     if (v < min || v > max) {
         char field[API_FIELD_MAX];
         api_json_field(field, sizeof field, prefix, key);
-        return ls_error_set_field(err, LS_ERR_INVALID, field, "%s must be from %lld to %lld",
-                                  field, (long long)min, (long long)max);
+        return ls_error_set_field(err, LS_ERR_INVALID, field, "%s must be from %lld to %lld", field,
+                                  (long long)min, (long long)max);
     }
     *out = v;
     if (present)
@@ -175,16 +175,15 @@ ls_code api_json_array(const json_t *obj, const char *prefix, const char *key, b
     if (json_array_size(value) > max_items) {
         char field[API_FIELD_MAX];
         api_json_field(field, sizeof field, prefix, key);
-        return ls_error_set_field(err, LS_ERR_INVALID, field, "%s has more than %zu items",
-                                  field, max_items);
+        return ls_error_set_field(err, LS_ERR_INVALID, field, "%s has more than %zu items", field,
+                                  max_items);
     }
     *out = value;
     return LS_OK;
 }
 
 ls_code api_json_enum(const json_t *obj, const char *prefix, const char *key,
-                      const char *const *choices, const char *def, const char **out,
-                      ls_error *err)
+                      const char *const *choices, const char *def, const char **out, ls_error *err)
 {
     const char *text = NULL;
     ls_code rc = api_json_string(obj, prefix, key, def == NULL, 64, &text, err);
@@ -206,8 +205,8 @@ ls_code api_json_enum(const json_t *obj, const char *prefix, const char *key,
         size_t used = strlen(list);
         snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", *c);
     }
-    return ls_error_set_field(err, LS_ERR_INVALID, field, "%s must be one of %s, not '%s'",
-                              field, list, text);
+    return ls_error_set_field(err, LS_ERR_INVALID, field, "%s must be one of %s, not '%s'", field,
+                              list, text);
 }
 
 static bool identifier_valid(const char *text, size_t max_len, bool lower_only)

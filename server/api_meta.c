@@ -9,9 +9,8 @@ extern const ls_embedded_file ls_embedded_api_docs[];
 
 ls_code api_health_get(ls_api_request *req, ls_error *err)
 {
-    return api_reply_json(req, 200, json_pack("{s:s,s:s}", "status", "ok", "version",
-                                              LAKESYNC_VERSION),
-                          err);
+    return api_reply_json(req, 200,
+                          json_pack("{s:s,s:s}", "status", "ok", "version", LAKESYNC_VERSION), err);
 }
 
 ls_code api_openapi_get(ls_api_request *req, ls_error *err)

@@ -93,8 +93,11 @@ const char *api_param(const ls_api_request *req, const char *name)
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid. */
 static size_t utf8_sequence(const unsigned char *p)
 {
-    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-                               : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    size_t len = p[0] < 0x80             ? 1
+                 : (p[0] & 0xe0) == 0xc0 ? 2
+                 : (p[0] & 0xf0) == 0xe0 ? 3
+                 : (p[0] & 0xf8) == 0xf0 ? 4
+                                         : 0;
     if (len == 2 && p[0] < 0xc2)
         return 0; /* overlong */
     for (size_t i = 1; i < len; i++) {
@@ -136,8 +139,8 @@ static void reply_error(ls_api_request *req, const ls_error *err)
     char message[LS_ERROR_MESSAGE_MAX], field[LS_ERROR_FIELD_MAX];
     utf8_sanitize(err->message[0] ? err->message : ls_code_name(code), message, sizeof message);
     utf8_sanitize(err->field, field, sizeof field);
-    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", ls_code_name(code), "message",
-                             message);
+    json_t *body =
+        json_pack("{s:{s:s,s:s}}", "error", "code", ls_code_name(code), "message", message);
     if (body && field[0])
         json_object_set_new(json_object_get(body, "error"), "field", json_string(field));
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -335,8 +338,8 @@ static ls_code authenticate(ls_api_request *req, ls_api_role needed, ls_error *e
     if (strncasecmp(header, "Bearer ", 7) != 0 || header[7] == '\0')
         return ls_error_set(err, LS_ERR_UNAUTHENTICATED,
                             "the Authorization header must be 'Bearer <token>'");
-    ls_code rc = api_auth_lookup(req->api, header + 7, &req->role, req->token_id,
-                                 sizeof req->token_id, err);
+    ls_code rc =
+        api_auth_lookup(req->api, header + 7, &req->role, req->token_id, sizeof req->token_id, err);
     if (rc)
         return rc;
     if (needed == LS_API_ROLE_ADMIN && req->role != LS_API_ROLE_ADMIN)

@@ -73,8 +73,8 @@ typedef ls_code (*ls_api_prefix_empty_fn)(void *ctx, const char *uri,
 typedef struct ls_api {
     ls_store *store;
     ls_secret_key key;
-    char warehouse[LS_API_URI_MAX]; /* managed warehouse URI, ends with '/' */
-    char web_dir[4096];             /* static files root, realpath'd; "" disables */
+    char warehouse[LS_API_URI_MAX];      /* managed warehouse URI, ends with '/' */
+    char web_dir[4096];                  /* static files root, realpath'd; "" disables */
     ls_api_prefix_empty_fn prefix_empty; /* NULL until the objstore module lands */
     void *prefix_empty_ctx;
 } ls_api;

@@ -103,8 +103,8 @@ ls_code api_rows_text(ls_store *store, const char *sql, const char *arg, const c
     return run_first(store, sql, arg, arg2, NULL, out, out_size, err);
 }
 
-ls_code api_rows_exec(ls_store *store, const char *sql, const char *const *args,
-                      int64_t *changes, ls_error *err)
+ls_code api_rows_exec(ls_store *store, const char *sql, const char *const *args, int64_t *changes,
+                      ls_error *err)
 {
     ls_stmt *stmt = NULL;
     bool row = false;

@@ -33,8 +33,8 @@ ls_code api_rows_text(ls_store *store, const char *sql, const char *arg, const c
 
 /* Runs a write statement binding the NULL-terminated text args in order;
  * *changes (may be NULL) receives the rows changed. */
-ls_code api_rows_exec(ls_store *store, const char *sql, const char *const *args,
-                      int64_t *changes, ls_error *err) LS_MUST_USE;
+ls_code api_rows_exec(ls_store *store, const char *sql, const char *const *args, int64_t *changes,
+                      ls_error *err) LS_MUST_USE;
 
 /* The etag member of a loaded resource. */
 const char *api_rows_etag(const json_t *resource);

@@ -98,8 +98,7 @@ static ls_code security_check(const json_t *body, json_t *spec, const char **pas
 {
     static const char *const allowed[] = {"protocol", "sasl_mechanism", "username", "password",
                                           NULL};
-    static const char *const protocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL",
-                                            NULL};
+    static const char *const protocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL", NULL};
     static const char *const mechanisms[] = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", NULL};
     json_t *security = NULL;
     const char *protocol = NULL, *mechanism = NULL, *username = NULL;
@@ -141,8 +140,9 @@ static ls_code security_check(const json_t *body, json_t *spec, const char **pas
 /* Validates a create body into the stored spec. */
 static ls_code source_spec(const json_t *body, json_t *spec, const char **password, ls_error *err)
 {
-    static const char *const allowed[] = {"name", "description", "type", "bootstrap_servers",
-                                          "topic", "message_format", "security", NULL};
+    static const char *const allowed[] = {
+        "name",  "description",    "type",     "bootstrap_servers",
+        "topic", "message_format", "security", NULL};
     static const char *const types[] = {"kafka", NULL};
     static const char *const formats[] = {"json", NULL};
     const char *name = NULL, *description = NULL, *type = NULL, *servers = NULL, *topic = NULL,
@@ -275,8 +275,7 @@ static ls_code source_insert_named(ls_api *api, json_t *spec, const char *passwo
 
 ls_code api_sources_list(ls_api_request *req, ls_error *err)
 {
-    return api_rows_list(req, SOURCE_SELECT "WHERE seq > ? ORDER BY seq LIMIT ?", source_json,
-                         err);
+    return api_rows_list(req, SOURCE_SELECT "WHERE seq > ? ORDER BY seq LIMIT ?", source_json, err);
 }
 
 ls_code api_sources_create(ls_api_request *req, ls_error *err)
@@ -329,7 +328,8 @@ static ls_code source_patch_apply(const json_t *body, json_t *spec, ls_error *er
 {
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)body, key, value) {
+    json_object_foreach((json_t *)body, key, value)
+    {
         if (strcmp(key, "name") != 0 && strcmp(key, "description") != 0)
             return ls_error_set_field(err, LS_ERR_INVALID, key,
                                       "%s cannot be changed; only name and description can be "

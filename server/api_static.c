@@ -16,11 +16,16 @@ static const struct {
     const char *extension;
     const char *type;
 } content_types[] = {
-    {".html", "text/html; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
-    {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-    {".json", "application/json"},           {".svg", "image/svg+xml"},
-    {".png", "image/png"},                   {".ico", "image/x-icon"},
-    {".txt", "text/plain; charset=utf-8"},   {".yaml", "application/yaml"},
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".yaml", "application/yaml"},
 };
 
 static const char *content_type_for(const char *path)
@@ -89,8 +94,7 @@ ls_code api_static_serve(ls_api_request *req, ls_error *err)
     const char *method = req->http->method;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
         snprintf(req->allow, sizeof req->allow, "GET, HEAD");
-        return ls_error_set(err, LS_ERR_INVALID, "method %s is not allowed here; use GET",
-                            method);
+        return ls_error_set(err, LS_ERR_INVALID, "method %s is not allowed here; use GET", method);
     }
     const char *path = req->http->path;
     if (!req->api->web_dir[0] || !request_path_safe(path))

@@ -25,8 +25,8 @@ static json_t *token_json(ls_stmt *stmt)
                      ls_stmt_text(stmt, 4), "created_at", ls_stmt_text(stmt, 5));
 }
 
-ls_code api_auth_lookup(ls_api *api, const char *token, ls_api_role *role, char *id,
-                        size_t id_size, ls_error *err)
+ls_code api_auth_lookup(ls_api *api, const char *token, ls_api_role *role, char *id, size_t id_size,
+                        ls_error *err)
 {
     char hash[LS_SECRET_HASH_HEX];
     ls_secret_hash(token, hash);
@@ -47,8 +47,7 @@ ls_code api_auth_lookup(ls_api *api, const char *token, ls_api_role *role, char 
         goto out;
     }
     snprintf(id, id_size, "%s", ls_stmt_text(stmt, 0));
-    *role = strcmp(ls_stmt_text(stmt, 1), "admin") == 0 ? LS_API_ROLE_ADMIN
-                                                        : LS_API_ROLE_STANDARD;
+    *role = strcmp(ls_stmt_text(stmt, 1), "admin") == 0 ? LS_API_ROLE_ADMIN : LS_API_ROLE_STANDARD;
 out:
     ls_stmt_free(stmt);
     ls_store_rollback(api->store);
@@ -56,8 +55,8 @@ out:
 }
 
 /* Inserts a token row for text (hashed) and returns its id. */
-static ls_code token_insert(ls_store *store, const char *name, const char *role,
-                            const char *text, char id[64], ls_error *err)
+static ls_code token_insert(ls_store *store, const char *name, const char *role, const char *text,
+                            char id[64], ls_error *err)
 {
     char hash[LS_SECRET_HASH_HEX], etag[33], now[32];
     ls_secret_hash(text, hash);
@@ -109,8 +108,8 @@ static ls_code write_token_file(const char *path, const char *text, ls_error *er
         return ls_error_set(err, LS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
     ls_code rc = LS_OK;
     size_t len = strlen(text);
-    if (fchmod(fd, 0600) != 0 || write(fd, text, len) != (ssize_t)len ||
-        write(fd, "\n", 1) != 1 || fsync(fd) != 0)
+    if (fchmod(fd, 0600) != 0 || write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
+        fsync(fd) != 0)
         rc = ls_error_set(err, LS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
     close(fd);
     return rc;
@@ -130,12 +129,11 @@ ls_code api_tokens_bootstrap(ls_api *api, const char *env_token, const char *tok
         ls_secret_hash(env_token, hash);
         if (strlen(env_token) < ENV_TOKEN_MIN) {
             rc = ls_error_set(err, LS_ERR_INVALID,
-                              "LAKESYNC_ADMIN_TOKEN must be at least %d characters",
-                              ENV_TOKEN_MIN);
+                              "LAKESYNC_ADMIN_TOKEN must be at least %d characters", ENV_TOKEN_MIN);
             goto out;
         }
-        rc = count_rows(api->store, "SELECT count(*) FROM tokens WHERE hash = ?", hash, &count,
-                        err);
+        rc =
+            count_rows(api->store, "SELECT count(*) FROM tokens WHERE hash = ?", hash, &count, err);
         if (!rc && count == 0)
             rc = token_insert(api->store, "admin (LAKESYNC_ADMIN_TOKEN)", "admin", env_token, id,
                               err);

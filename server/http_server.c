@@ -71,17 +71,28 @@ bad:
 int ls_http_status_for_code(ls_code code)
 {
     switch (code) {
-    case LS_OK: return 200;
-    case LS_ERR_INVALID: return 400;
-    case LS_ERR_UNAUTHENTICATED: return 401;
-    case LS_ERR_PERMISSION: return 403;
-    case LS_ERR_NOT_FOUND: return 404;
-    case LS_ERR_CONFLICT: return 409;
-    case LS_ERR_PRECONDITION: return 412;
-    case LS_ERR_TOO_LARGE: return 413;
-    case LS_ERR_UNPROCESSABLE: return 422;
-    case LS_ERR_UNAVAILABLE: return 503;
-    default: return 500;
+    case LS_OK:
+        return 200;
+    case LS_ERR_INVALID:
+        return 400;
+    case LS_ERR_UNAUTHENTICATED:
+        return 401;
+    case LS_ERR_PERMISSION:
+        return 403;
+    case LS_ERR_NOT_FOUND:
+        return 404;
+    case LS_ERR_CONFLICT:
+        return 409;
+    case LS_ERR_PRECONDITION:
+        return 412;
+    case LS_ERR_TOO_LARGE:
+        return 413;
+    case LS_ERR_UNPROCESSABLE:
+        return 422;
+    case LS_ERR_UNAVAILABLE:
+        return 503;
+    default:
+        return 500;
     }
 }
 
@@ -95,8 +106,8 @@ const char *ls_http_request_query(const ls_http_request *request, const char *na
     return MHD_lookup_connection_value(request->connection, MHD_GET_ARGUMENT_KIND, name);
 }
 
-ls_code ls_http_response_add_header(ls_http_response *response, const char *name,
-                                    const char *value, ls_error *err)
+ls_code ls_http_response_add_header(ls_http_response *response, const char *name, const char *value,
+                                    ls_error *err)
 {
     if (response->header_count == LS_HTTP_MAX_HEADERS)
         return ls_error_set(err, LS_ERR_TOO_LARGE, "too many response headers");
@@ -115,8 +126,7 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, ls_http_
     uint8_t *body = ls_buf_take(&resp->body, &len);
     if (!body)
         return MHD_NO;
-    struct MHD_Response *mhd =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *mhd = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!mhd) {
         free(body);
         return MHD_NO;
@@ -156,9 +166,8 @@ static enum MHD_Result send_too_large(struct MHD_Connection *connection, size_t 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     ls_http_server *server = cls;
@@ -246,7 +255,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 static ls_code resolve(const char *host, uint16_t port, struct sockaddr_storage *addr,
                        socklen_t *addr_len, ls_error *err)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     char port_text[8];
@@ -302,11 +312,10 @@ ls_code ls_http_server_start(const ls_http_config *config, ls_http_server **out,
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     server->daemon = MHD_start_daemon(
-        flags, port, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, config->threads ? config->threads : 1,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+        flags, port, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        config->threads ? config->threads : 1, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_END);
     if (!server->daemon) {
         free(server);

@@ -30,7 +30,7 @@ typedef struct ls_http_request {
     const char *path;    /* percent-decoded, without the query string */
     const uint8_t *body; /* body_len bytes, NUL-terminated; "" when none */
     size_t body_len;
-    void *connection;    /* internal: for the header and query accessors */
+    void *connection; /* internal: for the header and query accessors */
 } ls_http_request;
 
 typedef struct ls_http_header {
@@ -85,8 +85,8 @@ const char *ls_http_request_query(const ls_http_request *request, const char *na
 
 /* Adds a response header. LS_ERR_TOO_LARGE past LS_HTTP_MAX_HEADERS or an
  * over-long value. */
-ls_code ls_http_response_add_header(ls_http_response *response, const char *name,
-                                    const char *value, ls_error *err) LS_MUST_USE;
+ls_code ls_http_response_add_header(ls_http_response *response, const char *name, const char *value,
+                                    ls_error *err) LS_MUST_USE;
 
 /* The HTTP status for an error code: 400, 401, 403, 404, 409, 412, 413, 422,
  * 503 or 500. */

@@ -160,8 +160,8 @@ ls_code ls_secret_seal(const ls_secret_key *key, const char *aad, const void *pl
     p[0] = SEAL_VERSION;
     if (RAND_bytes(p + 1, NONCE_BYTES) != 1)
         return ls_error_set(err, LS_ERR_INTERNAL, "the system random generator failed");
-    rc = gcm_run(key, 1, p + 1, aad, plain, len, p + 1 + NONCE_BYTES,
-                 p + 1 + NONCE_BYTES + len, err);
+    rc = gcm_run(key, 1, p + 1, aad, plain, len, p + 1 + NONCE_BYTES, p + 1 + NONCE_BYTES + len,
+                 err);
     if (rc)
         return rc;
     out->len = start + len + LS_SECRET_SEAL_OVERHEAD;

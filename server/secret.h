@@ -35,7 +35,8 @@ typedef struct ls_secret_key {
 /* Reads the key file at path, or creates it (mode 0600, exclusive) with a
  * random key when it does not exist. LS_ERR_FORMAT when the file is not 64 hex
  * characters; LS_ERR_IO on system errors. */
-ls_code ls_secret_key_load_or_create(const char *path, ls_secret_key *out, ls_error *err) LS_MUST_USE;
+ls_code ls_secret_key_load_or_create(const char *path, ls_secret_key *out,
+                                     ls_error *err) LS_MUST_USE;
 
 /* Overwrites the key in memory. */
 void ls_secret_key_wipe(ls_secret_key *key);
@@ -51,7 +52,8 @@ ls_code ls_secret_open(const ls_secret_key *key, const char *aad, const void *se
                        ls_buf *out, ls_error *err) LS_MUST_USE;
 
 /* Writes prefix followed by a random 256-bit token in base64url into out. */
-ls_code ls_secret_token_new(const char *prefix, char *out, size_t out_size, ls_error *err) LS_MUST_USE;
+ls_code ls_secret_token_new(const char *prefix, char *out, size_t out_size,
+                            ls_error *err) LS_MUST_USE;
 
 /* Writes the SHA-256 of text as 64 lower-case hex digits and a NUL. */
 void ls_secret_hash(const char *text, char out[LS_SECRET_HASH_HEX]);

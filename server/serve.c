@@ -37,20 +37,21 @@ typedef struct serve_options {
 
 static void serve_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: lakesync serve [options]\n"
-            "  --listen HOST:PORT        address to serve on (env LAKESYNC_LISTEN, default %s;\n"
-            "                            port 0 picks a free port)\n"
-            "  --data-dir DIR            state directory (env LAKESYNC_DATA_DIR, default %s)\n"
-            "  --log-level LEVEL         debug, info, warn, error (env LAKESYNC_LOG_LEVEL)\n"
-            "  --warehouse URI           managed warehouse (env LAKESYNC_WAREHOUSE,\n"
-            "                            default file://<data dir>/warehouse/)\n"
-            "  --default-group-acus N    size of the 'default' resource group created at\n"
-            "                            first start (env LAKESYNC_DEFAULT_GROUP_ACUS, default %d)\n"
-            "  --web-dir DIR             console files (env LAKESYNC_WEB_DIR)\n"
-            "  --print-routes            print the API routes and exit\n"
-            "LAKESYNC_ADMIN_TOKEN, when set, is accepted as an admin token.\n",
-            DEFAULT_LISTEN, DEFAULT_DATA_DIR, DEFAULT_GROUP_ACUS);
+    fprintf(
+        out,
+        "usage: lakesync serve [options]\n"
+        "  --listen HOST:PORT        address to serve on (env LAKESYNC_LISTEN, default %s;\n"
+        "                            port 0 picks a free port)\n"
+        "  --data-dir DIR            state directory (env LAKESYNC_DATA_DIR, default %s)\n"
+        "  --log-level LEVEL         debug, info, warn, error (env LAKESYNC_LOG_LEVEL)\n"
+        "  --warehouse URI           managed warehouse (env LAKESYNC_WAREHOUSE,\n"
+        "                            default file://<data dir>/warehouse/)\n"
+        "  --default-group-acus N    size of the 'default' resource group created at\n"
+        "                            first start (env LAKESYNC_DEFAULT_GROUP_ACUS, default %d)\n"
+        "  --web-dir DIR             console files (env LAKESYNC_WEB_DIR)\n"
+        "  --print-routes            print the API routes and exit\n"
+        "LAKESYNC_ADMIN_TOKEN, when set, is accepted as an admin token.\n",
+        DEFAULT_LISTEN, DEFAULT_DATA_DIR, DEFAULT_GROUP_ACUS);
 }
 
 static const char *env_or(const char *name, const char *fallback)
@@ -61,12 +62,15 @@ static const char *env_or(const char *name, const char *fallback)
 
 static int parse_options(int argc, char **argv, serve_options *opt)
 {
-    static const struct option longopts[] = {
-        {"listen", required_argument, NULL, 'l'},   {"data-dir", required_argument, NULL, 'd'},
-        {"log-level", required_argument, NULL, 'v'}, {"warehouse", required_argument, NULL, 'w'},
-        {"web-dir", required_argument, NULL, 'W'},  {"default-group-acus", required_argument, NULL, 'a'},
-        {"print-routes", no_argument, NULL, 'p'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
+                                             {"data-dir", required_argument, NULL, 'd'},
+                                             {"log-level", required_argument, NULL, 'v'},
+                                             {"warehouse", required_argument, NULL, 'w'},
+                                             {"web-dir", required_argument, NULL, 'W'},
+                                             {"default-group-acus", required_argument, NULL, 'a'},
+                                             {"print-routes", no_argument, NULL, 'p'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *acus = env_or("LAKESYNC_DEFAULT_GROUP_ACUS", NULL);
     opt->listen = env_or("LAKESYNC_LISTEN", DEFAULT_LISTEN);
     opt->data_dir = env_or("LAKESYNC_DATA_DIR", DEFAULT_DATA_DIR);
@@ -77,15 +81,33 @@ static int parse_options(int argc, char **argv, serve_options *opt)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'l': opt->listen = optarg; break;
-        case 'd': opt->data_dir = optarg; break;
-        case 'v': opt->log_level = optarg; break;
-        case 'w': opt->warehouse = optarg; break;
-        case 'W': opt->web_dir = optarg; break;
-        case 'a': acus = optarg; break;
-        case 'p': opt->print_routes = true; break;
-        case 'h': serve_usage(stdout); return 0;
-        default: serve_usage(stderr); return 2;
+        case 'l':
+            opt->listen = optarg;
+            break;
+        case 'd':
+            opt->data_dir = optarg;
+            break;
+        case 'v':
+            opt->log_level = optarg;
+            break;
+        case 'w':
+            opt->warehouse = optarg;
+            break;
+        case 'W':
+            opt->web_dir = optarg;
+            break;
+        case 'a':
+            acus = optarg;
+            break;
+        case 'p':
+            opt->print_routes = true;
+            break;
+        case 'h':
+            serve_usage(stdout);
+            return 0;
+        default:
+            serve_usage(stderr);
+            return 2;
         }
     }
     if (optind < argc) {
@@ -140,8 +162,7 @@ static ls_code configure_paths(ls_api *api, const serve_options *opt, const char
         return rc;
     snprintf(api->warehouse, sizeof api->warehouse, "%s", uri.normalized);
     if (!realpath(opt->web_dir, api->web_dir)) {
-        ls_log_warn("serve", "console directory %s not found; serving the API only",
-                    opt->web_dir);
+        ls_log_warn("serve", "console directory %s not found; serving the API only", opt->web_dir);
         api->web_dir[0] = '\0';
     }
     return LS_OK;
@@ -191,9 +212,11 @@ static int run_server(ls_api *api, const serve_options *opt)
      * only sigwait below receives the signals. */
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
-    ls_http_config config = {.listen = opt->listen, .max_body_bytes = LS_API_MAX_BODY_BYTES,
+    ls_http_config config = {.listen = opt->listen,
+                             .max_body_bytes = LS_API_MAX_BODY_BYTES,
                              .max_response_bytes = LS_API_MAX_RESPONSE_BYTES,
-                             .threads = HTTP_THREADS, .handler = ls_api_handle,
+                             .threads = HTTP_THREADS,
+                             .handler = ls_api_handle,
                              .handler_ctx = api};
     if (ls_http_server_start(&config, &server, &err)) {
         ls_log_error("serve", "%s", err.message);

@@ -167,9 +167,8 @@ ls_code ls_store_open_with(const char *path, const ls_embedded_file *migrations,
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory opening the store");
     pthread_mutex_init(&store->mutex, NULL);
     ls_code rc = LS_OK;
-    int src = sqlite3_open_v2(path, &store->db,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                              NULL);
+    int src = sqlite3_open_v2(
+        path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
     if (src != SQLITE_OK) {
         rc = ls_error_set(err, LS_ERR_IO, "cannot open database %s: %s", path,
                           store->db ? sqlite3_errmsg(store->db) : "out of memory");
@@ -195,8 +194,7 @@ out:
 
 ls_code ls_store_open(const char *path, ls_store **out, ls_error *err)
 {
-    return ls_store_open_with(path, ls_embedded_migrations, ls_embedded_migrations_count, out,
-                              err);
+    return ls_store_open_with(path, ls_embedded_migrations, ls_embedded_migrations_count, out, err);
 }
 
 void ls_store_free(ls_store *store)

@@ -32,7 +32,9 @@ static ls_error check_job(const char *text)
 
 #define JOB_HEAD "{\"data_source_id\":\"ds_1\",\"database\":\"db\",\"table\":\"t\","
 #define MANAGED "\"destination\":{\"type\":\"managed\"},"
-#define FIELDS "\"fields\":[{\"source\":\"a.b\",\"type\":\"int\"},{\"source\":\"__kafka_timestamp__\",\"name\":\"ts\",\"type\":\"timestamptz\"}]"
+#define FIELDS                                                                                     \
+    "\"fields\":[{\"source\":\"a.b\",\"type\":\"int\"},{\"source\":\"__kafka_timestamp__\","       \
+    "\"name\":\"ts\",\"type\":\"timestamptz\"}]"
 
 static void expect_field(const char *job, const char *field)
 {
@@ -69,9 +71,9 @@ TEST(dest_parse_and_normalize)
     CHECK_EQ_STR(uri.normalized, "s3://my.bucket-1/a/b/");
     CHECK_OK(api_dest_parse("oss://bucket", "p", &uri, &err), &err);
     CHECK_EQ_STR(uri.normalized, "oss://bucket/");
-    const char *bad[] = {"file://host/x", "file:///", "file:///a/../b", "file:///a//b",
-                         "s3://ab/x",     "s3://Bucket/x", "oss://my.bucket/x", "s3://-bucket/x",
-                         "gs://b/x",      "s3://bucket/a/?q", "file:///a/b\\c", ""};
+    const char *bad[] = {"file://host/x", "file:///",         "file:///a/../b",    "file:///a//b",
+                         "s3://ab/x",     "s3://Bucket/x",    "oss://my.bucket/x", "s3://-bucket/x",
+                         "gs://b/x",      "s3://bucket/a/?q", "file:///a/b\\c",    ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ls_error_clear(&err);
         CHECK_EQ_INT(api_dest_parse(bad[i], "destination.path", &uri, &err), LS_ERR_INVALID);
@@ -99,7 +101,8 @@ TEST(dest_local_emptiness)
     snprintf(path, sizeof path, "file://%s/dest", testing_tmpdir());
     CHECK_OK(api_dest_parse(path, "destination.path", &uri, &err), &err);
     ls_api_store_access access = {0};
-    CHECK_OK(api_dest_check_empty(&api, &uri, &access, "destination.path", &err), &err); /* absent */
+    CHECK_OK(api_dest_check_empty(&api, &uri, &access, "destination.path", &err),
+             &err); /* absent */
     snprintf(path, sizeof path, "%s/dest", testing_tmpdir());
     CHECK(mkdir(path, 0700) == 0);
     CHECK_OK(api_dest_check_empty(&api, &uri, &access, "destination.path", &err), &err); /* empty */
@@ -162,9 +165,11 @@ TEST(dest_object_store_hook)
 
 TEST(jobspec_valid_job_is_normalized)
 {
-    json_t *doc = parse(JOB_HEAD MANAGED "\"fields\":[{\"source\":\"a.b\",\"type\":\"DECIMAL(10, 2)\"},"
-                        "{\"source\":\"__kafka_timestamp__\",\"name\":\"ts\",\"type\":\"timestamptz\"}],"
-                        "\"partition\":[{\"source\":\"ts\",\"transform\":\"bucket[8]\"}]}");
+    json_t *doc =
+        parse(JOB_HEAD MANAGED
+              "\"fields\":[{\"source\":\"a.b\",\"type\":\"DECIMAL(10, 2)\"},"
+              "{\"source\":\"__kafka_timestamp__\",\"name\":\"ts\",\"type\":\"timestamptz\"}],"
+              "\"partition\":[{\"source\":\"ts\",\"transform\":\"bucket[8]\"}]}");
     api_job_spec spec;
     ls_error err = {0};
     CHECK_OK(api_jobspec_check(doc, &spec, &err), &err);
@@ -177,9 +182,9 @@ TEST(jobspec_valid_job_is_normalized)
     json_t *p0 = json_array_get(json_object_get(doc, "partition"), 0);
     CHECK_EQ_STR(json_string_value(json_object_get(p0, "name")), "ts_bucket");
     CHECK_EQ_INT(json_integer_value(json_object_get(doc, "parse_levels")), 1);
-    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(doc, "advanced"),
-                                                    "commit_interval_s")),
-                 300);
+    CHECK_EQ_INT(
+        json_integer_value(json_object_get(json_object_get(doc, "advanced"), "commit_interval_s")),
+        300);
     api_jobspec_wipe(&spec);
     json_decref(doc);
 }
@@ -187,7 +192,7 @@ TEST(jobspec_valid_job_is_normalized)
 TEST(jobspec_secret_moves_out_of_the_document)
 {
     json_t *doc = parse(JOB_HEAD "\"destination\":{\"type\":\"user_path\",\"path\":\"s3://bkt/p/\","
-                        "\"secret_access_key\":\"s3cr3t\"}," FIELDS "}");
+                                 "\"secret_access_key\":\"s3cr3t\"}," FIELDS "}");
     api_job_spec spec;
     ls_error err = {0};
     CHECK_OK(api_jobspec_check(doc, &spec, &err), &err);
@@ -203,9 +208,11 @@ TEST(jobspec_secret_moves_out_of_the_document)
 
 TEST(jobspec_rules_name_their_field)
 {
-    expect_field(JOB_HEAD "\"destination\":{\"type\":\"managed\",\"format\":\"paimon\"}," FIELDS "}",
+    expect_field(JOB_HEAD "\"destination\":{\"type\":\"managed\",\"format\":\"paimon\"}," FIELDS
+                          "}",
                  "destination.format");
-    expect_field(JOB_HEAD "\"destination\":{\"type\":\"user_path\"}," FIELDS "}", "destination.path");
+    expect_field(JOB_HEAD "\"destination\":{\"type\":\"user_path\"}," FIELDS "}",
+                 "destination.path");
     expect_field(JOB_HEAD MANAGED FIELDS ",\"parse_levels\":5}", "parse_levels");
     expect_field(JOB_HEAD MANAGED FIELDS ",\"sync\":{\"acus\":1}}", "sync.acus");
     expect_field(JOB_HEAD MANAGED FIELDS ",\"sync\":{\"start\":{\"mode\":\"timestamp\"}}}",
@@ -217,9 +224,11 @@ TEST(jobspec_rules_name_their_field)
     expect_field(JOB_HEAD MANAGED "\"fields\":[{\"source\":\"a\",\"type\":\"int\"},"
                                   "{\"source\":\"b\",\"name\":\"a\",\"type\":\"int\"}]}",
                  "fields[1].name");
-    expect_field(JOB_HEAD MANAGED FIELDS ",\"partition\":[{\"source\":\"a_b\",\"transform\":\"day\"}]}",
+    expect_field(JOB_HEAD MANAGED FIELDS
+                 ",\"partition\":[{\"source\":\"a_b\",\"transform\":\"day\"}]}",
                  "partition[0].transform");
-    expect_field(JOB_HEAD MANAGED FIELDS ",\"partition\":[{\"source\":\"zz\",\"transform\":\"day\"}]}",
+    expect_field(JOB_HEAD MANAGED FIELDS
+                 ",\"partition\":[{\"source\":\"zz\",\"transform\":\"day\"}]}",
                  "partition[0].source");
     expect_field(JOB_HEAD "\"destination\":{\"type\":\"user_path\",\"format\":\"paimon\","
                           "\"path\":\"s3://bkt/p/\"}," FIELDS
@@ -231,7 +240,8 @@ TEST(jobspec_rules_name_their_field)
 
 TEST(json_helpers)
 {
-    json_t *doc = parse("{\"s\":\"x\",\"e\":\"\",\"i\":7,\"b\":true,\"n\":null,\"c\":\"a\\u0001\"}");
+    json_t *doc =
+        parse("{\"s\":\"x\",\"e\":\"\",\"i\":7,\"b\":true,\"n\":null,\"c\":\"a\\u0001\"}");
     const char *s = NULL;
     int64_t i = 0;
     bool present = false, b = false;
@@ -292,8 +302,8 @@ TEST(route_table_is_well_formed)
         CHECK(strncmp(r->pattern, "/api/v1/", 8) == 0);
         CHECK(r->handler != NULL);
         for (const char *p = strchr(r->pattern, '{'); p; p = strchr(p + 1, '{'))
-            CHECK(p[-1] == '/' && strchr(p, '}') && (strchr(p, '}')[1] == '/' ||
-                                                     strchr(p, '}')[1] == '\0'));
+            CHECK(p[-1] == '/' && strchr(p, '}') &&
+                  (strchr(p, '}')[1] == '/' || strchr(p, '}')[1] == '\0'));
         for (const ls_api_route *o = ls_api_routes; o != r; o++)
             CHECK(strcmp(o->method, r->method) != 0 || strcmp(o->pattern, r->pattern) != 0);
     }

@@ -25,8 +25,10 @@ static void echo_handler(void *ctx, const ls_http_request *req, ls_http_response
 
 static ls_http_server *start(size_t max_body)
 {
-    ls_http_config config = {.listen = "127.0.0.1:0", .max_body_bytes = max_body,
-                             .max_response_bytes = 1 << 20, .threads = 2,
+    ls_http_config config = {.listen = "127.0.0.1:0",
+                             .max_body_bytes = max_body,
+                             .max_response_bytes = 1 << 20,
+                             .threads = 2,
                              .handler = echo_handler};
     ls_http_server *server = NULL;
     ls_error err = {0};
@@ -35,8 +37,7 @@ static ls_http_server *start(size_t max_body)
 }
 
 /* Sends raw bytes and reads the whole answer (the request asks to close). */
-static char *exchange(ls_http_server *server, const char *head, size_t body_len,
-                      const char *tail)
+static char *exchange(ls_http_server *server, const char *head, size_t body_len, const char *tail)
 {
     const char *address = ls_http_server_address(server);
     int port = atoi(strrchr(address, ':') + 1);
