@@ -233,6 +233,20 @@ describe('restarts', () => {
     }
   });
 
+  test('the binary carries its migrations and OpenAPI document: it runs from any directory', async () => {
+    const cwd = tempDir();
+    const server = await startServer({ cwd, dataDir: 'state' });
+    try {
+      assert.ok(fs.existsSync(path.join(cwd, 'state', 'lakesync.db')));
+      assert.equal((await server.request('GET', '/api/v1/openapi.yaml', { token: null })).status, 200);
+      assert.equal((await server.request('GET', '/api/v1/resource-groups')).status, 200);
+      assert.match(server.stderr(), /warehouse file:\/\/\/.*\/state\/warehouse\//);
+    } finally {
+      assert.equal(await server.stop(), 0);
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
   test('LAKESYNC_ADMIN_TOKEN is accepted as the admin token and nothing is generated', async () => {
     const tokenText = 'env-admin-token-0123456789';
     const server = await startServer({ env: { LAKESYNC_ADMIN_TOKEN: tokenText } });

@@ -6,6 +6,7 @@
 //                       server.cleanup())
 //     options.env       extra environment variables (e.g. LAKESYNC_ADMIN_TOKEN)
 //     options.args      extra `lakesync serve` arguments
+//     options.cwd       working directory of the server (default: inherited)
 //     options.adminToken  token to use when the data dir already has one and
 //                       stdout will not print it (restarts); by default the
 //                       helper reads <dataDir>/admin.token
@@ -53,7 +54,7 @@ export async function startServer(options = {}) {
   for (const k of ['LAKESYNC_LISTEN', 'LAKESYNC_DATA_DIR', 'LAKESYNC_WAREHOUSE'])
     if (!(options.env && k in options.env)) delete env[k];
   if (!(options.env && 'LAKESYNC_ADMIN_TOKEN' in options.env)) delete env.LAKESYNC_ADMIN_TOKEN;
-  const proc = spawn(lakesyncBin(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(lakesyncBin(), args, { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { err += d; });
@@ -69,7 +70,7 @@ export async function startServer(options = {}) {
   });
   const printed = out.match(/admin token: (\S+)/);
   let adminToken = options.adminToken ?? (printed ? printed[1] : null);
-  const tokenFile = path.join(dataDir, 'admin.token');
+  const tokenFile = path.resolve(options.cwd ?? '.', dataDir, 'admin.token');
   if (!adminToken && fs.existsSync(tokenFile)) adminToken = fs.readFileSync(tokenFile, 'utf8').trim();
   if (!adminToken && options.env?.LAKESYNC_ADMIN_TOKEN) adminToken = options.env.LAKESYNC_ADMIN_TOKEN;
   let running = true;
