@@ -53,8 +53,8 @@ static size_t make_message(char *out, size_t cap)
         "\"city\":\"hangzhou\",\"ip\":\"10.%" PRIu64 ".%" PRIu64 ".%" PRIu64 "\",\"active\":%s}",
         pick(names, 5), r % 1000000, 18 + r % 60, pick(fathers, 3), pick(mothers, 3),
         pick(brands, 4), r % 10, 1 + r % 28, r % 24, r % 60, (r >> 8) % 60, (r >> 16) % 1000,
-        (r >> 20) % 1000, (r >> 30) % 10000, pick(tags, 5), pick(tags, 5),
-        (r >> 24) % 256, (r >> 32) % 256, (r >> 48) % 256, (r >> 40) & 1 ? "true" : "false");
+        (r >> 20) % 1000, (r >> 30) % 10000, pick(tags, 5), pick(tags, 5), (r >> 24) % 256,
+        (r >> 32) % 256, (r >> 48) % 256, (r >> 40) & 1 ? "true" : "false");
     return (size_t)n;
 }
 
@@ -66,11 +66,11 @@ static double now_seconds(void)
 }
 
 static const char *const field_specs[][2] = {
-    {"name", "string"},         {"age", "bigint"},
-    {"device.os", "string"},    {"device.brand", "string"},
+    {"name", "string"},           {"age", "bigint"},
+    {"device.os", "string"},      {"device.brand", "string"},
     {"device.version", "string"}, {"event_time", "timestamptz"},
-    {"score", "double"},        {"tags", "string"},
-    {"city", "string"},         {"ip", "string"},
+    {"score", "double"},          {"tags", "string"},
+    {"city", "string"},           {"ip", "string"},
     {"active", "boolean"},
 };
 #define FIELD_COUNT (sizeof field_specs / sizeof field_specs[0])
@@ -84,8 +84,7 @@ static double run_scanner(char *const *msgs, const size_t *lens, size_t count)
     for (size_t i = 0; i < FIELD_COUNT; i++) {
         if (ls_type_parse(field_specs[i][1], &types[i], &err))
             goto fail;
-        fields[i] = (ls_jsonscan_field){.source = field_specs[i][0], .column = i,
-                                        .type = types[i]};
+        fields[i] = (ls_jsonscan_field){.source = field_specs[i][0], .column = i, .type = types[i]};
     }
     ls_jsonscan_options options = {.parse_level = 2};
     ls_jsonscan_plan *plan;
@@ -159,8 +158,8 @@ int main(int argc, char **argv)
     double mb = (double)total / 1e6;
     printf("messages %zu, average %.1f bytes, %.1f MB; best of %d runs\n", count,
            (double)total / (double)count, mb, repeats);
-    printf("jsonscan level 2, %zu columns: %.3f s  %.1f MB/s  %.0f msg/s\n", FIELD_COUNT,
-           best_scan, mb / best_scan, (double)count / best_scan);
+    printf("jsonscan level 2, %zu columns: %.3f s  %.1f MB/s  %.0f msg/s\n", FIELD_COUNT, best_scan,
+           mb / best_scan, (double)count / best_scan);
     printf("jansson json_loadb+decref:   %.3f s  %.1f MB/s  %.0f msg/s\n", best_jansson,
            mb / best_jansson, (double)count / best_jansson);
     printf("ratio jsonscan/jansson: %.2fx\n", best_jansson / best_scan);

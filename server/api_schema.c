@@ -84,8 +84,7 @@ static ls_code source_conn_load(ls_api *api, const char *id, source_conn *c, ls_
     memset(c, 0, sizeof *c);
     ls_buf_init(&c->password, PASSWORD_MAX + 1);
     if (!api_id_valid(id))
-        return ls_error_set_field(err, LS_ERR_NOT_FOUND, "data_source_id", "no data source %s",
-                                  id);
+        return ls_error_set_field(err, LS_ERR_NOT_FOUND, "data_source_id", "no data source %s", id);
     ls_code rc = ls_store_begin(api->store, err);
     if (rc)
         return rc;
@@ -100,10 +99,12 @@ static ls_code source_sample(ls_api *api, const char *id, size_t limit, int time
     source_conn c;
     ls_code rc = source_conn_load(api, id, &c, err);
     if (!rc) {
-        ls_kafka_settings settings = {
-            .bootstrap_servers = c.servers, .security_protocol = c.protocol,
-            .sasl_mechanism = c.mechanism, .username = c.username,
-            .password = c.password.data ? (const char *)c.password.data : NULL};
+        ls_kafka_settings settings = {.bootstrap_servers = c.servers,
+                                      .security_protocol = c.protocol,
+                                      .sasl_mechanism = c.mechanism,
+                                      .username = c.username,
+                                      .password =
+                                          c.password.data ? (const char *)c.password.data : NULL};
         snprintf(topic, topic_size, "%s", c.topic);
         rc = ls_kafka_sample_fetch(&settings, c.topic, limit, timeout_ms, out, err);
     }
@@ -169,10 +170,10 @@ static json_t *record_error_json(const ls_jsonscan_error *e)
 
 static json_t *message_json(const ls_kafka_sample_message *m)
 {
-    json_t *obj = json_pack("{s:i, s:I, s:I, s:b, s:o}", "partition", (int)m->partition,
-                            "offset", (json_int_t)m->offset, "timestamp_ms",
-                            (json_int_t)m->timestamp_ms, "json_valid", m->json_valid,
-                            "json_error", record_error_json(&m->json_error));
+    json_t *obj =
+        json_pack("{s:i, s:I, s:I, s:b, s:o}", "partition", (int)m->partition, "offset",
+                  (json_int_t)m->offset, "timestamp_ms", (json_int_t)m->timestamp_ms, "json_valid",
+                  m->json_valid, "json_error", record_error_json(&m->json_error));
     if (!obj || set_bytes(obj, "key", m->key, m->key_len) ||
         set_bytes(obj, "value", m->value, m->value_len) ||
         json_object_set_new(obj, "value_bytes", json_integer((json_int_t)m->value_len))) {
@@ -183,8 +184,8 @@ static json_t *message_json(const ls_kafka_sample_message *m)
 }
 
 /* A positive integer query parameter within [min, max], def when absent. */
-static ls_code query_int(const ls_api_request *req, const char *name, long min, long max,
-                         long def, long *out, ls_error *err)
+static ls_code query_int(const ls_api_request *req, const char *name, long min, long max, long def,
+                         long *out, ls_error *err)
 {
     const char *text = ls_http_request_query(req->http, name);
     *out = def;
@@ -193,8 +194,8 @@ static ls_code query_int(const ls_api_request *req, const char *name, long min, 
     char *end = NULL;
     long v = strtol(text, &end, 10);
     if (!*text || *end || v < min || v > max)
-        return ls_error_set_field(err, LS_ERR_INVALID, name, "%s must be an integer from %ld to %ld",
-                                  name, min, max);
+        return ls_error_set_field(err, LS_ERR_INVALID, name,
+                                  "%s must be an integer from %ld to %ld", name, min, max);
     *out = v;
     return LS_OK;
 }
@@ -205,14 +206,14 @@ ls_code api_source_sample(ls_api_request *req, ls_error *err)
     char topic[256] = "";
     ls_kafka_sample sample = {0};
     json_t *items = NULL, *body = NULL;
-    ls_code rc = query_int(req, "limit", 1, LS_KAFKA_SAMPLE_MAX_LIMIT, SAMPLE_DEFAULT_LIMIT,
-                           &limit, err);
+    ls_code rc =
+        query_int(req, "limit", 1, LS_KAFKA_SAMPLE_MAX_LIMIT, SAMPLE_DEFAULT_LIMIT, &limit, err);
     if (!rc)
         rc = query_int(req, "timeout_ms", 100, 60000, LS_KAFKA_SAMPLE_DEFAULT_TIMEOUT_MS,
                        &timeout_ms, err);
     if (!rc)
-        rc = source_sample(req->api, api_param(req, "id"), (size_t)limit, (int)timeout_ms,
-                           &sample, topic, sizeof topic, err);
+        rc = source_sample(req->api, api_param(req, "id"), (size_t)limit, (int)timeout_ms, &sample,
+                           topic, sizeof topic, err);
     if (rc)
         goto out;
     items = json_array();
@@ -267,9 +268,9 @@ static ls_code infer_add_source(ls_api *api, ls_schema_infer *infer, const char 
     ls_code rc = source_sample(api, id, limit, LS_KAFKA_SAMPLE_DEFAULT_TIMEOUT_MS, &sample, topic,
                                sizeof topic, err);
     for (size_t i = 0; !rc && i < sample.count; i++)
-        rc = ls_schema_infer_add(infer, sample.messages[i].value ? sample.messages[i].value
-                                                                 : (const uint8_t *)"",
-                                 sample.messages[i].value_len, err);
+        rc = ls_schema_infer_add(
+            infer, sample.messages[i].value ? sample.messages[i].value : (const uint8_t *)"",
+            sample.messages[i].value_len, err);
     ls_kafka_sample_cleanup(&sample);
     return rc;
 }
@@ -289,9 +290,9 @@ static json_t *infer_json(const ls_infer_result *r, int64_t levels)
     for (size_t i = 0; fields && details && i < r->count; i++) {
         const ls_infer_field *f = &r->fields[i];
         char type[32];
-        json_array_append_new(fields, json_pack("{s:s, s:s, s:s}", "source", f->source, "name",
-                                                f->name, "type",
-                                                ls_type_format(f->type, type, sizeof type)));
+        json_array_append_new(fields,
+                              json_pack("{s:s, s:s, s:s}", "source", f->source, "name", f->name,
+                                        "type", ls_type_format(f->type, type, sizeof type)));
         json_array_append_new(details,
                               json_pack("{s:s, s:s, s:o, s:I, s:I, s:s?}", "source", f->source,
                                         "name", f->name, "kinds", kinds_json(f->kinds), "present",
@@ -299,10 +300,9 @@ static json_t *infer_json(const ls_infer_result *r, int64_t levels)
                                         "example", f->example));
     }
     for (size_t i = 0; collisions && i < r->collision_count; i++)
-        json_array_append_new(collisions,
-                              json_pack("{s:s, s:s, s:s}", "source", r->collisions[i].source,
-                                        "wanted", r->collisions[i].wanted, "assigned",
-                                        r->collisions[i].assigned));
+        json_array_append_new(
+            collisions, json_pack("{s:s, s:s, s:s}", "source", r->collisions[i].source, "wanted",
+                                  r->collisions[i].wanted, "assigned", r->collisions[i].assigned));
     json_t *first = record_error_json(&r->first_invalid);
     if (first && json_is_object(first))
         json_object_set_new(first, "index", json_integer((json_int_t)r->first_invalid_index));
@@ -329,8 +329,8 @@ static ls_code infer_body(const json_t *body, const char **source_id, json_t **m
         rc = api_json_int(body, "", "parse_levels", false, 0, LS_JSONSCAN_MAX_LEVEL, levels, NULL,
                           err);
     if (!rc)
-        rc = api_json_int(body, "", "sample_size", false, 1, INFER_MAX_MESSAGES, sample_size,
-                          NULL, err);
+        rc = api_json_int(body, "", "sample_size", false, 1, INFER_MAX_MESSAGES, sample_size, NULL,
+                          err);
     if (!rc && (*source_id != NULL) == (*messages != NULL))
         rc = ls_error_set_field(err, LS_ERR_INVALID, "data_source_id",
                                 "give exactly one of data_source_id and messages");

@@ -21,8 +21,7 @@ typedef struct string_index {
     bool fold_case;
 } string_index;
 
-static ls_code string_index_init(string_index *set, size_t capacity, bool fold_case,
-                                 ls_error *err)
+static ls_code string_index_init(string_index *set, size_t capacity, bool fold_case, ls_error *err)
 {
     size_t size = 16;
     while (size < 2 * capacity)
@@ -117,8 +116,8 @@ static ls_code assign_suffix(string_index *taken, char **names, size_t i, const 
             break;
         }
     }
-    *collision = (ls_flat_collision){.source = strdup(source), .wanted = wanted,
-                                     .assigned = strdup(candidate)};
+    *collision = (ls_flat_collision){
+        .source = strdup(source), .wanted = wanted, .assigned = strdup(candidate)};
     if (!collision->source || !collision->assigned)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory naming fields");
     return LS_OK;

@@ -39,7 +39,7 @@ typedef struct plan_node {
     size_t key_len;
     uint32_t hash;
     uint32_t parent;
-    uint32_t fields;      /* first field, or NONE */
+    uint32_t fields; /* first field, or NONE */
     uint32_t child_count;
     uint32_t table_start; /* open-addressing slots in plan->slots */
     uint32_t table_mask;
@@ -110,8 +110,8 @@ typedef struct token {
     ls_json_kind kind;
     const uint8_t *raw; /* numbers, literals: the text; strings: with quotes; containers: compact */
     size_t raw_len;
-    bool escaped;   /* a string with backslashes */
-    bool verbatim;  /* raw bytes are the content: the Kafka key, a whole string message */
+    bool escaped;  /* a string with backslashes */
+    bool verbatim; /* raw bytes are the content: the Kafka key, a whole string message */
     size_t offset;
 } token;
 
@@ -123,7 +123,7 @@ typedef struct scanner {
     ls_error *err;
     size_t stack_count;
     bool root_not_object;
-    size_t ws_end; /* just past the last whitespace skipped between tokens */
+    size_t ws_end;     /* just past the last whitespace skipped between tokens */
     const char *field; /* source path of the field being converted */
 } scanner;
 
@@ -307,11 +307,20 @@ static size_t scan_escape(scanner *s, const uint8_t *p)
         return 0;
     }
     switch (p[1]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+    case '"':
+    case '\\':
+    case '/':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
         return 2;
-    case 'u': break;
+    case 'u':
+        break;
     default:
-        fail(s, LS_JSONSCAN_INVALID_JSON, p, "invalid escape '\\%c'", p[1] >= 0x20 && p[1] < 0x7f ? p[1] : '?');
+        fail(s, LS_JSONSCAN_INVALID_JSON, p, "invalid escape '\\%c'",
+             p[1] >= 0x20 && p[1] < 0x7f ? p[1] : '?');
         return 0;
     }
     long u = hex4(p + 2, end);
@@ -366,7 +375,8 @@ static const uint8_t *scan_string(scanner *s, const uint8_t *p, bool *escaped)
             *escaped = true;
             p += n;
         } else if (cls == 3) {
-            fail(s, LS_JSONSCAN_INVALID_JSON, p, "unescaped control character 0x%02x in a string", *p);
+            fail(s, LS_JSONSCAN_INVALID_JSON, p, "unescaped control character 0x%02x in a string",
+                 *p);
             return NULL;
         } else {
             size_t n = cls == 7 ? 0 : utf8_sequence(p, end, cls);
@@ -420,11 +430,21 @@ static size_t unescape(const uint8_t *p, size_t len, uint8_t *out)
         uint8_t c = p[1];
         p += 2;
         switch (c) {
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
         case 'u': {
             uint32_t cp = (uint32_t)hex4(p, end);
             p += 4;
@@ -436,7 +456,9 @@ static size_t unescape(const uint8_t *p, size_t len, uint8_t *out)
             o += utf8_encode(cp, o);
             break;
         }
-        default: *o++ = c; break;
+        default:
+            *o++ = c;
+            break;
         }
     }
     return (size_t)(o - out);
@@ -479,7 +501,6 @@ static const uint8_t *scan_number(const uint8_t *p, const uint8_t *end, bool *re
     }
     return p;
 }
-
 
 /* ---------------------------------------------------------------- numbers */
 
@@ -803,8 +824,8 @@ static ls_code set_integer(scanner *s, ls_column *col, const token *t)
         rc = decimal_scaled(&d, 0, false, &v);
     }
     if (rc == DEC_INEXACT)
-        return fail(s, LS_JSONSCAN_TYPE_MISMATCH, s->start + t->offset,
-                    "%.*s is not an integer", (int)(len > 40 ? 40 : len), num);
+        return fail(s, LS_JSONSCAN_TYPE_MISMATCH, s->start + t->offset, "%.*s is not an integer",
+                    (int)(len > 40 ? 40 : len), num);
     bool narrow = col->type.kind != LS_TYPE_BIGINT;
     ls_int128 lo = narrow ? INT32_MIN : INT64_MIN, hi = narrow ? INT32_MAX : INT64_MAX;
     if (rc == DEC_OVERFLOW || v < lo || v > hi)
@@ -840,8 +861,7 @@ static ls_code set_decimal(scanner *s, ls_column *col, const token *t)
     ls_int128 v;
     decimal_parse(num, num + len, &d);
     ls_int128 limit = pow10_128(col->type.precision);
-    if (decimal_scaled(&d, col->type.scale, true, &v) == DEC_OVERFLOW || v >= limit ||
-        v <= -limit)
+    if (decimal_scaled(&d, col->type.scale, true, &v) == DEC_OVERFLOW || v >= limit || v <= -limit)
         return out_of_range(s, t, col->type);
     if (col->storage == LS_STORAGE_INT64)
         return ls_column_set_int64(col, (int64_t)v, s->err);
@@ -917,16 +937,30 @@ static ls_code set_value(scanner *s, const plan_field *f, const token *t)
         rc = ls_column_set_null(col, s->err);
     } else {
         switch (f->type.kind) {
-        case LS_TYPE_BOOLEAN: rc = set_boolean(s, col, t); break;
+        case LS_TYPE_BOOLEAN:
+            rc = set_boolean(s, col, t);
+            break;
         case LS_TYPE_INT:
-        case LS_TYPE_BIGINT: rc = set_integer(s, col, t); break;
+        case LS_TYPE_BIGINT:
+            rc = set_integer(s, col, t);
+            break;
         case LS_TYPE_FLOAT:
-        case LS_TYPE_DOUBLE: rc = set_floating(s, col, t); break;
-        case LS_TYPE_DECIMAL: rc = set_decimal(s, col, t); break;
-        case LS_TYPE_DATE: rc = set_date(s, col, t); break;
+        case LS_TYPE_DOUBLE:
+            rc = set_floating(s, col, t);
+            break;
+        case LS_TYPE_DECIMAL:
+            rc = set_decimal(s, col, t);
+            break;
+        case LS_TYPE_DATE:
+            rc = set_date(s, col, t);
+            break;
         case LS_TYPE_TIMESTAMP:
-        case LS_TYPE_TIMESTAMPTZ: rc = set_timestamp(s, col, t); break;
-        default: rc = set_text(s, col, t); break;
+        case LS_TYPE_TIMESTAMPTZ:
+            rc = set_timestamp(s, col, t);
+            break;
+        default:
+            rc = set_text(s, col, t);
+            break;
         }
     }
     if (rc && rc != LS_ERR_INVALID)
@@ -1031,8 +1065,11 @@ static ls_code node_add(ls_jsonscan_plan *plan, uint32_t parent, const uint8_t *
         }
     }
     plan_node *n = &plan->nodes[plan->node_count];
-    *n = (plan_node){.key = malloc(len ? len : 1), .key_len = len, .hash = key_hash(key, len),
-                     .parent = parent, .fields = NONE};
+    *n = (plan_node){.key = malloc(len ? len : 1),
+                     .key_len = len,
+                     .hash = key_hash(key, len),
+                     .parent = parent,
+                     .fields = NONE};
     if (!n->key)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
     memcpy(n->key, key, len);
@@ -1057,8 +1094,8 @@ static ls_code plan_add_path(ls_jsonscan_plan *plan, const char *source, uint32_
                                           "source path '%s' has an empty segment", source);
             if (++depth > (unsigned)plan->level)
                 return ls_error_set_field(err, LS_ERR_INVALID, source,
-                                          "source path '%s' is deeper than parse level %d",
-                                          source, plan->level);
+                                          "source path '%s' is deeper than parse level %d", source,
+                                          plan->level);
             ls_code rc = node_add(plan, node, segment, seg_len, &node, err);
             if (rc)
                 return rc;
@@ -1130,8 +1167,11 @@ static ls_code plan_add_field(ls_jsonscan_plan *plan, const ls_jsonscan_field *f
     if (!f->source || strlen(f->source) >= LS_JSONSCAN_MAX_PATH_BYTES)
         return ls_error_set(err, LS_ERR_INVALID, "field %u has no source or one too long", index);
     plan_field *pf = &plan->fields[index];
-    *pf = (plan_field){.source = strdup(f->source), .column = f->column, .type = f->type,
-                       .required = f->required, .next = NONE};
+    *pf = (plan_field){.source = strdup(f->source),
+                       .column = f->column,
+                       .type = f->type,
+                       .required = f->required,
+                       .next = NONE};
     if (!pf->source)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
     uint32_t *list = special_list(plan, f->source);
@@ -1346,8 +1386,8 @@ static ls_code leaf_hook(scanner *s, size_t path_len, const token *t)
         unmapped_note(plan, plan->path, path_len, t->kind);
         return LS_OK;
     }
-    ls_json_leaf leaf = {.path = plan->path, .path_len = path_len, .kind = t->kind,
-                         .offset = t->offset};
+    ls_json_leaf leaf = {
+        .path = plan->path, .path_len = path_len, .kind = t->kind, .offset = t->offset};
     if (t->kind != LS_JSON_NULL && !(t->kind == LS_JSON_OBJECT && !t->raw)) {
         ls_code rc = token_text(s, t, &leaf.value, &leaf.value_len);
         if (rc)
@@ -1407,8 +1447,10 @@ static ls_code close_container(scanner *s)
     s->p++;
     if (!f->captured)
         return LS_OK;
-    token t = {.kind = f->is_object ? LS_JSON_OBJECT : LS_JSON_ARRAY, .offset = f->offset,
-               .raw = s->start + f->offset, .raw_len = (size_t)(s->p - s->start) - f->offset};
+    token t = {.kind = f->is_object ? LS_JSON_OBJECT : LS_JSON_ARRAY,
+               .offset = f->offset,
+               .raw = s->start + f->offset,
+               .raw_len = (size_t)(s->p - s->start) - f->offset};
     if (s->ws_end > f->offset) {
         ls_code rc = compact(s, t.raw, t.raw_len, &t.raw, &t.raw_len);
         if (rc)
@@ -1425,12 +1467,14 @@ static ls_code open_container(scanner *s, const value_ctx *v, const uint8_t *p, 
 {
     ls_jsonscan_plan *plan = s->plan;
     if (s->stack_count >= plan->max_depth)
-        return fail(s, LS_JSONSCAN_TOO_DEEP, p, "nesting deeper than %zu levels",
-                    plan->max_depth);
+        return fail(s, LS_JSONSCAN_TOO_DEEP, p, "nesting deeper than %zu levels", plan->max_depth);
     bool is_object = *p == '{';
     frame *f = &plan->stack[s->stack_count++];
-    *f = (frame){.node = NONE, .target_fields = v->fields, .path_len = v->path_len,
-                 .offset = (size_t)(p - s->start), .depth = (uint8_t)v->depth,
+    *f = (frame){.node = NONE,
+                 .target_fields = v->fields,
+                 .path_len = v->path_len,
+                 .offset = (size_t)(p - s->start),
+                 .depth = (uint8_t)v->depth,
                  .is_object = is_object};
     bool has_children = v->node != NONE && plan->nodes[v->node].child_count > 0;
     f->expand = is_object && v->depth < (unsigned)plan->level && (has_children || hook_mode(plan));
@@ -1451,8 +1495,7 @@ static ls_code open_container(scanner *s, const value_ctx *v, const uint8_t *p, 
     return LS_OK;
 }
 
-static const uint8_t *scan_literal(const uint8_t *p, const uint8_t *end, const char *word,
-                                   size_t n)
+static const uint8_t *scan_literal(const uint8_t *p, const uint8_t *end, const char *word, size_t n)
 {
     return (size_t)(end - p) >= n && memcmp(p, word, n) == 0 ? p + n : NULL;
 }
@@ -1481,9 +1524,18 @@ static ls_code scan_value(scanner *s, const value_ctx *v, bool *opened)
          * its quotes and escapes. */
         t.verbatim = v->depth == 0;
         break;
-    case 't': t.kind = LS_JSON_BOOLEAN; e = scan_literal(p, end, "true", 4); break;
-    case 'f': t.kind = LS_JSON_BOOLEAN; e = scan_literal(p, end, "false", 5); break;
-    case 'n': t.kind = LS_JSON_NULL; e = scan_literal(p, end, "null", 4); break;
+    case 't':
+        t.kind = LS_JSON_BOOLEAN;
+        e = scan_literal(p, end, "true", 4);
+        break;
+    case 'f':
+        t.kind = LS_JSON_BOOLEAN;
+        e = scan_literal(p, end, "false", 5);
+        break;
+    case 'n':
+        t.kind = LS_JSON_NULL;
+        e = scan_literal(p, end, "null", 4);
+        break;
     default:
         e = scan_number(p, end, &real);
         t.kind = real ? LS_JSON_REAL : LS_JSON_INTEGER;
@@ -1579,8 +1631,11 @@ static ls_code after_value(scanner *s, value_ctx *v, bool *more)
 static ls_code scan_document(scanner *s)
 {
     const ls_jsonscan_plan *plan = s->plan;
-    value_ctx v = {.node = 0, .fields = plan->value_fields, .depth = 0,
-                   .in_levels = plan->level == 0, .path_len = 0};
+    value_ctx v = {.node = 0,
+                   .fields = plan->value_fields,
+                   .depth = 0,
+                   .in_levels = plan->level == 0,
+                   .path_len = 0};
     if (plan->level == 0 && hook_mode(plan)) {
         memcpy(s->plan->path, "__value__", 9);
         v.path_len = 9;
@@ -1620,8 +1675,7 @@ static ls_code deliver_meta(scanner *s, const ls_kafka_meta *meta)
 {
     const ls_jsonscan_plan *plan = s->plan;
     char text[3][24];
-    const uint32_t lists[3] = {plan->partition_fields, plan->offset_fields,
-                               plan->timestamp_fields};
+    const uint32_t lists[3] = {plan->partition_fields, plan->offset_fields, plan->timestamp_fields};
     if (lists[0] == NONE && lists[1] == NONE && lists[2] == NONE && plan->key_fields == NONE)
         return LS_OK;
     if (meta) {
@@ -1642,8 +1696,8 @@ static ls_code deliver_meta(scanner *s, const ls_kafka_meta *meta)
         return LS_OK;
     token key = {.kind = LS_JSON_NULL, .verbatim = true};
     if (meta && meta->key) {
-        key = (token){.kind = LS_JSON_STRING, .raw = meta->key, .raw_len = meta->key_len,
-                      .verbatim = true};
+        key = (token){
+            .kind = LS_JSON_STRING, .raw = meta->key, .raw_len = meta->key_len, .verbatim = true};
     }
     return deliver(s, plan->key_fields, &key);
 }
@@ -1670,8 +1724,8 @@ static ls_code check_batch(const ls_jsonscan_plan *plan, const ls_column_batch *
 {
     for (size_t i = 0; i < plan->field_count; i++) {
         const plan_field *f = &plan->fields[i];
-        if (f->column >= batch->column_count || !ls_type_equal(batch->columns[f->column].type,
-                                                               f->type))
+        if (f->column >= batch->column_count ||
+            !ls_type_equal(batch->columns[f->column].type, f->type))
             return ls_error_set_field(err, LS_ERR_INTERNAL, f->source,
                                       "column %zu of the batch does not match the scan plan",
                                       f->column);
@@ -1695,8 +1749,13 @@ ls_code ls_jsonscan_row(ls_jsonscan_plan *plan, const uint8_t *message, size_t l
     ls_code rc = check_batch(plan, batch, err);
     if (rc)
         return rc;
-    scanner s = {.plan = plan, .start = message, .p = message, .end = message + length,
-                 .batch = batch, .record = record, .err = err};
+    scanner s = {.plan = plan,
+                 .start = message,
+                 .p = message,
+                 .end = message + length,
+                 .batch = batch,
+                 .record = record,
+                 .err = err};
     if (length > plan->max_message_bytes)
         return fail(&s, LS_JSONSCAN_TOO_LARGE, NULL, "message of %zu bytes is over the %zu cap",
                     length, plan->max_message_bytes);
@@ -1727,8 +1786,12 @@ static ls_code walk_run(const uint8_t *message, size_t length, int parse_level, 
         return rc;
     plan->walk_fn = fn;
     plan->walk_ctx = ctx;
-    scanner s = {.plan = plan, .start = message, .p = message, .end = message + length,
-                 .record = record, .err = err};
+    scanner s = {.plan = plan,
+                 .start = message,
+                 .p = message,
+                 .end = message + length,
+                 .record = record,
+                 .err = err};
     if (length > plan->max_message_bytes)
         rc = fail(&s, LS_JSONSCAN_TOO_LARGE, NULL, "message of %zu bytes is over the %zu cap",
                   length, plan->max_message_bytes);

@@ -15,7 +15,9 @@
  *     error (too_deep), checked with an explicit stack: no recursion on input;
  *   - a message longer than max_message_bytes (default 16 MiB) is too_large;
  *   - numbers of any size are valid JSON; range is a per-column question.
- *   - duplicate keys are valid: the last occurrence wins for a mapped column.
+ *   - duplicate keys are valid: the last occurrence wins for a mapped column,
+ *     also for errors (an earlier value that cannot be converted does not
+ *     fail the record when a later one can; a bad last one does).
  *
  * Parse levels and source paths (the seed's semantics, see flatten.h):
  *   level 0 maps the whole message as the field "__value__", as compact JSON
@@ -174,8 +176,7 @@ typedef struct ls_jsonscan_plan ls_jsonscan_plan;
  * LS_JSONSCAN_MAX_FIELDS fields. Several fields may share a source. The caller
  * frees *out with ls_jsonscan_plan_free. */
 ls_code ls_jsonscan_plan_new(const ls_jsonscan_options *options, const ls_jsonscan_field *fields,
-                             size_t field_count, ls_jsonscan_plan **out,
-                             ls_error *err) LS_MUST_USE;
+                             size_t field_count, ls_jsonscan_plan **out, ls_error *err) LS_MUST_USE;
 
 /* Frees a plan. NULL-safe. */
 void ls_jsonscan_plan_free(ls_jsonscan_plan *plan);

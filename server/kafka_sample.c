@@ -83,14 +83,20 @@ static ls_code build_conf(const ls_kafka_settings *settings, int timeout_ms, sam
     char timeout[24];
     snprintf(timeout, sizeof timeout, "%d", timeout_ms < 1000 ? 1000 : timeout_ms);
     const char *const fixed[][2] = {
-        {"group.id", "lakesync-sample"},       {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"}, {"enable.partition.eof", "true"},
-        {"allow.auto.create.topics", "false"}, {"auto.offset.reset", "earliest"},
+        {"group.id", "lakesync-sample"},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "true"},
+        {"allow.auto.create.topics", "false"},
+        {"auto.offset.reset", "earliest"},
         {"max.partition.fetch.bytes", PARTITION_FETCH_BYTES},
-        {"fetch.max.bytes", FETCH_MAX_BYTES},  {"receive.message.max.bytes", RECEIVE_MAX_BYTES},
-        {"socket.timeout.ms", timeout},        {"socket.connection.setup.timeout.ms", timeout},
+        {"fetch.max.bytes", FETCH_MAX_BYTES},
+        {"receive.message.max.bytes", RECEIVE_MAX_BYTES},
+        {"socket.timeout.ms", timeout},
+        {"socket.connection.setup.timeout.ms", timeout},
         {"topic.metadata.refresh.interval.ms", "1000"},
-        {"log.connection.close", "false"},     {"client.id", "lakesync-sample"},
+        {"log.connection.close", "false"},
+        {"client.id", "lakesync-sample"},
     };
     ls_code rc = LS_OK;
     for (size_t i = 0; !rc && i < sizeof fixed / sizeof fixed[0]; i++)
@@ -99,8 +105,8 @@ static ls_code build_conf(const ls_kafka_settings *settings, int timeout_ms, sam
         rc = conf_set(conf, "bootstrap.servers", settings->bootstrap_servers, "bootstrap_servers",
                       err);
     if (!rc)
-        rc = conf_set(conf, "security.protocol", settings->security_protocol,
-                      "security.protocol", err);
+        rc = conf_set(conf, "security.protocol", settings->security_protocol, "security.protocol",
+                      err);
     if (!rc)
         rc = conf_set(conf, "sasl.mechanisms", settings->sasl_mechanism, "security.sasl_mechanism",
                       err);
@@ -118,16 +124,15 @@ static ls_code build_conf(const ls_kafka_settings *settings, int timeout_ms, sam
 }
 
 /* Maps a librdkafka error to our codes, with the topic in the message. */
-static ls_code kafka_error(const sampler *s, rd_kafka_resp_err_t e, const char *what,
-                           ls_error *err)
+static ls_code kafka_error(const sampler *s, rd_kafka_resp_err_t e, const char *what, ls_error *err)
 {
     rd_kafka_resp_err_t cause = s->last_error ? s->last_error : e;
     ls_code code = LS_ERR_UNAVAILABLE;
     switch (cause) {
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        return ls_error_set_field(err, LS_ERR_NOT_FOUND, "topic",
-                                  "topic '%s' does not exist", s->topic);
+        return ls_error_set_field(err, LS_ERR_NOT_FOUND, "topic", "topic '%s' does not exist",
+                                  s->topic);
     case RD_KAFKA_RESP_ERR__AUTHENTICATION:
     case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
         code = LS_ERR_UNAUTHENTICATED;
@@ -150,7 +155,7 @@ static ls_code kafka_error(const sampler *s, rd_kafka_resp_err_t e, const char *
 
 /* Finds the topic in a metadata answer: its error and partition count. */
 static rd_kafka_resp_err_t topic_in(const struct rd_kafka_metadata *md, const char *topic,
-                                   int *partition_count)
+                                    int *partition_count)
 {
     for (int i = 0; i < md->topic_cnt; i++) {
         if (strcmp(md->topics[i].topic, topic) == 0) {
@@ -240,7 +245,8 @@ static ls_code keep_message(sampler *s, const rd_kafka_message_t *m, ls_error *e
         s->capacity = cap;
     }
     ls_kafka_sample_message *msg = &out->messages[out->count];
-    *msg = (ls_kafka_sample_message){.partition = m->partition, .offset = m->offset,
+    *msg = (ls_kafka_sample_message){.partition = m->partition,
+                                     .offset = m->offset,
                                      .timestamp_ms = rd_kafka_message_timestamp(m, NULL)};
     if (m->key) {
         msg->key = malloc(m->key_len ? m->key_len : 1);
@@ -281,7 +287,8 @@ static ls_code consume_tails(sampler *s, size_t pending, ls_error *err)
         if (!ours) {
             if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && !m->rkt)
                 ls_log_debug("kafka", "sample: %s", rd_kafka_message_errstr(m));
-        } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF || m->offset >= s->partitions[p].high) {
+        } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF ||
+                   m->offset >= s->partitions[p].high) {
             s->partitions[p].done = true;
             pending--;
         } else if (m->err) {
@@ -340,12 +347,11 @@ ls_code ls_kafka_sample_fetch(const ls_kafka_settings *settings, const char *top
     if (!topic || !*topic)
         return ls_error_set_field(err, LS_ERR_INVALID, "topic", "a topic is required");
     if (limit < 1 || limit > LS_KAFKA_SAMPLE_MAX_LIMIT)
-        return ls_error_set_field(err, LS_ERR_INVALID, "limit",
-                                  "limit must be between 1 and %d", LS_KAFKA_SAMPLE_MAX_LIMIT);
+        return ls_error_set_field(err, LS_ERR_INVALID, "limit", "limit must be between 1 and %d",
+                                  LS_KAFKA_SAMPLE_MAX_LIMIT);
     if (timeout_ms <= 0)
         timeout_ms = LS_KAFKA_SAMPLE_DEFAULT_TIMEOUT_MS;
-    sampler s = {.topic = topic, .limit = limit, .out = out,
-                 .deadline_ms = now_ms() + timeout_ms};
+    sampler s = {.topic = topic, .limit = limit, .out = out, .deadline_ms = now_ms() + timeout_ms};
     char errstr[512];
     size_t pending = 0;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();

@@ -35,16 +35,16 @@ typedef struct ls_kafka_settings {
     const char *sasl_mechanism;    /* PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 */
     const char *username;
     const char *password;
-    const char *ssl_ca_location;   /* CA bundle file; system default when NULL */
+    const char *ssl_ca_location; /* CA bundle file; system default when NULL */
 } ls_kafka_settings;
 
 typedef struct ls_kafka_sample_message {
     int32_t partition;
     int64_t offset;
-    int64_t timestamp_ms;   /* -1 when the message has none */
-    uint8_t *key;           /* NULL when the message has no key */
+    int64_t timestamp_ms; /* -1 when the message has none */
+    uint8_t *key;         /* NULL when the message has no key */
     size_t key_len;
-    uint8_t *value;         /* NULL for a null value (tombstone) */
+    uint8_t *value; /* NULL for a null value (tombstone) */
     size_t value_len;
     bool json_valid;
     ls_jsonscan_error json_error; /* kind LS_JSONSCAN_OK when valid */

@@ -100,8 +100,10 @@ static ls_code find_field(ls_schema_infer *infer, const char *source, accumulato
         return ls_error_set(err, LS_ERR_TOO_LARGE, "the samples have more than %zu fields",
                             infer->max_fields);
     accumulator *a = &infer->fields[infer->count];
-    *a = (accumulator){.source = strdup(source), .all_timestamps_offset = true,
-                       .all_timestamps = true, .all_dates = true};
+    *a = (accumulator){.source = strdup(source),
+                       .all_timestamps_offset = true,
+                       .all_timestamps = true,
+                       .all_dates = true};
     if (!a->source)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory inferring a schema");
     infer->slots[slot] = (uint32_t)infer->count++;
@@ -122,8 +124,8 @@ static void note_integer(accumulator *a, const char *text, size_t len)
     size_t digits = integer_digits(text, len, &negative);
     const char *d = negative ? text + 1 : text;
     bool fits = digits < 19 ||
-                (digits == 19 && memcmp(d, negative ? "9223372036854775808"
-                                                    : "9223372036854775807", 19) <= 0);
+                (digits == 19 &&
+                 memcmp(d, negative ? "9223372036854775808" : "9223372036854775807", 19) <= 0);
     if (!fits)
         a->integer_beyond_int64 = true;
     if (digits > 38)
@@ -246,8 +248,11 @@ void ls_infer_result_cleanup(ls_infer_result *result)
 
 static ls_code copy_field(const accumulator *a, ls_infer_field *f, ls_error *err)
 {
-    *f = (ls_infer_field){.source = strdup(a->source), .type = unify(a), .kinds = a->kinds,
-                          .present = a->present, .nulls = a->nulls};
+    *f = (ls_infer_field){.source = strdup(a->source),
+                          .type = unify(a),
+                          .kinds = a->kinds,
+                          .present = a->present,
+                          .nulls = a->nulls};
     if (a->example)
         f->example = strdup(a->example);
     if (!f->source || (a->example && !f->example))

@@ -32,14 +32,14 @@
 #define LS_INFER_EXAMPLE_MAX 256
 
 typedef struct ls_infer_field {
-    char *source;     /* source path, as a job's fields[].source */
-    char *name;       /* destination name, as fields[].name */
-    ls_type type;     /* as fields[].type */
-    unsigned kinds;   /* ORed 1u << ls_json_kind of all values seen, nulls included */
-    size_t present;   /* samples in which the field occurred */
-    size_t nulls;     /* of those, how many had null */
-    char *example;    /* the first non-null value's text, cut at LS_INFER_EXAMPLE_MAX
-                         bytes on a UTF-8 boundary; NULL when only nulls */
+    char *source;   /* source path, as a job's fields[].source */
+    char *name;     /* destination name, as fields[].name */
+    ls_type type;   /* as fields[].type */
+    unsigned kinds; /* ORed 1u << ls_json_kind of all values seen, nulls included */
+    size_t present; /* samples in which the field occurred */
+    size_t nulls;   /* of those, how many had null */
+    char *example;  /* the first non-null value's text, cut at LS_INFER_EXAMPLE_MAX
+                       bytes on a UTF-8 boundary; NULL when only nulls */
 } ls_infer_field;
 
 typedef struct ls_infer_result {
@@ -47,8 +47,8 @@ typedef struct ls_infer_result {
     size_t count;
     ls_flat_collision *collisions;
     size_t collision_count;
-    size_t samples;         /* all samples added */
-    size_t invalid_samples; /* of those, skipped as unusable */
+    size_t samples;                  /* all samples added */
+    size_t invalid_samples;          /* of those, skipped as unusable */
     ls_jsonscan_error first_invalid; /* kind LS_JSONSCAN_OK when none */
     size_t first_invalid_index;      /* which sample (0-based) */
 } ls_infer_result;

@@ -64,10 +64,14 @@ static int check_value_text(const uint8_t *data, size_t size, json_t *doc, char 
 static ls_type type_for(ls_json_kind kind)
 {
     switch (kind) {
-    case LS_JSON_INTEGER: return (ls_type){.kind = LS_TYPE_BIGINT};
-    case LS_JSON_REAL: return (ls_type){.kind = LS_TYPE_DOUBLE};
-    case LS_JSON_BOOLEAN: return (ls_type){.kind = LS_TYPE_BOOLEAN};
-    default: return (ls_type){.kind = LS_TYPE_STRING};
+    case LS_JSON_INTEGER:
+        return (ls_type){.kind = LS_TYPE_BIGINT};
+    case LS_JSON_REAL:
+        return (ls_type){.kind = LS_TYPE_DOUBLE};
+    case LS_JSON_BOOLEAN:
+        return (ls_type){.kind = LS_TYPE_BOOLEAN};
+    default:
+        return (ls_type){.kind = LS_TYPE_STRING};
     }
 }
 
@@ -83,28 +87,33 @@ static int compare_column(const ls_column *col, json_t *v, const char *key, char
         int64_t x;
         memcpy(&x, values, 8);
         return json_is_integer(v) && json_integer_value(v) == x
-                   ? 0 : disagree(why, why_size, "%s: integer %lld differs", key, (long long)x);
+                   ? 0
+                   : disagree(why, why_size, "%s: integer %lld differs", key, (long long)x);
     }
     case LS_TYPE_DOUBLE: {
         double x, y = json_is_real(v) ? json_real_value(v) : 0;
         memcpy(&x, values, 8);
         return json_is_real(v) && memcmp(&x, &y, 8) == 0
-                   ? 0 : disagree(why, why_size, "%s: real %.17g vs %.17g", key, x, y);
+                   ? 0
+                   : disagree(why, why_size, "%s: real %.17g vs %.17g", key, x, y);
     }
     case LS_TYPE_BOOLEAN:
         return json_is_boolean(v) && json_is_true(v) == (values[0] != 0)
-                   ? 0 : disagree(why, why_size, "%s: boolean differs", key);
-    default: break;
+                   ? 0
+                   : disagree(why, why_size, "%s: boolean differs", key);
+    default:
+        break;
     }
     size_t len;
     const uint8_t *bytes = ls_column_bytes_at(col, 0, &len);
     if (json_is_string(v))
         return json_string_length(v) == len && memcmp(json_string_value(v), bytes, len) == 0
-                   ? 0 : disagree(why, why_size, "%s: string differs", key);
+                   ? 0
+                   : disagree(why, why_size, "%s: string differs", key);
     json_error_t e;
     json_t *again = json_loadb((const char *)bytes, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
-    int rc = again && json_equal(again, v) ? 0
-                                           : disagree(why, why_size, "%s: JSON text differs", key);
+    int rc =
+        again && json_equal(again, v) ? 0 : disagree(why, why_size, "%s: JSON text differs", key);
     json_decref(again);
     return rc;
 }
@@ -134,14 +143,21 @@ static bool source_of(const char *key, char *out, size_t out_size)
 static ls_json_kind kind_of(json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_INTEGER: return LS_JSON_INTEGER;
-    case JSON_REAL: return LS_JSON_REAL;
+    case JSON_INTEGER:
+        return LS_JSON_INTEGER;
+    case JSON_REAL:
+        return LS_JSON_REAL;
     case JSON_TRUE:
-    case JSON_FALSE: return LS_JSON_BOOLEAN;
-    case JSON_NULL: return LS_JSON_NULL;
-    case JSON_OBJECT: return LS_JSON_OBJECT;
-    case JSON_ARRAY: return LS_JSON_ARRAY;
-    default: return LS_JSON_STRING;
+    case JSON_FALSE:
+        return LS_JSON_BOOLEAN;
+    case JSON_NULL:
+        return LS_JSON_NULL;
+    case JSON_OBJECT:
+        return LS_JSON_OBJECT;
+    case JSON_ARRAY:
+        return LS_JSON_ARRAY;
+    default:
+        return LS_JSON_STRING;
     }
 }
 
@@ -169,8 +185,8 @@ static int check_fields(const uint8_t *data, size_t size, json_t *doc, char *why
         if (!source_of(key, set.sources[i], sizeof set.sources[i]))
             continue;
         set.types[i] = type_for(kind_of(v));
-        set.fields[i] = (ls_jsonscan_field){.source = set.sources[i], .column = i,
-                                            .type = set.types[i]};
+        set.fields[i] =
+            (ls_jsonscan_field){.source = set.sources[i], .column = i, .type = set.types[i]};
         set.values[i] = v;
         set.keys[i] = key;
         set.count++;

@@ -142,8 +142,8 @@ int main(int argc, char **argv)
     }
     int status = 0;
     for (int i = 0; i < opt.topic_count; i++) {
-        rd_kafka_resp_err_t rerr = rd_kafka_mock_topic_create(
-            cluster, opt.topics[i].name, opt.topics[i].partitions, 1);
+        rd_kafka_resp_err_t rerr =
+            rd_kafka_mock_topic_create(cluster, opt.topics[i].name, opt.topics[i].partitions, 1);
         if (rerr) {
             fprintf(stderr, "testbroker: cannot create topic %s: %s\n", opt.topics[i].name,
                     rd_kafka_err2str(rerr));

@@ -80,8 +80,7 @@ TEST(seed_unquoted_is_rejected)
         ls_jsonscan_error record;
         ls_error err;
         ls_error_clear(&err);
-        CHECK(ls_flatten((const uint8_t *)json, len, level, &r, &record, &err) ==
-              LS_ERR_INVALID);
+        CHECK(ls_flatten((const uint8_t *)json, len, level, &r, &record, &err) == LS_ERR_INVALID);
         CHECK_EQ_INT(record.kind, LS_JSONSCAN_INVALID_JSON);
         CHECK_EQ_INT(record.offset, (size_t)(strstr(json, "lag") - json));
         CHECK_EQ_INT(r.count, 0);

@@ -30,7 +30,9 @@ static void fixture_init(fixture *fx, int level, const char *const (*specs)[2], 
     CHECK(n <= 32);
     for (size_t i = 0; i < n; i++) {
         types[i] = type_of(specs[i][1]);
-        fields[i] = (ls_jsonscan_field){.source = specs[i][0], .column = i, .type = types[i],
+        fields[i] = (ls_jsonscan_field){.source = specs[i][0],
+                                        .column = i,
+                                        .type = types[i],
                                         .required = required_first && i == 0};
     }
     ls_error_clear(&fx->err);
@@ -138,20 +140,22 @@ static const char *const seed_quoted =
 
 TEST(seed_level_2_maps_fields)
 {
-    const char *const specs[][2] = {{"name", "string"},         {"age", "bigint"},
-                                    {"device.os", "string"},    {"device.brand", "string"},
+    const char *const specs[][2] = {{"name", "string"},           {"age", "bigint"},
+                                    {"device.os", "string"},      {"device.brand", "string"},
                                     {"device.version", "string"}, {"__value__", "string"}};
     fixture fx;
     fixture_init(&fx, 2, specs, 6, false);
     scan_ok(&fx, seed_quoted);
     CHECK_EQ_STR(last_text(&fx, 0), "zhangle");
     CHECK_EQ_INT(last_i64(&fx, 1), 18);
-    CHECK_EQ_STR(last_text(&fx, 2), "{\"test\":\"lag\",\"member\":{\"fa\":\"zhangsan\",\"mo\":\"limei\"}}");
+    CHECK_EQ_STR(last_text(&fx, 2),
+                 "{\"test\":\"lag\",\"member\":{\"fa\":\"zhangsan\",\"mo\":\"limei\"}}");
     CHECK_EQ_STR(last_text(&fx, 3), "none");
     CHECK_EQ_STR(last_text(&fx, 4), "11.4.2");
-    CHECK_EQ_STR(last_text(&fx, 5),
-                 "{\"name\":\"zhangle\",\"age\":18,\"device\":{\"os\":{\"test\":\"lag\",\"member\":"
-                 "{\"fa\":\"zhangsan\",\"mo\":\"limei\"}},\"brand\":\"none\",\"version\":\"11.4.2\"}}");
+    CHECK_EQ_STR(
+        last_text(&fx, 5),
+        "{\"name\":\"zhangle\",\"age\":18,\"device\":{\"os\":{\"test\":\"lag\",\"member\":"
+        "{\"fa\":\"zhangsan\",\"mo\":\"limei\"}},\"brand\":\"none\",\"version\":\"11.4.2\"}}");
     CHECK_EQ_INT(ls_jsonscan_unmapped_count(fx.plan), 0);
     fixture_cleanup(&fx);
 }
@@ -217,9 +221,18 @@ TEST(integer_coercions)
         const char *json;
         int64_t v;
     } ok[] = {
-        {"18", 18},   {"-3", -3},   {"1.0", 1},   {"1e3", 1000}, {"1.50e2", 150}, {"\"18\"", 18},
-        {"-0", 0},    {"\"-7e0\"", -7}, {"9223372036854775807", INT64_MAX},
-        {"-9223372036854775808", INT64_MIN}, {"0.000e5", 0}, {"1234567890000000000000e-12", 1234567890},
+        {"18", 18},
+        {"-3", -3},
+        {"1.0", 1},
+        {"1e3", 1000},
+        {"1.50e2", 150},
+        {"\"18\"", 18},
+        {"-0", 0},
+        {"\"-7e0\"", -7},
+        {"9223372036854775807", INT64_MAX},
+        {"-9223372036854775808", INT64_MIN},
+        {"0.000e5", 0},
+        {"1234567890000000000000e-12", 1234567890},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         char json[128];
@@ -253,9 +266,16 @@ TEST(floating_coercions)
     const char *const specs[][2] = {{"d", "double"}, {"f", "float"}};
     fixture fx;
     fixture_init(&fx, 1, specs, 2, false);
-    const char *nums[] = {"0.1", "1e-300", "-2.5E+10", "123456789012345678901234567890",
-                          "3.141592653589793238462643383279", "\"18.5\"", "5e-324", "1e-400",
-                          "17976931348623157e292", "-0"};
+    const char *nums[] = {"0.1",
+                          "1e-300",
+                          "-2.5E+10",
+                          "123456789012345678901234567890",
+                          "3.141592653589793238462643383279",
+                          "\"18.5\"",
+                          "5e-324",
+                          "1e-400",
+                          "17976931348623157e292",
+                          "-0"};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         char json[128];
         snprintf(json, sizeof json, "{\"d\":%s}", nums[i]);
@@ -285,8 +305,8 @@ TEST(decimal_coercions)
     const struct {
         const char *json;
         int64_t v;
-    } ok[] = {{"12.34", 1234}, {"-12.345", -1235}, {"12.344", 1234}, {"1e2", 10000},
-              {"\"0.005\"", 1}, {"99999999.99", 9999999999}, {"0.004", 0}, {"7", 700}};
+    } ok[] = {{"12.34", 1234},  {"-12.345", -1235},          {"12.344", 1234}, {"1e2", 10000},
+              {"\"0.005\"", 1}, {"99999999.99", 9999999999}, {"0.004", 0},     {"7", 700}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         char json[128];
         snprintf(json, sizeof json, "{\"a\":%s}", ok[i].json);
@@ -370,9 +390,13 @@ TEST(time_coercions)
         CHECK_EQ_INT(last_i64(&fx, 0), ts[i].micros);
         CHECK_EQ_INT(last_i64(&fx, 2), ts[i].micros);
     }
-    const char *bad[] = {"\"2024-02-30T00:00:00Z\"", "\"2023-02-29T00:00:00Z\"",
-                         "\"2024-01-01T24:00:00Z\"", "\"2024-01-01T00:00:00+0100\"",
-                         "\"2024-01-01\"", "\"yesterday\"", "true"};
+    const char *bad[] = {"\"2024-02-30T00:00:00Z\"",
+                         "\"2023-02-29T00:00:00Z\"",
+                         "\"2024-01-01T24:00:00Z\"",
+                         "\"2024-01-01T00:00:00+0100\"",
+                         "\"2024-01-01\"",
+                         "\"yesterday\"",
+                         "true"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char json[128];
         snprintf(json, sizeof json, "{\"t\":%s}", bad[i]);
@@ -391,20 +415,21 @@ TEST(time_coercions)
 
 TEST(kafka_metadata)
 {
-    const char *const specs[][2] = {{"__kafka_partition__", "int"},
-                                    {"__kafka_offset__", "bigint"},
-                                    {"__kafka_timestamp__", "timestamptz"},
-                                    {"__kafka_key__", "string"},
-                                    {"__kafka_offset__", "string"},
-                                    {"__kafka_key__", "binary"}};
+    const char *const specs[][2] = {
+        {"__kafka_partition__", "int"},         {"__kafka_offset__", "bigint"},
+        {"__kafka_timestamp__", "timestamptz"}, {"__kafka_key__", "string"},
+        {"__kafka_offset__", "string"},         {"__kafka_key__", "binary"}};
     fixture fx;
     fixture_init(&fx, 1, specs, 6, false);
-    ls_kafka_meta meta = {.partition = 3, .offset = 1234567890123, .timestamp_ms = 1700000000123,
-                          .key = (const uint8_t *)"k1", .key_len = 2};
+    ls_kafka_meta meta = {.partition = 3,
+                          .offset = 1234567890123,
+                          .timestamp_ms = 1700000000123,
+                          .key = (const uint8_t *)"k1",
+                          .key_len = 2};
     ls_error_clear(&fx.err);
-    CHECK_OK(ls_jsonscan_row(fx.plan, (const uint8_t *)"{}", 2, &meta, fx.batch, &fx.record,
-                             &fx.err),
-             &fx.err);
+    CHECK_OK(
+        ls_jsonscan_row(fx.plan, (const uint8_t *)"{}", 2, &meta, fx.batch, &fx.record, &fx.err),
+        &fx.err);
     CHECK_EQ_INT(last_i32(&fx, 0), 3);
     CHECK_EQ_INT(last_i64(&fx, 1), 1234567890123);
     CHECK_EQ_INT(last_i64(&fx, 2), 1700000000123000);
@@ -416,9 +441,9 @@ TEST(kafka_metadata)
                           &fx.err) == LS_ERR_INVALID);
     CHECK_EQ_INT(fx.record.kind, LS_JSONSCAN_INVALID_UTF8);
     meta.key = NULL;
-    CHECK_OK(ls_jsonscan_row(fx.plan, (const uint8_t *)"{}", 2, &meta, fx.batch, &fx.record,
-                             &fx.err),
-             &fx.err);
+    CHECK_OK(
+        ls_jsonscan_row(fx.plan, (const uint8_t *)"{}", 2, &meta, fx.batch, &fx.record, &fx.err),
+        &fx.err);
     CHECK(!last_valid(&fx, 3));
     CHECK(!last_valid(&fx, 5));
     scan_ok(&fx, "{}"); /* no metadata at all */
@@ -553,8 +578,8 @@ TEST(level_rules_and_not_object)
 
 TEST(escaped_dots_in_source_paths)
 {
-    const char *const specs[][2] = {{"a\\.b", "string"}, {"a.b", "string"}, {"k\\\\", "string"},
-                                    {"u", "string"}};
+    const char *const specs[][2] = {
+        {"a\\.b", "string"}, {"a.b", "string"}, {"k\\\\", "string"}, {"u", "string"}};
     fixture fx;
     fixture_init(&fx, 2, specs, 4, false);
     scan_ok(&fx, "{\"a.b\":\"top\",\"a\":{\"b\":\"nested\"},\"k\\\\\":\"bs\",\"\\u0075\":\"esc\"}");
@@ -574,8 +599,8 @@ TEST(unmapped_fields_are_collected)
     scan_ok(&fx, "{\"age\":\"x\",\"new.key\":[1],\"device\":{\"os\":null}}");
     const char *expect[] = {"age", "device.os", "device.version", "new\\.key"};
     unsigned expect_kinds[] = {(1u << LS_JSON_INTEGER) | (1u << LS_JSON_STRING),
-                               (1u << LS_JSON_OBJECT) | (1u << LS_JSON_NULL),
-                               1u << LS_JSON_STRING, 1u << LS_JSON_ARRAY};
+                               (1u << LS_JSON_OBJECT) | (1u << LS_JSON_NULL), 1u << LS_JSON_STRING,
+                               1u << LS_JSON_ARRAY};
     CHECK_EQ_INT(ls_jsonscan_unmapped_count(fx.plan), 4);
     for (size_t i = 0; i < 4; i++) {
         unsigned kinds;
@@ -640,9 +665,9 @@ TEST(ten_megabyte_message)
     fixture fx;
     fixture_init(&fx, 1, specs, 2, false);
     ls_error_clear(&fx.err);
-    CHECK_OK(ls_jsonscan_row(fx.plan, (const uint8_t *)msg, len, NULL, fx.batch, &fx.record,
-                             &fx.err),
-             &fx.err);
+    CHECK_OK(
+        ls_jsonscan_row(fx.plan, (const uint8_t *)msg, len, NULL, fx.batch, &fx.record, &fx.err),
+        &fx.err);
     size_t got;
     ls_column_bytes_at(&fx.batch->columns[0], 0, &got);
     CHECK_EQ_INT(got, n);
@@ -677,21 +702,22 @@ TEST(walk_reports_leaves)
     ls_error err;
     ls_error_clear(&err);
     const char *msg = "{\"a\":{\"b\":[1, 2],\"c\":{}, \"d\":{\"e\":null}},\"x.y\":1.5}";
-    CHECK_OK(ls_json_walk((const uint8_t *)msg, strlen(msg), 2, 0, collect_leaf, out, &record,
-                          &err),
-             &err);
+    CHECK_OK(
+        ls_json_walk((const uint8_t *)msg, strlen(msg), 2, 0, collect_leaf, out, &record, &err),
+        &err);
     CHECK_EQ_STR(out, "a.b=array:[1,2]\na.c=object:{}\na.d=object:{\"e\":null}\nx\\.y=real:1.5\n");
     /* Above the level an empty object yields no field. */
     out[0] = '\0';
-    CHECK_OK(ls_json_walk((const uint8_t *)msg, strlen(msg), 3, 0, collect_leaf, out, &record,
-                          &err),
-             &err);
+    CHECK_OK(
+        ls_json_walk((const uint8_t *)msg, strlen(msg), 3, 0, collect_leaf, out, &record, &err),
+        &err);
     CHECK_EQ_STR(out, "a.b=array:[1,2]\na.d.e=null:\nx\\.y=real:1.5\n");
     out[0] = '\0';
-    CHECK_OK(ls_json_walk((const uint8_t *)msg, strlen(msg), 0, 0, collect_leaf, out, &record,
-                          &err),
-             &err);
-    CHECK_EQ_STR(out, "__value__=object:{\"a\":{\"b\":[1,2],\"c\":{},\"d\":{\"e\":null}},\"x.y\":1.5}\n");
+    CHECK_OK(
+        ls_json_walk((const uint8_t *)msg, strlen(msg), 0, 0, collect_leaf, out, &record, &err),
+        &err);
+    CHECK_EQ_STR(
+        out, "__value__=object:{\"a\":{\"b\":[1,2],\"c\":{},\"d\":{\"e\":null}},\"x.y\":1.5}\n");
 }
 
 TEST(duplicate_keys_conversion_errors_follow_last_wins)

@@ -42,12 +42,11 @@ TEST(check_passes_agreeing_inputs)
 {
     char why[512];
     /* Both accept this; the check passes. */
-    CHECK_EQ_INT(jsonscan_differential_check((const uint8_t *)"{\"a\":[1,2.5,\"x\"]}", 17, why,
-                                             sizeof why),
-                 0);
+    CHECK_EQ_INT(
+        jsonscan_differential_check((const uint8_t *)"{\"a\":[1,2.5,\"x\"]}", 17, why, sizeof why),
+        0);
     /* A BOM: both reject it, so they agree. */
-    CHECK_EQ_INT(jsonscan_differential_check((const uint8_t *)"\xef\xbb\xbf{}", 5, why,
-                                             sizeof why),
+    CHECK_EQ_INT(jsonscan_differential_check((const uint8_t *)"\xef\xbb\xbf{}", 5, why, sizeof why),
                  0);
     /* jansson cannot hold this integer; jsonscan accepts it as valid JSON. */
     CHECK_EQ_INT(jsonscan_differential_check((const uint8_t *)"[123456789012345678901234567890]",

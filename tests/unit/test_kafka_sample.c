@@ -32,8 +32,8 @@ static void cluster_start(cluster *c, const char *topic, int partitions)
     CHECK(c->producer);
 }
 
-static void produce(cluster *c, const char *topic, int32_t partition, const void *value,
-                    size_t len, const char *key, int64_t timestamp_ms)
+static void produce(cluster *c, const char *topic, int32_t partition, const void *value, size_t len,
+                    const char *key, int64_t timestamp_ms)
 {
     rd_kafka_resp_err_t e = rd_kafka_producev(
         c->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),

@@ -73,8 +73,8 @@ TEST(unification_table)
 TEST(seed_message_at_each_level)
 {
     size_t len;
-    char *json = testing_read_file(LAKESYNC_SOURCE_DIR "/tests/data/jsonscan_seed/seed_quoted.json",
-                                   &len);
+    char *json =
+        testing_read_file(LAKESYNC_SOURCE_DIR "/tests/data/jsonscan_seed/seed_quoted.json", &len);
     const char *samples[] = {json};
     const char *expect[5] = {
         "__value__:__value__:string",
@@ -96,9 +96,8 @@ TEST(seed_message_at_each_level)
         for (size_t i = 0; i < r.count; i++) {
             char type[32];
             size_t used = strlen(got);
-            snprintf(got + used, sizeof got - used, "%s%s:%s:%s", i ? " " : "",
-                     r.fields[i].source, r.fields[i].name,
-                     ls_type_format(r.fields[i].type, type, sizeof type));
+            snprintf(got + used, sizeof got - used, "%s%s:%s:%s", i ? " " : "", r.fields[i].source,
+                     r.fields[i].name, ls_type_format(r.fields[i].type, type, sizeof type));
         }
         CHECK_EQ_STR(got, expect[level]);
         ls_infer_result_cleanup(&r);
@@ -144,8 +143,7 @@ TEST(field_cap_and_bad_level)
     ls_error_clear(&err);
     CHECK_OK(ls_schema_infer_new(1, 2, &infer, &err), &err);
     const char *msg = "{\"a\":1,\"b\":2,\"c\":3}";
-    CHECK(ls_schema_infer_add(infer, (const uint8_t *)msg, strlen(msg), &err) ==
-          LS_ERR_TOO_LARGE);
+    CHECK(ls_schema_infer_add(infer, (const uint8_t *)msg, strlen(msg), &err) == LS_ERR_TOO_LARGE);
     ls_schema_infer_free(infer);
 }
 
