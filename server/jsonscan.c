@@ -627,7 +627,8 @@ static bool number_to_double(scanner *s, const uint8_t *p, size_t len, double *o
         *out = d.neg ? -v : v;
         return true;
     }
-    ls_buf *b = &s->plan->scratch;
+    /* Not scratch: a number from a string with escapes lives there. */
+    ls_buf *b = &s->plan->capture;
     ls_buf_reset(b);
     if (ls_buf_append(b, p, len, NULL)) {
         *out = 0;

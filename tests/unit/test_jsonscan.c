@@ -285,6 +285,10 @@ TEST(floating_coercions)
         double got = last_double(&fx, 0);
         CHECK(memcmp(&got, &expect, sizeof got) == 0);
     }
+    /* A numeric string with escapes and more digits than the fast path takes. */
+    scan_ok(&fx, "{\"d\":\"\\u00312345678901234567890.5e-3\"}");
+    double got = last_double(&fx, 0), expect = strtod("12345678901234567890.5e-3", NULL);
+    CHECK(memcmp(&got, &expect, sizeof got) == 0);
     scan_fails(&fx, "{\"d\":1e400}", LS_JSONSCAN_OUT_OF_RANGE);
     scan_fails(&fx, "{\"d\":\"NaN\"}", LS_JSONSCAN_TYPE_MISMATCH);
     scan_fails(&fx, "{\"d\":\"Infinity\"}", LS_JSONSCAN_TYPE_MISMATCH);
