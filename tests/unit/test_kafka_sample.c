@@ -27,7 +27,7 @@ static void cluster_start(cluster *c, const char *topic, int partitions)
     snprintf(c->bootstrap, sizeof c->bootstrap, "%s", rd_kafka_mock_cluster_bootstraps(c->mock));
     conf = rd_kafka_conf_new();
     CHECK(rd_kafka_conf_set(conf, "bootstrap.servers", c->bootstrap, errstr, sizeof errstr) == 0);
-    CHECK(rd_kafka_conf_set(conf, "message.max.bytes", "2000000", errstr, sizeof errstr) == 0);
+    CHECK(rd_kafka_conf_set(conf, "message.max.bytes", "4000000", errstr, sizeof errstr) == 0);
     c->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     CHECK(c->producer);
 }
@@ -151,4 +151,29 @@ TEST(bad_arguments)
     settings.security_protocol = "carrier_pigeon";
     CHECK(ls_kafka_sample_fetch(&settings, "t", 5, 0, &sample, &err) == LS_ERR_INVALID);
     CHECK_EQ_STR(err.field, "security.protocol");
+}
+
+TEST(three_megabyte_message_is_not_truncated)
+{
+    cluster c;
+    cluster_start(&c, "big", 1);
+    size_t n = 3u << 20;
+    char *value = malloc(n);
+    CHECK(value);
+    memset(value, '7', n); /* one long JSON number */
+    produce(&c, "big", 0, value, n, NULL, 1700000000000);
+    produce(&c, "big", 0, "{}", 2, NULL, 1700000000001);
+    CHECK(rd_kafka_flush(c.producer, 10000) == 0);
+    ls_kafka_settings settings = {.bootstrap_servers = c.bootstrap};
+    ls_kafka_sample sample;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_kafka_sample_fetch(&settings, "big", 10, 20000, &sample, &err), &err);
+    CHECK_EQ_INT(sample.count, 2);
+    CHECK_EQ_INT(sample.messages[1].value_len, n);
+    CHECK_EQ_MEM(sample.messages[1].value, value, n);
+    CHECK(sample.messages[1].json_valid);
+    ls_kafka_sample_cleanup(&sample);
+    free(value);
+    cluster_stop(&c);
 }
