@@ -5,9 +5,11 @@
  * containers. The plan's source paths form a trie; while the scanner walks
  * objects above the parse level it looks each key up among the children of
  * the current trie node, so values nobody maps are only validated, never
- * copied. Values that a column wants as JSON text are "captured": while a
- * capture is open, every token is appended to one compact-text buffer, and a
- * nested capture is just a start offset into the same buffer.
+ * copied. An object or array that a column wants as JSON text is
+ * "captured": when it closes, its span of the message is the text, used in
+ * place when no whitespace was skipped inside it (the scanner notes where it
+ * last skipped any), otherwise compacted once into a buffer. Strings are
+ * unescaped only when a column takes them and they hold a backslash.
  */
 #include "jsonscan.h"
 
@@ -92,8 +94,8 @@ struct ls_jsonscan_plan {
     uint32_t *pending_list;
     size_t pending_count;
     ls_jsonscan_error *field_errors;
-    ls_buf capture; /* compact JSON text of captured values */
-    ls_buf scratch; /* unescaped strings, number copies */
+    ls_buf capture; /* compacted container text; NUL-terminated numbers for strtod */
+    ls_buf scratch; /* unescaped strings and keys */
     char path[PATH_BUF_BYTES];
     /* Walk mode (ls_json_walk): every leaf goes to the callback. */
     ls_json_leaf_fn walk_fn;
