@@ -156,8 +156,7 @@ typedef struct pq_column_desc {
  * chunk needs more than any before it. */
 typedef struct pq_scratch {
     ls_buf page;       /* decompressed page body */
-    ls_buf levels;     /* definition levels, one byte per value */
-    ls_buf indices;    /* uint32 dictionary indices or delta lengths */
+    ls_buf indices;    /* delta-decoded integers or lengths of one page */
     ls_buf dict_values, dict_offsets, dict_bytes;
     ls_buf delta_prefix; /* DELTA_BYTE_ARRAY prefix lengths */
     ls_buf delta_bytes;  /* DELTA_BYTE_ARRAY reconstruction */

@@ -17,21 +17,21 @@ void pq_scratch_init(pq_scratch *s, size_t max_page_bytes)
 {
     memset(s, 0, sizeof *s);
     ls_buf_init(&s->page, max_page_bytes);
-    /* Levels and indices hold at most one entry per value of a page; the
-     * value count is checked against the batch cap before they grow. */
-    ls_buf_init(&s->levels, SIZE_MAX / 2);
-    ls_buf_init(&s->indices, SIZE_MAX / 2);
-    ls_buf_init(&s->dict_values, SIZE_MAX / 2);
-    ls_buf_init(&s->dict_offsets, SIZE_MAX / 2);
-    ls_buf_init(&s->dict_bytes, UINT32_MAX - 1);
-    ls_buf_init(&s->delta_prefix, SIZE_MAX / 2);
+    /* Delta-decoded integers and lengths (8 bytes each) of one page stay
+     * under the page cap; a dictionary decoded from one page grows at most
+     * 16-fold (a BOOLEAN bit to a byte is 8, an INT32 date to int64 2). */
+    ls_buf_init(&s->indices, max_page_bytes);
+    ls_buf_init(&s->delta_prefix, max_page_bytes);
     ls_buf_init(&s->delta_bytes, max_page_bytes);
+    size_t dict_max = max_page_bytes > SIZE_MAX / 16 ? SIZE_MAX : max_page_bytes * 16;
+    ls_buf_init(&s->dict_values, dict_max);
+    ls_buf_init(&s->dict_offsets, dict_max);
+    ls_buf_init(&s->dict_bytes, max_page_bytes < UINT32_MAX - 1 ? max_page_bytes : UINT32_MAX - 1);
 }
 
 void pq_scratch_cleanup(pq_scratch *s)
 {
     ls_buf_cleanup(&s->page);
-    ls_buf_cleanup(&s->levels);
     ls_buf_cleanup(&s->indices);
     ls_buf_cleanup(&s->dict_values);
     ls_buf_cleanup(&s->dict_offsets);
@@ -190,67 +190,83 @@ static ls_code decompress(const pq_column_desc *d, int32_t codec, const uint8_t 
     return LS_OK;
 }
 
-/* Decodes n definition levels (max level 1) into scratch->levels and counts
- * the defined values. */
+/* Values decoded per step from an RLE run: levels and dictionary indices go
+ * through a fixed stack array, so a page claiming millions of values costs
+ * no scratch memory beyond what its real values take. */
+#define DECODE_STEP 1024
+
+/* Appends n definition levels (max level 1) to the column's valid bytes and
+ * counts the defined values. */
 static ls_code read_levels(const pq_column_desc *d, const uint8_t *p, size_t len, size_t n,
-                           pq_scratch *s, size_t *defined, ls_error *err)
+                           ls_column *col, size_t *defined, ls_error *err)
 {
-    ls_buf_reset(&s->levels);
-    ls_code rc = ls_buf_reserve(&s->levels, n * 4, err);
+    ls_code rc = ls_buf_reserve(&col->valid, n, err);
     if (rc)
         return rc;
-    uint32_t *levels = (uint32_t *)(void *)s->levels.data;
     pq_rle rle;
     pq_rle_init(&rle, p, len, 1);
-    if (!pq_rle_get(&rle, levels, n))
-        return corrupt(err, d, "definition levels cut short or malformed");
     size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += levels[i]; /* bit width 1: each level is 0 or 1 */
+    for (size_t done = 0; done < n;) {
+        uint32_t levels[DECODE_STEP];
+        size_t step = n - done < DECODE_STEP ? n - done : DECODE_STEP;
+        if (!pq_rle_get(&rle, levels, step))
+            return corrupt(err, d, "definition levels cut short or malformed");
+        uint8_t *valid = col->valid.data + col->valid.len;
+        for (size_t i = 0; i < step; i++) {
+            valid[i] = (uint8_t)levels[i]; /* bit width 1: each level is 0 or 1 */
+            count += levels[i];
+        }
+        col->valid.len += step;
+        done += step;
+    }
     *defined = count;
     return LS_OK;
 }
 
-/* Copies dictionary entries for n indices into the column's values. */
+/* Copies the dictionary entries of n indices into the column's values,
+ * stopping at the batch budget: a few bytes of RLE can repeat a long entry
+ * millions of times. */
 static ls_code read_dictionary_indices(const pq_column_desc *d, const uint8_t *p, size_t len,
                                        size_t n, pq_scratch *s, size_t dict_count, pq_values *out,
-                                       ls_error *err)
+                                       size_t budget, ls_error *err)
 {
     if (n == 0)
         return LS_OK;
     if (len < 1 || p[0] > 32)
         return corrupt(err, d, "dictionary index bit width missing or over 32");
-    ls_buf_reset(&s->indices);
-    ls_code rc = ls_buf_reserve(&s->indices, n * 4, err);
-    if (rc)
-        return rc;
-    uint32_t *idx = (uint32_t *)(void *)s->indices.data;
     pq_rle rle;
     pq_rle_init(&rle, p + 1, len - 1, p[0]);
-    if (!pq_rle_get(&rle, idx, n))
-        return corrupt(err, d, "dictionary indices cut short or malformed");
-    if ((rc = pq_values_reserve(d, out, n, err)))
-        return rc;
-    size_t width = ls_storage_width(d->storage);
+    size_t width = ls_storage_width(d->storage), added = 0;
     const uint32_t *offs = (const uint32_t *)(const void *)s->dict_offsets.data;
-    for (size_t i = 0; i < n; i++) {
-        if (idx[i] >= dict_count)
-            return corrupt(err, d, "dictionary index out of range");
-        if (width) {
-            if ((rc = ls_buf_append(out->values, s->dict_values.data + (size_t)idx[i] * width, width,
-                                    err)))
-                return rc;
-        } else {
-            uint32_t start = offs[idx[i]], end = offs[idx[i] + 1];
-            if ((rc = ls_buf_append(out->bytes, s->dict_bytes.data + start, end - start, err)))
-                return rc;
-            uint32_t at = (uint32_t)out->bytes->len;
-            if ((rc = ls_buf_append(out->offsets, &at, 4, err)))
-                return rc;
+    ls_code rc = LS_OK;
+    for (size_t done = 0; done < n && !rc;) {
+        uint32_t idx[DECODE_STEP];
+        size_t step = n - done < DECODE_STEP ? n - done : DECODE_STEP;
+        if (!pq_rle_get(&rle, idx, step))
+            return corrupt(err, d, "dictionary indices cut short or malformed");
+        for (size_t i = 0; i < step && !rc; i++) {
+            if (idx[i] >= dict_count)
+                return corrupt(err, d, "dictionary index out of range");
+            if (width) {
+                rc = ls_buf_append(out->values, s->dict_values.data + (size_t)idx[i] * width, width,
+                                   err);
+                added += width;
+            } else {
+                uint32_t start = offs[idx[i]], end = offs[idx[i] + 1];
+                rc = ls_buf_append(out->bytes, s->dict_bytes.data + start, end - start, err);
+                uint32_t at = (uint32_t)out->bytes->len;
+                if (!rc)
+                    rc = ls_buf_append(out->offsets, &at, 4, err);
+                added += end - start + 4;
+            }
+            out->count++;
         }
-        out->count++;
+        if (!rc && added > budget)
+            rc = ls_error_set(err, LS_ERR_TOO_LARGE,
+                              "parquet column '%s': row group over the batch cap", d->name);
+        done += step;
     }
-    return LS_OK;
+    return rc;
 }
 
 static ls_code read_dictionary_page(const pq_column_desc *d, const page_header *h,
@@ -283,6 +299,7 @@ typedef struct chunk_state {
     bool have_dict;
     size_t dict_count;
     int64_t rows_done;
+    size_t budget; /* bytes the column may still add to the batch */
 } chunk_state;
 
 /* Decodes the levels and values of one data page (v1 or v2) whose body is
@@ -295,20 +312,19 @@ static ls_code read_data_values(chunk_state *c, const page_header *h, const uint
     size_t n = (size_t)h->num_values, defined = n;
     ls_code rc;
     if (!d->required) {
-        if ((rc = read_levels(d, levels, levels_len, n, c->s, &defined, err)))
+        if ((rc = read_levels(d, levels, levels_len, n, c->col, &defined, err)))
             return rc;
+    } else {
+        if ((rc = ls_buf_reserve(&c->col->valid, n, err)))
+            return rc;
+        memset(c->col->valid.data + c->col->valid.len, 1, n);
+        c->col->valid.len += n;
     }
-    if ((rc = ls_buf_reserve(&c->col->valid, n, err)))
-        return rc;
-    const uint32_t *lv = (const uint32_t *)(const void *)c->s->levels.data;
-    for (size_t i = 0; i < n; i++)
-        c->col->valid.data[c->col->valid.len + i] = d->required ? 1 : (uint8_t)lv[i];
-    c->col->valid.len += n;
     if (h->encoding == PQ_ENC_PLAIN_DICTIONARY || h->encoding == PQ_ENC_RLE_DICTIONARY) {
         if (!c->have_dict)
             return corrupt(err, d, "dictionary-encoded page without a dictionary page");
         return read_dictionary_indices(d, values, values_len, defined, c->s, c->dict_count, &c->out,
-                                       err);
+                                       c->budget, err);
     }
     return pq_decode_values(d, h->encoding, values, values_len, defined, &c->out, c->s, err);
 }
@@ -395,6 +411,7 @@ static ls_code read_page(chunk_state *c, const uint8_t *chunk, size_t len, size_
     if ((size_t)h.num_values > budget)
         return ls_error_set(err, LS_ERR_TOO_LARGE, "parquet column '%s': row group over the batch cap",
                             c->d->name);
+    c->budget = budget;
     if (h.type == PQ_PAGE_DATA)
         rc = read_page_v1(c, &h, body, (size_t)h.compressed, err);
     else

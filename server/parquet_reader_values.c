@@ -253,7 +253,15 @@ static size_t plain_width(const pq_column_desc *d)
 static ls_code decode_plain(const pq_column_desc *d, const uint8_t *p, size_t len, size_t n,
                             pq_values *out, ls_error *err)
 {
+    /* Reserve only once the page is known to hold n values, so a count
+     * read from a corrupt header cannot ask for memory. */
     ls_code rc;
+    size_t width = plain_width(d);
+    if ((d->physical == LS_PARQUET_BOOLEAN && n / 8 > len) ||
+        (d->physical == LS_PARQUET_BYTE_ARRAY && n > len / 4) ||
+        (d->physical != LS_PARQUET_BOOLEAN && d->physical != LS_PARQUET_BYTE_ARRAY &&
+         (width == 0 || n > len / width)))
+        return corrupt(err, d, "PLAIN values past the end of the page");
     if ((rc = pq_values_reserve(d, out, n, err)))
         return rc;
     if (d->physical == LS_PARQUET_BOOLEAN) {
@@ -281,9 +289,6 @@ static ls_code decode_plain(const pq_column_desc *d, const uint8_t *p, size_t le
         }
         return LS_OK;
     }
-    size_t width = plain_width(d);
-    if (width == 0 || n > len / width)
-        return corrupt(err, d, "PLAIN values past the end of the page");
     for (size_t i = 0; i < n; i++)
         if ((rc = pq_values_put(d, out, p + i * width, width, err)))
             return rc;
@@ -299,7 +304,7 @@ static ls_code decode_rle_bool(const pq_column_desc *d, const uint8_t *p, size_t
         return corrupt(err, d, "RLE boolean length past the end of the page");
     pq_rle rle;
     pq_rle_init(&rle, p + 4, (size_t)load_le(p, 4), 1);
-    ls_code rc = pq_values_reserve(d, out, n, err);
+    ls_code rc = LS_OK;
     for (size_t i = 0; i < n && !rc; i++) {
         uint32_t v;
         if (!pq_rle_get(&rle, &v, 1))

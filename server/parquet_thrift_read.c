@@ -195,8 +195,16 @@ static uint32_t read_collection_header(ls_thrift_reader *r, uint8_t *elem_type)
         count = read_varint(r);
     if (r->rc)
         return 0;
-    if (count > r->max_list || count > (uint64_t)(r->end - r->pos)) {
-        ls_thrift_reader_fail(r, "list longer than its cap or the metadata");
+    if (count > (uint64_t)(r->end - r->pos)) {
+        ls_thrift_reader_fail(r, "list longer than the metadata");
+        return 0;
+    }
+    if (count > r->max_list) {
+        /* Well-formed but over our cap: a different answer than corruption. */
+        r->rc = ls_error_set(r->err, LS_ERR_TOO_LARGE,
+                             "parquet metadata: list of %llu elements over the cap %u",
+                             (unsigned long long)count, r->max_list);
+        r->pos = r->end;
         return 0;
     }
     if (*elem_type == LS_THRIFT_BOOL_FALSE)

@@ -5,10 +5,11 @@
  *
  * The decoder reads from a caller-owned byte range and never reads past it.
  * Errors are sticky, as in the encoder: the first problem (truncated input,
- * an over-long varint, a length or count over its cap, a wrong field type,
- * structs nested deeper than LS_THRIFT_READ_MAX_DEPTH) records LS_ERR_FORMAT
- * in rc and err, and every later call returns zeros without reading. Callers
- * check rc once per struct. Strings and binaries are returned as pointers
+ * an over-long varint, a length or count past the end of the input, a wrong
+ * field type, structs nested deeper than LS_THRIFT_READ_MAX_DEPTH) records
+ * LS_ERR_FORMAT in rc and err (a list count over max_list: LS_ERR_TOO_LARGE),
+ * and every later call returns zeros without reading. Callers check rc once
+ * per struct. Strings and binaries are returned as pointers
  * into the input (zero copy), so the input must outlive their use.
  *
  * Unknown fields are skipped with an explicit stack, never by recursion, so a

@@ -759,3 +759,158 @@ TEST(delta_byte_array_by_hand)
     ls_buf_cleanup(&offsets);
     ls_buf_cleanup(&bytes);
 }
+
+TEST(caps_are_too_large_errors)
+{
+    ls_column_batch *batch = make_batch(ALL_TYPES, ALL_TYPES_COUNT, ROW_COUNT, 11, false);
+    ls_buf file;
+    write_file(ALL_TYPES, ALL_TYPES_COUNT, batch, NULL, &file);
+    for (int which = 0; which < 5; which++) {
+        ls_parquet_reader_options o;
+        ls_parquet_reader_options_init(&o);
+        if (which == 0)
+            o.max_footer_bytes = 64;
+        else if (which == 1)
+            o.max_column_chunks = 3;
+        else if (which == 2)
+            o.max_chunk_bytes = 256;
+        else if (which == 3)
+            o.max_page_bytes = 256;
+        else
+            o.max_batch_bytes = 10000;
+        ls_error err;
+        ls_error_clear(&err);
+        ls_parquet_reader *r = ls_parquet_reader_open_buffer(file.data, file.len, &o, &err);
+        if (r) {
+            ls_column_batch *got = ls_parquet_reader_batch_new(r, NULL, 0);
+            CHECK_EQ_INT(ls_parquet_reader_read_row_group(r, 0, NULL, 0, got, &err), LS_ERR_TOO_LARGE);
+            ls_column_batch_free(got);
+            ls_parquet_reader_free(r);
+        }
+        if (err.code != LS_ERR_TOO_LARGE)
+            testing_fail(__FILE__, __LINE__, "cap %d: %s", which, err.message);
+    }
+    ls_buf_cleanup(&file);
+    ls_column_batch_free(batch);
+}
+
+/* ---- hand-built files: what no honest writer produces ---- */
+
+static void page_header(ls_buf *out, int type, int32_t size, int32_t num_values, int32_t encoding)
+{
+    ls_thrift t;
+    ls_thrift_init(&t, out, NULL);
+    ls_thrift_struct_begin(&t);
+    ls_thrift_field_i32(&t, 1, type);
+    ls_thrift_field_i32(&t, 2, size);
+    ls_thrift_field_i32(&t, 3, size);
+    ls_thrift_field_struct_begin(&t, type == 2 ? 7 : 5);
+    ls_thrift_field_i32(&t, 1, num_values);
+    ls_thrift_field_i32(&t, 2, encoding);
+    if (type == 0) {
+        ls_thrift_field_i32(&t, 3, 3);
+        ls_thrift_field_i32(&t, 4, 3);
+    }
+    ls_thrift_struct_end(&t);
+    ls_thrift_struct_end(&t);
+    CHECK(ls_thrift_finish(&t) == LS_OK);
+}
+
+/* A file with one REQUIRED BYTE_ARRAY column "s" whose single chunk is
+ * chunk (starting with a dictionary page of dict_len bytes). */
+static void wrap_chunk(const ls_buf *chunk, size_t dict_len, int64_t rows, ls_buf *file)
+{
+    ls_error err;
+    ls_buf_init(file, 1 << 24);
+    CHECK_OK(ls_buf_append(file, "PAR1", 4, &err), &err);
+    CHECK_OK(ls_buf_append(file, chunk->data, chunk->len, &err), &err);
+    size_t footer_start = file->len;
+    ls_thrift t;
+    ls_thrift_init(&t, file, NULL);
+    ls_thrift_struct_begin(&t);
+    ls_thrift_field_i32(&t, 1, 1);
+    ls_thrift_field_list_begin(&t, 2, LS_THRIFT_STRUCT, 2);
+    ls_thrift_struct_begin(&t);
+    ls_thrift_field_string(&t, 4, "t");
+    ls_thrift_field_i32(&t, 5, 1);
+    ls_thrift_struct_end(&t);
+    ls_thrift_struct_begin(&t);
+    ls_thrift_field_i32(&t, 1, 6);
+    ls_thrift_field_i32(&t, 3, 0);
+    ls_thrift_field_string(&t, 4, "s");
+    ls_thrift_struct_end(&t);
+    ls_thrift_field_i64(&t, 3, rows);
+    ls_thrift_field_list_begin(&t, 4, LS_THRIFT_STRUCT, 1);
+    ls_thrift_struct_begin(&t);
+    ls_thrift_field_list_begin(&t, 1, LS_THRIFT_STRUCT, 1);
+    ls_thrift_struct_begin(&t);
+    ls_thrift_field_i64(&t, 2, 4);
+    ls_thrift_field_struct_begin(&t, 3);
+    ls_thrift_field_i32(&t, 1, 6);
+    ls_thrift_field_list_begin(&t, 2, LS_THRIFT_I32, 1);
+    ls_thrift_elem_i32(&t, 0);
+    ls_thrift_field_list_begin(&t, 3, LS_THRIFT_BINARY, 1);
+    ls_thrift_elem_binary(&t, "s", 1);
+    ls_thrift_field_i32(&t, 4, 0);
+    ls_thrift_field_i64(&t, 5, rows);
+    ls_thrift_field_i64(&t, 6, (int64_t)chunk->len);
+    ls_thrift_field_i64(&t, 7, (int64_t)chunk->len);
+    ls_thrift_field_i64(&t, 9, 4 + (int64_t)dict_len);
+    ls_thrift_field_i64(&t, 11, 4);
+    ls_thrift_struct_end(&t);
+    ls_thrift_struct_end(&t);
+    ls_thrift_field_i64(&t, 2, (int64_t)chunk->len);
+    ls_thrift_field_i64(&t, 3, rows);
+    ls_thrift_struct_end(&t);
+    ls_thrift_struct_end(&t);
+    CHECK(ls_thrift_finish(&t) == LS_OK);
+    uint32_t footer_len = (uint32_t)(file->len - footer_start);
+    CHECK_OK(ls_buf_append(file, &footer_len, 4, &err), &err);
+    CHECK_OK(ls_buf_append(file, "PAR1", 4, &err), &err);
+}
+
+/* A dictionary of one 1000-byte string and an RLE run repeating it for
+ * millions of rows: a few bytes of file that would expand to gigabytes. The
+ * batch cap stops it; the same file with few rows reads. */
+TEST(dictionary_bomb_stops_at_the_batch_cap)
+{
+    for (int rows_case = 0; rows_case < 2; rows_case++) {
+        int32_t rows = rows_case == 0 ? 3 : 4000000;
+        ls_error err;
+        ls_error_clear(&err);
+        ls_buf chunk, body;
+        ls_buf_init(&chunk, 1 << 20);
+        ls_buf_init(&body, 1 << 20);
+        uint8_t entry[1004] = {0xe8, 0x03, 0, 0}; /* length 1000, then zero bytes */
+        memset(entry + 4, 'x', 1000);
+        page_header(&chunk, 2, (int32_t)sizeof entry, 1, 0);
+        CHECK_OK(ls_buf_append(&chunk, entry, sizeof entry, &err), &err);
+        size_t dict_len = chunk.len;
+        uint8_t run[8] = {0}; /* bit width 0, then an RLE run header of rows */
+        size_t n = 1 + ls_varint_encode((uint64_t)rows << 1, run + 1);
+        page_header(&chunk, 0, (int32_t)n, rows, 8);
+        CHECK_OK(ls_buf_append(&chunk, run, n, &err), &err);
+        ls_buf file;
+        wrap_chunk(&chunk, dict_len, rows, &file);
+        ls_parquet_reader_options o;
+        ls_parquet_reader_options_init(&o);
+        o.max_batch_bytes = (size_t)16 << 20;
+        ls_parquet_reader *r = ls_parquet_reader_open_buffer(file.data, file.len, &o, &err);
+        CHECK(r);
+        ls_column_batch *got = ls_parquet_reader_batch_new(r, NULL, 0);
+        ls_code rc = ls_parquet_reader_read_row_group(r, 0, NULL, 0, got, &err);
+        if (rows_case == 0) {
+            CHECK_OK(rc, &err);
+            size_t len;
+            CHECK(ls_column_bytes_at(&got->columns[0], 2, &len) && len == 1000);
+        } else {
+            CHECK_EQ_INT(rc, LS_ERR_TOO_LARGE);
+            CHECK(ls_column_batch_bytes(got) < ((size_t)40 << 20));
+        }
+        ls_column_batch_free(got);
+        ls_parquet_reader_free(r);
+        ls_buf_cleanup(&file);
+        ls_buf_cleanup(&chunk);
+        ls_buf_cleanup(&body);
+    }
+}
