@@ -21,6 +21,7 @@ struct ls_parquet_reader {
     const uint8_t *mem;  /* borrowed buffer for _open_buffer */
     size_t mem_len;
     uint8_t *footer;     /* FileMetaData bytes; statistics point into them */
+    uint64_t data_end;   /* where the footer starts: column chunks end before it */
     pq_file_meta meta;
     ls_parquet_reader_column *columns;
     pq_column_desc *descs;
@@ -301,6 +302,7 @@ static ls_code read_footer(ls_parquet_reader *r, ls_error *err)
     if (len > r->opts.max_footer_bytes)
         return ls_error_set(err, LS_ERR_TOO_LARGE, "parquet: footer of %llu bytes over the cap %zu",
                             (unsigned long long)len, r->opts.max_footer_bytes);
+    r->data_end = size - 8 - len;
     r->footer = malloc(len ? (size_t)len : 1);
     if (!r->footer)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory for the parquet footer");
@@ -563,7 +565,7 @@ static ls_code fetch_chunk(ls_parquet_reader *r, const pq_chunk_meta *c, const c
     if (c->has_dictionary_page_offset && c->dictionary_page_offset > 0 &&
         c->dictionary_page_offset < start)
         start = c->dictionary_page_offset;
-    uint64_t data_end = r->source.size_bytes - 8 - 4; /* footer length and magic, at least */
+    uint64_t data_end = r->data_end;
     if (start < 4 || c->total_compressed <= 0 || (uint64_t)start > data_end ||
         (uint64_t)c->total_compressed > data_end - (uint64_t)start)
         return ls_error_set_field(err, LS_ERR_FORMAT, name,
