@@ -74,4 +74,15 @@ ls_code api_job_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_job_patch(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_job_delete(ls_api_request *req, ls_error *err) LS_MUST_USE;
 
+/* Running jobs (api_run.c): start, stop, metrics, events; the worker
+ * endpoints of docs/worker-protocol.md. */
+ls_code api_job_start(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_job_stop(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_job_metrics(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_job_events(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_internal_spec(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_internal_offsets(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_internal_commit(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_internal_heartbeat(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
 #endif

@@ -77,6 +77,7 @@ typedef struct ls_api {
     char web_dir[4096];                  /* static files root, realpath'd; "" disables */
     ls_api_prefix_empty_fn prefix_empty; /* NULL until the objstore module lands */
     void *prefix_empty_ctx;
+    struct ls_jobrun *jobrun; /* running jobs (jobrun.h); owned by cmd_serve */
 } ls_api;
 
 typedef struct ls_api_request {

@@ -43,6 +43,16 @@ const ls_api_route ls_api_routes[] = {
     {"GET", "/api/v1/jobs/{id}", api_job_get, STANDARD},
     {"PATCH", "/api/v1/jobs/{id}", api_job_patch, STANDARD},
     {"DELETE", "/api/v1/jobs/{id}", api_job_delete, STANDARD},
+    {"POST", "/api/v1/jobs/{id}/start", api_job_start, STANDARD},
+    {"POST", "/api/v1/jobs/{id}/stop", api_job_stop, STANDARD},
+    {"GET", "/api/v1/jobs/{id}/metrics", api_job_metrics, STANDARD},
+    {"GET", "/api/v1/jobs/{id}/events", api_job_events, STANDARD},
+
+    /* Workers: their run's token, checked by the handlers (api_run.c). */
+    {"GET", "/internal/v1/jobs/{id}/spec", api_internal_spec, PUBLIC},
+    {"GET", "/internal/v1/jobs/{id}/offsets", api_internal_offsets, PUBLIC},
+    {"POST", "/internal/v1/jobs/{id}/commits", api_internal_commit, PUBLIC},
+    {"POST", "/internal/v1/jobs/{id}/heartbeat", api_internal_heartbeat, PUBLIC},
 
     {NULL, NULL, NULL, PUBLIC},
 };

@@ -17,6 +17,7 @@
 
 #include "api_dest.h"
 #include "api_handlers.h"
+#include "jobrun.h"
 #include "cli.h"
 #include "util/log.h"
 
@@ -200,6 +201,36 @@ static ls_code open_state(ls_api *api, const serve_options *opt, ls_error *err)
     return rc;
 }
 
+/* Tells the job runtime where workers reach this server and resumes the
+ * jobs that were running. A wildcard listen address is reached on loopback. */
+static void start_jobs(ls_api *api, const char *address)
+{
+    char url[320];
+    if (strncmp(address, "0.0.0.0:", 8) == 0)
+        snprintf(url, sizeof url, "http://127.0.0.1:%s", address + 8);
+    else if (strncmp(address, "[::]:", 5) == 0)
+        snprintf(url, sizeof url, "http://[::1]:%s", address + 5);
+    else
+        snprintf(url, sizeof url, "http://%s", address);
+    ls_jobrun_set_server_url(api->jobrun, url);
+    ls_error err;
+    ls_error_clear(&err);
+    if (ls_jobrun_resume(api->jobrun, &err))
+        ls_log_error("serve", "resuming jobs: %s", err.message);
+}
+
+/* The job runtime runs workers from this very binary. */
+static ls_code open_jobs(ls_api *api, const serve_options *opt, ls_error *err)
+{
+    char self[PATH_MAX];
+    if (!realpath("/proc/self/exe", self))
+        return ls_error_set(err, LS_ERR_IO, "cannot find this program's path: %s",
+                            strerror(errno));
+    ls_jobrun_options options = {.store = api->store, .key = &api->key,
+                                 .worker_program = self, .log_level = opt->log_level};
+    return ls_jobrun_new(&options, &api->jobrun, err);
+}
+
 static int run_server(ls_api *api, const serve_options *opt)
 {
     ls_error err = {0};
@@ -224,11 +255,15 @@ static int run_server(ls_api *api, const serve_options *opt)
     }
     printf("listening on http://%s\n", ls_http_server_address(server));
     fflush(stdout);
+    start_jobs(api, ls_http_server_address(server));
     ls_log_info("serve", "listening on http://%s, warehouse %s", ls_http_server_address(server),
                 api->warehouse);
     int sig = 0;
     sigwait(&signals, &sig);
     ls_log_info("serve", "received %s; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Workers stop first, while the API still answers their final commits. */
+    ls_jobrun_free(api->jobrun);
+    api->jobrun = NULL;
     ls_http_server_free(server);
     return 0;
 }
@@ -258,7 +293,7 @@ int cmd_serve(int argc, char **argv)
     }
     ls_api api = {0};
     status = 1;
-    if (open_state(&api, &opt, &err)) {
+    if (open_state(&api, &opt, &err) || open_jobs(&api, &opt, &err)) {
         ls_log_error("serve", "%s", err.message);
         goto out;
     }
@@ -266,6 +301,7 @@ int cmd_serve(int argc, char **argv)
     if (status == 0)
         ls_log_info("serve", "stopped");
 out:
+    ls_jobrun_free(api.jobrun);
     ls_store_free(api.store);
     ls_secret_key_wipe(&api.key);
     return status;

@@ -190,11 +190,18 @@ static pid_t spawn_worker(const sup_job *job, int index)
     if (!envp)
         return -1;
     pid_t parent = getpid();
+    sigset_t none;
+    sigemptyset(&none);
     pid_t pid = fork();
     if (pid == 0) {
-        /* Only async-signal-safe calls between fork and exec. A worker must
-         * not outlive the server that supervises it: it gets SIGTERM (and
-         * makes its final commit) when the supervisor thread goes away. */
+        /* Only async-signal-safe calls between fork and exec. The server
+         * blocks SIGTERM and SIGINT (it sigwaits for them) and ignores
+         * SIGPIPE; both survive exec, and a worker that cannot receive
+         * SIGTERM cannot stop gracefully, so restore the defaults. A worker
+         * must not outlive the server that supervises it: it gets SIGTERM
+         * (and makes its final commit) when the supervisor thread goes away. */
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent)
             _exit(127);
@@ -347,7 +354,14 @@ ls_code ls_supervisor_new(const ls_supervisor_options *options, ls_supervisor **
         sup->options.backoff_max_ms = 60000;
     pthread_mutex_init(&sup->mu, NULL);
     pthread_cond_init(&sup->wake, NULL);
-    if (pthread_create(&sup->thread, NULL, supervisor_main, sup) != 0) {
+    /* The thread takes no signals: a process-directed SIGTERM must reach the
+     * server's sigwait, not end the process through this thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int failed = pthread_create(&sup->thread, NULL, supervisor_main, sup);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (failed) {
         ls_supervisor_free(sup, 0);
         return ls_error_set(err, LS_ERR_IO, "cannot start the supervisor thread");
     }

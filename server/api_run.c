@@ -1,0 +1,181 @@
+/*
+ * Running jobs over HTTP: start, stop, metrics and events under /api/v1, and
+ * the worker endpoints under /internal/v1 (docs/worker-protocol.md). The
+ * logic lives in jobrun.c; these handlers translate.
+ *
+ * Worker endpoints are routed as PUBLIC (API tokens do not apply) and check
+ * the run's worker token themselves, answering 401 without a valid one.
+ */
+#include <string.h>
+
+#include "api_handlers.h"
+#include "api_json.h"
+#include "jobrun.h"
+
+/* The job (as GET /jobs/{id} shows it) after a state change. */
+static ls_code reply_job(ls_api_request *req, ls_error *err)
+{
+    return api_job_get(req, err);
+}
+
+ls_code api_job_start(ls_api_request *req, ls_error *err)
+{
+    const char *id = api_param(req, "id");
+    if (!api_id_valid(id))
+        return ls_error_set(err, LS_ERR_NOT_FOUND, "job not found");
+    ls_code rc = ls_jobrun_start(req->api->jobrun, id, err);
+    return rc ? rc : reply_job(req, err);
+}
+
+ls_code api_job_stop(ls_api_request *req, ls_error *err)
+{
+    const char *id = api_param(req, "id");
+    if (!api_id_valid(id))
+        return ls_error_set(err, LS_ERR_NOT_FOUND, "job not found");
+    ls_code rc = ls_jobrun_stop(req->api->jobrun, id, err);
+    return rc ? rc : reply_job(req, err);
+}
+
+/* 404 unless the job exists (metrics and events of unknown jobs). */
+static ls_code job_exists(ls_api_request *req, const char *id, ls_error *err)
+{
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    if (!api_id_valid(id))
+        return ls_error_set(err, LS_ERR_NOT_FOUND, "job not found");
+    ls_code rc = ls_store_begin_read(req->api->store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(req->api->store, "SELECT 1 FROM jobs WHERE id = ?1", &stmt, err);
+    if (!rc) {
+        ls_stmt_bind_text(stmt, 1, id);
+        rc = ls_stmt_step(stmt, &row, err);
+    }
+    ls_stmt_free(stmt);
+    ls_store_rollback(req->api->store);
+    if (!rc && !row)
+        rc = ls_error_set(err, LS_ERR_NOT_FOUND, "job %s not found", id);
+    return rc;
+}
+
+ls_code api_job_metrics(ls_api_request *req, ls_error *err)
+{
+    const char *id = api_param(req, "id");
+    json_t *body = NULL;
+    ls_code rc = job_exists(req, id, err);
+    if (!rc)
+        rc = ls_jobrun_metrics(req->api->jobrun, id, &body, err);
+    return rc ? rc : api_reply_json(req, 200, body, err);
+}
+
+static ls_code read_events(ls_api_request *req, const char *id, int64_t page_size,
+                           int64_t after_seq, json_t *items, bool *more, int64_t *last_seq,
+                           ls_error *err)
+{
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    ls_code rc = ls_store_begin_read(req->api->store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(req->api->store,
+                         "SELECT seq, at, kind, message FROM job_events WHERE job_id = ?1 "
+                         "AND seq > ?2 ORDER BY seq LIMIT ?3",
+                         &stmt, err);
+    if (!rc) {
+        ls_stmt_bind_text(stmt, 1, id);
+        ls_stmt_bind_int(stmt, 2, after_seq);
+        ls_stmt_bind_int(stmt, 3, page_size + 1);
+    }
+    int64_t n = 0;
+    while (!rc && !(rc = ls_stmt_step(stmt, &row, err)) && row) {
+        if (n++ == page_size) {
+            *more = true;
+            break;
+        }
+        *last_seq = ls_stmt_int(stmt, 0);
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "at", ls_stmt_text(stmt, 1),
+                                               "kind", ls_stmt_text(stmt, 2), "message",
+                                               ls_stmt_text(stmt, 3)));
+    }
+    ls_stmt_free(stmt);
+    ls_store_rollback(req->api->store);
+    return rc;
+}
+
+ls_code api_job_events(ls_api_request *req, ls_error *err)
+{
+    const char *id = api_param(req, "id");
+    int64_t page_size = 0, after_seq = 0, last_seq = 0;
+    bool more = false;
+    ls_code rc = job_exists(req, id, err);
+    if (!rc)
+        rc = api_page_params(req, &page_size, &after_seq, err);
+    if (rc)
+        return rc;
+    json_t *items = json_array();
+    rc = read_events(req, id, page_size, after_seq, items, &more, &last_seq, err);
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    return api_reply_json(req, 200, api_page_body(items, more, last_seq), err);
+}
+
+/* ---- worker endpoints ------------------------------------------------------ */
+
+/* The bearer token of the request, or NULL. */
+static const char *bearer(const ls_api_request *req)
+{
+    const char *header = ls_http_request_header(req->http, "Authorization");
+    if (!header || strncmp(header, "Bearer ", 7) != 0 || !header[7])
+        return NULL;
+    return header + 7;
+}
+
+ls_code api_internal_spec(ls_api_request *req, ls_error *err)
+{
+    json_t *body = NULL;
+    ls_code rc = ls_jobrun_worker_spec(req->api->jobrun, api_param(req, "id"), bearer(req), &body,
+                                       err);
+    return rc ? rc : api_reply_json(req, 200, body, err);
+}
+
+ls_code api_internal_offsets(ls_api_request *req, ls_error *err)
+{
+    json_t *body = NULL;
+    ls_code rc = ls_jobrun_worker_offsets(req->api->jobrun, api_param(req, "id"), bearer(req),
+                                          &body, err);
+    return rc ? rc : api_reply_json(req, 200, body, err);
+}
+
+ls_code api_internal_commit(ls_api_request *req, ls_error *err)
+{
+    json_t *request = NULL, *body = NULL;
+    ls_code rc = ls_jobrun_authorize(req->api->jobrun, api_param(req, "id"), bearer(req), err);
+    if (!rc)
+        rc = api_json_body(req, false, &request, err);
+    if (!rc)
+        rc = ls_jobrun_worker_commit(req->api->jobrun, api_param(req, "id"), bearer(req), request,
+                                     &body, err);
+    json_decref(request);
+    if (rc == LS_ERR_CONFLICT && body) {
+        /* A fence answers 409 with the table's offsets beside the error. */
+        json_object_set_new(body, "error", json_pack("{s:s, s:s}", "code", "conflict", "message",
+                                                     err->message));
+        return api_reply_json(req, 409, body, err);
+    }
+    return rc ? rc : api_reply_json(req, 200, body, err);
+}
+
+ls_code api_internal_heartbeat(ls_api_request *req, ls_error *err)
+{
+    json_t *request = NULL, *body = NULL;
+    ls_code rc = ls_jobrun_authorize(req->api->jobrun, api_param(req, "id"), bearer(req), err);
+    if (!rc)
+        rc = api_json_body(req, false, &request, err);
+    if (!rc)
+        rc = ls_jobrun_worker_heartbeat(req->api->jobrun, api_param(req, "id"), bearer(req),
+                                        request, &body, err);
+    json_decref(request);
+    return rc ? rc : api_reply_json(req, 200, body, err);
+}

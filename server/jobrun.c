@@ -1,0 +1,787 @@
+#include "jobrun.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "iceberg_types.h"
+#include "jsonscan.h"
+#include "supervisor.h"
+#include "util/log.h"
+
+#define MAX_RUNS LS_SUPERVISOR_MAX_JOBS
+#define ID_MAX 72
+#define NAME_MAX_BYTES 256
+#define URI_MAX 2048
+#define DEFAULT_TARGET_FILE_BYTES ((int64_t)128 << 20)
+
+/* One started job. Strings the committer and spec need are copied at start. */
+typedef struct run {
+    char job_id[ID_MAX];
+    int64_t run_id;
+    char token_hash[LS_SECRET_HASH_HEX];
+    char database[NAME_MAX_BYTES], table[NAME_MAX_BYTES], topic[NAME_MAX_BYTES];
+    char location[URI_MAX];
+    char endpoint[URI_MAX], region[64], access_key_id[256], secret_access_key[256];
+    int path_style;
+    int worker_count;
+    json_t *worker_metrics[LS_SUPERVISOR_MAX_WORKERS];
+    int64_t commits, last_commit_ms, last_snapshot_id;
+} run;
+
+struct ls_jobrun {
+    ls_jobrun_options options;
+    char worker_program[4096];
+    char log_level[16];
+    char server_url[256];
+    ls_supervisor *supervisor;
+    ls_committer *committer;
+    pthread_mutex_t mu; /* guards runs and next_run_id */
+    run *runs[MAX_RUNS];
+    size_t run_count;
+    int64_t next_run_id;
+    /* Set while the server shuts down: workers stop, but the jobs stay
+     * "running" in the store so the next start resumes them. */
+    _Atomic bool shutting_down;
+};
+
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
+/* ---- job state in the store ------------------------------------------ */
+
+static ls_code record_state(ls_jobrun *jr, const char *job_id, const char *state,
+                            const char *reason, ls_error *err)
+{
+    ls_store *store = jr->options.store;
+    ls_stmt *update = NULL, *event = NULL;
+    bool row = false;
+    ls_code rc = ls_store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(store,
+                         "UPDATE jobs SET state = ?1, state_reason = ?2, "
+                         "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?3",
+                         &update, err);
+    if (!rc) {
+        ls_stmt_bind_text(update, 1, state);
+        if (reason && *reason)
+            ls_stmt_bind_text(update, 2, reason);
+        else
+            ls_stmt_bind_null(update, 2);
+        ls_stmt_bind_text(update, 3, job_id);
+        rc = ls_stmt_step(update, &row, err);
+    }
+    if (!rc)
+        rc = ls_stmt_prepare(store,
+                             "INSERT INTO job_events (job_id, at, kind, message) VALUES "
+                             "(?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'state', ?2)",
+                             &event, err);
+    if (!rc) {
+        char message[512];
+        snprintf(message, sizeof message, "%s%s%s", state, reason && *reason ? ": " : "",
+                 reason ? reason : "");
+        ls_stmt_bind_text(event, 1, job_id);
+        ls_stmt_bind_text(event, 2, message);
+        rc = ls_stmt_step(event, &row, err);
+    }
+    ls_stmt_free(update);
+    ls_stmt_free(event);
+    if (!rc)
+        return ls_store_commit(store, err);
+    ls_store_rollback(store);
+    return rc;
+}
+
+static void on_state(void *ctx, const char *job_id, ls_job_state state, const char *reason)
+{
+    ls_jobrun *jr = ctx;
+    ls_error err;
+    ls_error_clear(&err);
+    if (atomic_load(&jr->shutting_down))
+        return;
+    if (record_state(jr, job_id, ls_job_state_name(state), reason, &err))
+        ls_log_error("jobrun", "cannot record state of job %s: %s", job_id, err.message);
+}
+
+/* ---- loading a job ---------------------------------------------------- */
+
+/* A job row with its data source, secrets opened. */
+typedef struct job_row {
+    json_t *job;    /* the stored job spec */
+    json_t *source; /* the stored data-source spec */
+    char *password; /* SASL password or NULL */
+    char *secret;   /* destination secret_access_key or NULL */
+    char database[NAME_MAX_BYTES], table[NAME_MAX_BYTES], location[URI_MAX];
+    int64_t acus;
+} job_row;
+
+static void job_row_cleanup(job_row *r)
+{
+    json_decref(r->job);
+    json_decref(r->source);
+    if (r->password)
+        wipe(r->password, strlen(r->password));
+    if (r->secret)
+        wipe(r->secret, strlen(r->secret));
+    free(r->password);
+    free(r->secret);
+    memset(r, 0, sizeof *r);
+}
+
+static ls_code open_sealed(ls_jobrun *jr, ls_stmt *stmt, int column, const char *aad,
+                           char **out, ls_error *err)
+{
+    size_t len = 0;
+    const void *sealed = ls_stmt_blob(stmt, column, &len);
+    *out = NULL;
+    if (!sealed || ls_stmt_is_null(stmt, column))
+        return LS_OK;
+    ls_buf plain;
+    ls_buf_init(&plain, 64 * 1024);
+    ls_code rc = ls_secret_open(jr->options.key, aad, sealed, len, &plain, err);
+    if (!rc)
+        *out = (char *)ls_buf_take(&plain, NULL);
+    ls_buf_cleanup(&plain);
+    return rc;
+}
+
+static ls_code parse_row_json(ls_stmt *stmt, int column, json_t **out, ls_error *err)
+{
+    json_error_t jerr;
+    *out = json_loads(ls_stmt_text(stmt, column), 0, &jerr);
+    return *out ? LS_OK : ls_error_set(err, LS_ERR_FORMAT, "stored spec is not JSON: %s", jerr.text);
+}
+
+static ls_code read_job_row(ls_jobrun *jr, ls_stmt *stmt, job_row *out, ls_error *err)
+{
+    char aad[128];
+    const char *job_id = ls_stmt_text(stmt, 6), *source_id = ls_stmt_text(stmt, 7);
+    ls_code rc = parse_row_json(stmt, 0, &out->job, err);
+    if (!rc)
+        rc = parse_row_json(stmt, 1, &out->source, err);
+    snprintf(aad, sizeof aad, "data_source:%s:password", source_id);
+    if (!rc)
+        rc = open_sealed(jr, stmt, 2, aad, &out->password, err);
+    snprintf(aad, sizeof aad, "job:%s:secret_access_key", job_id);
+    if (!rc)
+        rc = open_sealed(jr, stmt, 3, aad, &out->secret, err);
+    snprintf(out->database, sizeof out->database, "%s", ls_stmt_text(stmt, 4));
+    snprintf(out->table, sizeof out->table, "%s", ls_stmt_text(stmt, 5));
+    snprintf(out->location, sizeof out->location, "%s", ls_stmt_text(stmt, 8));
+    size_t n = strlen(out->location);
+    while (n > 0 && out->location[n - 1] == '/')
+        out->location[--n] = '\0'; /* the stored path ends with '/' */
+    out->acus = ls_stmt_int(stmt, 9);
+    return rc;
+}
+
+static ls_code load_job(ls_jobrun *jr, const char *job_id, job_row *out, ls_error *err)
+{
+    ls_store *store = jr->options.store;
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    memset(out, 0, sizeof *out);
+    ls_code rc = ls_store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(store,
+                         "SELECT j.spec, d.spec, d.password, j.secret, j.database, j.table_name, "
+                         "j.id, d.id, j.path, j.acus FROM jobs j JOIN data_sources d "
+                         "ON d.id = j.data_source_id WHERE j.id = ?1",
+                         &stmt, err);
+    if (!rc) {
+        ls_stmt_bind_text(stmt, 1, job_id);
+        rc = ls_stmt_step(stmt, &row, err);
+    }
+    if (!rc && !row)
+        rc = ls_error_set(err, LS_ERR_NOT_FOUND, "job %s does not exist", job_id);
+    if (!rc)
+        rc = read_job_row(jr, stmt, out, err);
+    ls_stmt_free(stmt);
+    ls_store_rollback(store);
+    if (rc)
+        job_row_cleanup(out);
+    return rc;
+}
+
+static const char *member_text(const json_t *doc, const char *object, const char *key)
+{
+    const json_t *o = object ? json_object_get(doc, object) : doc;
+    const json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* ---- the table -------------------------------------------------------- */
+
+/* The job's schema: its fields in order, ids 1..n, all optional (a JSON
+ * message may omit any of them), and its partition spec. */
+static ls_code job_schema(const json_t *job, ls_iceberg_schema *schema,
+                          ls_iceberg_partition_spec *spec, ls_error *err)
+{
+    const json_t *fields = json_object_get(job, "fields");
+    const json_t *parts = json_object_get(job, "partition");
+    ls_code rc = LS_OK;
+    for (size_t i = 0; !rc && i < json_array_size(fields); i++) {
+        const json_t *f = json_array_get(fields, i);
+        ls_type type;
+        rc = ls_type_parse(member_text(f, NULL, "type") ? member_text(f, NULL, "type") : "",
+                           &type, err);
+        if (!rc)
+            rc = ls_iceberg_schema_add(schema, (int32_t)i + 1, member_text(f, NULL, "name"), type,
+                                       0, err);
+    }
+    for (size_t i = 0; !rc && i < json_array_size(parts); i++) {
+        const json_t *p = json_array_get(parts, i);
+        rc = ls_iceberg_spec_add(spec, schema, member_text(p, NULL, "source"),
+                                 member_text(p, NULL, "transform"), member_text(p, NULL, "name"),
+                                 0, err);
+    }
+    return rc;
+}
+
+static bool table_exists(ls_jobrun *jr, const job_row *row)
+{
+    ls_store *store = jr->options.store;
+    ls_stmt *stmt = NULL;
+    bool found = false;
+    ls_error err;
+    ls_error_clear(&err);
+    if (ls_store_begin(store, &err))
+        return false;
+    if (!ls_stmt_prepare(store, "SELECT 1 FROM tables WHERE database = ?1 AND name = ?2", &stmt,
+                         &err)) {
+        ls_stmt_bind_text(stmt, 1, row->database);
+        ls_stmt_bind_text(stmt, 2, row->table);
+        if (ls_stmt_step(stmt, &found, &err))
+            found = false;
+    }
+    ls_stmt_free(stmt);
+    ls_store_rollback(store);
+    return found;
+}
+
+static void storage_options(const run *r, ls_objstore_options *o)
+{
+    ls_objstore_options_init(o);
+    o->endpoint = r->endpoint[0] ? r->endpoint : NULL;
+    o->region = r->region[0] ? r->region : NULL;
+    o->access_key_id = r->access_key_id[0] ? r->access_key_id : NULL;
+    o->secret_access_key = r->secret_access_key[0] ? r->secret_access_key : NULL;
+    o->path_style = r->path_style;
+}
+
+static ls_code ensure_table(ls_jobrun *jr, const job_row *row, const run *r, ls_error *err)
+{
+    if (table_exists(jr, row))
+        return LS_OK;
+    ls_iceberg_schema schema;
+    ls_iceberg_partition_spec spec;
+    ls_objstore_options storage;
+    ls_iceberg_schema_init(&schema, 0);
+    ls_iceberg_spec_init(&spec, 0);
+    storage_options(r, &storage);
+    ls_table_ref ref = {.database = row->database, .table = row->table, .storage = &storage};
+    ls_code rc = job_schema(row->job, &schema, &spec, err);
+    if (!rc)
+        rc = ls_committer_create_iceberg(jr->committer, &ref, row->location, &schema, &spec, err);
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&schema);
+    return rc;
+}
+
+/* ---- runs ----------------------------------------------------------------- */
+
+static run *find_run(ls_jobrun *jr, const char *job_id)
+{
+    for (size_t i = 0; i < jr->run_count; i++)
+        if (strcmp(jr->runs[i]->job_id, job_id) == 0)
+            return jr->runs[i];
+    return NULL;
+}
+
+static void run_reset_metrics(run *r)
+{
+    for (int i = 0; i < LS_SUPERVISOR_MAX_WORKERS; i++) {
+        json_decref(r->worker_metrics[i]);
+        r->worker_metrics[i] = NULL;
+    }
+}
+
+/* Fills a run's copies of what the committer and the spec need. */
+static void run_describe(run *r, const job_row *row)
+{
+    const json_t *dest = json_object_get(row->job, "destination");
+    snprintf(r->database, sizeof r->database, "%s", row->database);
+    snprintf(r->table, sizeof r->table, "%s", row->table);
+    snprintf(r->topic, sizeof r->topic, "%s", member_text(row->source, NULL, "topic"));
+    snprintf(r->location, sizeof r->location, "%s", row->location);
+    snprintf(r->endpoint, sizeof r->endpoint, "%s",
+             member_text(dest, NULL, "endpoint") ? member_text(dest, NULL, "endpoint") : "");
+    snprintf(r->region, sizeof r->region, "%s",
+             member_text(dest, NULL, "region") ? member_text(dest, NULL, "region") : "");
+    snprintf(r->access_key_id, sizeof r->access_key_id, "%s",
+             member_text(dest, NULL, "access_key_id") ? member_text(dest, NULL, "access_key_id")
+                                                      : "");
+    snprintf(r->secret_access_key, sizeof r->secret_access_key, "%s",
+             row->secret ? row->secret : "");
+    r->path_style = json_is_true(json_object_get(dest, "path_style")) ? 1 : -1;
+    int64_t workers = row->acus / 2;
+    r->worker_count = (int)(workers < 1 ? 1 : workers > LS_SUPERVISOR_MAX_WORKERS
+                                                  ? LS_SUPERVISOR_MAX_WORKERS
+                                                  : workers);
+}
+
+/* Creates or renews the job's run (new id, new token) under mu. */
+static ls_code run_renew(ls_jobrun *jr, const job_row *row, const char *job_id, char *token,
+                         size_t token_size, run **out, ls_error *err)
+{
+    run *r = find_run(jr, job_id);
+    if (!r) {
+        if (jr->run_count == MAX_RUNS)
+            return ls_error_set(err, LS_ERR_TOO_LARGE, "at most %d jobs can run", MAX_RUNS);
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+        snprintf(r->job_id, sizeof r->job_id, "%s", job_id);
+        jr->runs[jr->run_count++] = r;
+    }
+    ls_code rc = ls_secret_token_new("lsw_", token, token_size, err);
+    if (rc)
+        return rc;
+    ls_secret_hash(token, r->token_hash);
+    r->run_id = ++jr->next_run_id;
+    run_reset_metrics(r);
+    run_describe(r, row);
+    *out = r;
+    return LS_OK;
+}
+
+static ls_code spawn(ls_jobrun *jr, const run *r, const char *token, ls_error *err)
+{
+    char url[320], job[ID_MAX + 32], tok[256], level[48];
+    snprintf(url, sizeof url, "LAKESYNC_SERVER_URL=%s", jr->server_url);
+    snprintf(job, sizeof job, "LAKESYNC_JOB_ID=%s", r->job_id);
+    snprintf(tok, sizeof tok, "LAKESYNC_WORKER_TOKEN=%s", token);
+    snprintf(level, sizeof level, "LAKESYNC_LOG_LEVEL=%s", jr->log_level);
+    const char *argv[] = {jr->worker_program, "worker"};
+    const char *env[] = {url, job, tok, level};
+    ls_supervisor_job spec = {.job_id = r->job_id, .argv = argv, .argc = 2, .env = env,
+                              .env_count = 4, .worker_count = r->worker_count};
+    ls_code rc = ls_supervisor_start(jr->supervisor, &spec, err);
+    wipe(tok, sizeof tok);
+    return rc;
+}
+
+ls_code ls_jobrun_start(ls_jobrun *jr, const char *job_id, ls_error *err)
+{
+    job_row row;
+    char token[128];
+    ls_code rc = load_job(jr, job_id, &row, err);
+    if (rc)
+        return rc;
+    const char *format = member_text(row.job, "destination", "format");
+    if (format && strcmp(format, "paimon") == 0) {
+        job_row_cleanup(&row);
+        return ls_error_set(err, LS_ERR_UNPROCESSABLE,
+                            "starting Paimon jobs is not available yet; Iceberg jobs run");
+    }
+    ls_job_state state = ls_supervisor_state(jr->supervisor, job_id, NULL, 0);
+    if (state != LS_JOB_STOPPED && state != LS_JOB_FAILED) {
+        job_row_cleanup(&row);
+        return ls_error_set(err, LS_ERR_CONFLICT, "job %s is already %s", job_id,
+                            ls_job_state_name(state));
+    }
+    pthread_mutex_lock(&jr->mu);
+    run *r = NULL;
+    rc = run_renew(jr, &row, job_id, token, sizeof token, &r, err);
+    pthread_mutex_unlock(&jr->mu);
+    if (!rc)
+        rc = ensure_table(jr, &row, r, err);
+    if (!rc)
+        rc = spawn(jr, r, token, err);
+    wipe(token, sizeof token);
+    job_row_cleanup(&row);
+    return rc;
+}
+
+ls_code ls_jobrun_stop(ls_jobrun *jr, const char *job_id, ls_error *err)
+{
+    ls_code rc = ls_supervisor_stop(jr->supervisor, job_id, jr->options.stop_grace_ms, err);
+    if (rc == LS_ERR_NOT_FOUND) {
+        ls_error_clear(err);
+        return ls_error_set(err, LS_ERR_CONFLICT, "job %s is not running", job_id);
+    }
+    return rc;
+}
+
+ls_code ls_jobrun_resume(ls_jobrun *jr, ls_error *err)
+{
+    ls_store *store = jr->options.store;
+    ls_stmt *stmt = NULL;
+    char ids[64][ID_MAX];
+    size_t count = 0;
+    bool row = false;
+    ls_code rc = ls_store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(store,
+                         "SELECT id FROM jobs WHERE state IN ('starting', 'running') ORDER BY seq",
+                         &stmt, err);
+    while (!rc && !(rc = ls_stmt_step(stmt, &row, err)) && row && count < 64)
+        snprintf(ids[count++], ID_MAX, "%s", ls_stmt_text(stmt, 0));
+    ls_stmt_free(stmt);
+    ls_store_rollback(store);
+    for (size_t i = 0; !rc && i < count; i++) {
+        ls_error job_err;
+        ls_error_clear(&job_err);
+        if (ls_jobrun_start(jr, ids[i], &job_err)) {
+            ls_log_error("jobrun", "cannot resume job %s: %s", ids[i], job_err.message);
+            (void)record_state(jr, ids[i], "failed", job_err.message, &job_err);
+        }
+    }
+    return rc;
+}
+
+/* ---- worker endpoints ------------------------------------------------------ */
+
+/* Checks a worker's token against its job's current run; copies the run. */
+static ls_code authorize(ls_jobrun *jr, const char *job_id, const char *token, run *copy,
+                         ls_error *err)
+{
+    char hash[LS_SECRET_HASH_HEX];
+    ls_secret_hash(token ? token : "", hash);
+    pthread_mutex_lock(&jr->mu);
+    run *r = find_run(jr, job_id);
+    bool ok = r && token && strcmp(r->token_hash, hash) == 0;
+    if (ok) {
+        *copy = *r;
+        memset(copy->worker_metrics, 0, sizeof copy->worker_metrics);
+    }
+    pthread_mutex_unlock(&jr->mu);
+    if (!ok)
+        return ls_error_set(err, LS_ERR_UNAUTHENTICATED,
+                            "not a worker token of the current run of job %s", job_id);
+    ls_job_state state = ls_supervisor_state(jr->supervisor, job_id, NULL, 0);
+    if (state != LS_JOB_STARTING && state != LS_JOB_RUNNING && state != LS_JOB_STOPPING)
+        return ls_error_set(err, LS_ERR_UNAUTHENTICATED, "job %s is %s", job_id,
+                            ls_job_state_name(state));
+    return LS_OK;
+}
+
+ls_code ls_jobrun_authorize(ls_jobrun *jr, const char *job_id, const char *token, ls_error *err)
+{
+    run r;
+    ls_code rc = authorize(jr, job_id, token, &r, err);
+    wipe(r.secret_access_key, sizeof r.secret_access_key);
+    return rc;
+}
+
+static int64_t start_timestamp_ms(const json_t *start)
+{
+    const char *text = member_text(start, NULL, "timestamp");
+    int64_t micros = 0;
+    if (!text || !ls_json_parse_timestamp((const uint8_t *)text, strlen(text), &micros))
+        return 0;
+    return micros / 1000;
+}
+
+static json_t *spec_fields(const json_t *job)
+{
+    json_t *out = json_array();
+    const json_t *fields = json_object_get(job, "fields");
+    for (size_t i = 0; i < json_array_size(fields); i++) {
+        const json_t *f = json_array_get(fields, i);
+        json_array_append_new(out, json_pack("{s:s?, s:s?, s:s?, s:I}", "source",
+                                             member_text(f, NULL, "source"), "name",
+                                             member_text(f, NULL, "name"), "type",
+                                             member_text(f, NULL, "type"), "field_id",
+                                             (json_int_t)(i + 1)));
+    }
+    return out;
+}
+
+static json_t *spec_partition(const json_t *job)
+{
+    json_t *out = json_array();
+    const json_t *parts = json_object_get(job, "partition");
+    for (size_t i = 0; i < json_array_size(parts); i++) {
+        const json_t *p = json_array_get(parts, i);
+        json_array_append_new(out, json_pack("{s:s?, s:s?, s:s?, s:I}", "source",
+                                             member_text(p, NULL, "source"), "transform",
+                                             member_text(p, NULL, "transform"), "name",
+                                             member_text(p, NULL, "name"), "field_id",
+                                             (json_int_t)(1000 + i)));
+    }
+    return out;
+}
+
+static json_t *spec_kafka(const run *r, const job_row *row)
+{
+    const json_t *security = json_object_get(row->source, "security");
+    char group[ID_MAX + 16];
+    snprintf(group, sizeof group, "lakesync-%s", r->job_id);
+    return json_pack("{s:s?, s:s, s:s, s:{s:s?, s:s?, s:s?, s:s?}}", "bootstrap_servers",
+                     member_text(row->source, NULL, "bootstrap_servers"), "topic", r->topic,
+                     "group_id", group, "security", "protocol",
+                     member_text(security, NULL, "protocol"), "sasl_mechanism",
+                     member_text(security, NULL, "sasl_mechanism"), "username",
+                     member_text(security, NULL, "username"), "password", row->password);
+}
+
+static json_t *build_spec(const run *r, const job_row *row)
+{
+    const json_t *sync = json_object_get(row->job, "sync");
+    const json_t *start = json_object_get(sync, "start");
+    const json_t *advanced = json_object_get(row->job, "advanced");
+    const json_t *interval = json_object_get(advanced, "commit_interval_s");
+    const char *policy = member_text(advanced, NULL, "error_policy");
+    char data_location[URI_MAX + 8];
+    snprintf(data_location, sizeof data_location, "%s/data", r->location);
+    json_int_t interval_ms = json_is_integer(interval) ? json_integer_value(interval) * 1000 : 300000;
+    return json_pack(
+        "{s:s, s:I, s:o, s:{s:s, s:I}, s:O, s:o, s:o, s:s, s:s, s:{s:s?, s:s?, s:b, s:s?, s:s?},"
+        " s:I, s:I, s:s}",
+        "job_id", r->job_id, "run_id", (json_int_t)r->run_id, "kafka", spec_kafka(r, row),
+        "start", "mode", member_text(start, NULL, "mode") ? member_text(start, NULL, "mode")
+                                                          : "earliest",
+        "timestamp_ms", (json_int_t)start_timestamp_ms(start), "parse_levels",
+        json_object_get(row->job, "parse_levels"), "fields", spec_fields(row->job), "partition",
+        spec_partition(row->job), "format", "iceberg", "data_location", data_location, "storage",
+        "endpoint", r->endpoint[0] ? r->endpoint : NULL, "region", r->region[0] ? r->region : NULL,
+        "path_style", r->path_style == 1, "access_key_id",
+        r->access_key_id[0] ? r->access_key_id : NULL, "secret_access_key",
+        r->secret_access_key[0] ? r->secret_access_key : NULL, "commit_interval_ms", interval_ms,
+        "target_file_size_bytes", (json_int_t)DEFAULT_TARGET_FILE_BYTES, "error_policy",
+        policy ? policy : "dlq");
+}
+
+ls_code ls_jobrun_worker_spec(ls_jobrun *jr, const char *job_id, const char *token, json_t **out,
+                              ls_error *err)
+{
+    run r;
+    job_row row;
+    *out = NULL;
+    ls_code rc = authorize(jr, job_id, token, &r, err);
+    if (!rc)
+        rc = load_job(jr, job_id, &row, err);
+    if (rc)
+        return rc;
+    *out = build_spec(&r, &row);
+    wipe(r.secret_access_key, sizeof r.secret_access_key);
+    job_row_cleanup(&row);
+    return *out ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory building a spec");
+}
+
+static json_t *offsets_json(const ls_offsets *offsets)
+{
+    json_t *partitions = json_object();
+    for (size_t i = 0; i < offsets->count; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "%" PRId32, offsets->items[i].partition);
+        json_object_set_new(partitions, key, json_integer(offsets->items[i].next_offset));
+    }
+    return partitions;
+}
+
+static ls_table_ref run_ref(const run *r, ls_objstore_options *storage)
+{
+    storage_options(r, storage);
+    return (ls_table_ref){.database = r->database, .table = r->table, .storage = storage};
+}
+
+ls_code ls_jobrun_worker_offsets(ls_jobrun *jr, const char *job_id, const char *token,
+                                 json_t **out, ls_error *err)
+{
+    run r;
+    ls_objstore_options storage;
+    ls_offsets offsets;
+    *out = NULL;
+    ls_code rc = authorize(jr, job_id, token, &r, err);
+    if (rc)
+        return rc;
+    ls_table_ref ref = run_ref(&r, &storage);
+    rc = ls_committer_offsets(jr->committer, &ref, &offsets, err);
+    if (!rc)
+        *out = json_pack("{s:s, s:o}", "topic", r.topic, "partitions", offsets_json(&offsets));
+    ls_offsets_cleanup(&offsets);
+    wipe(r.secret_access_key, sizeof r.secret_access_key);
+    return rc;
+}
+
+static void note_commit(ls_jobrun *jr, const char *job_id, int64_t snapshot_id)
+{
+    pthread_mutex_lock(&jr->mu);
+    run *r = find_run(jr, job_id);
+    if (r) {
+        r->commits++;
+        r->last_commit_ms = wall_ms();
+        r->last_snapshot_id = snapshot_id;
+    }
+    pthread_mutex_unlock(&jr->mu);
+}
+
+ls_code ls_jobrun_worker_commit(ls_jobrun *jr, const char *job_id, const char *token,
+                                const json_t *request, json_t **out, ls_error *err)
+{
+    run r;
+    ls_objstore_options storage;
+    ls_commit_result result;
+    *out = NULL;
+    ls_code rc = authorize(jr, job_id, token, &r, err);
+    if (rc)
+        return rc;
+    const json_t *run_id = json_object_get(request, "run_id");
+    if (json_is_integer(run_id) && json_integer_value(run_id) != r.run_id) {
+        wipe(r.secret_access_key, sizeof r.secret_access_key);
+        return ls_error_set(err, LS_ERR_UNAUTHENTICATED, "run %" PRId64 " is over",
+                            (int64_t)json_integer_value(run_id));
+    }
+    ls_table_ref ref = run_ref(&r, &storage);
+    rc = ls_committer_commit_json(jr->committer, &ref, job_id, r.topic, request, &result, err);
+    if (!rc) {
+        note_commit(jr, job_id, result.snapshot_id);
+        *out = json_pack("{s:I, s:I, s:o}", "snapshot_id", (json_int_t)result.snapshot_id,
+                         "sequence_number", (json_int_t)result.sequence_number, "offsets",
+                         offsets_json(&result.offsets));
+    } else if (rc == LS_ERR_CONFLICT) {
+        *out = json_pack("{s:o}", "offsets", offsets_json(&result.offsets));
+    }
+    ls_offsets_cleanup(&result.offsets);
+    wipe(r.secret_access_key, sizeof r.secret_access_key);
+    return rc;
+}
+
+ls_code ls_jobrun_worker_heartbeat(ls_jobrun *jr, const char *job_id, const char *token,
+                                   const json_t *request, json_t **out, ls_error *err)
+{
+    run r;
+    *out = NULL;
+    ls_code rc = authorize(jr, job_id, token, &r, err);
+    if (rc)
+        return rc;
+    wipe(r.secret_access_key, sizeof r.secret_access_key);
+    const json_t *index = json_object_get(request, "worker_index");
+    const json_t *metrics = json_object_get(request, "metrics");
+    json_int_t i = json_is_integer(index) ? json_integer_value(index) : -1;
+    if (i < 0 || i >= r.worker_count || !json_is_object(metrics))
+        return ls_error_set_field(err, LS_ERR_INVALID, "worker_index",
+                                  "a heartbeat needs worker_index (0..%d) and metrics",
+                                  r.worker_count - 1);
+    pthread_mutex_lock(&jr->mu);
+    run *live = find_run(jr, job_id);
+    if (live) {
+        json_decref(live->worker_metrics[i]);
+        live->worker_metrics[i] = json_deep_copy(metrics);
+    }
+    pthread_mutex_unlock(&jr->mu);
+    ls_supervisor_mark_running(jr->supervisor, job_id);
+    ls_job_state state = ls_supervisor_state(jr->supervisor, job_id, NULL, 0);
+    *out = json_pack("{s:b}", "stop", state == LS_JOB_STOPPING);
+    return LS_OK;
+}
+
+/* ---- metrics -------------------------------------------------------------- */
+
+static void add_total(json_t *totals, const json_t *metrics, const char *key)
+{
+    const json_t *v = json_object_get(metrics, key);
+    if (!json_is_integer(v))
+        return;
+    json_t *sum = json_object_get(totals, key);
+    json_object_set_new(totals, key, json_integer(json_integer_value(sum) + json_integer_value(v)));
+}
+
+ls_code ls_jobrun_metrics(ls_jobrun *jr, const char *job_id, json_t **out, ls_error *err)
+{
+    static const char *const keys[] = {"messages", "rows", "bytes", "files", "errors", "lag"};
+    json_t *workers = json_array(), *totals = json_object();
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        json_object_set_new(totals, keys[k], json_integer(0));
+    pthread_mutex_lock(&jr->mu);
+    run *r = find_run(jr, job_id);
+    int64_t run_id = r ? r->run_id : 0, commits = r ? r->commits : 0;
+    int64_t last_ms = r ? r->last_commit_ms : 0, snapshot = r ? r->last_snapshot_id : 0;
+    for (int i = 0; r && i < r->worker_count; i++) {
+        const json_t *m = r->worker_metrics[i];
+        json_array_append_new(workers, m ? json_deep_copy(m) : json_null());
+        for (size_t k = 0; m && k < sizeof keys / sizeof keys[0]; k++)
+            add_total(totals, m, keys[k]);
+    }
+    pthread_mutex_unlock(&jr->mu);
+    char state_reason[256];
+    ls_job_state state = ls_supervisor_state(jr->supervisor, job_id, state_reason,
+                                             sizeof state_reason);
+    *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "job_id", job_id, "state",
+                     ls_job_state_name(state), "run_id", (json_int_t)run_id, "commits",
+                     (json_int_t)commits, "last_commit_at_ms", (json_int_t)last_ms,
+                     "last_snapshot_id", (json_int_t)snapshot, "workers", workers, "totals",
+                     totals);
+    return *out ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+}
+
+/* ---- lifecycle ------------------------------------------------------------- */
+
+ls_code ls_jobrun_new(const ls_jobrun_options *options, ls_jobrun **out, ls_error *err)
+{
+    ls_jobrun *jr = calloc(1, sizeof *jr);
+    if (!jr)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    jr->options = *options;
+    if (jr->options.stop_grace_ms <= 0)
+        jr->options.stop_grace_ms = 30000;
+    snprintf(jr->worker_program, sizeof jr->worker_program, "%s", options->worker_program);
+    snprintf(jr->log_level, sizeof jr->log_level, "%s",
+             options->log_level ? options->log_level : "info");
+    jr->next_run_id = wall_ms(); /* run ids grow across server restarts */
+    pthread_mutex_init(&jr->mu, NULL);
+    ls_supervisor_options sup = {.on_state = on_state, .ctx = jr};
+    ls_code rc = ls_committer_new(options->store, &jr->committer, err);
+    if (!rc)
+        rc = ls_supervisor_new(&sup, &jr->supervisor, err);
+    if (rc) {
+        ls_jobrun_free(jr);
+        return rc;
+    }
+    jr->options.worker_program = jr->worker_program;
+    *out = jr;
+    return LS_OK;
+}
+
+void ls_jobrun_set_server_url(ls_jobrun *jr, const char *url)
+{
+    pthread_mutex_lock(&jr->mu);
+    snprintf(jr->server_url, sizeof jr->server_url, "%s", url);
+    pthread_mutex_unlock(&jr->mu);
+}
+
+void ls_jobrun_free(ls_jobrun *jr)
+{
+    if (!jr)
+        return;
+    atomic_store(&jr->shutting_down, true);
+    ls_supervisor_free(jr->supervisor, jr->options.stop_grace_ms);
+    ls_committer_free(jr->committer);
+    for (size_t i = 0; i < jr->run_count; i++) {
+        run_reset_metrics(jr->runs[i]);
+        wipe(jr->runs[i], sizeof *jr->runs[i]);
+        free(jr->runs[i]);
+    }
+    pthread_mutex_destroy(&jr->mu);
+    free(jr);
+}
