@@ -1,3 +1,4 @@
+// ctest-labels: sanitize
 // `lakesync parquet-cat --json` against DuckDB on the same files:
 //  1. every .parquet file under fixtures/iceberg and fixtures/paimon (written
 //     by parquet-mr 1.13/1.15 and Arrow 20: PLAIN, PLAIN_DICTIONARY,
