@@ -176,7 +176,10 @@ static ls_code convert_fixed(const pq_column_desc *d, const uint8_t *p, size_t l
          * truncated to microseconds toward zero, as they do too. */
         int64_t nanos = (int64_t)load_le(p, 8);
         int64_t day = (int32_t)(uint32_t)load_le(p + 8, 4) - INT64_C(2440588);
-        int64_t day_micros = day * INT64_C(86400000000); /* |day| < 2^32: no overflow */
+        /* Days beyond +-106751991 do not fit int64 microseconds. */
+        if (day > INT64_C(106751991) || day < INT64_C(-106751991))
+            return corrupt(err, d, "INT96 timestamp out of the microsecond range");
+        int64_t day_micros = day * INT64_C(86400000000);
         int64_t micros = nanos / 1000;
         if ((micros > 0 && day_micros > INT64_MAX - micros) ||
             (micros < 0 && day_micros < INT64_MIN - micros))

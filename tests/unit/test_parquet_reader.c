@@ -914,3 +914,23 @@ TEST(dictionary_bomb_stops_at_the_batch_cap)
         ls_buf_cleanup(&body);
     }
 }
+
+/* Inputs libFuzzer (tests/unit/test_parquet_reader_fuzz.c) found crashing,
+ * kept as regressions: each must now be a clean format error. */
+TEST(fuzz_regressions_are_format_errors)
+{
+    static const char *files[] = {
+        /* An INT96 Julian day whose microseconds overflow int64 (UBSan). */
+        "fuzz_int96_day_overflow.parquet",
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/tests/data/parquet_reader/%s", LAKESYNC_SOURCE_DIR, files[i]);
+        size_t len;
+        char *data = testing_read_file(path, &len);
+        ls_error err;
+        ls_error_clear(&err);
+        CHECK_EQ_INT(read_all((const uint8_t *)data, len, &err), LS_ERR_FORMAT);
+        free(data);
+    }
+}
