@@ -483,6 +483,13 @@ size_t ls_parquet_reader_metadata_count(const ls_parquet_reader *r)
 void ls_parquet_reader_metadata_at(const ls_parquet_reader *r, size_t index, const char **key,
                                    const char **value, size_t *value_len)
 {
+    if (index >= r->meta.key_value_count) {
+        *key = NULL;
+        *value = NULL;
+        if (value_len)
+            *value_len = 0;
+        return;
+    }
     const pq_key_value *kv = &r->meta.key_values[index];
     *key = kv->key;
     *value = kv->value;

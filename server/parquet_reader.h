@@ -37,7 +37,13 @@
  *
  * Hostile input: every length and count read from the file is checked
  * against the file size and a cap before use; corrupt or truncated files give
- * LS_ERR_FORMAT (caps: LS_ERR_TOO_LARGE), never a crash.
+ * LS_ERR_FORMAT (caps: LS_ERR_TOO_LARGE), never a crash. Page CRCs are not
+ * verified. Not supported (LS_ERR_FORMAT): LZ4 / LZ4_RAW / BROTLI codecs,
+ * BIT_PACKED definition levels, column chunks in other files, encrypted
+ * footers.
+ *
+ * A reader keeps scratch buffers between calls: use it from one thread at a
+ * time (separate readers may run in parallel).
  */
 #ifndef LAKESYNC_PARQUET_READER_H
 #define LAKESYNC_PARQUET_READER_H
@@ -153,7 +159,8 @@ int32_t ls_parquet_reader_version(const ls_parquet_reader *reader);
 const char *ls_parquet_reader_created_by(const ls_parquet_reader *reader); /* "" if absent */
 
 /* Footer key_value_metadata, in file order. *value is NUL-terminated (and
- * *value_len excludes the NUL); an absent value is "". */
+ * *value_len excludes the NUL); an absent value is "". An index past the
+ * count gives NULL key and value. */
 size_t ls_parquet_reader_metadata_count(const ls_parquet_reader *reader);
 void ls_parquet_reader_metadata_at(const ls_parquet_reader *reader, size_t index,
                                    const char **key, const char **value, size_t *value_len);
