@@ -14,6 +14,9 @@ void ls_error_clear(ls_error *err)
 }
 
 static ls_code error_vset(ls_error *err, ls_code code, const char *field, const char *fmt,
+                          va_list ap) LS_PRINTF(4, 0);
+
+static ls_code error_vset(ls_error *err, ls_code code, const char *field, const char *fmt,
                           va_list ap)
 {
     if (!err)
