@@ -934,3 +934,39 @@ TEST(fuzz_regressions_are_format_errors)
         free(data);
     }
 }
+
+/* RLE booleans (data pages v2 from parquet-mr; DuckDB writes PLAIN): a
+ * 4-byte length, a bit-packed group of 8 (1 1 1 0 0 1 0 1, LSB first) and an
+ * RLE run of five 1s. */
+TEST(rle_booleans_by_hand)
+{
+    static const uint8_t page[] = {4, 0, 0, 0, 0x03, 0xa7, 0x0a, 0x01};
+    static const uint8_t want[] = {1, 1, 1, 0, 0, 1, 0, 1, 1, 1, 1, 1, 1};
+    ls_error err;
+    ls_error_clear(&err);
+    ls_buf values;
+    ls_buf_init(&values, 1 << 20);
+    pq_scratch scratch;
+    pq_scratch_init(&scratch, 1 << 20);
+    pq_column_desc d = {LS_PARQUET_BOOLEAN, 0, true, PQ_CONV_BOOL, LS_STORAGE_BOOL, "b"};
+    pq_values out = {&values, NULL, NULL, 0};
+    CHECK_OK(pq_decode_values(&d, PQ_ENC_RLE, page, sizeof page, sizeof want, &out, &scratch, &err),
+             &err);
+    CHECK_EQ_INT(out.count, sizeof want);
+    CHECK_EQ_MEM(values.data, want, sizeof want);
+    /* One value more than encoded, or a cut page, is an error. */
+    ls_buf_reset(&values);
+    out.count = 0;
+    CHECK_EQ_INT(pq_decode_values(&d, PQ_ENC_RLE, page, sizeof page, sizeof want + 1, &out, &scratch,
+                                  &err),
+                 LS_ERR_FORMAT);
+    for (size_t cut = 0; cut < sizeof page; cut++) {
+        ls_buf_reset(&values);
+        out.count = 0;
+        ls_error_clear(&err);
+        CHECK_EQ_INT(pq_decode_values(&d, PQ_ENC_RLE, page, cut, sizeof want, &out, &scratch, &err),
+                     LS_ERR_FORMAT);
+    }
+    pq_scratch_cleanup(&scratch);
+    ls_buf_cleanup(&values);
+}
