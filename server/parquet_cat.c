@@ -277,8 +277,9 @@ static ls_code put_double(ls_buf *b, double v, bool is_float, bool json, ls_erro
     if (isnan(v))
         return ls_buf_append_str(b, json ? "\"NaN\"" : "NaN", err);
     if (isinf(v))
-        return ls_buf_append_str(b, v > 0 ? (json ? "\"Infinity\"" : "Infinity")
-                                          : (json ? "\"-Infinity\"" : "-Infinity"),
+        return ls_buf_append_str(b,
+                                 v > 0 ? (json ? "\"Infinity\"" : "Infinity")
+                                       : (json ? "\"-Infinity\"" : "-Infinity"),
                                  err);
     /* 9 and 17 significant digits read back to the same float and double. */
     return ls_buf_printf(b, err, is_float ? "%.9g" : "%.17g", v);
@@ -291,9 +292,14 @@ static ls_code put_value(ls_buf *b, const ls_column *col, size_t vi, bool json, 
     int32_t i32;
     int64_t i64;
     switch (col->type.kind) {
-    case LS_TYPE_BOOLEAN: return ls_buf_append_str(b, p[0] ? "true" : "false", err);
-    case LS_TYPE_INT: memcpy(&i32, p, 4); return ls_buf_printf(b, err, "%" PRId32, i32);
-    case LS_TYPE_BIGINT: memcpy(&i64, p, 8); return ls_buf_printf(b, err, "%" PRId64, i64);
+    case LS_TYPE_BOOLEAN:
+        return ls_buf_append_str(b, p[0] ? "true" : "false", err);
+    case LS_TYPE_INT:
+        memcpy(&i32, p, 4);
+        return ls_buf_printf(b, err, "%" PRId32, i32);
+    case LS_TYPE_BIGINT:
+        memcpy(&i64, p, 8);
+        return ls_buf_printf(b, err, "%" PRId64, i64);
     case LS_TYPE_FLOAT: {
         float f;
         memcpy(&f, p, 4);
@@ -304,7 +310,8 @@ static ls_code put_value(ls_buf *b, const ls_column *col, size_t vi, bool json, 
         memcpy(&d, p, 8);
         return put_double(b, d, false, json, err);
     }
-    default: break;
+    default:
+        break;
     }
     if (col->type.kind == LS_TYPE_STRING) {
         size_t len;
@@ -326,7 +333,10 @@ static ls_code put_value(ls_buf *b, const ls_column *col, size_t vi, bool json, 
         rc = put_decimal(b, v, col->type.scale, err);
         break;
     }
-    case LS_TYPE_DATE: memcpy(&i32, p, 4); rc = put_date(b, i32, err); break;
+    case LS_TYPE_DATE:
+        memcpy(&i32, p, 4);
+        rc = put_date(b, i32, err);
+        break;
     case LS_TYPE_TIMESTAMP:
     case LS_TYPE_TIMESTAMPTZ:
         memcpy(&i64, p, 8);
@@ -338,7 +348,9 @@ static ls_code put_value(ls_buf *b, const ls_column *col, size_t vi, bool json, 
         rc = put_base64(b, s, len, err);
         break;
     }
-    default: rc = ls_error_set(err, LS_ERR_INTERNAL, "unknown type kind"); break;
+    default:
+        rc = ls_error_set(err, LS_ERR_INTERNAL, "unknown type kind");
+        break;
     }
     return rc ? rc : json ? ls_buf_append_byte(b, '"', err) : LS_OK;
 }
@@ -423,8 +435,10 @@ int cmd_parquet_cat(int argc, char **argv)
     if (!r)
         rc = err.code ? err.code : LS_ERR_INTERNAL;
     for (size_t i = 0; r && i < ls_parquet_reader_skipped_count(r); i++)
-        fprintf(stderr, "parquet-cat: skipping field '%s': nested and repeated fields are not "
-                        "supported\n", ls_parquet_reader_skipped_name(r, i));
+        fprintf(stderr,
+                "parquet-cat: skipping field '%s': nested and repeated fields are not "
+                "supported\n",
+                ls_parquet_reader_skipped_name(r, i));
     if (!rc && o.schema)
         rc = print_schema(r, o.json, &out, &err);
     if (!rc && o.schema)

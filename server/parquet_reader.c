@@ -17,18 +17,18 @@
 struct ls_parquet_reader {
     ls_parquet_source source;
     ls_parquet_reader_options opts;
-    int fd;              /* owned descriptor for _open_path, else -1 */
-    const uint8_t *mem;  /* borrowed buffer for _open_buffer */
+    int fd;             /* owned descriptor for _open_path, else -1 */
+    const uint8_t *mem; /* borrowed buffer for _open_buffer */
     size_t mem_len;
-    uint8_t *footer;     /* FileMetaData bytes; statistics point into them */
-    uint64_t data_end;   /* where the footer starts: column chunks end before it */
+    uint8_t *footer;   /* FileMetaData bytes; statistics point into them */
+    uint64_t data_end; /* where the footer starts: column chunks end before it */
     pq_file_meta meta;
     ls_parquet_reader_column *columns;
     pq_column_desc *descs;
     size_t column_count;
     const char **skipped; /* names owned by meta */
     size_t skipped_count;
-    ls_buf chunk;         /* the column chunk being decoded */
+    ls_buf chunk; /* the column chunk being decoded */
     pq_scratch scratch;
 };
 
@@ -49,14 +49,30 @@ static ls_code format_error(ls_error *err, const char *what)
 
 /* ConvertedType values used in the mapping. */
 enum {
-    CT_UTF8 = 0, CT_ENUM = 4, CT_DECIMAL = 5, CT_DATE = 6, CT_TIME_MILLIS = 7,
-    CT_TIME_MICROS = 8, CT_TIMESTAMP_MILLIS = 9, CT_TIMESTAMP_MICROS = 10, CT_UINT_8 = 11,
-    CT_UINT_16 = 12, CT_UINT_32 = 13, CT_UINT_64 = 14, CT_JSON = 19,
+    CT_UTF8 = 0,
+    CT_ENUM = 4,
+    CT_DECIMAL = 5,
+    CT_DATE = 6,
+    CT_TIME_MILLIS = 7,
+    CT_TIME_MICROS = 8,
+    CT_TIMESTAMP_MILLIS = 9,
+    CT_TIMESTAMP_MICROS = 10,
+    CT_UINT_8 = 11,
+    CT_UINT_16 = 12,
+    CT_UINT_32 = 13,
+    CT_UINT_64 = 14,
+    CT_JSON = 19,
 };
 /* LogicalType union ids. */
 enum {
-    LT_STRING = 1, LT_ENUM = 4, LT_DECIMAL = 5, LT_DATE = 6, LT_TIME = 7, LT_TIMESTAMP = 8,
-    LT_INTEGER = 10, LT_JSON = 12,
+    LT_STRING = 1,
+    LT_ENUM = 4,
+    LT_DECIMAL = 5,
+    LT_DATE = 6,
+    LT_TIME = 7,
+    LT_TIMESTAMP = 8,
+    LT_INTEGER = 10,
+    LT_JSON = 12,
 };
 
 /* Decimal precision and scale from the logical type, else the legacy fields. */
@@ -87,8 +103,8 @@ static ls_code map_decimal(const pq_schema_element *e, ls_type *t, pq_conversion
         return LS_OK;
     }
     if (p < 1 || p > LS_DECIMAL_MAX_PRECISION || s < 0 || s > p ||
-        (e->type == LS_PARQUET_INT32 && p > 18) || (!bytes && e->type != LS_PARQUET_INT32 &&
-                                                    e->type != LS_PARQUET_INT64))
+        (e->type == LS_PARQUET_INT32 && p > 18) ||
+        (!bytes && e->type != LS_PARQUET_INT32 && e->type != LS_PARQUET_INT64))
         return ls_error_set_field(err, LS_ERR_FORMAT, e->name,
                                   "parquet: invalid decimal(%d,%d) on physical type %d", (int)p,
                                   (int)s, (int)e->type);
@@ -154,20 +170,35 @@ static bool is_text(const pq_schema_element *e)
 }
 
 /* The ls_type and conversion of a primitive schema element. */
-static ls_code map_type(const pq_schema_element *e, ls_type *t, pq_conversion *conv,
-                        ls_error *err)
+static ls_code map_type(const pq_schema_element *e, ls_type *t, pq_conversion *conv, ls_error *err)
 {
     int32_t p, s;
     memset(t, 0, sizeof *t);
     if (decimal_of(e, &p, &s))
         return map_decimal(e, t, conv, err);
     switch (e->type) {
-    case LS_PARQUET_BOOLEAN: t->kind = LS_TYPE_BOOLEAN; *conv = PQ_CONV_BOOL; break;
-    case LS_PARQUET_INT32: map_int32(e, t, conv); break;
-    case LS_PARQUET_INT64: map_int64(e, t, conv); break;
-    case LS_PARQUET_INT96: t->kind = LS_TYPE_TIMESTAMP; *conv = PQ_CONV_INT96; break;
-    case LS_PARQUET_FLOAT: t->kind = LS_TYPE_FLOAT; *conv = PQ_CONV_FLOAT; break;
-    case LS_PARQUET_DOUBLE: t->kind = LS_TYPE_DOUBLE; *conv = PQ_CONV_DOUBLE; break;
+    case LS_PARQUET_BOOLEAN:
+        t->kind = LS_TYPE_BOOLEAN;
+        *conv = PQ_CONV_BOOL;
+        break;
+    case LS_PARQUET_INT32:
+        map_int32(e, t, conv);
+        break;
+    case LS_PARQUET_INT64:
+        map_int64(e, t, conv);
+        break;
+    case LS_PARQUET_INT96:
+        t->kind = LS_TYPE_TIMESTAMP;
+        *conv = PQ_CONV_INT96;
+        break;
+    case LS_PARQUET_FLOAT:
+        t->kind = LS_TYPE_FLOAT;
+        *conv = PQ_CONV_FLOAT;
+        break;
+    case LS_PARQUET_DOUBLE:
+        t->kind = LS_TYPE_DOUBLE;
+        *conv = PQ_CONV_DOUBLE;
+        break;
     case LS_PARQUET_BYTE_ARRAY:
         t->kind = is_text(e) ? LS_TYPE_STRING : LS_TYPE_BINARY;
         *conv = PQ_CONV_BYTES;
@@ -330,8 +361,7 @@ static ls_parquet_reader *finish_open(ls_parquet_reader *r, ls_error *err)
 }
 
 ls_parquet_reader *ls_parquet_reader_open(const ls_parquet_source *source,
-                                          const ls_parquet_reader_options *options,
-                                          ls_error *err)
+                                          const ls_parquet_reader_options *options, ls_error *err)
 {
     ls_parquet_reader *r = calloc(1, sizeof *r);
     if (!r) {
@@ -530,8 +560,8 @@ ls_code ls_parquet_reader_chunk_stats(const ls_parquet_reader *r, size_t row_gro
                                       ls_parquet_chunk_stats *out, ls_error *err)
 {
     if (row_group >= r->meta.row_group_count || column >= r->column_count)
-        return ls_error_set(err, LS_ERR_INVALID, "parquet: no row group %zu column %zu",
-                            row_group, column);
+        return ls_error_set(err, LS_ERR_INVALID, "parquet: no row group %zu column %zu", row_group,
+                            column);
     const pq_chunk_meta *c = &r->meta.row_groups[row_group].chunks[r->columns[column].leaf_index];
     *out = c->stats;
     out->physical = (ls_parquet_physical)c->type;
@@ -601,8 +631,9 @@ static ls_code read_column(ls_parquet_reader *r, size_t row_group, size_t column
         return ls_error_set_field(err, LS_ERR_FORMAT, rc_col->name,
                                   "parquet: column chunk in another file is not supported");
     if (c->type != (int32_t)rc_col->physical || c->num_values != g->num_rows)
-        return ls_error_set_field(err, LS_ERR_FORMAT, rc_col->name,
-                                  "parquet: column chunk type or value count disagrees with the schema");
+        return ls_error_set_field(
+            err, LS_ERR_FORMAT, rc_col->name,
+            "parquet: column chunk type or value count disagrees with the schema");
     ls_code rc = fetch_chunk(r, c, rc_col->name, err);
     if (rc)
         return rc;
@@ -622,16 +653,18 @@ ls_code ls_parquet_reader_read_row_group(ls_parquet_reader *r, size_t row_group,
 {
     size_t n = columns ? column_count : r->column_count;
     if (row_group >= r->meta.row_group_count || batch->column_count != n || batch->in_row)
-        return ls_error_set(err, LS_ERR_INVALID, "parquet: bad row group or batch for the projection");
+        return ls_error_set(err, LS_ERR_INVALID,
+                            "parquet: bad row group or batch for the projection");
     for (size_t i = 0; i < n; i++) {
         size_t c = columns ? columns[i] : i;
         if (c >= r->column_count || !ls_type_equal(batch->columns[i].type, r->columns[c].type))
-            return ls_error_set(err, LS_ERR_INVALID, "parquet: batch does not match the projection");
+            return ls_error_set(err, LS_ERR_INVALID,
+                                "parquet: batch does not match the projection");
     }
     ls_column_batch_reset(batch);
     for (size_t i = 0; i < n; i++) {
-        ls_code rc = read_column(r, row_group, columns ? columns[i] : i, batch, &batch->columns[i],
-                                 err);
+        ls_code rc =
+            read_column(r, row_group, columns ? columns[i] : i, batch, &batch->columns[i], err);
         if (rc)
             return rc;
     }

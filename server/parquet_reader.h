@@ -95,13 +95,13 @@ typedef struct ls_parquet_reader_column {
     const char *name;
     bool has_field_id;
     int32_t field_id;
-    ls_type type;            /* what values are decoded to */
-    bool required;           /* REQUIRED (no definition levels) */
+    ls_type type;  /* what values are decoded to */
+    bool required; /* REQUIRED (no definition levels) */
     ls_parquet_physical physical;
-    int32_t type_length;     /* FIXED_LEN_BYTE_ARRAY only */
-    int32_t converted_type;  /* parquet.thrift ConvertedType, -1 when absent */
-    int32_t logical_type;    /* parquet.thrift LogicalType union field id, 0 when absent */
-    size_t leaf_index;       /* position among all leaf columns (column chunks) */
+    int32_t type_length;    /* FIXED_LEN_BYTE_ARRAY only */
+    int32_t converted_type; /* parquet.thrift ConvertedType, -1 when absent */
+    int32_t logical_type;   /* parquet.thrift LogicalType union field id, 0 when absent */
+    size_t leaf_index;      /* position among all leaf columns (column chunks) */
 } ls_parquet_reader_column;
 
 /* Statistics of one column chunk as stored (parquet.thrift Statistics).
@@ -111,8 +111,8 @@ typedef struct ls_parquet_reader_column {
  * ones (signed order only), given separately so the caller chooses. */
 typedef struct ls_parquet_chunk_stats {
     ls_parquet_physical physical;
-    int32_t codec;                  /* parquet.thrift CompressionCodec */
-    int64_t num_values;             /* including nulls */
+    int32_t codec;      /* parquet.thrift CompressionCodec */
+    int64_t num_values; /* including nulls */
     int64_t total_compressed_bytes;
     int64_t total_uncompressed_bytes;
     bool has_null_count;
@@ -134,8 +134,7 @@ typedef struct ls_parquet_reader ls_parquet_reader;
  * source's error. options may be NULL. NULL on failure with err filled; the
  * caller frees with ls_parquet_reader_free. */
 ls_parquet_reader *ls_parquet_reader_open(const ls_parquet_source *source,
-                                          const ls_parquet_reader_options *options,
-                                          ls_error *err);
+                                          const ls_parquet_reader_options *options, ls_error *err);
 
 /* Opens a file held whole in memory (borrowed: it must outlive the reader). */
 ls_parquet_reader *ls_parquet_reader_open_buffer(const void *data, size_t len,
@@ -162,8 +161,8 @@ const char *ls_parquet_reader_created_by(const ls_parquet_reader *reader); /* ""
  * *value_len excludes the NUL); an absent value is "". An index past the
  * count gives NULL key and value. */
 size_t ls_parquet_reader_metadata_count(const ls_parquet_reader *reader);
-void ls_parquet_reader_metadata_at(const ls_parquet_reader *reader, size_t index,
-                                   const char **key, const char **value, size_t *value_len);
+void ls_parquet_reader_metadata_at(const ls_parquet_reader *reader, size_t index, const char **key,
+                                   const char **value, size_t *value_len);
 
 /* Readable columns, in schema order. */
 size_t ls_parquet_reader_column_count(const ls_parquet_reader *reader);

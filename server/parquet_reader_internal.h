@@ -50,20 +50,20 @@ enum {
 
 /* One SchemaElement, with the parts of LogicalType the reader maps. */
 typedef struct pq_schema_element {
-    char *name;             /* owned, NUL-terminated */
-    int32_t type;           /* physical type, -1 for groups */
+    char *name;   /* owned, NUL-terminated */
+    int32_t type; /* physical type, -1 for groups */
     int32_t type_length;
-    int32_t repetition;     /* -1 when absent (the root) */
+    int32_t repetition; /* -1 when absent (the root) */
     int32_t num_children;
     int32_t converted_type; /* -1 when absent */
     int32_t scale, precision;
     bool has_field_id;
     int32_t field_id;
-    int32_t logical;        /* LogicalType union field id, 0 when absent */
-    int32_t logical_unit;   /* TimeUnit union field id (1 millis, 2 micros, 3 nanos) */
-    bool logical_utc;       /* TIMESTAMP / TIME isAdjustedToUTC */
+    int32_t logical;      /* LogicalType union field id, 0 when absent */
+    int32_t logical_unit; /* TimeUnit union field id (1 millis, 2 micros, 3 nanos) */
+    bool logical_utc;     /* TIMESTAMP / TIME isAdjustedToUTC */
     int32_t logical_scale, logical_precision;
-    int32_t int_bit_width;  /* INTEGER */
+    int32_t int_bit_width; /* INTEGER */
     bool int_signed;
 } pq_schema_element;
 
@@ -124,9 +124,9 @@ typedef enum pq_conversion {
     PQ_CONV_INT64,      /* INT64 -> int64 */
     PQ_CONV_INT64_I128, /* INT64 -> int128 (decimal stored wide) */
     PQ_CONV_UINT64_I128,
-    PQ_CONV_MILLIS,     /* INT64 millis -> micros */
-    PQ_CONV_NANOS,      /* INT64 nanos -> micros */
-    PQ_CONV_INT96,      /* INT96 (nanos of day, Julian day) -> micros */
+    PQ_CONV_MILLIS, /* INT64 millis -> micros */
+    PQ_CONV_NANOS,  /* INT64 nanos -> micros */
+    PQ_CONV_INT96,  /* INT96 (nanos of day, Julian day) -> micros */
     PQ_CONV_FLOAT,
     PQ_CONV_DOUBLE,
     PQ_CONV_BYTES,      /* BYTE_ARRAY / FLBA -> bytes */
@@ -155,12 +155,12 @@ typedef struct pq_column_desc {
 /* Per-reader scratch reused across chunks, so reading allocates only when a
  * chunk needs more than any before it. */
 typedef struct pq_scratch {
-    ls_buf page;       /* decompressed page body */
-    ls_buf indices;    /* delta-decoded integers or lengths of one page */
+    ls_buf page;    /* decompressed page body */
+    ls_buf indices; /* delta-decoded integers or lengths of one page */
     ls_buf dict_values, dict_offsets, dict_bytes;
     ls_buf delta_prefix; /* DELTA_BYTE_ARRAY prefix lengths */
     ls_buf delta_bytes;  /* DELTA_BYTE_ARRAY reconstruction */
-    void *zstd;        /* ZSTD_DCtx, created on first use */
+    void *zstd;          /* ZSTD_DCtx, created on first use */
 } pq_scratch;
 
 void pq_scratch_init(pq_scratch *s, size_t max_page_bytes);

@@ -117,11 +117,19 @@ static void read_logical_type(ls_thrift_reader *r, pq_schema_element *e)
             break;
         e->logical = f.id;
         switch (f.id) {
-        case 5: read_pair_type(r, e, true); break;   /* DECIMAL */
-        case 7:                                      /* TIME */
-        case 8: read_time_type(r, e); break;         /* TIMESTAMP */
-        case 10: read_pair_type(r, e, false); break; /* INTEGER */
-        default: ls_thrift_skip(r, f.type); break;
+        case 5: /* DECIMAL */
+            read_pair_type(r, e, true);
+            break;
+        case 7: /* TIME */
+        case 8: /* TIMESTAMP */
+            read_time_type(r, e);
+            break;
+        case 10: /* INTEGER */
+            read_pair_type(r, e, false);
+            break;
+        default:
+            ls_thrift_skip(r, f.type);
+            break;
         }
     }
     ls_thrift_struct_leave(r);
@@ -137,17 +145,31 @@ static void read_schema_element(ls_thrift_reader *r, pq_schema_element *e)
     ls_thrift_struct_enter(r);
     while (ls_thrift_read_field(r, &last, &f)) {
         switch (f.id) {
-        case 1: e->type = ls_thrift_read_i32(r, &f); break;
-        case 2: e->type_length = ls_thrift_read_i32(r, &f); break;
-        case 3: e->repetition = ls_thrift_read_i32(r, &f); break;
+        case 1:
+            e->type = ls_thrift_read_i32(r, &f);
+            break;
+        case 2:
+            e->type_length = ls_thrift_read_i32(r, &f);
+            break;
+        case 3:
+            e->repetition = ls_thrift_read_i32(r, &f);
+            break;
         case 4:
             free(e->name);
             e->name = read_text(r, &f, NULL);
             break;
-        case 5: e->num_children = ls_thrift_read_i32(r, &f); break;
-        case 6: e->converted_type = ls_thrift_read_i32(r, &f); break;
-        case 7: e->scale = ls_thrift_read_i32(r, &f); break;
-        case 8: e->precision = ls_thrift_read_i32(r, &f); break;
+        case 5:
+            e->num_children = ls_thrift_read_i32(r, &f);
+            break;
+        case 6:
+            e->converted_type = ls_thrift_read_i32(r, &f);
+            break;
+        case 7:
+            e->scale = ls_thrift_read_i32(r, &f);
+            break;
+        case 8:
+            e->precision = ls_thrift_read_i32(r, &f);
+            break;
         case 9:
             e->field_id = ls_thrift_read_i32(r, &f);
             e->has_field_id = true;
@@ -156,7 +178,9 @@ static void read_schema_element(ls_thrift_reader *r, pq_schema_element *e)
             if (ls_thrift_expect_struct(r, &f))
                 read_logical_type(r, e);
             break;
-        default: ls_thrift_skip(r, f.type); break;
+        default:
+            ls_thrift_skip(r, f.type);
+            break;
         }
     }
     ls_thrift_struct_leave(r);
@@ -171,8 +195,12 @@ static void read_statistics(ls_thrift_reader *r, ls_parquet_chunk_stats *s)
     ls_thrift_struct_enter(r);
     while (ls_thrift_read_field(r, &last, &f)) {
         switch (f.id) {
-        case 1: s->legacy_max = ls_thrift_read_binary(r, &f, &s->legacy_max_len); break;
-        case 2: s->legacy_min = ls_thrift_read_binary(r, &f, &s->legacy_min_len); break;
+        case 1:
+            s->legacy_max = ls_thrift_read_binary(r, &f, &s->legacy_max_len);
+            break;
+        case 2:
+            s->legacy_min = ls_thrift_read_binary(r, &f, &s->legacy_min_len);
+            break;
         case 3:
             s->null_count = ls_thrift_read_i64(r, &f);
             s->has_null_count = true;
@@ -181,9 +209,15 @@ static void read_statistics(ls_thrift_reader *r, ls_parquet_chunk_stats *s)
             s->distinct_count = ls_thrift_read_i64(r, &f);
             s->has_distinct_count = true;
             break;
-        case 5: s->max_value = ls_thrift_read_binary(r, &f, &s->max_value_len); break;
-        case 6: s->min_value = ls_thrift_read_binary(r, &f, &s->min_value_len); break;
-        default: ls_thrift_skip(r, f.type); break;
+        case 5:
+            s->max_value = ls_thrift_read_binary(r, &f, &s->max_value_len);
+            break;
+        case 6:
+            s->min_value = ls_thrift_read_binary(r, &f, &s->min_value_len);
+            break;
+        default:
+            ls_thrift_skip(r, f.type);
+            break;
         }
     }
     ls_thrift_struct_leave(r);
@@ -197,12 +231,24 @@ static void read_column_meta(ls_thrift_reader *r, pq_chunk_meta *c)
     ls_thrift_struct_enter(r);
     while (ls_thrift_read_field(r, &last, &f)) {
         switch (f.id) {
-        case 1: c->type = ls_thrift_read_i32(r, &f); break;
-        case 4: c->codec = ls_thrift_read_i32(r, &f); break;
-        case 5: c->num_values = ls_thrift_read_i64(r, &f); break;
-        case 6: c->total_uncompressed = ls_thrift_read_i64(r, &f); break;
-        case 7: c->total_compressed = ls_thrift_read_i64(r, &f); break;
-        case 9: c->data_page_offset = ls_thrift_read_i64(r, &f); break;
+        case 1:
+            c->type = ls_thrift_read_i32(r, &f);
+            break;
+        case 4:
+            c->codec = ls_thrift_read_i32(r, &f);
+            break;
+        case 5:
+            c->num_values = ls_thrift_read_i64(r, &f);
+            break;
+        case 6:
+            c->total_uncompressed = ls_thrift_read_i64(r, &f);
+            break;
+        case 7:
+            c->total_compressed = ls_thrift_read_i64(r, &f);
+            break;
+        case 9:
+            c->data_page_offset = ls_thrift_read_i64(r, &f);
+            break;
         case 11:
             c->dictionary_page_offset = ls_thrift_read_i64(r, &f);
             c->has_dictionary_page_offset = true;
@@ -211,7 +257,9 @@ static void read_column_meta(ls_thrift_reader *r, pq_chunk_meta *c)
             if (ls_thrift_expect_struct(r, &f))
                 read_statistics(r, &c->stats);
             break;
-        default: ls_thrift_skip(r, f.type); break;
+        default:
+            ls_thrift_skip(r, f.type);
+            break;
         }
     }
     ls_thrift_struct_leave(r);
@@ -365,18 +413,30 @@ ls_code pq_file_meta_decode(const uint8_t *data, size_t len, const ls_parquet_re
     ls_thrift_struct_enter(&r);
     while (ls_thrift_read_field(&r, &last, &f)) {
         switch (f.id) {
-        case 1: m->version = ls_thrift_read_i32(&r, &f); break;
-        case 2: read_schema_list(&r, &f, m, opts); break;
-        case 3: m->num_rows = ls_thrift_read_i64(&r, &f); break;
-        case 4: read_row_group_list(&r, &f, m, opts); break;
-        case 5: read_key_value_list(&r, &f, m); break;
+        case 1:
+            m->version = ls_thrift_read_i32(&r, &f);
+            break;
+        case 2:
+            read_schema_list(&r, &f, m, opts);
+            break;
+        case 3:
+            m->num_rows = ls_thrift_read_i64(&r, &f);
+            break;
+        case 4:
+            read_row_group_list(&r, &f, m, opts);
+            break;
+        case 5:
+            read_key_value_list(&r, &f, m);
+            break;
         case 6:
             if (!m->created_by)
                 m->created_by = read_text(&r, &f, NULL);
             else
                 ls_thrift_skip(&r, f.type);
             break;
-        default: ls_thrift_skip(&r, f.type); break;
+        default:
+            ls_thrift_skip(&r, f.type);
+            break;
         }
     }
     ls_thrift_struct_leave(&r);

@@ -55,8 +55,8 @@ typedef struct page_header {
     int32_t num_values;
     int32_t encoding;
     int32_t def_encoding;
-    int32_t def_bytes; /* v2 */
-    int32_t rep_bytes; /* v2 */
+    int32_t def_bytes;  /* v2 */
+    int32_t rep_bytes;  /* v2 */
     bool is_compressed; /* v2, default true */
 } page_header;
 
@@ -100,16 +100,24 @@ static ls_code read_page_header(const pq_column_desc *d, const uint8_t *p, size_
     ls_thrift_struct_enter(&r);
     while (ls_thrift_read_field(&r, &last, &f)) {
         switch (f.id) {
-        case 1: h->type = ls_thrift_read_i32(&r, &f); break;
-        case 2: h->uncompressed = ls_thrift_read_i32(&r, &f); break;
-        case 3: h->compressed = ls_thrift_read_i32(&r, &f); break;
+        case 1:
+            h->type = ls_thrift_read_i32(&r, &f);
+            break;
+        case 2:
+            h->uncompressed = ls_thrift_read_i32(&r, &f);
+            break;
+        case 3:
+            h->compressed = ls_thrift_read_i32(&r, &f);
+            break;
         case 5:
         case 7:
         case 8:
             if (ls_thrift_expect_struct(&r, &f))
                 read_sub_header(&r, h, f.id == 5 ? 1 : f.id == 7 ? 2 : 3);
             break;
-        default: ls_thrift_skip(&r, f.type); break;
+        default:
+            ls_thrift_skip(&r, f.type);
+            break;
         }
     }
     ls_thrift_struct_leave(&r);
@@ -345,8 +353,8 @@ static ls_code read_page_v1(chunk_state *c, const page_header *h, const uint8_t 
             return corrupt(err, c->d, "definition levels not RLE encoded");
         if (page_len < 4)
             return corrupt(err, c->d, "page too short for its definition levels");
-        levels_len = (size_t)page[0] | (size_t)page[1] << 8 | (size_t)page[2] << 16 |
-                     (size_t)page[3] << 24;
+        levels_len =
+            (size_t)page[0] | (size_t)page[1] << 8 | (size_t)page[2] << 16 | (size_t)page[3] << 24;
         if (levels_len > page_len - 4)
             return corrupt(err, c->d, "definition levels past the end of the page");
         levels = page + 4;
@@ -388,8 +396,9 @@ static ls_code read_page(chunk_state *c, const uint8_t *chunk, size_t len, size_
     if ((size_t)h.compressed > len - *pos)
         return corrupt(err, c->d, "page extends past its column chunk");
     if ((size_t)h.uncompressed > c->s->page.max_bytes)
-        return ls_error_set(err, LS_ERR_TOO_LARGE, "parquet column '%s': page of %d bytes over the cap",
-                            c->d->name, h.uncompressed);
+        return ls_error_set(err, LS_ERR_TOO_LARGE,
+                            "parquet column '%s': page of %d bytes over the cap", c->d->name,
+                            h.uncompressed);
     const uint8_t *body = chunk + *pos;
     *pos += (size_t)h.compressed;
     if (h.type == PQ_PAGE_DICTIONARY) {
@@ -409,8 +418,8 @@ static ls_code read_page(chunk_state *c, const uint8_t *chunk, size_t len, size_
         return corrupt(err, c->d, "pages hold more values than the row group's rows");
     /* Each value costs at least its valid byte: refuse before allocating. */
     if ((size_t)h.num_values > budget)
-        return ls_error_set(err, LS_ERR_TOO_LARGE, "parquet column '%s': row group over the batch cap",
-                            c->d->name);
+        return ls_error_set(err, LS_ERR_TOO_LARGE,
+                            "parquet column '%s': row group over the batch cap", c->d->name);
     c->budget = budget;
     if (h.type == PQ_PAGE_DATA)
         rc = read_page_v1(c, &h, body, (size_t)h.compressed, err);

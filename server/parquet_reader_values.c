@@ -142,13 +142,23 @@ static ls_code convert_fixed(const pq_column_desc *d, const uint8_t *p, size_t l
 {
     int64_t v;
     switch (d->conversion) {
-    case PQ_CONV_BOOL: dst[0] = p[0] ? 1 : 0; return LS_OK;
+    case PQ_CONV_BOOL:
+        dst[0] = p[0] ? 1 : 0;
+        return LS_OK;
     case PQ_CONV_INT32:
-    case PQ_CONV_FLOAT: memcpy(dst, p, 4); return LS_OK;
+    case PQ_CONV_FLOAT:
+        memcpy(dst, p, 4);
+        return LS_OK;
     case PQ_CONV_INT64:
-    case PQ_CONV_DOUBLE: memcpy(dst, p, 8); return LS_OK;
-    case PQ_CONV_INT32_I64: v = (int32_t)(uint32_t)load_le(p, 4); break;
-    case PQ_CONV_UINT32_I64: v = (int64_t)load_le(p, 4); break;
+    case PQ_CONV_DOUBLE:
+        memcpy(dst, p, 8);
+        return LS_OK;
+    case PQ_CONV_INT32_I64:
+        v = (int32_t)(uint32_t)load_le(p, 4);
+        break;
+    case PQ_CONV_UINT32_I64:
+        v = (int64_t)load_le(p, 4);
+        break;
     case PQ_CONV_INT64_I128: {
         ls_int128 w = (int64_t)load_le(p, 8);
         memcpy(dst, &w, 16);
@@ -203,7 +213,8 @@ static ls_code convert_fixed(const pq_column_desc *d, const uint8_t *p, size_t l
         break;
     }
     case PQ_CONV_BYTES:
-    default: return ls_error_set(err, LS_ERR_INTERNAL, "fixed conversion of a byte column");
+    default:
+        return ls_error_set(err, LS_ERR_INTERNAL, "fixed conversion of a byte column");
     }
     memcpy(dst, &v, 8);
     return LS_OK;
@@ -244,12 +255,17 @@ static size_t plain_width(const pq_column_desc *d)
 {
     switch (d->physical) {
     case LS_PARQUET_INT32:
-    case LS_PARQUET_FLOAT: return 4;
+    case LS_PARQUET_FLOAT:
+        return 4;
     case LS_PARQUET_INT64:
-    case LS_PARQUET_DOUBLE: return 8;
-    case LS_PARQUET_INT96: return 12;
-    case LS_PARQUET_FIXED_LEN_BYTE_ARRAY: return (size_t)d->type_length;
-    default: return 0;
+    case LS_PARQUET_DOUBLE:
+        return 8;
+    case LS_PARQUET_INT96:
+        return 12;
+    case LS_PARQUET_FIXED_LEN_BYTE_ARRAY:
+        return (size_t)d->type_length;
+    default:
+        return 0;
     }
 }
 
@@ -475,7 +491,8 @@ static ls_code decode_delta_byte_array(const pq_column_desc *d, const uint8_t *p
         at += (size_t)suffix[i];
         if (d->physical == LS_PARQUET_FIXED_LEN_BYTE_ARRAY && value->len != (size_t)d->type_length)
             return corrupt(err, d, "DELTA_BYTE_ARRAY value of the wrong fixed length");
-        rc = pq_values_put(d, out, value->data ? value->data : (const uint8_t *)"", value->len, err);
+        rc =
+            pq_values_put(d, out, value->data ? value->data : (const uint8_t *)"", value->len, err);
     }
     return rc;
 }
@@ -501,18 +518,22 @@ ls_code pq_decode_values(const pq_column_desc *d, int encoding, const uint8_t *p
                          size_t n, pq_values *out, pq_scratch *s, ls_error *err)
 {
     switch (encoding) {
-    case PQ_ENC_PLAIN: return decode_plain(d, p, len, n, out, err);
+    case PQ_ENC_PLAIN:
+        return decode_plain(d, p, len, n, out, err);
     case PQ_ENC_RLE:
         if (d->physical != LS_PARQUET_BOOLEAN)
             return corrupt(err, d, "RLE values on a non-boolean column");
         return decode_rle_bool(d, p, len, n, out, err);
-    case PQ_ENC_DELTA_BINARY_PACKED: return decode_delta_ints(d, p, len, n, out, s, err);
-    case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY: return decode_delta_length(d, p, len, n, out, s, err);
+    case PQ_ENC_DELTA_BINARY_PACKED:
+        return decode_delta_ints(d, p, len, n, out, s, err);
+    case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
+        return decode_delta_length(d, p, len, n, out, s, err);
     case PQ_ENC_DELTA_BYTE_ARRAY:
         if (d->physical != LS_PARQUET_BYTE_ARRAY && d->physical != LS_PARQUET_FIXED_LEN_BYTE_ARRAY)
             return corrupt(err, d, "DELTA_BYTE_ARRAY on a non-byte-array column");
         return decode_delta_byte_array(d, p, len, n, out, s, err);
-    case PQ_ENC_BYTE_STREAM_SPLIT: return decode_stream_split(d, p, len, n, out, err);
+    case PQ_ENC_BYTE_STREAM_SPLIT:
+        return decode_stream_split(d, p, len, n, out, err);
     default:
         return ls_error_set(err, LS_ERR_FORMAT, "parquet column '%s': unsupported encoding %d",
                             d->name, encoding);

@@ -17,12 +17,12 @@ bool pq_read_uleb(const uint8_t **pos, const uint8_t *end, uint64_t *out);
 /* An RLE / bit-packed hybrid decoder over a byte range (no length prefix). */
 typedef struct pq_rle {
     const uint8_t *pos, *end;
-    int bit_width;     /* 0..32 */
-    uint64_t left;     /* values left in the current run */
+    int bit_width; /* 0..32 */
+    uint64_t left; /* values left in the current run */
     bool is_packed;
-    uint32_t value;    /* RLE run value */
+    uint32_t value; /* RLE run value */
     const uint8_t *packed;
-    uint64_t bit_pos;  /* within the bit-packed run */
+    uint64_t bit_pos; /* within the bit-packed run */
 } pq_rle;
 
 void pq_rle_init(pq_rle *d, const uint8_t *data, size_t len, int bit_width);

@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-void ls_thrift_reader_init(ls_thrift_reader *r, const uint8_t *data, size_t len,
-                           uint32_t max_list, ls_error *err)
+void ls_thrift_reader_init(ls_thrift_reader *r, const uint8_t *data, size_t len, uint32_t max_list,
+                           ls_error *err)
 {
     memset(r, 0, sizeof *r);
     r->pos = data;
@@ -245,14 +245,25 @@ static bool skip_open(ls_thrift_reader *r, uint8_t type, skip_frame *stack, int 
     case LS_THRIFT_BOOL_TRUE:
     case LS_THRIFT_BOOL_FALSE:
         return true; /* only reached for collection elements (one byte each) */
-    case LS_THRIFT_I8: read_byte(r); return !r->rc;
+    case LS_THRIFT_I8:
+        read_byte(r);
+        return !r->rc;
     case LS_THRIFT_I16:
     case LS_THRIFT_I32:
-    case LS_THRIFT_I64: read_varint(r); return !r->rc;
-    case LS_THRIFT_DOUBLE: skip_bytes(r, 8); return !r->rc;
-    case LS_THRIFT_UUID: skip_bytes(r, 16); return !r->rc;
-    case LS_THRIFT_BINARY: skip_bytes(r, read_varint(r)); return !r->rc;
-    default: break;
+    case LS_THRIFT_I64:
+        read_varint(r);
+        return !r->rc;
+    case LS_THRIFT_DOUBLE:
+        skip_bytes(r, 8);
+        return !r->rc;
+    case LS_THRIFT_UUID:
+        skip_bytes(r, 16);
+        return !r->rc;
+    case LS_THRIFT_BINARY:
+        skip_bytes(r, read_varint(r));
+        return !r->rc;
+    default:
+        break;
     }
     if (*sp >= LS_THRIFT_READ_MAX_DEPTH) {
         ls_thrift_reader_fail(r, "values nested too deep");

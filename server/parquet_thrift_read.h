@@ -39,8 +39,8 @@ typedef struct ls_thrift_reader {
     const uint8_t *end;
     ls_error *err;
     ls_code rc;
-    int depth;            /* open structs */
-    uint32_t max_list;    /* cap on any list, set or map element count */
+    int depth;         /* open structs */
+    uint32_t max_list; /* cap on any list, set or map element count */
 } ls_thrift_reader;
 
 /* One field header: type 0 means the struct ended (the STOP byte). bool_value
@@ -54,8 +54,8 @@ typedef struct ls_thrift_field {
 /* Starts decoding len bytes at data. max_list caps the element count of any
  * list (counts are also capped by the bytes left, since every element takes
  * at least one byte). */
-void ls_thrift_reader_init(ls_thrift_reader *r, const uint8_t *data, size_t len,
-                           uint32_t max_list, ls_error *err);
+void ls_thrift_reader_init(ls_thrift_reader *r, const uint8_t *data, size_t len, uint32_t max_list,
+                           ls_error *err);
 
 /* Records a format error (first one wins) with a message; returns the code. */
 ls_code ls_thrift_reader_fail(ls_thrift_reader *r, const char *what);

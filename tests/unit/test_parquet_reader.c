@@ -27,13 +27,20 @@ typedef struct col_def {
 } col_def;
 
 static const col_def ALL_TYPES[] = {
-    {"b", "boolean", false},          {"i", "int", true},
-    {"l", "bigint", false},           {"f", "float", false},
-    {"d", "double", true},            {"dec9", "decimal(9,2)", false},
-    {"dec18", "decimal(18,4)", false}, {"dec38", "decimal(38,10)", false},
-    {"s", "string", false},           {"s_req", "string", true},
-    {"bin", "binary", false},         {"day", "date", false},
-    {"ts", "timestamp", false},       {"tstz", "timestamptz", true},
+    {"b", "boolean", false},
+    {"i", "int", true},
+    {"l", "bigint", false},
+    {"f", "float", false},
+    {"d", "double", true},
+    {"dec9", "decimal(9,2)", false},
+    {"dec18", "decimal(18,4)", false},
+    {"dec38", "decimal(38,10)", false},
+    {"s", "string", false},
+    {"s_req", "string", true},
+    {"bin", "binary", false},
+    {"day", "date", false},
+    {"ts", "timestamp", false},
+    {"tstz", "timestamptz", true},
 };
 #define ALL_TYPES_COUNT (sizeof ALL_TYPES / sizeof ALL_TYPES[0])
 
@@ -56,7 +63,9 @@ static void set_value(ls_column *col, size_t row, uint64_t *rng, bool low_card, 
     ls_code rc = LS_OK;
     size_t pick = row % 97;
     switch (col->type.kind) {
-    case LS_TYPE_BOOLEAN: rc = ls_column_set_bool(col, x & 1, err); break;
+    case LS_TYPE_BOOLEAN:
+        rc = ls_column_set_bool(col, x & 1, err);
+        break;
     case LS_TYPE_INT:
     case LS_TYPE_DATE: {
         int32_t v = pick == 0 ? INT32_MIN : pick == 1 ? INT32_MAX : (int32_t)(uint32_t)x;
@@ -73,12 +82,18 @@ static void set_value(ls_column *col, size_t row, uint64_t *rng, bool low_card, 
         break;
     }
     case LS_TYPE_FLOAT: {
-        float v = pick == 0 ? NAN : pick == 1 ? INFINITY : pick == 2 ? -0.0f : (float)(int64_t)x / 7.0f;
+        float v = pick == 0   ? NAN
+                  : pick == 1 ? INFINITY
+                  : pick == 2 ? -0.0f
+                              : (float)(int64_t)x / 7.0f;
         rc = ls_column_set_float(col, v, err);
         break;
     }
     case LS_TYPE_DOUBLE: {
-        double v = pick == 0 ? -INFINITY : pick == 1 ? NAN : pick == 2 ? 4.9e-324 : (double)(int64_t)x / 3.0;
+        double v = pick == 0   ? -INFINITY
+                   : pick == 1 ? NAN
+                   : pick == 2 ? 4.9e-324
+                               : (double)(int64_t)x / 3.0;
         rc = ls_column_set_double(col, v, err);
         break;
     }
@@ -104,7 +119,8 @@ static void set_value(ls_column *col, size_t row, uint64_t *rng, bool low_card, 
         if (pick == 1)
             len = sizeof text;
         for (size_t i = 0; i < len; i++)
-            text[i] = col->type.kind == LS_TYPE_STRING ? (char)('a' + (x + i) % 26) : (char)(x >> (i % 8));
+            text[i] = col->type.kind == LS_TYPE_STRING ? (char)('a' + (x + i) % 26)
+                                                       : (char)(x >> (i % 8));
         rc = ls_column_set_bytes(col, text, len, err);
         break;
     }
@@ -174,7 +190,8 @@ static void check_column(const ls_column *src, size_t *src_vi, const ls_column *
         if (!valid)
             continue;
         if (width) {
-            CHECK_EQ_MEM(got->values.data + got_vi * width, src->values.data + *src_vi * width, width);
+            CHECK_EQ_MEM(got->values.data + got_vi * width, src->values.data + *src_vi * width,
+                         width);
         } else {
             size_t a_len, b_len;
             const uint8_t *a = ls_column_bytes_at(src, *src_vi, &a_len);
@@ -385,7 +402,9 @@ TEST(statistics_and_footer_metadata)
         ls_column_batch_row_begin(batch);
         if (r != 3)
             CHECK_OK(ls_column_set_int64(&batch->columns[0], r * 10 - 40, &err), &err);
-        CHECK_OK(ls_column_set_bytes(&batch->columns[1], r % 2 ? "pear" : "apple", r % 2 ? 4 : 5, &err), &err);
+        CHECK_OK(
+            ls_column_set_bytes(&batch->columns[1], r % 2 ? "pear" : "apple", r % 2 ? 4 : 5, &err),
+            &err);
         CHECK_OK(ls_column_batch_row_end(batch, &err), &err);
     }
     ls_parquet_key_value kv[] = {{"iceberg.schema", "{\"x\":1}"}, {"empty", ""}};
@@ -720,10 +739,10 @@ TEST(delta_byte_array_by_hand)
 {
     static const uint8_t page[] = {
         0x80, 0x01, 0x04, 0x04, 0x00, 0x03, 0x03, 0x00, 0x00, 0x00, /* prefixes 0 2 0 3 */
-        0x44, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0x80, 0x01, 0x04, 0x04, 0x08, 0x03, 0x03, 0x00, 0x00, 0x00, /* suffix lengths 4 2 6 5 */
-        0x70, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        'a', 'x', 'i', 's', 'l', 'e', 'b', 'a', 'b', 'b', 'l', 'e', 'y', 'h', 'o', 'o', 'd'};
+        0x44, 0x01, 0,    0,    0,    0,    0,    0,    0,    0,    0,   0,   0x80, 0x01, 0x04,
+        0x04, 0x08, 0x03, 0x03, 0x00, 0x00, 0x00, /* suffix lengths 4 2 6 5 */
+        0x70, 0x00, 0,    0,    0,    0,    0,    0,    0,    0,    0,   0,   'a',  'x',  'i',
+        's',  'l',  'e',  'b',  'a',  'b',  'b',  'l',  'e',  'y',  'h', 'o', 'o',  'd'};
     static const char *want[] = {"axis", "axle", "babble", "babyhood"};
     ls_error err;
     ls_error_clear(&err);
@@ -737,8 +756,9 @@ TEST(delta_byte_array_by_hand)
     pq_scratch_init(&scratch, 1 << 20);
     pq_column_desc d = {LS_PARQUET_BYTE_ARRAY, 0, false, PQ_CONV_BYTES, LS_STORAGE_BYTES, "t"};
     pq_values out = {&values, &offsets, &bytes, 0};
-    CHECK_OK(pq_decode_values(&d, PQ_ENC_DELTA_BYTE_ARRAY, page, sizeof page, 4, &out, &scratch, &err),
-             &err);
+    CHECK_OK(
+        pq_decode_values(&d, PQ_ENC_DELTA_BYTE_ARRAY, page, sizeof page, 4, &out, &scratch, &err),
+        &err);
     CHECK_EQ_INT(out.count, 4);
     const uint32_t *off = (const uint32_t *)(const void *)offsets.data;
     for (int i = 0; i < 4; i++) {
@@ -751,8 +771,9 @@ TEST(delta_byte_array_by_hand)
         offsets.len = 4;
         out.count = 0;
         ls_error_clear(&err);
-        CHECK_EQ_INT(pq_decode_values(&d, PQ_ENC_DELTA_BYTE_ARRAY, page, cut, 4, &out, &scratch, &err),
-                     LS_ERR_FORMAT);
+        CHECK_EQ_INT(
+            pq_decode_values(&d, PQ_ENC_DELTA_BYTE_ARRAY, page, cut, 4, &out, &scratch, &err),
+            LS_ERR_FORMAT);
     }
     pq_scratch_cleanup(&scratch);
     ls_buf_cleanup(&values);
@@ -783,7 +804,8 @@ TEST(caps_are_too_large_errors)
         ls_parquet_reader *r = ls_parquet_reader_open_buffer(file.data, file.len, &o, &err);
         if (r) {
             ls_column_batch *got = ls_parquet_reader_batch_new(r, NULL, 0);
-            CHECK_EQ_INT(ls_parquet_reader_read_row_group(r, 0, NULL, 0, got, &err), LS_ERR_TOO_LARGE);
+            CHECK_EQ_INT(ls_parquet_reader_read_row_group(r, 0, NULL, 0, got, &err),
+                         LS_ERR_TOO_LARGE);
             ls_column_batch_free(got);
             ls_parquet_reader_free(r);
         }
@@ -925,7 +947,8 @@ TEST(fuzz_regressions_are_format_errors)
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[1024];
-        snprintf(path, sizeof path, "%s/tests/data/parquet_reader/%s", LAKESYNC_SOURCE_DIR, files[i]);
+        snprintf(path, sizeof path, "%s/tests/data/parquet_reader/%s", LAKESYNC_SOURCE_DIR,
+                 files[i]);
         size_t len;
         char *data = testing_read_file(path, &len);
         ls_error err;
@@ -957,9 +980,9 @@ TEST(rle_booleans_by_hand)
     /* One value more than encoded, or a cut page, is an error. */
     ls_buf_reset(&values);
     out.count = 0;
-    CHECK_EQ_INT(pq_decode_values(&d, PQ_ENC_RLE, page, sizeof page, sizeof want + 1, &out, &scratch,
-                                  &err),
-                 LS_ERR_FORMAT);
+    CHECK_EQ_INT(
+        pq_decode_values(&d, PQ_ENC_RLE, page, sizeof page, sizeof want + 1, &out, &scratch, &err),
+        LS_ERR_FORMAT);
     for (size_t cut = 0; cut < sizeof page; cut++) {
         ls_buf_reset(&values);
         out.count = 0;
