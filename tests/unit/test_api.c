@@ -296,10 +296,14 @@ TEST(ids_and_names)
 
 TEST(route_table_is_well_formed)
 {
-    /* Every pattern is under /api/v1/, parameters are whole segments, and
-     * no (method, pattern) pair repeats. */
+    /* Every pattern is under a prefix ls_api_handle dispatches (/api/v1/ for
+     * people, /internal/v1/ for workers, /iceberg/v1/ for engines, /metrics
+     * for Prometheus), parameters are whole segments, and no (method,
+     * pattern) pair repeats. */
     for (const ls_api_route *r = ls_api_routes; r->method; r++) {
-        CHECK(strncmp(r->pattern, "/api/v1/", 8) == 0);
+        CHECK(strncmp(r->pattern, "/api/v1/", 8) == 0 ||
+              strncmp(r->pattern, "/internal/v1/", 13) == 0 ||
+              strncmp(r->pattern, "/iceberg/v1/", 12) == 0 || strcmp(r->pattern, "/metrics") == 0);
         CHECK(r->handler != NULL);
         for (const char *p = strchr(r->pattern, '{'); p; p = strchr(p + 1, '{'))
             CHECK(p[-1] == '/' && strchr(p, '}') &&
