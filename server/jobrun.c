@@ -10,6 +10,7 @@
 
 #include "iceberg_types.h"
 #include "jsonscan.h"
+#include "kafka_sample.h"
 #include "supervisor.h"
 #include "util/log.h"
 
@@ -323,8 +324,35 @@ static void run_reset_metrics(run *r)
     }
 }
 
+/* How many workers: one per 2 ACUs (at least one), never more than the
+ * topic has partitions (extra group members would sit idle), never more than
+ * the supervisor runs. When the broker cannot say, the ACUs decide and the
+ * workers report the broker's trouble themselves. */
+static int worker_count(const job_row *row)
+{
+    const json_t *security = json_object_get(row->source, "security");
+    ls_kafka_settings settings = {
+        .bootstrap_servers = member_text(row->source, NULL, "bootstrap_servers"),
+        .security_protocol = member_text(security, NULL, "protocol"),
+        .sasl_mechanism = member_text(security, NULL, "sasl_mechanism"),
+        .username = member_text(security, NULL, "username"),
+        .password = row->password,
+    };
+    int64_t workers = row->acus / 2 < 1 ? 1 : row->acus / 2;
+    int32_t partitions = 0;
+    ls_error err;
+    ls_error_clear(&err);
+    if (ls_kafka_topic_partitions(&settings, member_text(row->source, NULL, "topic"), 5000,
+                                  &partitions, &err))
+        ls_log_warn("jobrun", "cannot count the topic's partitions (%s); running %" PRId64
+                    " workers", err.message, workers);
+    else if (partitions < workers)
+        workers = partitions;
+    return (int)(workers > LS_SUPERVISOR_MAX_WORKERS ? LS_SUPERVISOR_MAX_WORKERS : workers);
+}
+
 /* Fills a run's copies of what the committer and the spec need. */
-static void run_describe(run *r, const job_row *row)
+static void run_describe(run *r, const job_row *row, int workers)
 {
     const json_t *dest = json_object_get(row->job, "destination");
     snprintf(r->database, sizeof r->database, "%s", row->database);
@@ -341,15 +369,12 @@ static void run_describe(run *r, const job_row *row)
     snprintf(r->secret_access_key, sizeof r->secret_access_key, "%s",
              row->secret ? row->secret : "");
     r->path_style = json_is_true(json_object_get(dest, "path_style")) ? 1 : -1;
-    int64_t workers = row->acus / 2;
-    r->worker_count = (int)(workers < 1 ? 1 : workers > LS_SUPERVISOR_MAX_WORKERS
-                                                  ? LS_SUPERVISOR_MAX_WORKERS
-                                                  : workers);
+    r->worker_count = workers;
 }
 
 /* Creates or renews the job's run (new id, new token) under mu. */
-static ls_code run_renew(ls_jobrun *jr, const job_row *row, const char *job_id, char *token,
-                         size_t token_size, run **out, ls_error *err)
+static ls_code run_renew(ls_jobrun *jr, const job_row *row, int workers, const char *job_id,
+                         char *token, size_t token_size, run **out, ls_error *err)
 {
     run *r = find_run(jr, job_id);
     if (!r) {
@@ -367,7 +392,7 @@ static ls_code run_renew(ls_jobrun *jr, const job_row *row, const char *job_id, 
     ls_secret_hash(token, r->token_hash);
     r->run_id = ++jr->next_run_id;
     run_reset_metrics(r);
-    run_describe(r, row);
+    run_describe(r, row, workers);
     *out = r;
     return LS_OK;
 }
@@ -407,9 +432,10 @@ ls_code ls_jobrun_start(ls_jobrun *jr, const char *job_id, ls_error *err)
         return ls_error_set(err, LS_ERR_CONFLICT, "job %s is already %s", job_id,
                             ls_job_state_name(state));
     }
+    int workers = worker_count(&row); /* a broker round trip: outside the lock */
     pthread_mutex_lock(&jr->mu);
     run *r = NULL;
-    rc = run_renew(jr, &row, job_id, token, sizeof token, &r, err);
+    rc = run_renew(jr, &row, workers, job_id, token, sizeof token, &r, err);
     pthread_mutex_unlock(&jr->mu);
     if (!rc)
         rc = ensure_table(jr, &row, r, err);

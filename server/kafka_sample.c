@@ -387,3 +387,36 @@ ls_code ls_kafka_sample_fetch(const ls_kafka_settings *settings, const char *top
         ls_kafka_sample_cleanup(out);
     return rc;
 }
+
+ls_code ls_kafka_topic_partitions(const ls_kafka_settings *settings, const char *topic,
+                                  int timeout_ms, int32_t *count, ls_error *err)
+{
+    *count = 0;
+    if (!settings->bootstrap_servers || !*settings->bootstrap_servers)
+        return ls_error_set_field(err, LS_ERR_INVALID, "bootstrap_servers",
+                                  "bootstrap servers are required");
+    if (!topic || !*topic)
+        return ls_error_set_field(err, LS_ERR_INVALID, "topic", "a topic is required");
+    if (timeout_ms <= 0)
+        timeout_ms = LS_KAFKA_SAMPLE_DEFAULT_TIMEOUT_MS;
+    ls_kafka_sample unused = {0};
+    sampler s = {.topic = topic, .out = &unused, .deadline_ms = now_ms() + timeout_ms};
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    ls_code rc = build_conf(settings, timeout_ms, &s, conf, err);
+    if (!rc) {
+        s.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+        conf = NULL;
+        if (!s.rk)
+            rc = ls_error_set_field(err, LS_ERR_INVALID, "kafka", "%s", errstr);
+    }
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    if (!rc)
+        rc = read_partitions(&s, err);
+    if (!rc)
+        *count = s.partition_count;
+    if (s.rk)
+        rd_kafka_destroy(s.rk);
+    return rc;
+}

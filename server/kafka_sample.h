@@ -67,6 +67,11 @@ typedef struct ls_kafka_sample {
 ls_code ls_kafka_sample_fetch(const ls_kafka_settings *settings, const char *topic, size_t limit,
                               int timeout_ms, ls_kafka_sample *out, ls_error *err) LS_MUST_USE;
 
+/* The number of partitions of topic, within about timeout_ms (0 = default).
+ * Errors as ls_kafka_sample_fetch. Never creates the topic. */
+ls_code ls_kafka_topic_partitions(const ls_kafka_settings *settings, const char *topic,
+                                  int timeout_ms, int32_t *count, ls_error *err) LS_MUST_USE;
+
 /* Releases a sample and leaves it empty. NULL-safe. */
 void ls_kafka_sample_cleanup(ls_kafka_sample *sample);
 

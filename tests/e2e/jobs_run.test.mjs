@@ -161,17 +161,20 @@ test('every message exactly once through worker and server SIGKILLs', async () =
 
 test('latest start reads only messages produced after the start', async () => {
   await broker.produce('late', range(1, 501).map((i) => message(i)));
-  const job = await createJob('late', 'late', { mode: 'latest' });
+  // 8 ACUs would be 4 workers, but the topic has 2 partitions: 2 run.
+  const job = await createJob('late', 'late', { mode: 'latest' }, 8);
   assert.equal((await api('POST', `/api/v1/jobs/${job.id}/start`)).status, 200);
-  // Latest is pinned when partitions are assigned; a heartbeat listing both
-  // partitions shows that has happened.
+  // Latest is pinned when partitions are assigned; heartbeats listing both
+  // partitions (one per worker) show that has happened.
   const until = Date.now() + 60000;
   for (;;) {
     const m = (await api('GET', `/api/v1/jobs/${job.id}/metrics`)).json;
-    if (m.workers[0] && Object.keys(m.workers[0].partitions || {}).length === 2) break;
+    const held = m.workers.reduce((n, w) => n + Object.keys(w?.partitions || {}).length, 0);
+    if (held === 2) break;
     assert.ok(Date.now() < until, 'the worker never got its partitions');
     await sleep(200);
   }
+  assert.equal((await api('GET', `/api/v1/jobs/${job.id}/metrics`)).json.workers.length, 2);
   await broker.produce('late', range(501, 701).map((i) => message(i)));
   const rows = await waitForRows(job, 200);
   await sleep(2000); // nothing older may trickle in
