@@ -183,13 +183,7 @@ out:
 
 ls_code api_database_get(ls_api_request *req, ls_error *err)
 {
-    json_t *db = NULL;
-    ls_code rc = ls_store_begin_read(req->api->store, err);
-    if (rc)
-        return rc;
-    rc = api_database_load(req->api->store, api_param(req, "db"), &db, err);
-    ls_store_rollback(req->api->store);
-    return rc ? rc : api_reply_json(req, 200, db, err);
+    return api_reply_loaded(req, api_database_load, "db", err);
 }
 
 ls_code api_database_delete(ls_api_request *req, ls_error *err)

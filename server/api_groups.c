@@ -139,15 +139,7 @@ out:
 
 ls_code api_group_get(ls_api_request *req, ls_error *err)
 {
-    json_t *group = NULL;
-    ls_code rc = ls_store_begin_read(req->api->store, err);
-    if (rc)
-        return rc;
-    rc = group_load(req->api->store, api_param(req, "id"), &group, err);
-    ls_store_rollback(req->api->store);
-    if (rc)
-        return rc;
-    return api_reply_json(req, 200, group, err);
+    return api_reply_loaded(req, group_load, "id", err);
 }
 
 /* Checks a PATCH against the group as it is: the default group keeps its

@@ -451,13 +451,7 @@ ls_code api_jobs_list(ls_api_request *req, ls_error *err)
 
 ls_code api_job_get(ls_api_request *req, ls_error *err)
 {
-    json_t *job = NULL;
-    ls_code rc = ls_store_begin_read(req->api->store, err);
-    if (rc)
-        return rc;
-    rc = job_load(req->api->store, api_param(req, "id"), &job, err);
-    ls_store_rollback(req->api->store);
-    return rc ? rc : api_reply_json(req, 200, job, err);
+    return api_reply_loaded(req, job_load, "id", err);
 }
 
 /* RFC 7396 JSON merge patch of patch into target, without recursion:

@@ -125,3 +125,14 @@ const char *api_rows_etag(const json_t *resource)
     const char *etag = json_string_value(json_object_get(resource, "etag"));
     return etag ? etag : "";
 }
+
+ls_code api_reply_loaded(ls_api_request *req, api_load_fn load, const char *param, ls_error *err)
+{
+    json_t *resource = NULL;
+    ls_code rc = ls_store_begin_read(req->api->store, err);
+    if (rc)
+        return rc;
+    rc = load(req->api->store, api_param(req, param), &resource, err);
+    ls_store_rollback(req->api->store);
+    return rc ? rc : api_reply_json(req, 200, resource, err);
+}

@@ -16,6 +16,14 @@ typedef json_t *(*api_row_fn)(ls_stmt *stmt);
 ls_code api_rows_list(ls_api_request *req, const char *sql, api_row_fn row_fn,
                       ls_error *err) LS_MUST_USE;
 
+/* Loads one resource by key; LS_ERR_NOT_FOUND when there is none. */
+typedef ls_code (*api_load_fn)(ls_store *store, const char *key, json_t **out, ls_error *err);
+
+/* The whole GET of one resource: load it by the route parameter param in a
+ * read transaction and answer 200 with it. */
+ls_code api_reply_loaded(ls_api_request *req, api_load_fn load, const char *param,
+                         ls_error *err) LS_MUST_USE;
+
 /* Loads the one row sql (with ?1 = key) selects, built with row_fn.
  * LS_ERR_NOT_FOUND with "no <what> <key>" when there is none. */
 ls_code api_rows_load(ls_store *store, const char *sql, const char *key, api_row_fn row_fn,

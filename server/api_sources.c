@@ -314,13 +314,7 @@ out:
 
 ls_code api_source_get(ls_api_request *req, ls_error *err)
 {
-    json_t *source = NULL;
-    ls_code rc = ls_store_begin_read(req->api->store, err);
-    if (rc)
-        return rc;
-    rc = source_load(req->api->store, api_param(req, "id"), &source, err);
-    ls_store_rollback(req->api->store);
-    return rc ? rc : api_reply_json(req, 200, source, err);
+    return api_reply_loaded(req, source_load, "id", err);
 }
 
 /* Applies a PATCH body (name, description) to the stored spec text. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api_handlers.h"
+#include "api_rows.h"
 #include "api_json.h"
 #include "util/log.h"
 
@@ -267,15 +268,7 @@ out:
 
 ls_code api_token_get(ls_api_request *req, ls_error *err)
 {
-    json_t *token = NULL;
-    ls_code rc = ls_store_begin_read(req->api->store, err);
-    if (rc)
-        return rc;
-    rc = token_load(req->api->store, api_param(req, "id"), &token, err);
-    ls_store_rollback(req->api->store);
-    if (rc)
-        return rc;
-    return api_reply_json(req, 200, token, err);
+    return api_reply_loaded(req, token_load, "id", err);
 }
 
 ls_code api_token_delete(ls_api_request *req, ls_error *err)
