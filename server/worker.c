@@ -22,7 +22,7 @@
 #include "worker_internal.h"
 
 #define WORKER_EXIT_FATAL 3 /* LS_WORKER_EXIT_FATAL of supervisor.h: no restart helps */
-#define HEARTBEAT_INTERVAL_MS 2000
+#define HEARTBEAT_INTERVAL_MS 2000 /* default; LAKESYNC_HEARTBEAT_INTERVAL_MS overrides */
 #define POLL_TIMEOUT_MS 100
 #define FIRST_ERRORS_LOGGED 10
 #define COMMIT_GIVE_UP_MS (5 * 60 * 1000)
@@ -608,6 +608,9 @@ static void step_failed(worker *w, ls_code rc, const ls_error *err, bool abandon
 
 static void run(worker *w, int32_t *assigned, size_t capacity)
 {
+    const char *interval = getenv("LAKESYNC_HEARTBEAT_INTERVAL_MS");
+    w->heartbeat_interval_ms = interval && atoi(interval) >= 100 ? (uint64_t)atoi(interval)
+                                                                   : HEARTBEAT_INTERVAL_MS;
     w->last_commit_ms = w->last_heartbeat_ms = now_ms();
     while (!w->failed && !w->stop) {
         ls_kafka_message m;
@@ -628,7 +631,7 @@ static void run(worker *w, int32_t *assigned, size_t capacity)
             if ((rc = worker_commit(w, false, &err)) != LS_OK)
                 step_failed(w, rc, &err, false);
         }
-        if (!w->failed && now - w->last_heartbeat_ms >= HEARTBEAT_INTERVAL_MS)
+        if (!w->failed && now - w->last_heartbeat_ms >= w->heartbeat_interval_ms)
             heartbeat(w, assigned, capacity);
         if (stop_signal)
             w->stop = true;
@@ -652,7 +655,7 @@ static void usage(FILE *out)
             "Runs one worker of a job. The supervisor starts it with its settings in the\n"
             "environment: LAKESYNC_SERVER_URL, LAKESYNC_JOB_ID, LAKESYNC_WORKER_INDEX,\n"
             "LAKESYNC_WORKER_TOKEN (optional: LAKESYNC_KAFKA_SESSION_TIMEOUT_MS,\n"
-            "LAKESYNC_LOG_LEVEL). SIGTERM stops it after a final commit.\n");
+            "LAKESYNC_HEARTBEAT_INTERVAL_MS, LAKESYNC_LOG_LEVEL). SIGTERM stops it after a final commit.\n");
 }
 
 int cmd_worker(int argc, char **argv)

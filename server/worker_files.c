@@ -120,7 +120,7 @@ ls_code worker_close_file(worker *w, size_t i, ls_error *err)
     w->files_written++;
     ls_log_debug("worker", "closed %s: %llu rows, %llu bytes", uri,
                  (unsigned long long)stats.row_count, (unsigned long long)stats.file_size_bytes);
-    if (w->done_count >= MAX_WAITING_FILES)
+    if (w->done_count >= WAITING_FILES_SOFT_CAP)
         w->commit_soon = true;
 out:
     free(uri);
@@ -165,10 +165,9 @@ static ls_code file_for(worker *w, const char *path, json_t *partition, worker_f
             return rc;
     }
     if (w->done_count + w->file_count >= MAX_WAITING_FILES) {
-        /* Only possible within one staging flush; the commit that follows
-         * empties the list. */
-        return ls_error_set(err, LS_ERR_TOO_LARGE, "more than %d files wait for a commit",
-                            MAX_WAITING_FILES);
+        /* Cannot happen (see worker_internal.h); refuse rather than overrun. */
+        return ls_error_set(err, LS_ERR_INTERNAL, "more than %d files wait for a commit",
+                            (int)MAX_WAITING_FILES);
     }
     worker_file *f = &w->files[w->file_count];
     ls_code rc = open_file(w, path, partition, f, err);

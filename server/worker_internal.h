@@ -15,9 +15,14 @@
 #include "worker.h"
 
 #define MAX_OPEN_FILES 64                      /* open partition files per worker */
-#define MAX_WAITING_FILES 1024                 /* closed files waiting for a commit */
 #define STAGING_MAX_BYTES ((size_t)8 << 20)    /* scanned rows before routing */
 #define STAGING_MAX_ROWS 4096
+/* Closed files waiting for a commit: past the soft cap the worker commits
+ * after the current message. One message flushes the staging batch at most
+ * once, and a flush closes at most one file per row plus the open ones, so
+ * the hard cap (the array's size) cannot be reached. */
+#define WAITING_FILES_SOFT_CAP 1024
+#define MAX_WAITING_FILES (WAITING_FILES_SOFT_CAP + STAGING_MAX_ROWS + MAX_OPEN_FILES)
 #define FILE_BATCH_MAX_BYTES ((size_t)1 << 20) /* routed rows before the Parquet writer */
 #define ROW_GROUP_MAX_BYTES ((uint64_t)32 << 20)
 #define BUFFER_BUDGET_BYTES ((uint64_t)160 << 20) /* buffered in all files: commit early */
@@ -66,7 +71,7 @@ typedef struct worker {
     /* Metrics since start. */
     uint64_t messages, rows, bytes, errors, files_written, commits, fenced;
     int64_t last_snapshot_id;
-    uint64_t last_commit_ms, last_heartbeat_ms;
+    uint64_t last_commit_ms, last_heartbeat_ms, heartbeat_interval_ms;
 } worker;
 
 /* worker_files.c */

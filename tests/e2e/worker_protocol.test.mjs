@@ -1,3 +1,4 @@
+// ctest-labels: sanitize
 // `lakesync worker` end to end against the test broker and a protocol-faithful
 // double of the server's worker endpoints (lib/control_double.mjs): messages
 // produced with kcat must end up in the union of COMMITTED files exactly once
@@ -120,7 +121,8 @@ function startWorker(double, jobId, index = 0) {
   return child;
 }
 
-function spec({ jobId, runId, topic, bootstrap, dataDir, partitioned, intervalMs, targetBytes }) {
+function spec({ jobId, runId, topic, bootstrap, dataDir, partitioned, intervalMs, targetBytes,
+                partition }) {
   return {
     job_id: jobId,
     run_id: runId,
@@ -138,7 +140,8 @@ function spec({ jobId, runId, topic, bootstrap, dataDir, partitioned, intervalMs
       { source: '__kafka_timestamp__', name: 'kafka_timestamp', type: 'timestamptz', field_id: 7 },
       { source: '__kafka_key__', name: 'kafka_key', type: 'string', field_id: 8 },
     ],
-    partition: partitioned ? [{ source: 'ts', transform: 'day', name: 'ts_day', field_id: 1000 }] : [],
+    partition: partition ??
+      (partitioned ? [{ source: 'ts', transform: 'day', name: 'ts_day', field_id: 1000 }] : []),
     format: 'iceberg',
     data_location: pathToFileURL(dataDir).href,
     storage: { endpoint: null, region: null, path_style: false, access_key_id: null, secret_access_key: null },
@@ -357,6 +360,41 @@ test('a second worker joins: revoked partitions are committed, exactly once', { 
     await checkExactlyOnce(double, contents);
   } finally {
     for (const w of workers) w.kill('SIGKILL');
+    await double.close();
+    broker.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('more table partitions than open files: early commits, exactly once', { timeout: 90000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakesync-worker-'));
+  const dataDir = path.join(dir, 'data');
+  const topic = 'wide';
+  const broker = await startBroker(topic, 2);
+  const jobId = 'job_wide';
+  // bucket[200] of id: up to 200 partitions, over the cap of 64 open files.
+  const double = await new ControlDouble({ jobId, token: TOKEN, spec: spec({
+    jobId, runId: 1, topic, bootstrap: broker.bootstrap, dataDir, intervalMs: 600000,
+    targetBytes: 1 << 20,
+    partition: [{ source: 'id', transform: 'bucket[200]', name: 'id_bucket', field_id: 1000 }] }) }).start();
+  let worker;
+  try {
+    // More rows than one staging batch (4096), so routing happens before
+    // any interval commit could.
+    await produce(broker.bootstrap, topic, messages(0, 6000));
+    worker = startWorker(double, jobId);
+    await waitFor('an early commit', () => double.commits.length >= 1);
+    const contents = await topicContents(broker.bootstrap, topic);
+    await waitFor('everything consumed', () => double.heartbeats.at(-1)?.metrics.messages >= contents.length);
+    worker.kill('SIGTERM');
+    assert.deepEqual(await worker.exited, { code: 0, signal: null }, worker.log);
+    assert.ok(covered(double, endsOf(contents)));
+    await checkExactlyOnce(double, contents);
+    const buckets = new Set(double.files.map((f) => f.partition.id_bucket));
+    assert.ok(buckets.size > 64, `${buckets.size} buckets`);
+    for (const f of double.files) assert.match(f.path, /\/id_bucket=\d+\//);
+  } finally {
+    worker?.kill('SIGKILL');
     await double.close();
     broker.stop();
     fs.rmSync(dir, { recursive: true, force: true });
