@@ -1,3 +1,4 @@
+// ctest-labels: sanitize
 // Jobs run for real: `lakesync serve` supervises `lakesync worker` processes
 // that read the test broker and commit Iceberg snapshots through the server.
 // The table is read back with icebird, through its metadata only, so only
