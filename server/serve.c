@@ -17,6 +17,7 @@
 
 #include "api_dest.h"
 #include "api_handlers.h"
+#include "api_prefix.h"
 #include "jobrun.h"
 #include "cli.h"
 #include "util/log.h"
@@ -291,7 +292,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "lakesync serve: %s\n", err.message);
         return 2;
     }
-    ls_api api = {0};
+    ls_api api = {.prefix_empty = api_prefix_empty};
     status = 1;
     if (open_state(&api, &opt, &err) || open_jobs(&api, &opt, &err)) {
         ls_log_error("serve", "%s", err.message);

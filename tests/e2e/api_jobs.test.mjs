@@ -1,12 +1,21 @@
 // ctest-labels: sanitize
 // Job definitions: every rule of DESIGN.md "Rules from the seed" and issue 2,
 // each with its exact status and field; PATCH rules; a converge cycle.
+// s3:// and oss:// destinations are checked for emptiness on a real S3
+// protocol server (s3rver) holding the buckets used here; oss:// is
+// virtual-hosted, so the server reaches s3rver through the fault proxy's
+// vhost rewrite (Host 'bucket.localhost:P' -> path-style /bucket/...).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, tempDir } from './lib/server.mjs';
+import { startS3rver } from './lib/s3rver.mjs';
+import { startFaultProxy } from './lib/faultproxy.mjs';
+
+// Every bucket a job path below names; any other bucket does not exist.
+const BUCKETS = ['bucket-one', 'testbucketname', 'race-bucket', 'otherbucket'];
 
 function assertError(res, status, code, field) {
   assert.equal(res.status, status, res.text);
@@ -15,7 +24,7 @@ function assertError(res, status, code, field) {
 }
 
 describe('job definitions', () => {
-  let server, ds, root, seq = 0;
+  let server, ds, root, s3, proxy, seq = 0;
   const req = (...a) => server.request(...a);
   const table = () => `t${++seq}`;
   // A valid managed Iceberg job, with overrides merged one level deep.
@@ -32,13 +41,19 @@ describe('job definitions', () => {
   const userPath = (name) => `file://${path.join(root, name)}/`;
 
   before(async () => {
+    s3 = await startS3rver({ buckets: BUCKETS });
+    proxy = await startFaultProxy({ target: s3.endpoint, vhostSuffix: '.localhost' });
     // Many jobs are defined here: a large default group keeps ACUs out of the way.
-    server = await startServer({ args: ['--default-group-acus', '10000'] });
+    server = await startServer({ args: ['--default-group-acus', '10000'],
+                                 env: { ...s3.env, AWS_SESSION_TOKEN: '', AWS_DEFAULT_REGION: '',
+                                        AWS_ENDPOINT_URL: `http://localhost:${proxy.port}` } });
     root = tempDir('lakesync-dest-');
     ds = (await req('POST', '/api/v1/data-sources', { body: { bootstrap_servers: 'k:9092', topic: 'events' } })).json;
   });
   after(async () => {
-    await server.cleanup();
+    await server?.cleanup();
+    await proxy?.stop();
+    await s3?.stop();
     fs.rmSync(root, { recursive: true, force: true });
   });
 
@@ -215,6 +230,90 @@ describe('job definitions', () => {
     const s3 = await u('s3://bucket-one/lake/events/');
     assert.equal(s3.status, 201, s3.text);
     assert.equal(s3.json.destination.path, 's3://bucket-one/lake/events/');
+  });
+
+  test('object-store paths: the folder must be empty (s3:// path-style, oss:// virtual-hosted)', async () => {
+    const u = (p, dest = {}) => post(job({ destination: { type: 'user_path', path: p, ...dest } }));
+    const put = async (bucket, key, body = 'x') => {
+      const res = await s3.fetchObject(bucket, key, { method: 'PUT', body });
+      assert.equal(res.status, 200, `PUT ${bucket}/${key}: ${await res.text()}`);
+    };
+    await put('bucket-one', 'lake/full/part-0.parquet');
+    let res = await u('s3://bucket-one/lake/full/');
+    assertError(res, 422, 'unprocessable', 'destination.path');
+    assert.match(res.json.error.message, /not empty/);
+    assertError(await u('s3://bucket-one/lake/full'), 422, 'unprocessable', 'destination.path');
+    assertError(await u('s3://bucket-one/lake/'), 422, 'unprocessable', 'destination.path');
+    assertError(await u('s3://bucket-one/'), 422, 'unprocessable', 'destination.path');
+    // Prefixes match whole segments: lake/ful/ holds nothing.
+    res = await u('s3://bucket-one/lake/ful/');
+    assert.equal(res.status, 201, res.text);
+    res = await u('s3://bucket-one/lake/fresh/');
+    assert.equal(res.status, 201, res.text);
+
+    // oss:// is virtual-hosted: the request reached s3rver as bucket.localhost.
+    await put('testbucketname', 'oss-full/data/f.parquet');
+    const before = proxy.log.length;
+    res = await u('oss://testbucketname/oss-full/');
+    assertError(res, 422, 'unprocessable', 'destination.path');
+    assert.match(res.json.error.message, /not empty/);
+    const seen = proxy.log.slice(before);
+    assert.ok(seen.some((e) => e.headers.host === `testbucketname.localhost:${proxy.port}` && e.path.startsWith('/testbucketname/')),
+              JSON.stringify(seen.map((e) => [e.headers.host, e.url])));
+    res = await u('oss://testbucketname/oss-empty/');
+    assert.equal(res.status, 201, res.text);
+
+    // A console's zero-byte folder marker alone leaves the folder empty.
+    await put('bucket-one', 'marked/', '');
+    res = await u('s3://bucket-one/marked/');
+    assert.equal(res.status, 201, res.text);
+    await put('bucket-one', 'marked2/', '');
+    await put('bucket-one', 'marked2/x.json');
+    assertError(await u('s3://bucket-one/marked2/'), 422, 'unprocessable', 'destination.path');
+    // A job's own endpoint, path-style as it says, overrides the environment.
+    await put('bucket-one', 'own/x.json');
+    assertError(await u('s3://bucket-one/own/', { endpoint: s3.endpoint, path_style: true }), 422, 'unprocessable', 'destination.path');
+    res = await u('oss://testbucketname/own-endpoint/', { endpoint: s3.endpoint, path_style: true, region: 'cn-hangzhou' });
+    assert.equal(res.status, 201, res.text);
+  });
+
+  test('object-store paths: a store that cannot answer is refused promptly with the reason', async () => {
+    const u = (p, dest = {}) => post(job({ destination: { type: 'user_path', path: p, ...dest } }));
+    const timed = async (p, dest) => {
+      const started = Date.now();
+      const res = await u(p, dest);
+      return { res, ms: Date.now() - started };
+    };
+    // Nothing listens on port 1: connections are refused.
+    let { res, ms } = await timed('s3://bucket-one/unreachable/', { endpoint: 'http://127.0.0.1:1', path_style: true,
+                                                                   access_key_id: 'AKIA3', secret_access_key: 'super-secret-key-3' });
+    assertError(res, 422, 'unprocessable', 'destination.path');
+    assert.match(res.json.error.message, /cannot be reached/);
+    assert.ok(!res.text.includes('super-secret-key-3'), 'the secret is never echoed');
+    assert.ok(ms < 5000, `answered in ${ms} ms`);
+    // A store that accepts the connection and never answers.
+    const stalled = await startFaultProxy({ target: s3.endpoint, faultRate: 1, faults: ['stall'], stallMs: 20000 });
+    try {
+      ({ res, ms } = await timed('s3://bucket-one/stalled/', { endpoint: stalled.url, path_style: true }));
+      assertError(res, 422, 'unprocessable', 'destination.path');
+      assert.match(res.json.error.message, /cannot be reached/);
+      assert.ok(ms < 8000, `answered in ${ms} ms`);
+    } finally {
+      await stalled.stop();
+    }
+    res = await u('s3://no-such-bucket/lake/');
+    assertError(res, 422, 'unprocessable', 'destination.path');
+    assert.match(res.json.error.message, /no such bucket/);
+    res = await u('oss://nosuchossbucket/lake/');
+    assertError(res, 422, 'unprocessable', 'destination.path');
+    assert.match(res.json.error.message, /no such bucket/);
+    // A key id without its secret: no usable credentials (the environment's are not mixed in).
+    res = await u('s3://bucket-one/halfcreds/', { access_key_id: 'AKIA4' });
+    assertError(res, 422, 'unprocessable', 'destination.path');
+    assert.match(res.json.error.message, /credentials/);
+    // None of these was stored: the same paths are free once the store answers.
+    assert.equal((await u('s3://bucket-one/unreachable/')).status, 201);
+    assert.ok(!server.stderr().includes('super-secret-key-3'), 'secrets are never logged');
   });
 
   test('paths of different jobs must not share a prefix', async () => {
