@@ -67,8 +67,8 @@ ls_code ls_control_client_new(const ls_control_options *options, ls_control_clie
                               ls_error *err)
 {
     *out = NULL;
-    if (!options->server_url || !*options->server_url || !options->job_id ||
-        !*options->job_id || !options->token || !*options->token)
+    if (!options->server_url || !*options->server_url || !options->job_id || !*options->job_id ||
+        !options->token || !*options->token)
         return ls_error_set(err, LS_ERR_INVALID,
                             "the server URL, the job id and the worker token are required");
     if (strlen(options->token) > AUTH_HEADER_MAX - 32 || strlen(options->server_url) > URL_MAX / 2)
@@ -129,8 +129,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 
 /* One attempt. *status is the HTTP status, or 0 when no answer came (then
  * the curl error is in err as LS_ERR_UNAVAILABLE). */
-static ls_code attempt(ls_control_client *c, const char *method, const char *url,
-                       const char *body, ls_buf *response, long *status, ls_error *err)
+static ls_code attempt(ls_control_client *c, const char *method, const char *url, const char *body,
+                       ls_buf *response, long *status, ls_error *err)
 {
     struct curl_slist *headers = NULL;
     char curl_message[CURL_ERROR_SIZE] = "";
@@ -207,8 +207,8 @@ static ls_code request(ls_control_client *c, const char *method, const char *end
                        ls_error *err)
 {
     char url[URL_MAX];
-    int n = snprintf(url, sizeof url, "%s/internal/v1/jobs/%s/%s", c->server_url, c->job_id,
-                     endpoint);
+    int n =
+        snprintf(url, sizeof url, "%s/internal/v1/jobs/%s/%s", c->server_url, c->job_id, endpoint);
     if (n < 0 || (size_t)n >= sizeof url)
         return ls_error_set(err, LS_ERR_INVALID, "the control-plane URL is too long");
     uint64_t started = now_ms();

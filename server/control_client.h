@@ -33,7 +33,7 @@
 #define LS_CONTROL_MAX_RESPONSE_BYTES ((size_t)16 << 20)
 
 typedef struct ls_control_options {
-    const char *server_url;       /* "http://127.0.0.1:8080" (no trailing path needed) */
+    const char *server_url; /* "http://127.0.0.1:8080" (no trailing path needed) */
     const char *job_id;
     const char *token;            /* the worker token; copied, never logged */
     uint32_t connect_timeout_ms;  /* default 5000 */
@@ -74,9 +74,8 @@ ls_code ls_control_get_offsets(ls_control_client *client, json_t **partitions_ou
  * failures leave *response_out NULL. *retried_out tells whether an attempt
  * failed before the final answer: such an attempt may have been applied by
  * the server, so a 409 after it does not prove the commit was refused. */
-ls_code ls_control_post_commit(ls_control_client *client, const json_t *body,
-                               json_t **response_out, bool *retried_out,
-                               ls_error *err) LS_MUST_USE;
+ls_code ls_control_post_commit(ls_control_client *client, const json_t *body, json_t **response_out,
+                               bool *retried_out, ls_error *err) LS_MUST_USE;
 
 /* POST /internal/v1/jobs/{id}/heartbeat with body (borrowed); *stop_out is
  * the answer's "stop" (false when absent). */

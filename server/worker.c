@@ -21,7 +21,7 @@
 #include "util/log.h"
 #include "worker_internal.h"
 
-#define WORKER_EXIT_FATAL 3 /* LS_WORKER_EXIT_FATAL of supervisor.h: no restart helps */
+#define WORKER_EXIT_FATAL 3        /* LS_WORKER_EXIT_FATAL of supervisor.h: no restart helps */
 #define HEARTBEAT_INTERVAL_MS 2000 /* default; LAKESYNC_HEARTBEAT_INTERVAL_MS overrides */
 #define POLL_TIMEOUT_MS 100
 #define FIRST_ERRORS_LOGGED 10
@@ -175,7 +175,8 @@ static ls_code post_commit(worker *w, const json_t *body, commit_outcome *outcom
         }
         json_decref(answer);
         if (rc == LS_ERR_CONFLICT) {
-            ls_log_warn("worker", "commit fenced (%s): dropping its files, back to the table's offsets",
+            ls_log_warn("worker",
+                        "commit fenced (%s): dropping its files, back to the table's offsets",
                         attempt_err.message);
             *outcome = uncertain ? COMMIT_UNKNOWN : COMMIT_FENCED;
             return LS_OK;
@@ -263,8 +264,8 @@ static ls_code position_cb(void *ctx, int32_t partition, int64_t *next_offset, l
     char key[16];
     snprintf(key, sizeof key, "%d", (int)partition);
     const json_t *next = json_object_get(w->offsets_cache, key);
-    *next_offset = json_is_integer(next) && json_integer_value(next) >= 0
-                       ? json_integer_value(next) : -1;
+    *next_offset =
+        json_is_integer(next) && json_integer_value(next) >= 0 ? json_integer_value(next) : -1;
     return ls_worker_ranges_reset(&w->ranges, partition, *next_offset, err);
 }
 
@@ -333,8 +334,11 @@ static ls_code handle_message(worker *w, const ls_kafka_message *m, ls_error *er
     s->bytes += m->value_len;
     w->messages++;
     w->bytes += m->value_len;
-    ls_kafka_meta meta = {.partition = m->partition, .offset = m->offset,
-                          .timestamp_ms = m->timestamp_ms, .key = m->key, .key_len = m->key_len};
+    ls_kafka_meta meta = {.partition = m->partition,
+                          .offset = m->offset,
+                          .timestamp_ms = m->timestamp_ms,
+                          .key = m->key,
+                          .key_len = m->key_len};
     /* A tombstone has no value: the scanner rejects it as empty JSON. */
     const uint8_t *value = m->value ? m->value : (const uint8_t *)"";
     for (int attempt = 0;; attempt++) {
@@ -477,8 +481,8 @@ static ls_code build_schema(worker *w, ls_error *err)
         const ls_worker_field *f = &w->spec.fields[i];
         fields[i] = (ls_jsonscan_field){.source = f->source, .column = i, .type = f->type};
         w->types[i] = f->type;
-        w->columns[i] = (ls_parquet_column_spec){.name = f->name, .field_id = f->field_id,
-                                                 .type = f->type};
+        w->columns[i] =
+            (ls_parquet_column_spec){.name = f->name, .field_id = f->field_id, .type = f->type};
     }
     ls_jsonscan_options options = {.parse_level = w->spec.parse_level};
     rc = ls_jsonscan_plan_new(&options, fields, n, &w->plan, err);
@@ -491,7 +495,8 @@ static ls_code build_schema(worker *w, ls_error *err)
     }
     ls_parquet_options_init(&w->parquet);
     w->parquet.row_group_bytes = w->spec.target_file_size_bytes < ROW_GROUP_MAX_BYTES
-                                     ? w->spec.target_file_size_bytes : ROW_GROUP_MAX_BYTES;
+                                     ? w->spec.target_file_size_bytes
+                                     : ROW_GROUP_MAX_BYTES;
     if (w->spec.paimon)
         w->parquet.root_name = "paimon_schema";
     rc = ls_worker_partitioner_init(&w->partitioner, &w->spec, err);
@@ -609,8 +614,8 @@ static void step_failed(worker *w, ls_code rc, const ls_error *err, bool abandon
 static void run(worker *w, int32_t *assigned, size_t capacity)
 {
     const char *interval = getenv("LAKESYNC_HEARTBEAT_INTERVAL_MS");
-    w->heartbeat_interval_ms = interval && atoi(interval) >= 100 ? (uint64_t)atoi(interval)
-                                                                   : HEARTBEAT_INTERVAL_MS;
+    w->heartbeat_interval_ms =
+        interval && atoi(interval) >= 100 ? (uint64_t)atoi(interval) : HEARTBEAT_INTERVAL_MS;
     w->last_commit_ms = w->last_heartbeat_ms = now_ms();
     while (!w->failed && !w->stop) {
         ls_kafka_message m;
@@ -625,8 +630,8 @@ static void run(worker *w, int32_t *assigned, size_t capacity)
         if (got && (rc = handle_message(w, &m, &err)) != LS_OK)
             step_failed(w, rc, &err, true);
         uint64_t now = now_ms();
-        if (!w->failed && (w->commit_soon ||
-                           now - w->last_commit_ms >= (uint64_t)w->spec.commit_interval_ms)) {
+        if (!w->failed &&
+            (w->commit_soon || now - w->last_commit_ms >= (uint64_t)w->spec.commit_interval_ms)) {
             ls_error_clear(&err);
             if ((rc = worker_commit(w, false, &err)) != LS_OK)
                 step_failed(w, rc, &err, false);
@@ -650,12 +655,12 @@ static void run(worker *w, int32_t *assigned, size_t capacity)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: lakesync worker\n\n"
-            "Runs one worker of a job. The supervisor starts it with its settings in the\n"
-            "environment: LAKESYNC_SERVER_URL, LAKESYNC_JOB_ID, LAKESYNC_WORKER_INDEX,\n"
-            "LAKESYNC_WORKER_TOKEN (optional: LAKESYNC_KAFKA_SESSION_TIMEOUT_MS,\n"
-            "LAKESYNC_HEARTBEAT_INTERVAL_MS, LAKESYNC_LOG_LEVEL). SIGTERM stops it after a final commit.\n");
+    fprintf(out, "usage: lakesync worker\n\n"
+                 "Runs one worker of a job. The supervisor starts it with its settings in the\n"
+                 "environment: LAKESYNC_SERVER_URL, LAKESYNC_JOB_ID, LAKESYNC_WORKER_INDEX,\n"
+                 "LAKESYNC_WORKER_TOKEN (optional: LAKESYNC_KAFKA_SESSION_TIMEOUT_MS,\n"
+                 "LAKESYNC_HEARTBEAT_INTERVAL_MS, LAKESYNC_LOG_LEVEL). SIGTERM stops it after a "
+                 "final commit.\n");
 }
 
 int cmd_worker(int argc, char **argv)

@@ -27,9 +27,9 @@
 #include "util/error.h"
 
 #define LS_WORKER_MAX_FIELDS 4096
-#define LS_WORKER_MAX_PARTITIONS 16384      /* Kafka partitions of one topic */
-#define LS_WORKER_BOUND_CODEPOINTS 64       /* string bounds cut (protocol) */
-#define LS_WORKER_BOUND_BYTES 64            /* binary bounds cut (protocol) */
+#define LS_WORKER_MAX_PARTITIONS 16384 /* Kafka partitions of one topic */
+#define LS_WORKER_BOUND_CODEPOINTS 64  /* string bounds cut (protocol) */
+#define LS_WORKER_BOUND_BYTES 64       /* binary bounds cut (protocol) */
 #define LS_WORKER_FILE_NAME_MAX 256
 
 /* ---- the job spec (GET .../spec) ---------------------------------------- */
@@ -194,9 +194,9 @@ void ls_worker_batch_value(const ls_column *col, size_t value_index, ls_iceberg_
  * cursors (the count of non-null values before the row), computes the
  * partition: appends its Hive-style path ("" when unpartitioned) to path and,
  * when values_json is non-NULL, stores a new {"name": value} object there. */
-ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch *batch,
-                                size_t row, const size_t *cursors, ls_buf *path,
-                                json_t **values_json, ls_error *err) LS_MUST_USE;
+ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch *batch, size_t row,
+                                const size_t *cursors, ls_buf *path, json_t **values_json,
+                                ls_error *err) LS_MUST_USE;
 
 /* Appends row `row` of src (non-null value indexes in cursors) to dst, whose
  * column types match. Returns ls_column_batch_row_end's code. */

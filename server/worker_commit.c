@@ -211,8 +211,7 @@ static size_t utf8_cut(const uint8_t *s, size_t len, size_t max, bool *cut)
     return len;
 }
 
-static json_t *bytes_json(ls_type type, const uint8_t *data, size_t len, bool cut_bounds,
-                          bool *cut)
+static json_t *bytes_json(ls_type type, const uint8_t *data, size_t len, bool cut_bounds, bool *cut)
 {
     if (type.kind == LS_TYPE_BINARY) {
         if (cut_bounds && len > LS_WORKER_BOUND_BYTES) {
@@ -275,8 +274,8 @@ static json_t *bound_json(const ls_parquet_column_stats *s, bool upper, bool *cu
     case LS_STORAGE_INT64:
         return int_text_json(upper ? s->max_int : s->min_int);
     case LS_STORAGE_INT128:
-        return json_string(ls_worker_int128_text(upper ? s->max_int128 : s->min_int128, text,
-                                                 sizeof text));
+        return json_string(
+            ls_worker_int128_text(upper ? s->max_int128 : s->min_int128, text, sizeof text));
     case LS_STORAGE_FLOAT:
     case LS_STORAGE_DOUBLE:
         return double_json(upper ? s->max_double : s->min_double);
@@ -289,10 +288,10 @@ static json_t *bound_json(const ls_parquet_column_stats *s, bool upper, bool *cu
 
 json_t *ls_worker_column_json(const ls_parquet_column_stats *s)
 {
-    json_t *col = json_pack("{sisIsIsIsI}", "field_id", (int)s->field_id,
-                            "compressed_size_bytes", (json_int_t)s->compressed_bytes,
-                            "value_count", (json_int_t)s->value_count, "null_count",
-                            (json_int_t)s->null_count, "nan_count", (json_int_t)s->nan_count);
+    json_t *col =
+        json_pack("{sisIsIsIsI}", "field_id", (int)s->field_id, "compressed_size_bytes",
+                  (json_int_t)s->compressed_bytes, "value_count", (json_int_t)s->value_count,
+                  "null_count", (json_int_t)s->null_count, "nan_count", (json_int_t)s->nan_count);
     if (!col)
         return NULL;
     bool cut = false;
@@ -328,10 +327,10 @@ json_t *ls_worker_file_json(const char *path, const ls_parquet_file_stats *stats
             goto fail;
     if (!columns || !splits)
         goto fail;
-    json_t *file = json_pack("{sssIsIsOsoso}", "path", path, "file_size_bytes",
-                             (json_int_t)stats->file_size_bytes, "record_count",
-                             (json_int_t)stats->row_count, "partition", partition,
-                             "split_offsets", splits, "columns", columns);
+    json_t *file =
+        json_pack("{sssIsIsOsoso}", "path", path, "file_size_bytes",
+                  (json_int_t)stats->file_size_bytes, "record_count", (json_int_t)stats->row_count,
+                  "partition", partition, "split_offsets", splits, "columns", columns);
     return file; /* json_pack's "o" took both arrays, also on failure */
 fail:
     json_decref(columns);
@@ -344,10 +343,10 @@ fail:
 ls_code ls_worker_file_name(bool paimon, int worker_index, int64_t run_id, const char *uuid,
                             uint64_t sequence, char *out, size_t out_size, ls_error *err)
 {
-    int n = paimon ? snprintf(out, out_size, "data-%s-%llu.parquet", uuid,
-                              (unsigned long long)sequence)
-                   : snprintf(out, out_size, "%05d-%lld-%s-%05llu.parquet", worker_index,
-                              (long long)run_id, uuid, (unsigned long long)sequence);
+    int n =
+        paimon ? snprintf(out, out_size, "data-%s-%llu.parquet", uuid, (unsigned long long)sequence)
+               : snprintf(out, out_size, "%05d-%lld-%s-%05llu.parquet", worker_index,
+                          (long long)run_id, uuid, (unsigned long long)sequence);
     if (n < 0 || (size_t)n >= out_size)
         return ls_error_set(err, LS_ERR_TOO_LARGE, "a data file name does not fit %zu bytes",
                             out_size);
@@ -363,9 +362,8 @@ ls_code ls_worker_uuid(char *out, size_t out_size, ls_error *err)
         return ls_error_set(err, LS_ERR_IO, "getrandom failed");
     b[6] = (uint8_t)((b[6] & 0x0F) | 0x40);
     b[8] = (uint8_t)((b[8] & 0x3F) | 0x80);
-    snprintf(out, out_size,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, out_size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
     return LS_OK;
 }

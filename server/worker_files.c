@@ -183,7 +183,8 @@ static ls_code file_for(worker *w, const char *path, json_t *partition, worker_f
 static ls_code roll_full_files(worker *w, ls_error *err)
 {
     for (size_t i = w->file_count; i-- > 0;) {
-        if (ls_parquet_writer_estimated_bytes(w->files[i].writer) >= w->spec.target_file_size_bytes) {
+        if (ls_parquet_writer_estimated_bytes(w->files[i].writer) >=
+            w->spec.target_file_size_bytes) {
             ls_code rc = worker_close_file(w, i, err);
             if (rc)
                 return rc;
@@ -240,7 +241,8 @@ ls_code worker_flush_staging(worker *w, ls_error *err)
         /* Unpartitioned: the whole batch goes to the one open file as is. */
         worker_file *f = NULL;
         json_t *none = json_object();
-        rc = none ? file_for(w, "", none, &f, err) : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+        rc = none ? file_for(w, "", none, &f, err)
+                  : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
         json_decref(none);
         if (!rc)
             rc = ls_parquet_writer_write_batch(f->writer, b, err);

@@ -14,8 +14,8 @@
 #include "objstore.h"
 #include "worker.h"
 
-#define MAX_OPEN_FILES 64                      /* open partition files per worker */
-#define STAGING_MAX_BYTES ((size_t)8 << 20)    /* scanned rows before routing */
+#define MAX_OPEN_FILES 64                   /* open partition files per worker */
+#define STAGING_MAX_BYTES ((size_t)8 << 20) /* scanned rows before routing */
 #define STAGING_MAX_ROWS 4096
 /* Closed files waiting for a commit: past the soft cap the worker commits
  * after the current message. One message flushes the staging batch at most
@@ -28,9 +28,9 @@
 #define BUFFER_BUDGET_BYTES ((uint64_t)160 << 20) /* buffered in all files: commit early */
 
 typedef struct worker_file {
-    char *path;          /* partition path, "" when unpartitioned */
-    char *key;           /* object key under the data location */
-    json_t *partition;   /* {"name": value} for the commit */
+    char *path;        /* partition path, "" when unpartitioned */
+    char *key;         /* object key under the data location */
+    json_t *partition; /* {"name": value} for the commit */
     ls_objstore_upload *upload;
     ls_parquet_writer *writer;
     ls_column_batch *batch; /* partitioned tables: rows routed here first */

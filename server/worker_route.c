@@ -108,9 +108,9 @@ void ls_worker_batch_value(const ls_column *col, size_t i, ls_iceberg_value *out
     }
 }
 
-ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch *batch,
-                                size_t row, const size_t *cursors, ls_buf *path,
-                                json_t **values_json, ls_error *err)
+ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch *batch, size_t row,
+                                const size_t *cursors, ls_buf *path, json_t **values_json,
+                                ls_error *err)
 {
     if (values_json)
         *values_json = NULL;
@@ -195,8 +195,9 @@ ls_code ls_worker_copy_row(const ls_column_batch *src, size_t row, const size_t 
     ls_column_batch_row_begin(dst);
     for (size_t c = 0; c < src->column_count; c++) {
         const ls_column *col = &src->columns[c];
-        ls_code rc = ls_column_is_valid(col, row) ? copy_value(col, cursors[c], &dst->columns[c], err)
-                                                  : ls_column_set_null(&dst->columns[c], err);
+        ls_code rc = ls_column_is_valid(col, row)
+                         ? copy_value(col, cursors[c], &dst->columns[c], err)
+                         : ls_column_set_null(&dst->columns[c], err);
         if (rc) {
             ls_column_batch_row_abort(dst);
             return rc;

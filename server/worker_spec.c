@@ -14,8 +14,8 @@ static const char *opt_string(const json_t *obj, const char *key)
     return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
 }
 
-static ls_code need_string(const json_t *obj, const char *key, const char *field,
-                           const char **out, ls_error *err)
+static ls_code need_string(const json_t *obj, const char *key, const char *field, const char **out,
+                           ls_error *err)
 {
     *out = opt_string(obj, key);
     if (!*out)
@@ -62,8 +62,7 @@ static ls_code parse_kafka(const json_t *doc, ls_worker_spec *s, ls_error *err)
         s->start_mode = LS_KAFKA_START_TIMESTAMP;
         rc = need_int(start, "timestamp_ms", "start.timestamp_ms", 0, &s->start_timestamp_ms, err);
     } else {
-        rc = ls_error_set_field(err, LS_ERR_INVALID, "start.mode", "unknown start mode '%s'",
-                                mode);
+        rc = ls_error_set_field(err, LS_ERR_INVALID, "start.mode", "unknown start mode '%s'", mode);
     }
     return rc;
 }
@@ -73,8 +72,8 @@ static ls_code parse_fields(const json_t *doc, ls_worker_spec *s, ls_error *err)
     const json_t *fields = json_object_get(doc, "fields");
     size_t n = json_array_size(fields);
     if (!json_is_array(fields) || n == 0 || n > LS_WORKER_MAX_FIELDS)
-        return ls_error_set_field(err, LS_ERR_INVALID, "fields",
-                                  "the spec needs 1 to %d fields", LS_WORKER_MAX_FIELDS);
+        return ls_error_set_field(err, LS_ERR_INVALID, "fields", "the spec needs 1 to %d fields",
+                                  LS_WORKER_MAX_FIELDS);
     s->fields = calloc(n, sizeof *s->fields);
     if (!s->fields)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory");

@@ -78,7 +78,8 @@ static ls_control_client *client_for(int port, uint32_t attempts)
 
 TEST(retries_5xx_then_succeeds)
 {
-    script s = {.count = 2, .statuses = {503, 200},
+    script s = {.count = 2,
+                .statuses = {503, 200},
                 .bodies = {NULL, "{\"topic\":\"t\",\"partitions\":{\"0\":12}}"}};
     start_listening(&s);
     pthread_t thread;
@@ -100,7 +101,8 @@ TEST(retries_5xx_then_succeeds)
 
 TEST(conflict_is_not_retried_and_carries_offsets)
 {
-    script s = {.count = 1, .statuses = {409},
+    script s = {.count = 1,
+                .statuses = {409},
                 .bodies = {"{\"error\":{\"code\":\"conflict\",\"message\":\"fenced\"},"
                            "\"offsets\":{\"0\":5}}"}};
     start_listening(&s);

@@ -347,9 +347,12 @@ TEST(file_json_shape)
     column.min_int = -1;
     column.max_int = 9;
     uint64_t splits[1] = {4};
-    ls_parquet_file_stats stats = {.row_count = 66, .file_size_bytes = 51234,
-                                   .split_offsets = splits, .row_group_count = 1,
-                                   .columns = &column, .column_count = 1};
+    ls_parquet_file_stats stats = {.row_count = 66,
+                                   .file_size_bytes = 51234,
+                                   .split_offsets = splits,
+                                   .row_group_count = 1,
+                                   .columns = &column,
+                                   .column_count = 1};
     json_t *partition = json_pack("{ss}", "ts_day", "20780");
     json_t *file = ls_worker_file_json("file:///d/x.parquet", &stats, partition);
     CHECK_JSON(file, "{\"columns\":[{\"bounds_truncated\":false,\"compressed_size_bytes\":812,"
