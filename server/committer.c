@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "committer_paimon.h"
 #include "committer_request.h"
 #include "iceberg_metadata.h"
 #include "util/log.h"
@@ -247,6 +248,17 @@ ls_code ls_committer_create_iceberg(ls_committer *c, const ls_table_ref *ref, co
     return rc;
 }
 
+ls_code ls_committer_create_paimon(ls_committer *c, const ls_table_ref *ref, const char *location,
+                                   const ls_iceberg_schema *schema,
+                                   const ls_iceberg_partition_spec *spec, ls_error *err)
+{
+    pthread_mutex_t *lock = table_lock(c, ref);
+    pthread_mutex_lock(lock);
+    ls_code rc = ls_committer_paimon_create(c->store, ref, location, schema, spec, err);
+    pthread_mutex_unlock(lock);
+    return rc;
+}
+
 /* ---- reading the current state ---------------------------------------- */
 
 static ls_code read_metadata(ls_objstore *os, const table_pointer *t, ls_iceberg_metadata **out,
@@ -288,6 +300,8 @@ ls_code ls_committer_offsets(ls_committer *c, const ls_table_ref *ref, ls_offset
     table_pointer t;
     ls_objstore *os = NULL;
     ls_iceberg_metadata *md = NULL;
+    if (ls_committer_paimon_is_table(c->store, ref))
+        return ls_committer_paimon_offsets(c->store, ref, out, err);
     ls_offsets_init(out, "");
     ls_code rc = load_pointer(c, ref, &t, err);
     if (!rc)
@@ -445,6 +459,12 @@ ls_code ls_committer_commit_json(ls_committer *c, const ls_table_ref *ref, const
     ls_offsets_init(&next, topic);
     pthread_mutex_t *lock = table_lock(c, ref);
     pthread_mutex_lock(lock);
+    if (ls_committer_paimon_is_table(c->store, ref)) {
+        ls_code rc = ls_committer_paimon_commit(c->store, ref, job_id, topic, request, result, err);
+        pthread_mutex_unlock(lock);
+        ls_offsets_cleanup(&next);
+        return rc;
+    }
     ls_code rc = load_pointer(c, ref, &t, err);
     if (!rc)
         rc = open_table(&t, ref, &os, err);

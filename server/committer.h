@@ -1,7 +1,7 @@
 /*
  * The committer: the only writer of table pointers (DESIGN.md "Tables and
- * catalog"). It creates Iceberg tables and commits workers' data files to
- * them, each commit one snapshot, atomically:
+ * catalog"). It creates Iceberg and Paimon tables and commits workers' data
+ * files to them, each commit one snapshot, atomically. For Iceberg:
  *
  *   1. read the table's pointer (SQLite) and its metadata file;
  *   2. fence: the request's offset ranges must start where the current
@@ -17,6 +17,12 @@
  * A crash between 4 and 5 leaves an unreferenced metadata file (an orphan,
  * never read); the next commit writes the same vN name again only after
  * that name is free, so it fails cleanly and is retried by the worker.
+ *
+ * Paimon tables follow the same steps with the latest snapshot file as the
+ * truth (committer_paimon.h): fence against its lakesync.offsets property,
+ * write manifests, create snapshot/snapshot-<id> only if absent, then move
+ * the pointer to it. ls_committer_offsets and ls_committer_commit_json serve
+ * both formats, dispatching on the table's format in the catalog.
  *
  * Commits to one table are serialized inside the process (striped locks);
  * commits to different tables run in parallel. The SQLite compare-and-swap
@@ -59,6 +65,19 @@ ls_code ls_committer_create_iceberg(ls_committer *c, const ls_table_ref *ref,
                                     const ls_iceberg_partition_spec *spec,
                                     ls_error *err) LS_MUST_USE;
 
+/* Creates a Paimon append table (bucket -1, Parquet files, Avro manifests)
+ * at location (fully qualified, no trailing slash): schema/schema-0 with
+ * schema's fields (their ids, which must increase from 1; all nullable) and
+ * spec's identity fields as partition keys, created only if absent, and its
+ * row in `tables` with format 'paimon' pointing at schema-0 until the first
+ * snapshot. LS_ERR_CONFLICT when the table exists in the catalog or the
+ * location already holds a schema-0; LS_ERR_UNPROCESSABLE for a partition
+ * transform other than identity. */
+ls_code ls_committer_create_paimon(ls_committer *c, const ls_table_ref *ref,
+                                   const char *location, const ls_iceberg_schema *schema,
+                                   const ls_iceberg_partition_spec *spec,
+                                   ls_error *err) LS_MUST_USE;
+
 /* The table's committed offsets (empty when it has no snapshot). */
 ls_code ls_committer_offsets(ls_committer *c, const ls_table_ref *ref, ls_offsets *out,
                              ls_error *err) LS_MUST_USE;
@@ -76,6 +95,9 @@ typedef struct ls_commit_result {
  * read against the table's current schema. job_id and topic are recorded in
  * the snapshot summary (lakesync.job-id, lakesync.offsets). A request with
  * no files only advances offsets (a snapshot with no manifest added).
+ * Paimon data files must lie at <location>/<partition dirs>/bucket-0/<name>
+ * with the directories as Paimon names them; the answer's sequence_number
+ * is then the snapshot id.
  * Errors: LS_ERR_CONFLICT when fenced (result->offsets = the table's);
  * LS_ERR_INVALID naming the field for a malformed request or a file outside
  * the table or of the wrong size; LS_ERR_UNAVAILABLE/LS_ERR_IO from storage. */

@@ -230,6 +230,12 @@ static const char *member_text(const json_t *doc, const char *object, const char
 
 /* ---- the table -------------------------------------------------------- */
 
+static bool is_paimon(const json_t *job)
+{
+    const char *format = member_text(job, "destination", "format");
+    return format && strcmp(format, "paimon") == 0;
+}
+
 /* The job's schema: its fields in order, ids 1..n, all optional (a JSON
  * message may omit any of them), and its partition spec. */
 static ls_code job_schema(const json_t *job, ls_iceberg_schema *schema,
@@ -300,7 +306,11 @@ static ls_code ensure_table(ls_jobrun *jr, const job_row *row, const run *r, ls_
     ls_table_ref ref = {.database = row->database, .table = row->table, .storage = &storage};
     ls_code rc = job_schema(row->job, &schema, &spec, err);
     if (!rc)
-        rc = ls_committer_create_iceberg(jr->committer, &ref, row->location, &schema, &spec, err);
+        rc = is_paimon(row->job)
+                 ? ls_committer_create_paimon(jr->committer, &ref, row->location, &schema, &spec,
+                                              err)
+                 : ls_committer_create_iceberg(jr->committer, &ref, row->location, &schema, &spec,
+                                               err);
     ls_iceberg_spec_cleanup(&spec);
     ls_iceberg_schema_cleanup(&schema);
     return rc;
@@ -420,12 +430,6 @@ ls_code ls_jobrun_start(ls_jobrun *jr, const char *job_id, ls_error *err)
     ls_code rc = load_job(jr, job_id, &row, err);
     if (rc)
         return rc;
-    const char *format = member_text(row.job, "destination", "format");
-    if (format && strcmp(format, "paimon") == 0) {
-        job_row_cleanup(&row);
-        return ls_error_set(err, LS_ERR_UNPROCESSABLE,
-                            "starting Paimon jobs is not available yet; Iceberg jobs run");
-    }
     ls_job_state state = ls_supervisor_state(jr->supervisor, job_id, NULL, 0);
     if (state != LS_JOB_STOPPED && state != LS_JOB_FAILED) {
         job_row_cleanup(&row);
@@ -542,8 +546,11 @@ static json_t *spec_fields(const json_t *job)
     return out;
 }
 
+/* Paimon partitions are identity ones keyed by their column's name, which
+ * also names the partition directories the worker writes. */
 static json_t *spec_partition(const json_t *job)
 {
+    bool paimon = is_paimon(job);
     json_t *out = json_array();
     const json_t *parts = json_object_get(job, "partition");
     for (size_t i = 0; i < json_array_size(parts); i++) {
@@ -551,7 +558,8 @@ static json_t *spec_partition(const json_t *job)
         json_array_append_new(out, json_pack("{s:s?, s:s?, s:s?, s:I}", "source",
                                              member_text(p, NULL, "source"), "transform",
                                              member_text(p, NULL, "transform"), "name",
-                                             member_text(p, NULL, "name"), "field_id",
+                                             member_text(p, NULL, paimon ? "source" : "name"),
+                                             "field_id",
                                              (json_int_t)(1000 + i)));
     }
     return out;
@@ -578,7 +586,9 @@ static json_t *build_spec(const run *r, const job_row *row)
     const json_t *interval = json_object_get(advanced, "commit_interval_s");
     const char *policy = member_text(advanced, NULL, "error_policy");
     char data_location[URI_MAX + 8];
-    snprintf(data_location, sizeof data_location, "%s/data", r->location);
+    /* Paimon data files live in partition directories under the table root. */
+    snprintf(data_location, sizeof data_location, is_paimon(row->job) ? "%s" : "%s/data",
+             r->location);
     json_int_t interval_ms = json_is_integer(interval) ? json_integer_value(interval) * 1000 : 300000;
     return json_pack(
         "{s:s, s:I, s:o, s:{s:s, s:I}, s:O, s:o, s:o, s:s, s:s, s:{s:s?, s:s?, s:b, s:s?, s:s?},"
@@ -588,7 +598,8 @@ static json_t *build_spec(const run *r, const job_row *row)
                                                           : "earliest",
         "timestamp_ms", (json_int_t)start_timestamp_ms(start), "parse_levels",
         json_object_get(row->job, "parse_levels"), "fields", spec_fields(row->job), "partition",
-        spec_partition(row->job), "format", "iceberg", "data_location", data_location, "storage",
+        spec_partition(row->job), "format", is_paimon(row->job) ? "paimon" : "iceberg",
+        "data_location", data_location, "storage",
         "endpoint", r->endpoint[0] ? r->endpoint : NULL, "region", r->region[0] ? r->region : NULL,
         "path_style", r->path_style == 1, "access_key_id",
         r->access_key_id[0] ? r->access_key_id : NULL, "secret_access_key",

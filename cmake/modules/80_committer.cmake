@@ -1,8 +1,12 @@
-# committer: the single writer of table pointers (Iceberg now; Paimon next).
+# committer: the single writer of table pointers (Iceberg and Paimon).
 lakesync_module(committer MAIN SOURCES
   server/committer.c
   server/committer_request.c
-  DEPS ls_iceberg ls_objstore ls_store ls_offsets PkgConfig::JANSSON Threads::Threads)
+  server/committer_paimon.c
+  DEPS ls_iceberg ls_paimon ls_objstore ls_store ls_offsets PkgConfig::JANSSON Threads::Threads)
 
 lakesync_unit_test(committer SOURCES tests/unit/test_committer.c
   DEPS ls_committer ls_parquet ls_iceberg_parquet)
+
+lakesync_unit_test(committer_paimon SOURCES tests/unit/test_committer_paimon.c
+  DEPS ls_committer ls_paimon ls_parquet)

@@ -1,0 +1,742 @@
+#include "committer_paimon.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "committer_request.h"
+#include "iceberg_metadata.h"
+#include "paimon_read.h"
+#include "paimon_stats.h"
+#include "util/log.h"
+
+#define PATH_MAX_BYTES 2048
+#define SNAPSHOT_ATTEMPTS 3   /* plans per commit when another writer wins the snapshot race */
+#define OFFSETS_MAX_HOPS 1000 /* older snapshots searched for lakesync.offsets */
+#define FIRST_FIELD_ID 1      /* the worker writes Parquet field ids 1..n */
+
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* ---- the table pointer ------------------------------------------------ */
+
+typedef struct paimon_pointer {
+    char location[PATH_MAX_BYTES];
+    char metadata_location[PATH_MAX_BYTES];
+} paimon_pointer;
+
+bool ls_committer_paimon_is_table(ls_store *store, const ls_table_ref *ref)
+{
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    ls_error err;
+    ls_error_clear(&err);
+    if (ls_store_begin(store, &err))
+        return false;
+    if (!ls_stmt_prepare(store,
+                         "SELECT 1 FROM tables WHERE database = ?1 AND name = ?2 AND "
+                         "format = 'paimon'",
+                         &stmt, &err)) {
+        ls_stmt_bind_text(stmt, 1, ref->database);
+        ls_stmt_bind_text(stmt, 2, ref->table);
+        if (ls_stmt_step(stmt, &row, &err))
+            row = false;
+    }
+    ls_stmt_free(stmt);
+    ls_store_rollback(store);
+    return row;
+}
+
+static ls_code load_pointer(ls_store *store, const ls_table_ref *ref, paimon_pointer *out,
+                            ls_error *err)
+{
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    ls_code rc = ls_store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(store,
+                         "SELECT location, metadata_location FROM tables "
+                         "WHERE database = ?1 AND name = ?2 AND format = 'paimon'",
+                         &stmt, err);
+    if (!rc) {
+        ls_stmt_bind_text(stmt, 1, ref->database);
+        ls_stmt_bind_text(stmt, 2, ref->table);
+        rc = ls_stmt_step(stmt, &row, err);
+    }
+    if (!rc && !row)
+        rc = ls_error_set(err, LS_ERR_NOT_FOUND, "Paimon table %s.%s does not exist", ref->database,
+                          ref->table);
+    if (!rc) {
+        const char *metadata = ls_stmt_text(stmt, 1);
+        snprintf(out->location, sizeof out->location, "%s", ls_stmt_text(stmt, 0));
+        snprintf(out->metadata_location, sizeof out->metadata_location, "%s",
+                 metadata ? metadata : "");
+    }
+    ls_stmt_free(stmt);
+    ls_store_rollback(store); /* read only */
+    return rc;
+}
+
+/* Moves the pointer from expected to next, only if it still is expected. */
+static ls_code swap_pointer(ls_store *store, const ls_table_ref *ref, const char *expected,
+                            const char *next, ls_error *err)
+{
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    ls_code rc = ls_store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(store,
+                         "UPDATE tables SET metadata_location = ?1 WHERE database = ?2 AND "
+                         "name = ?3 AND metadata_location = ?4",
+                         &stmt, err);
+    if (!rc) {
+        ls_stmt_bind_text(stmt, 1, next);
+        ls_stmt_bind_text(stmt, 2, ref->database);
+        ls_stmt_bind_text(stmt, 3, ref->table);
+        ls_stmt_bind_text(stmt, 4, expected);
+        rc = ls_stmt_step(stmt, &row, err);
+    }
+    if (!rc && ls_store_changes(store) != 1)
+        rc = ls_error_set(err, LS_ERR_CONFLICT,
+                          "table %s.%s moved on while this commit was being written", ref->database,
+                          ref->table);
+    ls_stmt_free(stmt);
+    if (!rc)
+        return ls_store_commit(store, err);
+    ls_store_rollback(store);
+    return rc;
+}
+
+static ls_code insert_row(ls_store *store, const ls_table_ref *ref, const char *location,
+                          const char *metadata_location, ls_error *err)
+{
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    ls_code rc = ls_store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(store,
+                         "INSERT INTO tables (database, name, format, location, "
+                         "metadata_location, created_at) VALUES (?1, ?2, 'paimon', ?3, ?4, "
+                         "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                         &stmt, err);
+    if (!rc) {
+        ls_stmt_bind_text(stmt, 1, ref->database);
+        ls_stmt_bind_text(stmt, 2, ref->table);
+        ls_stmt_bind_text(stmt, 3, location);
+        ls_stmt_bind_text(stmt, 4, metadata_location);
+        rc = ls_stmt_step(stmt, &row, err);
+    }
+    ls_stmt_free(stmt);
+    if (!rc)
+        return ls_store_commit(store, err);
+    ls_store_rollback(store);
+    return rc;
+}
+
+/* ---- storage ---------------------------------------------------------- */
+
+static ls_code open_table(const char *location, const ls_table_ref *ref, ls_objstore **out,
+                          ls_error *err)
+{
+    ls_objstore_options defaults;
+    ls_objstore_options_init(&defaults);
+    return ls_objstore_open(location, ref->storage ? ref->storage : &defaults, out, err);
+}
+
+static ls_code storage_read(void *ctx, const char *path, ls_buf *out, ls_error *err)
+{
+    return ls_objstore_get(ctx, path, out, err);
+}
+
+/* Names directly under dir: the store lists keys by prefix, so deeper keys
+ * are skipped. */
+static ls_code storage_list(void *ctx, const char *dir, ls_buf *names, ls_error *err)
+{
+    char prefix[LS_OBJSTORE_KEY_MAX + 2];
+    ls_objstore_list_page page = {0};
+    char *token = NULL;
+    ls_code rc = LS_OK;
+    int n = snprintf(prefix, sizeof prefix, "%s/", dir);
+    if (n < 0 || (size_t)n >= sizeof prefix)
+        return ls_error_set(err, LS_ERR_INVALID, "directory name too long");
+    do {
+        rc = ls_objstore_list(ctx, prefix, token, &page, err);
+        free(token);
+        token = NULL;
+        for (size_t i = 0; !rc && i < page.count; i++) {
+            const char *name = page.entries[i].key + n;
+            if (strncmp(page.entries[i].key, prefix, (size_t)n) != 0 || !*name || strchr(name, '/'))
+                continue;
+            rc = ls_buf_append(names, name, strlen(name) + 1, err);
+        }
+        if (!rc) {
+            token = page.next_token;
+            page.next_token = NULL;
+        }
+    } while (!rc && token);
+    free(token);
+    ls_objstore_list_page_cleanup(&page);
+    return rc;
+}
+
+static ls_paimon_storage storage_over(ls_objstore *os)
+{
+    return (ls_paimon_storage){.read = storage_read, .list = storage_list, .ctx = os};
+}
+
+/* ---- creating --------------------------------------------------------- */
+
+/* The job's schema as Paimon's schema-0: fields with the job's ids (the
+ * worker writes them as Parquet field ids), all nullable, identity partition
+ * fields as partition keys. */
+static ls_code schema_from_job(const ls_iceberg_schema *schema,
+                               const ls_iceberg_partition_spec *spec, ls_paimon_schema *out,
+                               ls_error *err)
+{
+    ls_code rc = ls_paimon_schema_init_append(out, 0, wall_ms(), err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < schema->field_count; i++) {
+        const ls_iceberg_field *f = &schema->fields[i];
+        if (f->id < FIRST_FIELD_ID || f->id <= out->highest_field_id)
+            rc = ls_error_set(err, LS_ERR_INVALID, "field %s: ids must increase from %d", f->name,
+                              FIRST_FIELD_ID);
+        out->highest_field_id = f->id - 1; /* add_field takes the next id */
+        if (!rc)
+            rc = ls_paimon_schema_add_field(out, f->name, ls_paimon_type_from_ls(f->type, true),
+                                            err);
+    }
+    for (size_t i = 0; !rc && i < spec->field_count; i++) {
+        const ls_iceberg_field *source =
+            ls_iceberg_schema_find_id(schema, spec->fields[i].source_id);
+        if (spec->fields[i].transform.kind != LS_ICEBERG_IDENTITY || !source)
+            rc = ls_error_set_field(err, LS_ERR_UNPROCESSABLE, "partition",
+                                    "Paimon tables partition by column values only: use identity");
+        else
+            rc = ls_paimon_schema_add_partition_key(out, source->name, err);
+    }
+    if (rc)
+        ls_paimon_schema_cleanup(out);
+    return rc;
+}
+
+ls_code ls_committer_paimon_create(ls_store *store, const ls_table_ref *ref, const char *location,
+                                   const ls_iceberg_schema *schema,
+                                   const ls_iceberg_partition_spec *spec, ls_error *err)
+{
+    ls_paimon_schema paimon;
+    ls_objstore *os = NULL;
+    ls_buf json;
+    char uri[PATH_MAX_BYTES + 32];
+    ls_buf_init(&json, LS_PAIMON_MAX_JSON_BYTES);
+    ls_code rc = schema_from_job(schema, spec, &paimon, err);
+    if (rc)
+        return rc;
+    rc = ls_paimon_schema_to_json(&paimon, &json, err);
+    if (!rc)
+        rc = open_table(location, ref, &os, err);
+    if (!rc)
+        rc = ls_objstore_put_if_absent(os, "schema/schema-0", json.data, json.len, err);
+    if (rc == LS_ERR_CONFLICT)
+        rc = ls_error_set(err, LS_ERR_CONFLICT, "%s already holds a Paimon schema", location);
+    if (!rc) {
+        snprintf(uri, sizeof uri, "%s/schema/schema-0", location);
+        rc = insert_row(store, ref, location, uri, err);
+    }
+    ls_objstore_free(os);
+    ls_buf_cleanup(&json);
+    ls_paimon_schema_cleanup(&paimon);
+    return rc;
+}
+
+/* ---- reading the current state ---------------------------------------- */
+
+/* The offsets of the newest snapshot that records them: the latest, or an
+ * older one when a snapshot written by Paimon itself (a compaction) has none. */
+static ls_code table_offsets(const ls_paimon_storage *st, const ls_paimon_table *t, ls_offsets *out,
+                             ls_error *err)
+{
+    ls_offsets_init(out, "");
+    if (!t->has_snapshot)
+        return LS_OK;
+    const char *text = ls_paimon_strmap_get(&t->snapshot.properties, LS_PAIMON_PROP_OFFSETS);
+    if (text)
+        return ls_offsets_parse(text, out, err);
+    ls_buf buf;
+    ls_buf_init(&buf, LS_PAIMON_MAX_JSON_BYTES);
+    ls_code rc = LS_OK;
+    for (int64_t id = t->snapshot.id - 1, hops = 0;
+         !rc && id >= 1 && id >= t->earliest_snapshot_id && hops < OFFSETS_MAX_HOPS; id--, hops++) {
+        char path[64];
+        ls_paimon_snapshot snap;
+        snprintf(path, sizeof path, "snapshot/snapshot-%" PRId64, id);
+        ls_buf_reset(&buf);
+        rc = st->read(st->ctx, path, &buf, err);
+        if (!rc)
+            rc = ls_paimon_snapshot_from_json((const char *)buf.data, buf.len, &snap, err);
+        if (rc)
+            break;
+        text = ls_paimon_strmap_get(&snap.properties, LS_PAIMON_PROP_OFFSETS);
+        if (text)
+            rc = ls_offsets_parse(text, out, err);
+        ls_paimon_snapshot_cleanup(&snap);
+        if (text)
+            break;
+    }
+    ls_buf_cleanup(&buf);
+    return rc;
+}
+
+ls_code ls_committer_paimon_offsets(ls_store *store, const ls_table_ref *ref, ls_offsets *out,
+                                    ls_error *err)
+{
+    paimon_pointer t;
+    ls_objstore *os = NULL;
+    ls_paimon_table *table = NULL;
+    ls_offsets_init(out, "");
+    ls_code rc = load_pointer(store, ref, &t, err);
+    if (!rc)
+        rc = open_table(t.location, ref, &os, err);
+    ls_paimon_storage st = storage_over(os);
+    if (!rc)
+        rc = ls_paimon_table_read(&st, &table, err);
+    if (!rc) {
+        ls_offsets_cleanup(out);
+        rc = table_offsets(&st, table, out, err);
+    }
+    ls_paimon_table_free(table);
+    ls_objstore_free(os);
+    return rc;
+}
+
+/* ---- decoding a request against the Paimon schema --------------------- */
+
+static ls_type ls_type_of(ls_paimon_type t)
+{
+    static const ls_type_kind kinds[] = {
+        [LS_PAIMON_BOOLEAN] = LS_TYPE_BOOLEAN,
+        [LS_PAIMON_TINYINT] = LS_TYPE_INT,
+        [LS_PAIMON_SMALLINT] = LS_TYPE_INT,
+        [LS_PAIMON_INT] = LS_TYPE_INT,
+        [LS_PAIMON_BIGINT] = LS_TYPE_BIGINT,
+        [LS_PAIMON_FLOAT] = LS_TYPE_FLOAT,
+        [LS_PAIMON_DOUBLE] = LS_TYPE_DOUBLE,
+        [LS_PAIMON_DATE] = LS_TYPE_DATE,
+        [LS_PAIMON_DECIMAL] = LS_TYPE_DECIMAL,
+        [LS_PAIMON_STRING] = LS_TYPE_STRING,
+        [LS_PAIMON_BYTES] = LS_TYPE_BINARY,
+        [LS_PAIMON_TIMESTAMP] = LS_TYPE_TIMESTAMP,
+        [LS_PAIMON_TIMESTAMP_LTZ] = LS_TYPE_TIMESTAMPTZ,
+    };
+    return (ls_type){.kind = kinds[t.kind], .precision = t.precision, .scale = t.scale};
+}
+
+/* The request decoder speaks Iceberg structs: mirror the Paimon schema as an
+ * Iceberg schema with the same field ids and an identity spec whose field
+ * names are the partition keys (the worker keys partition values by them). */
+static ls_code mirror_schema(const ls_paimon_schema *ps, ls_iceberg_schema *schema,
+                             ls_iceberg_partition_spec *spec, ls_error *err)
+{
+    ls_code rc = LS_OK;
+    for (size_t i = 0; !rc && i < ps->field_count; i++) {
+        if (ps->fields[i].id < FIRST_FIELD_ID)
+            return ls_error_set(err, LS_ERR_UNPROCESSABLE,
+                                "field %s has id %" PRId32 "; lakesync writes ids from %d",
+                                ps->fields[i].name, ps->fields[i].id, FIRST_FIELD_ID);
+        rc = ls_iceberg_schema_add(schema, ps->fields[i].id, ps->fields[i].name,
+                                   ls_type_of(ps->fields[i].type), 0, err);
+    }
+    for (size_t i = 0; !rc && i < ps->partition_key_count; i++)
+        rc = ls_iceberg_spec_add(spec, schema, ps->partition_keys[i], "identity",
+                                 ps->partition_keys[i], 1000 + (int32_t)i, err);
+    return rc;
+}
+
+static void datum_of(ls_paimon_type t, const ls_iceberg_value *v, ls_paimon_datum *d)
+{
+    memset(d, 0, sizeof *d);
+    d->is_null = v->is_null != 0;
+    switch (t.kind) {
+    case LS_PAIMON_BOOLEAN:
+        d->v.b = v->u.boolean != 0;
+        break;
+    case LS_PAIMON_BIGINT:
+        d->v.i64 = v->u.i64;
+        break;
+    case LS_PAIMON_FLOAT:
+        d->v.f32 = v->u.f32;
+        break;
+    case LS_PAIMON_DOUBLE:
+        d->v.f64 = v->u.f64;
+        break;
+    case LS_PAIMON_DECIMAL:
+        d->v.unscaled = v->u.unscaled;
+        break;
+    case LS_PAIMON_STRING:
+    case LS_PAIMON_BYTES:
+        d->v.bytes.data = v->u.bytes.data;
+        d->v.bytes.len = v->u.bytes.len;
+        break;
+    case LS_PAIMON_TIMESTAMP:
+    case LS_PAIMON_TIMESTAMP_LTZ: {
+        int64_t us = v->u.i64, ms = us / 1000 - (us % 1000 < 0);
+        d->v.ts.millis = ms;
+        d->v.ts.nanos_of_milli = (int32_t)((us - ms * 1000) * 1000);
+        break;
+    }
+    default: /* TINYINT, SMALLINT, INT, DATE */
+        d->v.i32 = v->u.i32;
+        break;
+    }
+}
+
+/* One bound into the Parquet writer's stats form, which the Paimon stats
+ * helper reads (and truncates strings from, as Paimon's truncate(16)). */
+static void bound_of(ls_type type, const ls_iceberg_value *v, int64_t *i, double *d,
+                     ls_int128 *wide, uint8_t **bytes, size_t *len)
+{
+    switch (type.kind) {
+    case LS_TYPE_BOOLEAN:
+        *i = v->u.boolean != 0;
+        break;
+    case LS_TYPE_INT:
+    case LS_TYPE_DATE:
+        *i = v->u.i32;
+        break;
+    case LS_TYPE_FLOAT:
+        *d = v->u.f32;
+        break;
+    case LS_TYPE_DOUBLE:
+        *d = v->u.f64;
+        break;
+    case LS_TYPE_DECIMAL:
+        *wide = v->u.unscaled;
+        *i = (int64_t)v->u.unscaled; /* compact decimals (p <= 18) fit */
+        break;
+    case LS_TYPE_STRING:
+    case LS_TYPE_BINARY:
+        *bytes = (uint8_t *)(uintptr_t)v->u.bytes.data; /* read only by the stats helper */
+        *len = v->u.bytes.len;
+        break;
+    default: /* bigint, timestamps */
+        *i = v->u.i64;
+        break;
+    }
+}
+
+/* A decoded file's column stats in the Parquet writer's form (borrowing the
+ * request's strings; free columns only). */
+static ls_code parquet_stats_of(const ls_iceberg_data_file *f, const ls_iceberg_schema *schema,
+                                ls_parquet_file_stats *out, ls_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->row_count = (uint64_t)f->record_count;
+    out->file_size_bytes = (uint64_t)f->file_size_bytes;
+    out->columns = calloc(f->column_count ? f->column_count : 1, sizeof *out->columns);
+    if (!out->columns)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < f->column_count; i++) {
+        const ls_iceberg_column_stats *c = &f->columns[i];
+        const ls_iceberg_field *field = ls_iceberg_schema_find_id(schema, c->field_id);
+        if (!field)
+            continue; /* a column the table does not have: no stats */
+        ls_parquet_column_stats *p = &out->columns[out->column_count++];
+        p->field_id = c->field_id;
+        p->type = field->type;
+        p->value_count = c->value_count < 0 ? 0 : (uint64_t)c->value_count;
+        p->null_count = c->null_value_count < 0 ? 0 : (uint64_t)c->null_value_count;
+        p->nan_count = c->nan_value_count < 0 ? 0 : (uint64_t)c->nan_value_count;
+        p->has_min_max = c->has_lower_bound && c->has_upper_bound;
+        if (!p->has_min_max)
+            continue;
+        bound_of(field->type, &c->lower_bound, &p->min_int, &p->min_double, &p->min_int128,
+                 &p->min_bytes, &p->min_bytes_len);
+        bound_of(field->type, &c->upper_bound, &p->max_int, &p->max_double, &p->max_int128,
+                 &p->max_bytes, &p->max_bytes_len);
+    }
+    return LS_OK;
+}
+
+/* ---- committing --------------------------------------------------------- */
+
+/* The manifest entries of a decoded request, each file checked: it must lie
+ * where Paimon reads it from (<location>/<partition dirs>/bucket-0/<name>,
+ * the directories as Paimon names them) and be exactly as large as the
+ * worker says. */
+typedef struct paimon_entries {
+    ls_paimon_manifest_entry *items;
+    size_t count;
+} paimon_entries;
+
+static void entries_cleanup(paimon_entries *e)
+{
+    ls_paimon_manifest_entries_free(e->items, e->count);
+    memset(e, 0, sizeof *e);
+}
+
+static ls_code check_file(ls_objstore *os, const char *location, const ls_paimon_schema *schema,
+                          const ls_iceberg_data_file *f, const ls_paimon_manifest_entry *entry,
+                          const char *field, ls_error *err)
+{
+    ls_buf rel;
+    ls_buf_init(&rel, LS_OBJSTORE_KEY_MAX);
+    ls_code rc = ls_paimon_data_file_path(schema, entry->partition.data, entry->partition.len, 0,
+                                          entry->file.file_name, &rel, err);
+    size_t n = strlen(location);
+    const char *key = f->path + n + 1;
+    if (!rc && (strncmp(f->path, location, n) != 0 || f->path[n] != '/' || strlen(key) != rel.len ||
+                memcmp(key, rel.data, rel.len) != 0))
+        rc = ls_error_set_field(err, LS_ERR_INVALID, field,
+                                "a Paimon data file of this partition must be %s/%.*s", location,
+                                (int)rel.len, (const char *)rel.data);
+    ls_objstore_info info;
+    if (!rc)
+        rc = ls_objstore_head(os, key, &info, err);
+    if (rc == LS_ERR_NOT_FOUND) {
+        ls_error_clear(err); /* the store's "not found" becomes the worker's mistake */
+        rc = ls_error_set_field(err, LS_ERR_INVALID, field, "%s does not exist", f->path);
+    }
+    if (!rc && (int64_t)info.size_bytes != f->file_size_bytes)
+        rc = ls_error_set_field(err, LS_ERR_INVALID, field,
+                                "%s has %" PRIu64 " bytes, not the %" PRId64 " claimed", f->path,
+                                info.size_bytes, f->file_size_bytes);
+    ls_buf_cleanup(&rel);
+    return rc;
+}
+
+static ls_code entry_of(ls_objstore *os, const char *location, const ls_paimon_schema *schema,
+                        const ls_iceberg_schema *mirror, const ls_iceberg_data_file *f,
+                        size_t index, ls_paimon_manifest_entry *entry, ls_error *err)
+{
+    char field[48];
+    snprintf(field, sizeof field, "files[%zu].path", index);
+    const char *name = strrchr(f->path, '/');
+    if (!name || !name[1] || strstr(f->path, "/../") || strstr(f->path, "/./"))
+        return ls_error_set_field(err, LS_ERR_INVALID, field, "not a data file path");
+    size_t keys = schema->partition_key_count;
+    ls_paimon_type *types = calloc(keys ? keys : 1, sizeof *types);
+    ls_paimon_datum *values = calloc(keys ? keys : 1, sizeof *values);
+    ls_parquet_file_stats stats = {0};
+    ls_code rc = types && values ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = ls_paimon_schema_partition_types(schema, types, err);
+    for (size_t k = 0; !rc && k < keys; k++)
+        datum_of(types[k], &f->partition[k], &values[k]);
+    if (!rc)
+        rc = parquet_stats_of(f, mirror, &stats, err);
+    if (!rc)
+        rc =
+            ls_paimon_entry_for_parquet_file(schema, keys ? values : NULL, name + 1, &stats,
+                                             ls_paimon_creation_time_millis(wall_ms()), entry, err);
+    if (!rc) {
+        rc = check_file(os, location, schema, f, entry, field, err);
+        if (rc)
+            ls_paimon_manifest_entry_cleanup(entry);
+    }
+    free(stats.columns); /* its strings belong to the request */
+    free(values);
+    free(types);
+    return rc;
+}
+
+/* Decodes, fences and checks a request against the table read; fills *next
+ * with the offsets after it and *entries with the files to add. On a fence
+ * the table's offsets go to result->offsets. */
+static ls_code prepare(ls_objstore *os, const char *location, const ls_paimon_storage *st,
+                       const ls_paimon_table *table, const char *topic, const json_t *request,
+                       paimon_entries *entries, ls_offsets *next, ls_commit_result *result,
+                       ls_error *err)
+{
+    ls_iceberg_schema mirror;
+    ls_iceberg_partition_spec spec;
+    ls_commit_files files = {0};
+    ls_offsets current;
+    ls_iceberg_schema_init(&mirror, 0);
+    ls_iceberg_spec_init(&spec, 0);
+    ls_offsets_init(next, topic);
+    ls_code rc = table_offsets(st, table, &current, err);
+    if (rc)
+        goto out;
+    rc = mirror_schema(&table->schema, &mirror, &spec, err);
+    if (!rc)
+        rc = ls_commit_files_decode(request, &mirror, &spec, &files, err);
+    if (!rc) {
+        ls_offsets_cleanup(next);
+        rc = ls_offsets_advance(&current, topic, files.ranges, files.range_count, next, err);
+    }
+    if (rc == LS_ERR_CONFLICT) {
+        ls_offsets_cleanup(&result->offsets);
+        result->offsets = current;
+        ls_offsets_init(&current, "");
+    }
+    if (!rc && files.file_count > LS_COMMITTER_MAX_FILES)
+        rc = ls_error_set_field(err, LS_ERR_INVALID, "files", "more than %d files",
+                                LS_COMMITTER_MAX_FILES);
+    if (!rc && files.file_count) {
+        entries->items = calloc(files.file_count, sizeof *entries->items);
+        if (!entries->items)
+            rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; !rc && i < files.file_count; i++) {
+        rc = entry_of(os, location, &table->schema, &mirror, &files.files[i], i, &entries->items[i],
+                      err);
+        if (!rc)
+            entries->count++;
+    }
+    ls_offsets_cleanup(&current);
+out:
+    ls_commit_files_cleanup(&files);
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&mirror);
+    return rc;
+}
+
+static void put_hint(ls_objstore *os, const char *key, const char *text)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    /* Readers trust a hint only after checking it (paimon_read.h), so a stale
+     * one costs a probe, never a wrong read: logged, not fatal. */
+    if (ls_objstore_put(os, key, text, strlen(text), &err))
+        ls_log_warn("committer", "%s not updated: %s", key, err.message);
+}
+
+/* Stores a plan in the order of ls_paimon_commit_plan: LS_ERR_CONFLICT
+ * when another writer created the snapshot first (nothing of ours is
+ * referenced then). */
+static ls_code write_plan(ls_objstore *os, const ls_paimon_commit_plan *plan, ls_error *err)
+{
+    ls_code rc = LS_OK;
+    if (plan->manifest_path)
+        rc = ls_objstore_put(os, plan->manifest_path, plan->manifest.data, plan->manifest.len, err);
+    if (!rc && plan->merged_manifest_path)
+        rc = ls_objstore_put(os, plan->merged_manifest_path, plan->merged_manifest.data,
+                             plan->merged_manifest.len, err);
+    if (!rc)
+        rc = ls_objstore_put(os, plan->base_list_path, plan->base_list.data, plan->base_list.len,
+                             err);
+    if (!rc)
+        rc = ls_objstore_put(os, plan->delta_list_path, plan->delta_list.data, plan->delta_list.len,
+                             err);
+    if (!rc)
+        rc = ls_objstore_put_if_absent(os, plan->snapshot_path, plan->snapshot_json.data,
+                                       plan->snapshot_json.len, err);
+    if (rc)
+        return rc;
+    put_hint(os, "snapshot/LATEST", plan->latest_hint);
+    if (plan->write_earliest)
+        put_hint(os, "snapshot/EARLIEST", plan->earliest_hint);
+    return LS_OK;
+}
+
+/* One attempt: read the latest snapshot, fence, check, plan and write.
+ * On success *plan holds what was written. */
+static ls_code attempt(ls_objstore *os, const paimon_pointer *t, const char *job_id,
+                       const char *topic, const json_t *request, ls_offsets *next,
+                       ls_paimon_commit_plan *plan, bool *planned, ls_commit_result *result,
+                       ls_error *err)
+{
+    ls_paimon_storage st = storage_over(os);
+    ls_paimon_table *table = NULL;
+    paimon_entries entries = {0};
+    ls_paimon_strmap properties = {0};
+    char uuid[37], *offsets_text = NULL;
+    ls_code rc = ls_paimon_table_read(&st, &table, err);
+    if (!rc)
+        rc = prepare(os, t->location, &st, table, topic, request, &entries, next, result, err);
+    if (!rc)
+        rc = ls_offsets_format(next, &offsets_text, err);
+    if (!rc)
+        rc = ls_paimon_strmap_set(&properties, LS_PAIMON_PROP_JOB_ID, job_id, err);
+    if (!rc)
+        rc = ls_paimon_strmap_set(&properties, LS_PAIMON_PROP_OFFSETS, offsets_text, err);
+    if (!rc)
+        rc = ls_iceberg_random_uuid(uuid, err);
+    if (rc)
+        goto out;
+    ls_paimon_commit_input in = {
+        .schema = &table->schema,
+        .entries = entries.items,
+        .entry_count = entries.count,
+        .commit_user = job_id,
+        .time_millis = wall_ms(),
+        .name_uuid = uuid,
+        .properties = &properties,
+        .codec = LS_AVRO_CODEC_ZSTANDARD,
+    };
+    ls_paimon_commit_input_set_previous(&in, table);
+    /* Snapshot ids grow by one per commit, so they serve as the identifier. */
+    in.commit_identifier = table->has_snapshot ? table->snapshot.id + 1 : 1;
+    rc = ls_paimon_commit_plan_build(&in, plan, err);
+    if (rc)
+        goto out;
+    *planned = true;
+    rc = write_plan(os, plan, err);
+out:
+    free(offsets_text);
+    ls_paimon_strmap_cleanup(&properties);
+    entries_cleanup(&entries);
+    ls_paimon_table_free(table);
+    return rc;
+}
+
+ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, const char *job_id,
+                                   const char *topic, const json_t *request,
+                                   ls_commit_result *result, ls_error *err)
+{
+    paimon_pointer t;
+    ls_objstore *os = NULL;
+    ls_offsets next;
+    ls_paimon_commit_plan plan;
+    bool planned = false;
+    char uri[PATH_MAX_BYTES + 64];
+    ls_offsets_init(&next, topic);
+    ls_code rc = load_pointer(store, ref, &t, err);
+    if (!rc)
+        rc = open_table(t.location, ref, &os, err);
+    for (int i = 0; !rc && i < SNAPSHOT_ATTEMPTS; i++) {
+        if (planned)
+            ls_paimon_commit_plan_cleanup(&plan);
+        planned = false;
+        ls_offsets_cleanup(&next);
+        rc = attempt(os, &t, job_id, topic, request, &next, &plan, &planned, result, err);
+        if (rc != LS_ERR_CONFLICT || !planned)
+            break; /* done, failed, or fenced before writing */
+        ls_log_warn("committer", "%s.%s: another writer created %s first; planning again",
+                    ref->database, ref->table, plan.snapshot_path);
+        ls_error_clear(err);
+        rc = LS_OK;
+        if (i + 1 == SNAPSHOT_ATTEMPTS)
+            rc = ls_error_set(err, LS_ERR_UNAVAILABLE,
+                              "table %s.%s: lost the snapshot race %d times", ref->database,
+                              ref->table, SNAPSHOT_ATTEMPTS);
+    }
+    if (!rc) {
+        snprintf(uri, sizeof uri, "%s/%s", t.location, plan.snapshot_path);
+        rc = swap_pointer(store, ref, t.metadata_location, uri, err);
+    }
+    if (!rc) {
+        result->snapshot_id = plan.snapshot_id;
+        result->sequence_number = plan.snapshot_id; /* Paimon has no sequence numbers */
+        ls_offsets_cleanup(&result->offsets);
+        result->offsets = next;
+        ls_offsets_init(&next, topic);
+        ls_log_info("committer", "%s.%s: Paimon snapshot %" PRId64 " with %zu files", ref->database,
+                    ref->table, plan.snapshot_id,
+                    plan.manifest_path ? (size_t)plan.delta_meta.num_added_files : (size_t)0);
+    }
+    if (planned)
+        ls_paimon_commit_plan_cleanup(&plan);
+    ls_offsets_cleanup(&next);
+    ls_objstore_free(os);
+    return rc;
+}

@@ -1,0 +1,44 @@
+/*
+ * The committer's Paimon side, internal to the committer module: committer.c
+ * owns the striped locks and calls these with the table's lock held (create
+ * and commit). Same contract as the Iceberg path (committer.h), with the
+ * table's latest snapshot file as the truth:
+ *
+ *   1. read the latest snapshot (ls_paimon_table_read over the object store);
+ *   2. fence against its lakesync.offsets property (offsets.h);
+ *   3. check every data file is where Paimon looks for it
+ *      (<location>/<partition dirs>/bucket-0/<name>) with the claimed size;
+ *   4. write the manifest and manifest lists, then snapshot/snapshot-<id>
+ *      only if absent (losing that race to another writer: re-read, re-plan),
+ *      then the LATEST/EARLIEST hints;
+ *   5. compare-and-swap the `tables` pointer to the new snapshot's path.
+ */
+#ifndef LAKESYNC_COMMITTER_PAIMON_H
+#define LAKESYNC_COMMITTER_PAIMON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "committer.h"
+
+/* True when the catalog holds ref as a Paimon table (false on any error:
+ * the Iceberg path then reports it). */
+bool ls_committer_paimon_is_table(ls_store *store, const ls_table_ref *ref);
+
+/* See ls_committer_create_paimon (committer.h). */
+ls_code ls_committer_paimon_create(ls_store *store, const ls_table_ref *ref, const char *location,
+                                   const ls_iceberg_schema *schema,
+                                   const ls_iceberg_partition_spec *spec,
+                                   ls_error *err) LS_MUST_USE;
+
+/* See ls_committer_offsets (committer.h); out is initialized here. */
+ls_code ls_committer_paimon_offsets(ls_store *store, const ls_table_ref *ref, ls_offsets *out,
+                                    ls_error *err) LS_MUST_USE;
+
+/* See ls_committer_commit_json (committer.h); result must be initialized by
+ * the caller (zeroed, offsets with ls_offsets_init). */
+ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, const char *job_id,
+                                   const char *topic, const json_t *request,
+                                   ls_commit_result *result, ls_error *err) LS_MUST_USE;
+
+#endif
