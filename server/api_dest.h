@@ -7,9 +7,9 @@
  * s3://b/sls1x/ do not overlap, s3://b/a/ and s3://b/a/b/ do.
  *
  * Emptiness ("an empty folder", DESIGN.md): file:// is checked on the local
- * file system now. s3:// and oss:// are checked through ls_api.prefix_empty,
- * which the object-store module provides; until it is wired in (serve.c),
- * only their syntax is validated.
+ * file system. s3:// and oss:// are checked through ls_api.prefix_empty
+ * (api_prefix.h, set by serve.c), which lists the prefix in the store; when
+ * it is NULL (unit tests) only their syntax is validated.
  */
 #ifndef LAKESYNC_API_DEST_H
 #define LAKESYNC_API_DEST_H

@@ -63,8 +63,9 @@ typedef struct ls_api_store_access {
 } ls_api_store_access;
 
 /* Tells whether an object-store prefix (s3://, oss://) holds no objects.
- * Provided by the object-store module once it is wired into serve.c (see
- * api_dest.h); it must fail (not block) when the store cannot be reached. */
+ * serve.c sets api_prefix_empty (api_prefix.h), which lists the prefix
+ * through the object store; it must fail (not block) when the store cannot
+ * be reached. */
 typedef ls_code (*ls_api_prefix_empty_fn)(void *ctx, const char *uri,
                                           const ls_api_store_access *access, bool *empty,
                                           ls_error *err);
@@ -75,7 +76,7 @@ typedef struct ls_api {
     ls_secret_key key;
     char warehouse[LS_API_URI_MAX];      /* managed warehouse URI, ends with '/' */
     char web_dir[4096];                  /* static files root, realpath'd; "" disables */
-    ls_api_prefix_empty_fn prefix_empty; /* NULL until the objstore module lands */
+    ls_api_prefix_empty_fn prefix_empty; /* NULL: only syntax is checked (unit tests) */
     void *prefix_empty_ctx;
     struct ls_jobrun *jobrun; /* running jobs (jobrun.h); owned by cmd_serve */
 } ls_api;
