@@ -21,6 +21,7 @@
 #include "column_batch.h"
 #include "iceberg_types.h"
 #include "kafka_consumer.h"
+#include "paimon_binaryrow.h"
 #include "parquet_writer.h"
 #include "schema_type.h"
 #include "util/buf.h"
@@ -177,6 +178,11 @@ typedef struct ls_worker_partitioner {
     ls_type *result_types;
     ls_iceberg_value *values; /* scratch: one per partition field */
     size_t field_count;
+    /* Paimon jobs: directories named as Paimon names them (paimon_meta.h). */
+    bool paimon;
+    char **paimon_names;            /* borrowed from spec */
+    ls_paimon_type *paimon_types;
+    ls_paimon_datum *paimon_values; /* scratch */
 } ls_worker_partitioner;
 
 /* Builds a partitioner for the spec's fields and partition (which may be
@@ -192,7 +198,8 @@ void ls_worker_batch_value(const ls_column *col, size_t value_index, ls_iceberg_
 
 /* For row `row` of batch, whose non-null value indexes per column are in
  * cursors (the count of non-null values before the row), computes the
- * partition: appends its Hive-style path ("" when unpartitioned) to path and,
+ * partition: appends its Hive-style path ("" when unpartitioned; for Paimon
+ * jobs Paimon's own directory names, no trailing slash) to path and,
  * when values_json is non-NULL, stores a new {"name": value} object there. */
 ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch *batch, size_t row,
                                 const size_t *cursors, ls_buf *path, json_t **values_json,

@@ -3,11 +3,14 @@
  * transforms of destination columns, so the worker builds an Iceberg schema
  * and partition spec from its spec and lets the Iceberg module apply the
  * transforms and format the Hive-style path ("ts_day=2026-11-23"). Paimon
- * jobs use identity partitions only, which the same code handles.
+ * jobs use identity partitions only, which the same code computes; their
+ * directories are named by the Paimon module, as Paimon readers look for them
+ * (null as __DEFAULT_PARTITION__, dates as day numbers, Paimon's escapes).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "paimon_meta.h"
 #include "worker.h"
 
 ls_code ls_worker_partitioner_init(ls_worker_partitioner *p, const ls_worker_spec *spec,
@@ -32,6 +35,16 @@ ls_code ls_worker_partitioner_init(ls_worker_partitioner *p, const ls_worker_spe
         goto out;
     }
     p->field_count = n;
+    p->paimon = spec->paimon;
+    if (p->paimon) {
+        p->paimon_names = calloc(n, sizeof *p->paimon_names);
+        p->paimon_types = calloc(n, sizeof *p->paimon_types);
+        p->paimon_values = calloc(n, sizeof *p->paimon_values);
+        if (!p->paimon_names || !p->paimon_types || !p->paimon_values) {
+            rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
     for (size_t i = 0; !rc && i < n; i++) {
         const ls_worker_partition_field *f = &spec->partition[i];
         if (spec->paimon && strcmp(f->transform, "identity") != 0) {
@@ -55,6 +68,10 @@ ls_code ls_worker_partitioner_init(ls_worker_partitioner *p, const ls_worker_spe
                                  f->field_id, err);
         if (!rc)
             rc = ls_iceberg_spec_field_type(&p->spec, i, &p->schema, &p->result_types[i], err);
+        if (!rc && p->paimon) {
+            p->paimon_names[i] = p->spec.fields[i].name;
+            p->paimon_types[i] = ls_paimon_type_from_ls(p->result_types[i], true);
+        }
     }
 out:
     if (rc)
@@ -70,6 +87,9 @@ void ls_worker_partitioner_cleanup(ls_worker_partitioner *p)
     free(p->source_types);
     free(p->result_types);
     free(p->values);
+    free(p->paimon_names);
+    free(p->paimon_types);
+    free(p->paimon_values);
     memset(p, 0, sizeof *p);
 }
 
@@ -108,6 +128,57 @@ void ls_worker_batch_value(const ls_column *col, size_t i, ls_iceberg_value *out
     }
 }
 
+/* The Paimon module's datum of an identity partition value. */
+static void paimon_datum(ls_paimon_type t, const ls_iceberg_value *v, ls_paimon_datum *d)
+{
+    memset(d, 0, sizeof *d);
+    d->is_null = v->is_null != 0;
+    switch (t.kind) {
+    case LS_PAIMON_BOOLEAN:
+        d->v.b = v->u.boolean != 0;
+        break;
+    case LS_PAIMON_BIGINT:
+        d->v.i64 = v->u.i64;
+        break;
+    case LS_PAIMON_FLOAT:
+        d->v.f32 = v->u.f32;
+        break;
+    case LS_PAIMON_DOUBLE:
+        d->v.f64 = v->u.f64;
+        break;
+    case LS_PAIMON_DECIMAL:
+        d->v.unscaled = v->u.unscaled;
+        break;
+    case LS_PAIMON_STRING:
+    case LS_PAIMON_BYTES:
+        d->v.bytes.data = v->u.bytes.data;
+        d->v.bytes.len = v->u.bytes.len;
+        break;
+    case LS_PAIMON_TIMESTAMP:
+    case LS_PAIMON_TIMESTAMP_LTZ: { /* microseconds: floor millis + nanos of the milli */
+        int64_t us = v->u.i64, ms = us / 1000 - (us % 1000 < 0);
+        d->v.ts.millis = ms;
+        d->v.ts.nanos_of_milli = (int32_t)((us - ms * 1000) * 1000);
+        break;
+    }
+    default: /* INT, DATE */
+        d->v.i32 = v->u.i32;
+        break;
+    }
+}
+
+static ls_code paimon_partition_path(ls_worker_partitioner *p, ls_buf *path, ls_error *err)
+{
+    for (size_t i = 0; i < p->field_count; i++)
+        paimon_datum(p->paimon_types[i], &p->values[i], &p->paimon_values[i]);
+    size_t start = path->len;
+    ls_code rc = ls_paimon_partition_path(p->paimon_names, p->paimon_types, p->paimon_values,
+                                          p->field_count, NULL, path, err);
+    if (!rc && path->len > start && path->data[path->len - 1] == '/')
+        path->data[--path->len] = '\0'; /* the caller adds the separator */
+    return rc;
+}
+
 ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch *batch, size_t row,
                                 const size_t *cursors, ls_buf *path, json_t **values_json,
                                 ls_error *err)
@@ -132,7 +203,8 @@ ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch 
             rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     }
     if (!rc && p->field_count > 0)
-        rc = ls_iceberg_partition_path(&p->spec, &p->schema, p->values, path, err);
+        rc = p->paimon ? paimon_partition_path(p, path, err)
+                       : ls_iceberg_partition_path(&p->spec, &p->schema, p->values, path, err);
     if (rc) {
         json_decref(values);
         return rc;

@@ -24,8 +24,17 @@ let warehouse; // a local directory
 let sourceId;
 let groupId;
 
+// The partition value: two plain ones, one Paimon must escape, and none (a
+// null partition, Paimon's __DEFAULT_PARTITION__ directory).
+function os(id) {
+  if (id % 50 === 0) return null;
+  if (id % 7 === 0) return 'mac os/x=1';
+  return id % 2 ? 'linux' : 'mac';
+}
+
 function message(id) {
-  return JSON.stringify({ id, name: `n${id}`, device: { os: id % 2 ? 'linux' : 'mac' } });
+  const o = os(id);
+  return JSON.stringify(o === null ? { id, name: `n${id}` } : { id, name: `n${id}`, device: { os: o } });
 }
 
 const api = (method, p, body) => server.request(method, p, { body });
@@ -148,14 +157,19 @@ test('a Paimon job writes every message exactly once through a worker SIGKILL', 
   const keys = new Set(rows.map((r) => `${r.kp}/${r.ko}`));
   assert.equal(keys.size, 5000, 'a (partition, offset) appears twice');
   assert.deepEqual(rows.map((r) => Number(r.id)).sort((a, b) => a - b), range(1, 5001));
-  for (const r of rows) assert.equal(r.device_os, Number(r.id) % 2 ? 'linux' : 'mac');
+  for (const r of rows) assert.equal(r.device_os, os(Number(r.id)));
 
   // Files lie in Paimon's partition directories; the schema has ids 1..n.
+  const dirs = { linux: 'linux', mac: 'mac', 'mac os/x=1': 'mac os%2Fx%3D1' };
+  const seen = new Set();
   for (const f of table.files) {
-    assert.equal(f.path, `device_os=${f.partition.device_os}/bucket-0/${f.file_name}`);
+    const value = f.partition.device_os;
+    seen.add(value);
+    assert.equal(f.path, `device_os=${value === null ? '__DEFAULT_PARTITION__' : dirs[value]}/bucket-0/${f.file_name}`);
     assert.equal(f.bucket, 0);
     assert.equal(f.total_buckets, -1);
   }
+  assert.deepEqual([...seen].sort(), ['linux', 'mac', 'mac os/x=1', null].sort());
   const schema = JSON.parse(fs.readFileSync(path.join(dir, 'schema', 'schema-0'), 'utf8'));
   assert.deepEqual(schema.fields.map((f) => [f.id, f.name]),
                    [[1, 'id'], [2, 'name'], [3, 'device_os'], [4, 'kp'], [5, 'ko']]);
