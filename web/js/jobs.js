@@ -1,0 +1,171 @@
+// Kafka Data Synchronization: the jobs list and a job's live page.
+import { api, listAll } from './api.js';
+import { h, notice, fmtTime, fmtNum, fmtBytes, stateBadge, pageHeader } from './ui.js';
+import { lineChart } from './chart.js';
+
+function actionButtons(job, after, status) {
+  const canStart = job.state === 'stopped' || job.state === 'failed';
+  const canStop = job.state === 'running' || job.state === 'starting';
+  const act = async (verb) => {
+    status.replaceChildren();
+    try { await api('POST', `/jobs/${job.id}/${verb}`); } catch (e) { notice(status, `${verb} ${job.name}: ${e.message}`); }
+    after();
+  };
+  return [
+    h('button', { type: 'button', class: 'small', disabled: !canStart, onclick: () => act('start'), 'aria-label': `Start ${job.name}` }, 'Start'),
+    h('button', { type: 'button', class: 'small', disabled: !canStop, onclick: () => act('stop'), 'aria-label': `Stop ${job.name}` }, 'Stop'),
+  ];
+}
+
+export async function jobsPage(main, { query }) {
+  main.append(pageHeader('Kafka Data Synchronization', h('a', { class: 'button primary', href: '#/jobs/new' }, 'Create Synchronization Job')));
+  const status = h('div', { class: 'page-notices' });
+  const search = h('input', { type: 'search', id: 'job-search', value: query.get('q') || '', placeholder: 'Name, table or state' });
+  const stateFilter = h('select', { id: 'job-state' }, ['', 'running', 'starting', 'stopping', 'stopped', 'failed'].map((s) => h('option', { value: s }, s || 'All states')));
+  const searchForm = h('form', { class: 'toolbar', role: 'search' },
+    h('label', { for: 'job-search' }, 'Search jobs'), search,
+    h('label', { for: 'job-state' }, 'State'), stateFilter,
+    h('button', { type: 'submit' }, 'Search'));
+  const tbody = h('tbody');
+  const empty = h('p', { class: 'empty', hidden: true });
+  main.append(status, searchForm, h('div', { class: 'table-wrap' }, h('table', {},
+    h('caption', { class: 'sr-only' }, 'Synchronization jobs'),
+    h('thead', {}, h('tr', {}, ['Name', 'Data source', 'Destination', 'Format', 'ACUs', 'State', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+    tbody)), empty);
+  let sources = new Map();
+  let stopped = false;
+  let timer = null;
+  async function load() {
+    const [jobs, srcs] = await Promise.all([listAll('/jobs'), sources.size ? null : listAll('/data-sources')]);
+    if (srcs) sources = new Map(srcs.map((s) => [s.id, s]));
+    const q = search.value.trim().toLowerCase();
+    const sf = stateFilter.value;
+    const shown = jobs.filter((j) => (!sf || j.state === sf) &&
+      (!q || [j.name, j.table, j.database, j.state, j.id].some((v) => (v || '').toLowerCase().includes(q))));
+    tbody.replaceChildren(...shown.map((j) => h('tr', { dataset: { id: j.id } },
+      h('td', {}, h('a', { href: `#/jobs/${j.id}` }, j.name)),
+      h('td', {}, sources.get(j.data_source_id) ? h('a', { href: `#/sources/${j.data_source_id}` }, sources.get(j.data_source_id).name) : j.data_source_id),
+      h('td', {}, `${j.database}.${j.table}`, h('br'), h('span', { class: 'muted small' }, j.destination.type === 'managed' ? 'managed' : j.destination.path)),
+      h('td', {}, j.destination.format),
+      h('td', {}, String(j.sync?.acus ?? '')),
+      h('td', {}, stateBadge(j.state), j.state_reason ? h('div', { class: 'muted small' }, j.state_reason) : null),
+      h('td', { class: 'row-actions' }, ...actionButtons(j, refresh, status), h('a', { href: `#/jobs/${j.id}` }, 'Details')))));
+    empty.hidden = shown.length > 0;
+    empty.textContent = jobs.length ? 'No job matches the search.' : 'No jobs yet. Create a synchronization job to start.';
+  }
+  async function refresh() {
+    clearTimeout(timer);
+    try { await load(); } catch (e) { status.replaceChildren(); notice(status, e.message); }
+    if (!stopped) timer = setTimeout(refresh, 3000);
+  }
+  searchForm.addEventListener('submit', (e) => { e.preventDefault(); refresh(); });
+  search.addEventListener('input', () => refresh());
+  stateFilter.addEventListener('change', () => refresh());
+  await refresh();
+  return () => { stopped = true; clearTimeout(timer); };
+}
+
+export async function jobPage(main, { params: [id] }) {
+  let job = await api('GET', `/jobs/${id}`);
+  const title = h('h1', { tabindex: '-1' }, job.name);
+  const badge = h('span', { class: 'job-state', 'aria-live': 'polite' });
+  const status = h('div', { class: 'page-notices' });
+  const actions = h('div', { class: 'actions' });
+  main.append(h('div', { class: 'page-header' }, h('div', { class: 'title-row' }, title, badge), actions), status);
+
+  const cards = {};
+  const card = (key, label) => {
+    cards[key] = h('dd', { dataset: { metric: key } }, '—');
+    return h('div', { class: 'metric' }, h('dt', {}, label), cards[key]);
+  };
+  const metricsEl = h('dl', { class: 'metrics' },
+    card('rows', 'Rows'), card('messages', 'Messages'), card('lag', 'Lag (messages)'), card('commits', 'Commits'),
+    card('last_commit', 'Last commit'), card('errors', 'Errors'), card('bytes', 'Bytes written'), card('files', 'Files'));
+  const rateChart = lineChart({ label: 'Rows per second', color: '#1769aa' });
+  const lagChart = lineChart({ label: 'Lag (messages)', color: '#c2571a' });
+  const partitionsEl = h('div', { class: 'table-wrap' });
+  const eventsEl = h('ol', { class: 'events' });
+  const configEl = h('dl', { class: 'props' });
+  main.append(h('section', { 'aria-labelledby': 'm-h' }, h('h2', { id: 'm-h' }, 'Live metrics ', h('span', { class: 'muted small' }, '(refreshed every 2 s)')),
+    metricsEl, h('div', { class: 'charts' }, rateChart.el, lagChart.el), partitionsEl),
+  h('div', { class: 'two-col' },
+    h('section', { 'aria-labelledby': 'c-h' }, h('h2', { id: 'c-h' }, 'Configuration'), h('div', { class: 'card' }, configEl)),
+    h('section', { 'aria-labelledby': 'e-h' }, h('h2', { id: 'e-h' }, 'Events'), h('div', { class: 'card events-card' }, eventsEl))));
+
+  function renderJob() {
+    badge.replaceChildren(stateBadge(job.state), job.state_reason ? h('span', { class: 'muted small reason' }, job.state_reason) : null);
+    const del = h('button', { type: 'button', class: 'danger', disabled: !(job.state === 'stopped' || job.state === 'failed') }, 'Delete');
+    del.addEventListener('click', async () => {
+      if (!confirm(`Delete job ${job.name}? The table stays.`)) return;
+      try { await api('DELETE', `/jobs/${id}`); location.hash = '#/jobs'; } catch (e) { status.replaceChildren(); notice(status, e.message); }
+    });
+    actions.replaceChildren(...actionButtons(job, tick, status), del);
+    const d = job.destination;
+    const s = job.sync || {};
+    configEl.replaceChildren(...[
+      ['ID', job.id], ['Data source', h('a', { href: `#/sources/${job.data_source_id}` }, job.data_source_id)],
+      ['Destination', `${d.type === 'managed' ? 'Managed warehouse' : 'User path'} · ${d.format}`], ['Path', h('span', { class: 'mono' }, d.path || '—')],
+      ['Table', h('a', { href: `#/tables/${encodeURIComponent(job.database)}/${encodeURIComponent(job.table)}` }, `${job.database}.${job.table}`)],
+      ['Parse levels', String(job.parse_levels)],
+      ['Fields', job.fields.map((f) => `${f.name} ${f.type} ← ${f.source}`).join(', ')],
+      ['Partition', (job.partition || []).map((p) => `${p.name || ''} = ${p.transform}(${p.source})`).join(', ') || 'none'],
+      ['Start', s.start?.mode === 'timestamp' ? `from ${s.start.timestamp}` : s.start?.mode],
+      ['Resource group', `${s.resource_group_id} · ${s.acus} ACUs`],
+      ['Commit interval', `${job.advanced?.commit_interval_s ?? 300} s`],
+      ['Created', fmtTime(job.created_at)],
+    ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  }
+
+  let last = null;
+  let stopped = false;
+  let timer = null;
+  async function tick() {
+    clearTimeout(timer);
+    try {
+      const [j, m, ev] = await Promise.all([api('GET', `/jobs/${id}`), api('GET', `/jobs/${id}/metrics`), api('GET', `/jobs/${id}/events?page_size=1000`)]);
+      if (stopped) return;
+      const changed = !job || j.state !== job.state || j.etag !== job.etag;
+      job = j;
+      if (changed || !actions.children.length) renderJob();
+      const t = m.totals || {};
+      cards.rows.textContent = fmtNum(t.rows);
+      cards.messages.textContent = fmtNum(t.messages);
+      cards.lag.textContent = fmtNum(t.lag);
+      cards.commits.textContent = fmtNum(m.commits);
+      cards.last_commit.textContent = m.last_commit_at_ms ? fmtTime(m.last_commit_at_ms) : '—';
+      cards.errors.textContent = fmtNum(t.errors);
+      cards.bytes.textContent = fmtBytes(t.bytes);
+      cards.files.textContent = fmtNum(t.files);
+      const now = Date.now();
+      if (last && last.run === m.run_id) {
+        const dt = (now - last.at) / 1000;
+        rateChart.push(now, Math.max(0, ((t.rows || 0) - last.rows) / dt));
+      } else rateChart.push(now, 0);
+      lagChart.push(now, t.lag || 0);
+      last = { at: now, rows: t.rows || 0, run: m.run_id };
+      renderPartitions(m);
+      eventsEl.replaceChildren(...(ev.items || []).slice(-50).reverse().map((e) => h('li', {},
+        h('time', { datetime: e.at }, fmtTime(e.at)), h('span', { class: 'ev-kind' }, e.kind), h('span', {}, e.message))));
+      if (!eventsEl.children.length) eventsEl.append(h('li', { class: 'muted' }, 'No events yet.'));
+    } catch (e) {
+      status.replaceChildren();
+      notice(status, `Cannot refresh: ${e.message}`);
+    }
+    if (!stopped) timer = setTimeout(tick, 2000);
+  }
+  function renderPartitions(m) {
+    const rows = [];
+    (m.workers || []).forEach((w, i) => {
+      if (!w) return;
+      for (const [p, v] of Object.entries(w.partitions || {})) {
+        rows.push(h('tr', {}, h('td', {}, String(i)), h('td', {}, p), h('td', {}, fmtNum(v.position ?? v.offset)), h('td', {}, fmtNum(v.high_watermark ?? v.hwm)), h('td', {}, fmtNum(v.lag))));
+      }
+    });
+    partitionsEl.replaceChildren(rows.length ? h('table', { class: 'compact' }, h('caption', {}, 'Kafka partitions'),
+      h('thead', {}, h('tr', {}, ['Worker', 'Partition', 'Position', 'High watermark', 'Lag'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows)) : '');
+  }
+  renderJob();
+  await tick();
+  return () => { stopped = true; clearTimeout(timer); };
+}

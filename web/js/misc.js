@@ -1,0 +1,145 @@
+// Resource Groups, Tables and Tokens.
+import { api, listAll, hasRoute } from './api.js';
+import { h, field, select, clearErrors, showError, notice, fmtTime, fmtNum, pageHeader } from './ui.js';
+
+export async function groupsPage(main) {
+  main.append(pageHeader('Resource Groups'));
+  const status = h('div', { class: 'page-notices' });
+  const groups = await listAll('/resource-groups');
+  main.append(status, h('div', { class: 'table-wrap' }, h('table', {},
+    h('caption', { class: 'sr-only' }, 'Resource groups'),
+    h('thead', {}, h('tr', {}, ['Name', 'Max ACUs', 'Used', 'Left', 'Usage', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, groups.map((g) => {
+      const del = h('button', { type: 'button', class: 'link danger', disabled: g.name === 'default', 'aria-label': `Delete ${g.name}` }, 'Delete');
+      del.addEventListener('click', async () => {
+        if (!confirm(`Delete resource group ${g.name}?`)) return;
+        try { await api('DELETE', `/resource-groups/${g.id}`); location.reload(); } catch (e) { status.replaceChildren(); notice(status, `Cannot delete ${g.name}: ${e.message}`); }
+      });
+      const pct = g.max_acus ? Math.round((100 * g.used_acus) / g.max_acus) : 0;
+      return h('tr', {}, h('td', {}, g.name), h('td', {}, String(g.max_acus)), h('td', {}, String(g.used_acus)),
+        h('td', {}, String(g.available_acus)),
+        h('td', {}, h('meter', { min: 0, max: g.max_acus, value: g.used_acus, 'aria-label': `${g.name} usage` }), ` ${pct}%`),
+        h('td', { class: 'row-actions' }, del));
+    })))));
+  const name = h('input', { name: 'name', autocomplete: 'off' });
+  const max = h('input', { name: 'max_acus', type: 'number', value: '16' });
+  const form = h('form', { class: 'card form inline-form', novalidate: true },
+    h('h2', {}, 'Create a resource group'),
+    h('div', { class: 'grid2' }, field('Name', name, { path: 'name' }), field('Max ACUs', max, { path: 'max_acus' })),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    try { await api('POST', '/resource-groups', { name: name.value.trim(), max_acus: Number(max.value) }); location.reload(); } catch (ex) { showError(form, ex); }
+  });
+  main.append(form);
+}
+
+export async function tablesPage(main) {
+  main.append(pageHeader('Tables'));
+  const [dbs, browsing, jobs] = await Promise.all([listAll('/databases'), hasRoute('/api/v1/databases/{db}/tables'), listAll('/jobs')]);
+  if (!browsing) {
+    main.append(h('p', { class: 'notice notice-info', role: 'status' },
+      'Table browsing (schema, snapshots, preview) is not available in this server version yet. Tables written by jobs are listed below from the jobs that own them.'));
+  }
+  if (!dbs.length) { main.append(h('p', { class: 'empty' }, 'No databases yet. A job creates its database when it is defined.')); return; }
+  for (const db of dbs) {
+    let tables = jobs.filter((j) => j.database === db.name).map((j) => ({ name: j.table, job: j }));
+    if (browsing) {
+      try {
+        const t = await listAll(`/databases/${encodeURIComponent(db.name)}/tables`);
+        tables = t.map((x) => ({ ...x, name: x.name || x.table, job: jobs.find((j) => j.database === db.name && j.table === (x.name || x.table)) }));
+      } catch (e) { main.append(h('p', { class: 'form-error', role: 'alert' }, `${db.name}: ${e.message}`)); }
+    }
+    main.append(h('section', { class: 'card' },
+      h('h2', {}, db.name, ' ', h('span', { class: 'muted small' }, `${db.catalog || 'iceberg'}${db.external ? ', external' : ''}`)),
+      h('p', { class: 'muted mono small' }, db.location || ''),
+      tables.length ? h('ul', { class: 'plain' }, tables.map((t) => h('li', {},
+        browsing ? h('a', { href: `#/tables/${encodeURIComponent(db.name)}/${encodeURIComponent(t.name)}` }, t.name) : h('strong', {}, t.name),
+        t.job ? [' — written by ', h('a', { href: `#/jobs/${t.job.id}` }, t.job.name), ` (${t.job.state})`] : null)))
+        : h('p', { class: 'muted' }, 'No tables.')));
+  }
+}
+
+export async function tablePage(main, { params: [db, table] }) {
+  main.append(pageHeader(`${db}.${table}`));
+  if (!(await hasRoute('/api/v1/databases/{db}/tables/{table}'))) {
+    main.append(h('p', { class: 'notice notice-info', role: 'status' }, 'Table browsing is not available in this server version yet.'));
+    return;
+  }
+  const base = `/databases/${encodeURIComponent(db)}/tables/${encodeURIComponent(table)}`;
+  const t = await api('GET', base);
+  const schema = t.schema || t.current_schema || {};
+  const cols = schema.fields || schema.columns || t.fields || [];
+  main.append(h('section', { class: 'card' }, h('h2', {}, 'Table'),
+    h('dl', { class: 'props' }, ...[['Format', t.format], ['Location', h('span', { class: 'mono' }, t.location || '—')],
+      ['Current snapshot', String(t.current_snapshot_id ?? t.current_snapshot?.snapshot_id ?? '—')],
+      ['Partition spec', JSON.stringify(t.partition_spec ?? t.partition ?? [])]].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
+  h('section', { class: 'card' }, h('h2', {}, 'Schema'), h('div', { class: 'table-wrap' }, h('table', { class: 'compact' },
+    h('thead', {}, h('tr', {}, ['ID', 'Name', 'Type', 'Required'].map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, cols.map((c) => h('tr', {}, h('td', {}, String(c.id ?? '')), h('td', {}, c.name), h('td', {}, typeof c.type === 'string' ? c.type : JSON.stringify(c.type)), h('td', {}, c.required ? 'yes' : 'no'))))))));
+  const snapsEl = h('div', { class: 'table-wrap' }, h('p', { class: 'muted' }, 'Loading…'));
+  const previewEl = h('div', { class: 'table-wrap preview' }, h('p', { class: 'muted' }, 'Loading…'));
+  main.append(h('section', { class: 'card' }, h('h2', {}, 'Snapshots'), snapsEl), h('section', { class: 'card' }, h('h2', {}, 'Preview'), previewEl));
+  try {
+    const s = await api('GET', `${base}/snapshots`);
+    const items = s.items || s.snapshots || [];
+    snapsEl.replaceChildren(items.length ? h('table', { class: 'compact' },
+      h('thead', {}, h('tr', {}, ['Snapshot', 'Committed', 'Operation', 'Added rows', 'Kafka offsets'].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, items.slice().reverse().map((x) => {
+        const sum = x.summary || {};
+        let offs = sum['lakesync.offsets'] || x.offsets || '';
+        try { const o = typeof offs === 'string' ? JSON.parse(offs) : offs; offs = Object.entries(o.partitions || {}).map(([p, v]) => `p${p}: ${v}`).join(', '); } catch { /* raw */ }
+        return h('tr', {}, h('td', { class: 'mono' }, String(x.snapshot_id ?? x.id)), h('td', {}, fmtTime(x.timestamp_ms ?? x.committed_at)),
+          h('td', {}, sum.operation || x.operation || ''), h('td', {}, fmtNum(sum['added-records'] ?? x.added_rows)), h('td', { class: 'mono small' }, offs));
+      }))) : h('p', { class: 'muted' }, 'No snapshots yet.'));
+  } catch (e) { snapsEl.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, e.message)); }
+  try {
+    const p = await api('GET', `${base}/preview?limit=50`);
+    const rows = p.rows || p.items || [];
+    const names = p.columns ? p.columns.map((c) => c.name || c) : Object.keys(rows[0] || {});
+    previewEl.replaceChildren(rows.length ? h('table', { class: 'compact' },
+      h('thead', {}, h('tr', {}, names.map((n) => h('th', { scope: 'col' }, n)))),
+      h('tbody', {}, rows.map((r) => h('tr', {}, names.map((n, i) => {
+        const v = Array.isArray(r) ? r[i] : r[n];
+        return h('td', {}, v === null || v === undefined ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+      }))))) : h('p', { class: 'muted' }, 'No rows committed yet.'));
+  } catch (e) { previewEl.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, e.message)); }
+}
+
+export async function tokensPage(main) {
+  main.append(pageHeader('Tokens'));
+  const status = h('div', { class: 'page-notices' });
+  main.append(status);
+  let tokens;
+  try { tokens = await listAll('/tokens'); } catch (e) {
+    main.append(h('p', { class: 'notice notice-info', role: 'status' }, e.status === 403 ? 'Only admins manage tokens.' : e.message));
+    return;
+  }
+  main.append(h('div', { class: 'table-wrap' }, h('table', {},
+    h('caption', { class: 'sr-only' }, 'Tokens'),
+    h('thead', {}, h('tr', {}, ['Name', 'Role', 'Created', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, tokens.map((t) => {
+      const rv = h('button', { type: 'button', class: 'link danger', 'aria-label': `Revoke ${t.name}` }, 'Revoke');
+      rv.addEventListener('click', async () => {
+        if (!confirm(`Revoke token ${t.name}?`)) return;
+        try { await api('DELETE', `/tokens/${t.id}`); location.reload(); } catch (e) { status.replaceChildren(); notice(status, `Cannot revoke ${t.name}: ${e.message}`); }
+      });
+      return h('tr', {}, h('td', {}, t.name), h('td', {}, t.role), h('td', {}, fmtTime(t.created_at)), h('td', { class: 'row-actions' }, rv));
+    })))));
+  const name = h('input', { name: 'name', autocomplete: 'off' });
+  const role = select([['standard', 'standard'], ['admin', 'admin']], 'standard', { name: 'role' });
+  const out = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'card form', novalidate: true }, h('h2', {}, 'Create a token'),
+    h('div', { class: 'grid2' }, field('Name', name, { path: 'name' }), field('Role', role, { path: 'role' })),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create')), out);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    try {
+      const t = await api('POST', '/tokens', { name: name.value.trim(), role: role.value });
+      out.replaceChildren(h('p', { class: 'notice notice-info' }, 'Copy the token now; it is not shown again: ', h('code', { class: 'token' }, t.token)));
+    } catch (ex) { showError(form, ex); }
+  });
+  main.append(form);
+}

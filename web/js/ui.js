@@ -1,0 +1,141 @@
+// DOM helpers: element builder, labelled form fields, errors in place.
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'value' && 'value' in el) el.value = v;
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+let uid = 0;
+export const nextId = (p = 'f') => `${p}-${++uid}`;
+
+// A labelled field. path is the API's field path ("sync.acus"): the error
+// helper finds the field by it. Returns the wrapper; .input is the control.
+export function field(label, input, { path, hint } = {}) {
+  if (!input.id) input.id = nextId('in');
+  const wrap = h('div', { class: 'field', dataset: path ? { field: path } : {} },
+    h('label', { for: input.id }, label), input);
+  if (hint) {
+    const hid = nextId('hint');
+    const hintEl = h('p', { class: 'hint', id: hid }, hint);
+    wrap.append(hintEl);
+    input.setAttribute('aria-describedby', hid);
+  }
+  wrap.input = input;
+  return wrap;
+}
+
+export function select(options, value, attrs = {}) {
+  const s = h('select', attrs);
+  for (const o of options) {
+    const [v, label, extra] = Array.isArray(o) ? o : [o, o];
+    s.append(h('option', { value: v, ...(extra || {}) }, label));
+  }
+  if (value !== undefined) s.value = value;
+  return s;
+}
+
+export function clearErrors(root) {
+  root.querySelectorAll('.field-error').forEach((e) => e.remove());
+  root.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
+  root.querySelectorAll('.form-error').forEach((e) => { e.textContent = ''; e.hidden = true; });
+}
+
+// Finds the [data-field] element for an API field path: the path itself, or
+// the nearest parent path ("fields[2].name" -> "fields[2]" -> "fields").
+export function fieldFor(root, path) {
+  let p = path;
+  while (p) {
+    const el = root.querySelector(`[data-field="${CSS.escape(p)}"]`);
+    if (el) return el;
+    const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+    p = cut > 0 ? p.slice(0, cut) : '';
+  }
+  return null;
+}
+
+// Shows an ApiError next to the field it names, or in the form's error box.
+export function showError(root, err) {
+  const msg = err.message || String(err);
+  const target = err.field ? fieldFor(root, err.field) : null;
+  if (target) {
+    const id = nextId('err');
+    const p = h('p', { class: 'field-error', role: 'alert', id }, msg);
+    target.append(p);
+    const input = target.matches('input,select,textarea') ? target
+      : target.querySelector('input,select,textarea');
+    if (input) {
+      input.setAttribute('aria-invalid', 'true');
+      const d = input.getAttribute('aria-describedby');
+      input.setAttribute('aria-describedby', d ? `${d} ${id}` : id);
+    }
+    target.scrollIntoView({ block: 'center' });
+    if (input) input.focus({ preventScroll: true });
+    return;
+  }
+  let box = root.querySelector('.form-error');
+  if (!box) {
+    box = h('p', { class: 'form-error', role: 'alert' });
+    root.prepend(box);
+  }
+  box.hidden = false;
+  box.textContent = err.field ? `${err.field}: ${msg}` : msg;
+  box.scrollIntoView({ block: 'center' });
+}
+
+// A page-level notice (role=alert so screen readers hear it).
+export function notice(container, text, kind = 'error') {
+  const el = h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+  container.prepend(el);
+  return el;
+}
+
+export function fmtTime(v) {
+  if (v === null || v === undefined || v === '' || v === 0) return '—';
+  const d = typeof v === 'number' ? new Date(v) : new Date(v);
+  if (Number.isNaN(d.getTime())) return String(v);
+  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+export function fmtNum(n) {
+  if (n === null || n === undefined) return '—';
+  return Number(n).toLocaleString('en-US');
+}
+
+export function fmtBytes(n) {
+  if (!n) return '0 B';
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(i ? 1 : 0)} ${u[i]}`;
+}
+
+// kafka_20261123_101530 (UTC), as the server generates names.
+export function timeName(prefix = 'kafka') {
+  const d = new Date().toISOString();
+  return `${prefix}_${d.slice(0, 10).replaceAll('-', '')}_${d.slice(11, 19).replaceAll(':', '')}`;
+}
+
+export function stateBadge(state) {
+  return h('span', { class: `badge state-${state || 'unknown'}` }, state || 'unknown');
+}
+
+export function pageHeader(title, ...actions) {
+  return h('div', { class: 'page-header' }, h('h1', { tabindex: '-1' }, title),
+    h('div', { class: 'actions' }, ...actions));
+}
