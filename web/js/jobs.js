@@ -67,6 +67,11 @@ export async function jobsPage(main, { query }) {
 
 export async function jobPage(main, { params: [id] }) {
   let job = await api('GET', `/jobs/${id}`);
+  const names = {};
+  await Promise.all([
+    api('GET', `/data-sources/${job.data_source_id}`).then((x) => { names.source = x.name; }).catch(() => {}),
+    job.sync?.resource_group_id ? api('GET', `/resource-groups/${job.sync.resource_group_id}`).then((x) => { names.group = x.name; }).catch(() => {}) : null,
+  ]);
   const title = h('h1', { tabindex: '-1' }, job.name);
   const badge = h('span', { class: 'job-state', 'aria-live': 'polite' });
   const status = h('div', { class: 'page-notices' });
@@ -93,7 +98,8 @@ export async function jobPage(main, { params: [id] }) {
     h('section', { 'aria-labelledby': 'e-h' }, h('h2', { id: 'e-h' }, 'Events'), h('div', { class: 'card events-card' }, eventsEl))));
 
   function renderJob() {
-    badge.replaceChildren(stateBadge(job.state), job.state_reason ? h('span', { class: 'muted small reason' }, job.state_reason) : null);
+    badge.replaceChildren(stateBadge(job.state));
+    if (job.state_reason) badge.append(h('span', { class: 'muted small reason' }, job.state_reason));
     const del = h('button', { type: 'button', class: 'danger', disabled: !(job.state === 'stopped' || job.state === 'failed') }, 'Delete');
     del.addEventListener('click', async () => {
       if (!confirm(`Delete job ${job.name}? The table stays.`)) return;
@@ -103,14 +109,14 @@ export async function jobPage(main, { params: [id] }) {
     const d = job.destination;
     const s = job.sync || {};
     configEl.replaceChildren(...[
-      ['ID', job.id], ['Data source', h('a', { href: `#/sources/${job.data_source_id}` }, job.data_source_id)],
+      ['ID', job.id], ['Data source', h('a', { href: `#/sources/${job.data_source_id}` }, names.source || job.data_source_id)],
       ['Destination', `${d.type === 'managed' ? 'Managed warehouse' : 'User path'} · ${d.format}`], ['Path', h('span', { class: 'mono' }, d.path || '—')],
       ['Table', h('a', { href: `#/tables/${encodeURIComponent(job.database)}/${encodeURIComponent(job.table)}` }, `${job.database}.${job.table}`)],
       ['Parse levels', String(job.parse_levels)],
       ['Fields', job.fields.map((f) => `${f.name} ${f.type} ← ${f.source}`).join(', ')],
       ['Partition', (job.partition || []).map((p) => `${p.name || ''} = ${p.transform}(${p.source})`).join(', ') || 'none'],
       ['Start', s.start?.mode === 'timestamp' ? `from ${s.start.timestamp}` : s.start?.mode],
-      ['Resource group', `${s.resource_group_id} · ${s.acus} ACUs`],
+      ['Resource group', `${names.group || s.resource_group_id} · ${s.acus} ACUs`],
       ['Commit interval', `${job.advanced?.commit_interval_s ?? 300} s`],
       ['Created', fmtTime(job.created_at)],
     ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
@@ -132,7 +138,8 @@ export async function jobPage(main, { params: [id] }) {
       cards.messages.textContent = fmtNum(t.messages);
       cards.lag.textContent = fmtNum(t.lag);
       cards.commits.textContent = fmtNum(m.commits);
-      cards.last_commit.textContent = m.last_commit_at_ms ? fmtTime(m.last_commit_at_ms) : '—';
+      cards.last_commit.textContent = m.last_commit_at_ms ? fmtTime(m.last_commit_at_ms).slice(11) : '—';
+      cards.last_commit.title = m.last_commit_at_ms ? `${fmtTime(m.last_commit_at_ms)} (${ago(m.last_commit_at_ms)})` : '';
       cards.errors.textContent = fmtNum(t.errors);
       cards.bytes.textContent = fmtBytes(t.bytes);
       cards.files.textContent = fmtNum(t.files);
@@ -168,4 +175,9 @@ export async function jobPage(main, { params: [id] }) {
   renderJob();
   await tick();
   return () => { stopped = true; clearTimeout(timer); };
+}
+
+function ago(ms) {
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 120 ? `${s} s ago` : `${Math.round(s / 60)} min ago`;
 }

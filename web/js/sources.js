@@ -25,9 +25,8 @@ export async function sourcesPage(main) {
         row.remove();
         notice(status, `Data source ${s.name} deleted.`, 'info');
       } catch (e) {
-        const extra = e.status === 409
-          ? ` Delete the jobs that use it first on the Kafka Data Synchronization page.` : '';
-        notice(status, `Cannot delete ${s.name}: ${e.message}.${extra}`.replace('..', '.'));
+        const n = notice(status, `Cannot delete ${s.name}: ${e.message}`);
+        if (e.status === 409) n.append(' ', h('a', { href: '#/jobs' }, 'Open Kafka Data Synchronization'), ' to stop and delete those jobs.');
       }
     });
     const row = h('tr', { dataset: { id: s.id } },

@@ -102,7 +102,7 @@ export async function wizardPage(main, { query }) {
     h('div', { class: 'field', dataset: { field: 'fields' } },
       h('span', { class: 'label', id: 'mapping-label' }, 'Schema field mapping'), mappingStatus,
       h('div', { class: 'table-wrap' }, h('table', { class: 'mapping', 'aria-labelledby': 'mapping-label' },
-        h('thead', {}, h('tr', {}, ['Source path', 'Example', 'Destination field', 'Type', ''].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, ['Source path', 'Example', 'Destination field', 'Type', ''].map((t, i) => h('th', { scope: 'col', class: i === 1 ? 'example' : null }, t)))),
         mappingBody)),
       h('datalist', { id: 'kafka-sources' }, KAFKA_SOURCES.map((s) => h('option', { value: s }))),
       h('datalist', { id: 'field-types' }, TYPES.map((s) => h('option', { value: s }))),
@@ -226,7 +226,7 @@ export async function wizardPage(main, { query }) {
       rm.addEventListener('click', () => { st.fields.splice(i, 1); st.edits.delete(f.source); renderFields(); });
       return h('tr', { dataset: { field: `fields[${i}]`, source: f.source } },
         h('td', { class: 'mono', dataset: { field: `fields[${i}].source` } }, f.source),
-        h('td', { class: 'example' }, f.example === undefined ? '' : truncate(f.example, 40)),
+        h('td', { class: 'example', title: f.example ?? '' }, f.example === undefined ? '' : truncate(f.example, 40)),
         h('td', { dataset: { field: `fields[${i}].name` } }, name),
         h('td', { dataset: { field: `fields[${i}].type` } }, type),
         h('td', {}, rm));
@@ -258,6 +258,10 @@ export async function wizardPage(main, { query }) {
   }
   function renderPartitions() {
     const paimon = formatRadios.value() === 'paimon';
+    if (!st.partition.length) {
+      partBody.replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No partition keys: the table is not partitioned.')));
+      return;
+    }
     partBody.replaceChildren(...st.partition.map((p, i) => {
       const src = select(st.fields.map((f) => [f.name, f.name]), p.source, { class: 'part-source', 'aria-label': `Partition ${i + 1} field` });
       if (!st.fields.some((f) => f.name === p.source)) p.source = src.value;
