@@ -372,11 +372,11 @@ test('more table partitions than open files: early commits; stop asked by the he
   const topic = 'wide';
   const broker = await startBroker(topic, 2);
   const jobId = 'job_wide';
-  // bucket[200] of id: up to 200 partitions, over the cap of 64 open files.
+  // bucket[100] of id: 100 partitions, over the cap of 64 open files.
   const double = await new ControlDouble({ jobId, token: TOKEN, spec: spec({
     jobId, runId: 1, topic, bootstrap: broker.bootstrap, dataDir, intervalMs: 600000,
     targetBytes: 1 << 20,
-    partition: [{ source: 'id', transform: 'bucket[200]', name: 'id_bucket', field_id: 1000 }] }) }).start();
+    partition: [{ source: 'id', transform: 'bucket[100]', name: 'id_bucket', field_id: 1000 }] }) }).start();
   let worker;
   try {
     // More rows than one staging batch (4096), so routing happens before
