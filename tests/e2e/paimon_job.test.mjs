@@ -1,3 +1,4 @@
+// ctest-labels: sanitize
 // A Paimon job runs for real: `lakesync serve` supervises `lakesync worker`
 // processes that read the test broker, write Parquet files into the Paimon
 // table's partition directories and commit Paimon snapshots through the
