@@ -80,6 +80,8 @@ ls_code api_job_start(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_job_stop(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_job_metrics(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_job_events(ls_api_request *req, ls_error *err) LS_MUST_USE;
+/* GET /metrics: every job's metrics in the Prometheus text format. */
+ls_code api_metrics_prometheus(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_internal_spec(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_internal_offsets(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_internal_commit(ls_api_request *req, ls_error *err) LS_MUST_USE;

@@ -47,6 +47,9 @@ const ls_api_route ls_api_routes[] = {
     {"POST", "/api/v1/jobs/{id}/stop", api_job_stop, STANDARD},
     {"GET", "/api/v1/jobs/{id}/metrics", api_job_metrics, STANDARD},
     {"GET", "/api/v1/jobs/{id}/events", api_job_events, STANDARD},
+    /* Prometheus scrapes with a standard token (authorization: in its
+     * scrape config): job ids and lag are not for anonymous callers. */
+    {"GET", "/metrics", api_metrics_prometheus, STANDARD},
 
     /* Workers: their run's token, checked by the handlers (api_run.c). */
     {"GET", "/internal/v1/jobs/{id}/spec", api_internal_spec, PUBLIC},

@@ -1,7 +1,8 @@
 /*
- * Running jobs over HTTP: start, stop, metrics and events under /api/v1, and
- * the worker endpoints under /internal/v1 (docs/worker-protocol.md). The
- * logic lives in jobrun.c; these handlers translate.
+ * Running jobs over HTTP: start, stop, metrics and events under /api/v1, all
+ * jobs' metrics as Prometheus text at /metrics, and the worker endpoints
+ * under /internal/v1 (docs/worker-protocol.md). The logic lives in jobrun.c;
+ * these handlers translate.
  *
  * Worker endpoints are routed as PUBLIC (API tokens do not apply) and check
  * the run's worker token themselves, answering 401 without a valid one.
@@ -66,6 +67,17 @@ ls_code api_job_metrics(ls_api_request *req, ls_error *err)
     if (!rc)
         rc = ls_jobrun_metrics(req->api->jobrun, id, &body, err);
     return rc ? rc : api_reply_json(req, 200, body, err);
+}
+
+ls_code api_metrics_prometheus(ls_api_request *req, ls_error *err)
+{
+    ls_buf_reset(&req->response->body);
+    ls_code rc = ls_jobrun_prometheus(req->api->jobrun, &req->response->body, err);
+    if (rc)
+        return rc;
+    req->response->status = 200;
+    req->response->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return LS_OK;
 }
 
 static ls_code read_events(ls_api_request *req, const char *id, int64_t page_size,

@@ -772,6 +772,201 @@ ls_code ls_jobrun_metrics(ls_jobrun *jr, const char *job_id, json_t **out, ls_er
     return *out ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
 }
 
+/* ---- Prometheus text ------------------------------------------------------ */
+
+/* Job-level figures of ls_jobrun_metrics' document: from its totals (sums of
+ * the workers' last heartbeats) or, for commits, from the document itself
+ * (counted here as the committer accepts them). */
+static const struct prom_figure {
+    const char *name, *type, *key, *help;
+    bool from_totals;
+} prom_figures[] = {
+    {"lakesync_job_messages_total", "counter", "messages",
+     "Kafka messages consumed by the job's current workers since each started.", true},
+    {"lakesync_job_rows_total", "counter", "rows",
+     "Rows written by the job's current workers since each started.", true},
+    {"lakesync_job_bytes_total", "counter", "bytes",
+     "Kafka message bytes consumed by the job's current workers since each started.", true},
+    {"lakesync_job_files_total", "counter", "files",
+     "Data files written by the job's current workers since each started.", true},
+    {"lakesync_job_commits_total", "counter", "commits",
+     "Snapshots committed for the job since the server started.", false},
+    {"lakesync_job_errors_total", "counter", "errors",
+     "Rejected messages and retried failures of the job's current workers.", true},
+    {"lakesync_job_lag_messages", "gauge", "lag",
+     "Messages in the job's assigned partitions past what its workers consumed.", true},
+};
+
+/* Appends a label value with the exposition format's escapes. */
+static ls_code prom_label_value(ls_buf *out, const char *value, ls_error *err)
+{
+    ls_code rc = LS_OK;
+    for (const char *p = value ? value : ""; !rc && *p; p++) {
+        if (*p == '\\')
+            rc = ls_buf_append_str(out, "\\\\", err);
+        else if (*p == '"')
+            rc = ls_buf_append_str(out, "\\\"", err);
+        else if (*p == '\n')
+            rc = ls_buf_append_str(out, "\\n", err);
+        else
+            rc = ls_buf_append_byte(out, (uint8_t)*p, err);
+    }
+    return rc;
+}
+
+static ls_code prom_family(ls_buf *out, const char *name, const char *type, const char *help,
+                           ls_error *err)
+{
+    return ls_buf_printf(out, err, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Appends `name{job_id="..."[,label="..."]} `; the value follows. */
+static ls_code prom_sample(ls_buf *out, const char *name, const json_t *doc, const char *label,
+                           const char *label_value, ls_error *err)
+{
+    ls_code rc = ls_buf_printf(out, err, "%s{job_id=\"", name);
+    if (!rc)
+        rc = prom_label_value(out, json_string_value(json_object_get(doc, "job_id")), err);
+    if (!rc && label) {
+        rc = ls_buf_printf(out, err, "\",%s=\"", label);
+        if (!rc)
+            rc = prom_label_value(out, label_value, err);
+    }
+    return rc ? rc : ls_buf_append_str(out, "\"} ", err);
+}
+
+static ls_code prom_states(ls_buf *out, json_t *const *docs, size_t count, ls_error *err)
+{
+    static const ls_job_state states[] = {LS_JOB_STOPPED, LS_JOB_STARTING, LS_JOB_RUNNING,
+                                          LS_JOB_STOPPING, LS_JOB_FAILED};
+    ls_code rc = prom_family(out, "lakesync_job_state", "gauge",
+                             "1 for the job's current state, 0 for the others.", err);
+    for (size_t i = 0; !rc && i < count; i++) {
+        const char *current = json_string_value(json_object_get(docs[i], "state"));
+        for (size_t s = 0; !rc && s < sizeof states / sizeof states[0]; s++) {
+            const char *name = ls_job_state_name(states[s]);
+            rc = prom_sample(out, "lakesync_job_state", docs[i], "state", name, err);
+            if (!rc)
+                rc = ls_buf_printf(out, err, "%d\n", current && strcmp(current, name) == 0);
+        }
+    }
+    return rc;
+}
+
+static ls_code prom_figures_all(ls_buf *out, json_t *const *docs, size_t count, ls_error *err)
+{
+    ls_code rc = LS_OK;
+    for (size_t f = 0; !rc && f < sizeof prom_figures / sizeof prom_figures[0]; f++) {
+        const struct prom_figure *fig = &prom_figures[f];
+        rc = prom_family(out, fig->name, fig->type, fig->help, err);
+        for (size_t i = 0; !rc && i < count; i++) {
+            const json_t *from = fig->from_totals ? json_object_get(docs[i], "totals") : docs[i];
+            rc = prom_sample(out, fig->name, docs[i], NULL, NULL, err);
+            if (!rc)
+                rc = ls_buf_printf(out, err, "%" PRId64 "\n",
+                                   (int64_t)json_integer_value(json_object_get(from, fig->key)));
+        }
+    }
+    return rc;
+}
+
+/* During a rebalance two workers may both list a partition: the one further
+ * along (greater position, then the lower index) speaks for it, so that each
+ * series appears once. */
+static bool partition_owner(const json_t *workers, size_t index, const char *key,
+                            const json_t *mine)
+{
+    json_int_t position = json_integer_value(json_object_get(mine, "position"));
+    for (size_t j = 0; j < json_array_size(workers); j++) {
+        const json_t *theirs =
+            json_object_get(json_object_get(json_array_get(workers, j), "partitions"), key);
+        if (j == index || !theirs)
+            continue;
+        json_int_t other = json_integer_value(json_object_get(theirs, "position"));
+        if (other > position || (other == position && j < index))
+            return false;
+    }
+    return true;
+}
+
+static ls_code prom_partition_lag(ls_buf *out, json_t *const *docs, size_t count, ls_error *err)
+{
+    static const char name[] = "lakesync_job_partition_lag_messages";
+    ls_code rc =
+        prom_family(out, name, "gauge",
+                    "Messages in an assigned partition past what its worker consumed.", err);
+    for (size_t i = 0; !rc && i < count; i++) {
+        const json_t *workers = json_object_get(docs[i], "workers");
+        for (size_t w = 0; !rc && w < json_array_size(workers); w++) {
+            json_t *partitions = json_object_get(json_array_get(workers, w), "partitions");
+            const char *key;
+            json_t *p;
+            json_object_foreach(partitions, key, p)
+            {
+                if (!partition_owner(workers, w, key, p))
+                    continue;
+                rc = prom_sample(out, name, docs[i], "partition", key, err);
+                if (!rc)
+                    rc = ls_buf_printf(out, err, "%" PRId64 "\n",
+                                       (int64_t)json_integer_value(json_object_get(p, "lag")));
+                if (rc)
+                    break;
+            }
+        }
+    }
+    return rc;
+}
+
+/* Jobs without a commit since the server started have no sample. */
+static ls_code prom_last_commit(ls_buf *out, json_t *const *docs, size_t count, ls_error *err)
+{
+    static const char name[] = "lakesync_job_last_commit_timestamp_seconds";
+    ls_code rc = prom_family(out, name, "gauge",
+                             "Unix time of the job's last commit since the server started.", err);
+    for (size_t i = 0; !rc && i < count; i++) {
+        int64_t ms = (int64_t)json_integer_value(json_object_get(docs[i], "last_commit_at_ms"));
+        if (ms <= 0)
+            continue;
+        rc = prom_sample(out, name, docs[i], NULL, NULL, err);
+        if (!rc)
+            rc = ls_buf_printf(out, err, "%" PRId64 ".%03d\n", ms / 1000, (int)(ms % 1000));
+    }
+    return rc;
+}
+
+ls_code ls_jobrun_prometheus(ls_jobrun *jr, ls_buf *out, ls_error *err)
+{
+    char(*ids)[ID_MAX] = calloc(MAX_RUNS, sizeof *ids);
+    json_t **docs = calloc(MAX_RUNS, sizeof *docs);
+    size_t count = 0;
+    ls_code rc = ids && docs ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    if (!rc) {
+        pthread_mutex_lock(&jr->mu);
+        for (; count < jr->run_count; count++)
+            snprintf(ids[count], ID_MAX, "%s", jr->runs[count]->job_id);
+        pthread_mutex_unlock(&jr->mu);
+    }
+    for (size_t i = 0; !rc && i < count; i++)
+        rc = ls_jobrun_metrics(jr, ids[i], &docs[i], err);
+    if (!rc)
+        rc = prom_family(out, "lakesync_up", "gauge", "1 while the lakesync server answers.", err);
+    if (!rc)
+        rc = ls_buf_append_str(out, "lakesync_up 1\n", err);
+    if (!rc)
+        rc = prom_states(out, docs, count, err);
+    if (!rc)
+        rc = prom_figures_all(out, docs, count, err);
+    if (!rc)
+        rc = prom_partition_lag(out, docs, count, err);
+    if (!rc)
+        rc = prom_last_commit(out, docs, count, err);
+    for (size_t i = 0; docs && i < count; i++)
+        json_decref(docs[i]);
+    free(docs);
+    free(ids);
+    return rc;
+}
+
 /* ---- lifecycle ------------------------------------------------------------- */
 
 ls_code ls_jobrun_new(const ls_jobrun_options *options, ls_jobrun **out, ls_error *err)

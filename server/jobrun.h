@@ -29,6 +29,7 @@
 #include "committer.h"
 #include "secret.h"
 #include "store_db.h"
+#include "util/buf.h"
 #include "util/error.h"
 
 typedef struct ls_jobrun ls_jobrun;
@@ -83,5 +84,17 @@ ls_code ls_jobrun_worker_heartbeat(ls_jobrun *jr, const char *job_id, const char
  *  bytes,files,errors,lag}} for GET /jobs/{id}/metrics. */
 ls_code ls_jobrun_metrics(ls_jobrun *jr, const char *job_id, json_t **out,
                           ls_error *err) LS_MUST_USE;
+
+/* Appends the Prometheus text exposition (format 0.0.4) of every job started
+ * since the server started to out: lakesync_up, then per job (label job_id)
+ * lakesync_job_state{state} (1 for the current state, 0 for the others),
+ * the counters lakesync_job_{messages,rows,bytes,files,commits,errors}_total,
+ * the gauges lakesync_job_lag_messages,
+ * lakesync_job_partition_lag_messages{partition} and
+ * lakesync_job_last_commit_timestamp_seconds (only after a commit). Worker
+ * figures are the sums of their last heartbeats, counted since each worker
+ * process started, so a worker restart is a counter reset. Fails only when
+ * out reaches its cap (LS_ERR_TOO_LARGE) or memory runs out. */
+ls_code ls_jobrun_prometheus(ls_jobrun *jr, ls_buf *out, ls_error *err) LS_MUST_USE;
 
 #endif
