@@ -165,7 +165,7 @@ export async function jobPage(main, { params: [id] }) {
     (m.workers || []).forEach((w, i) => {
       if (!w) return;
       for (const [p, v] of Object.entries(w.partitions || {})) {
-        rows.push(h('tr', {}, h('td', {}, String(i)), h('td', {}, p), h('td', {}, fmtNum(v.position ?? v.offset)), h('td', {}, fmtNum(v.high_watermark ?? v.hwm)), h('td', {}, fmtNum(v.lag))));
+        rows.push(h('tr', {}, h('td', {}, String(i)), h('td', {}, p), h('td', {}, off(v.position)), h('td', {}, off(v.high_watermark)), h('td', {}, fmtNum(v.lag))));
       }
     });
     partitionsEl.replaceChildren(rows.length ? h('table', { class: 'compact' }, h('caption', {}, 'Kafka partitions'),
@@ -181,3 +181,5 @@ function ago(ms) {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   return s < 120 ? `${s} s ago` : `${Math.round(s / 60)} min ago`;
 }
+
+const off = (v) => (v === undefined || v === null || v < 0 ? '—' : fmtNum(v));
