@@ -30,9 +30,9 @@ const nav = [
 let cleanup = null;
 
 function parseHash() {
-  const raw = location.hash.replace(/^#/, '') || '/jobs';
+  const raw = location.hash.replace(/^#/, '');
   const [p, q] = raw.split('?');
-  return { path: p, query: new URLSearchParams(q || '') };
+  return { path: p && p !== '/' ? p : '/jobs', query: new URLSearchParams(q || '') };
 }
 
 function signIn(query) {

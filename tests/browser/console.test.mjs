@@ -88,7 +88,7 @@ async function flow() {
   await page.getByText('That token is not valid.').waitFor();
   await shot('01-signin');
   await page.getByLabel('Token').fill(server.adminToken);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Token').press('Enter'); // the keyboard submits
   await page.getByRole('heading', { name: 'Kafka Data Synchronization' }).waitFor();
 
   // A data source: the name is pre-filled from the type and time.
@@ -151,7 +151,12 @@ async function flow() {
   await page.getByLabel('Partition 1 field').selectOption('ts');
   await page.getByLabel('Partition 1 transform').selectOption('day');
   await page.getByLabel('Partition 1 name').fill('ts_day');
+  const startTime = page.getByLabel('Start time (your local time)');
+  assert.equal(await startTime.isVisible(), false);
+  await page.getByRole('radio', { name: /From a time/ }).check();
+  await startTime.waitFor(); // the date-time picker appears
   await page.getByRole('radio', { name: /Earliest offset/ }).check();
+  await startTime.waitFor({ state: 'hidden' });
   assert.match(await page.getByLabel('Job resource group').locator('option:checked').textContent(), /default — 48 of 48 ACUs left/);
 
   // A server-side validation error lands next to its input.

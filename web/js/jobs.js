@@ -122,13 +122,27 @@ export async function jobPage(main, { params: [id] }) {
     ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   }
 
+  // Events come oldest first in pages: remember where the last, partial page
+  // starts and keep only the tail of the full pages before it.
+  let evToken = '';
+  let evBefore = [];
+  async function events() {
+    for (let i = 0; i < 100; i++) {
+      const q = evToken ? `&page_token=${encodeURIComponent(evToken)}` : '';
+      const r = await api('GET', `/jobs/${id}/events?page_size=1000${q}`);
+      if (!r.next_page_token) return evBefore.concat(r.items || []);
+      evBefore = evBefore.concat(r.items || []).slice(-50);
+      evToken = r.next_page_token;
+    }
+    return evBefore;
+  }
   let last = null;
   let stopped = false;
   let timer = null;
   async function tick() {
     clearTimeout(timer);
     try {
-      const [j, m, ev] = await Promise.all([api('GET', `/jobs/${id}`), api('GET', `/jobs/${id}/metrics`), api('GET', `/jobs/${id}/events?page_size=1000`)]);
+      const [j, m, ev] = await Promise.all([api('GET', `/jobs/${id}`), api('GET', `/jobs/${id}/metrics`), events()]);
       if (stopped) return;
       const changed = !job || j.state !== job.state || j.etag !== job.etag;
       job = j;
@@ -151,7 +165,7 @@ export async function jobPage(main, { params: [id] }) {
       lagChart.push(now, t.lag || 0);
       last = { at: now, rows: t.rows || 0, run: m.run_id };
       renderPartitions(m);
-      eventsEl.replaceChildren(...(ev.items || []).slice(-50).reverse().map((e) => h('li', {},
+      eventsEl.replaceChildren(...ev.slice(-50).reverse().map((e) => h('li', {},
         h('time', { datetime: e.at }, fmtTime(e.at)), h('span', { class: 'ev-kind' }, e.kind), h('span', {}, e.message))));
       if (!eventsEl.children.length) eventsEl.append(h('li', { class: 'muted' }, 'No events yet.'));
     } catch (e) {
