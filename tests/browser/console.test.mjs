@@ -159,7 +159,16 @@ async function flow() {
   await startTime.waitFor({ state: 'hidden' });
   assert.match(await page.getByLabel('Job resource group').locator('option:checked').textContent(), /default — 48 of 48 ACUs left/);
 
-  // A server-side validation error lands next to its input.
+  // Server-side validation errors land next to their input: a duplicate
+  // destination name in its mapping row, then ACUs under the minimum.
+  const deviceOs = page.getByLabel('Destination field for device.os');
+  await deviceOs.fill('name');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  const rowError = row('device.os').locator('.field-error');
+  await rowError.waitFor();
+  assert.match(await rowError.textContent(), /repeats/);
+  assert.equal(await deviceOs.getAttribute('aria-invalid'), 'true');
+  await deviceOs.fill('device_os');
   const acus = page.getByLabel('ACUs for incremental synchronization');
   await acus.fill('1');
   await page.getByText('Advanced settings').click();
