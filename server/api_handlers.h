@@ -67,6 +67,21 @@ ls_code api_databases_create(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_database_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_database_delete(ls_api_request *req, ls_error *err) LS_MUST_USE;
 
+/* api_tables.c: a database's tables, and one Iceberg table's metadata,
+ * snapshots and a preview of its rows. */
+ls_code api_tables_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_table_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_table_snapshots(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_table_preview(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
+/* api_iceberg_rest.c: the Iceberg REST catalog under /iceberg/v1 (read side). */
+ls_code api_iceberg_config(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_iceberg_namespaces_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_iceberg_namespace_create(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_iceberg_namespace_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_iceberg_tables_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_iceberg_table_load(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
 /* api_jobs.c */
 ls_code api_jobs_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_jobs_create(ls_api_request *req, ls_error *err) LS_MUST_USE;

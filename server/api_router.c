@@ -404,9 +404,11 @@ void ls_api_handle(void *ctx, const ls_http_request *request, ls_http_response *
     ls_error err = {0};
     ls_code rc;
     /* /api/v1 for people and automation, /internal/v1 for workers, /metrics
-     * for Prometheus; the rest is the console's static files. */
+     * for Prometheus, /iceberg/v1 for engines (the REST catalog); the rest
+     * is the console's static files. */
     if (strncmp(request->path, "/api/", 5) == 0 || strcmp(request->path, "/api") == 0 ||
-        strncmp(request->path, "/internal/", 10) == 0 || strcmp(request->path, "/metrics") == 0)
+        strncmp(request->path, "/internal/", 10) == 0 || strcmp(request->path, "/metrics") == 0 ||
+        strncmp(request->path, "/iceberg/", 9) == 0)
         rc = dispatch_api(&req, &err);
     else
         rc = api_static_serve(&req, &err);

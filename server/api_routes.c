@@ -37,6 +37,18 @@ const ls_api_route ls_api_routes[] = {
     {"POST", "/api/v1/databases", api_databases_create, STANDARD},
     {"GET", "/api/v1/databases/{db}", api_database_get, STANDARD},
     {"DELETE", "/api/v1/databases/{db}", api_database_delete, STANDARD},
+    {"GET", "/api/v1/databases/{db}/tables", api_tables_list, STANDARD},
+    {"GET", "/api/v1/databases/{db}/tables/{table}", api_table_get, STANDARD},
+    {"GET", "/api/v1/databases/{db}/tables/{table}/snapshots", api_table_snapshots, STANDARD},
+    {"GET", "/api/v1/databases/{db}/tables/{table}/preview", api_table_preview, STANDARD},
+
+    /* The Iceberg REST catalog for engines (HEAD on a table: exists). */
+    {"GET", "/iceberg/v1/config", api_iceberg_config, STANDARD},
+    {"GET", "/iceberg/v1/namespaces", api_iceberg_namespaces_list, STANDARD},
+    {"POST", "/iceberg/v1/namespaces", api_iceberg_namespace_create, STANDARD},
+    {"GET", "/iceberg/v1/namespaces/{namespace}", api_iceberg_namespace_get, STANDARD},
+    {"GET", "/iceberg/v1/namespaces/{namespace}/tables", api_iceberg_tables_list, STANDARD},
+    {"GET", "/iceberg/v1/namespaces/{namespace}/tables/{table}", api_iceberg_table_load, STANDARD},
 
     {"GET", "/api/v1/jobs", api_jobs_list, STANDARD},
     {"POST", "/api/v1/jobs", api_jobs_create, STANDARD},

@@ -1,0 +1,67 @@
+/*
+ * Reading a catalog table for the API (read-only; the committer alone writes):
+ * its pointer from SQLite table `tables`, its Iceberg metadata and live files
+ * through ls_objstore (file://, s3://, oss://), and its data files as Parquet
+ * sources for ls_parquet_reader.
+ *
+ * Every path in the metadata must lie under the table's location; others are
+ * LS_ERR_FORMAT, so a metadata file cannot make the server read elsewhere.
+ */
+#ifndef LAKESYNC_TABLE_READ_H
+#define LAKESYNC_TABLE_READ_H
+
+#include <stdint.h>
+
+#include "iceberg_metadata.h"
+#include "iceberg_table.h"
+#include "objstore.h"
+#include "parquet_reader.h"
+#include "store_db.h"
+#include "util/error.h"
+
+#define LS_TABLE_READ_URI_MAX 4096
+
+typedef struct ls_table_pointer {
+    char format[16]; /* "iceberg" or "paimon" */
+    char location[LS_TABLE_READ_URI_MAX];
+    char metadata_location[LS_TABLE_READ_URI_MAX]; /* "" before the first metadata */
+} ls_table_pointer;
+
+/* Reads the row of database.table in its own read transaction.
+ * LS_ERR_NOT_FOUND when the catalog has no such table. */
+ls_code ls_table_read_pointer(ls_store *store, const char *database, const char *table,
+                              ls_table_pointer *out, ls_error *err) LS_MUST_USE;
+
+/* An open table: its store (rooted at the location) and its parsed metadata.
+ * Clean up with ls_table_read_close whatever ls_table_read_open returned. */
+typedef struct ls_table_open {
+    ls_table_pointer pointer;
+    ls_objstore *store;
+    ls_iceberg_metadata *metadata;
+} ls_table_open;
+
+/* Opens an Iceberg table's store (options NULL: the AWS_* environment) and
+ * reads its current metadata file. LS_ERR_UNPROCESSABLE for a Paimon table,
+ * LS_ERR_NOT_FOUND when it has no metadata yet or the file is gone. */
+ls_code ls_table_read_open(const ls_table_pointer *pointer, const ls_objstore_options *options,
+                           ls_table_open *out, ls_error *err) LS_MUST_USE;
+void ls_table_read_close(ls_table_open *table);
+
+/* Lists the live files of the current snapshot (iceberg_table.h); the scan
+ * parses its own copy of the metadata. Free with ls_iceberg_scan_free. */
+ls_code ls_table_read_scan(ls_table_open *table, ls_iceberg_scan **out, ls_error *err) LS_MUST_USE;
+
+/* One object of the table as a Parquet source (range GETs). The struct must
+ * outlive the reader that uses its source. */
+typedef struct ls_table_object {
+    ls_objstore *store;
+    char key[LS_OBJSTORE_KEY_MAX + 1];
+    ls_parquet_source source;
+} ls_table_object;
+
+/* Prepares obj for uri, which must lie under the table's location; asks the
+ * store for its size. */
+ls_code ls_table_read_object(ls_table_open *table, const char *uri, ls_table_object *obj,
+                             ls_error *err) LS_MUST_USE;
+
+#endif
