@@ -1,3 +1,4 @@
+// ctest-labels: sanitize
 // GET /metrics: the Prometheus text exposition of running jobs. A real job
 // (server, workers, test broker) ingests messages, some of them bad; once the
 // committed table holds the good ones, /metrics is parsed line by line by a
