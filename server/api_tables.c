@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api_handlers.h"
 #include "api_json.h"
@@ -20,6 +19,8 @@
 #define PREVIEW_DEFAULT_ROWS 20
 #define PREVIEW_MAX_ROWS 1000
 #define TABLE_NAME_MAX 256
+/* A preview decodes whole row groups: cap what one request may hold. */
+#define PREVIEW_MAX_BATCH_BYTES (256u << 20)
 
 /* 404 unless the database exists: an empty list of a missing database
  * would hide a typo. */
@@ -110,20 +111,38 @@ static ls_code open_route_table(ls_api_request *req, ls_table_open *table, ls_er
     return ls_table_read_open(&pointer, NULL, table, err);
 }
 
-/* Writes microseconds since the epoch as RFC 3339 ("...Z" when utc). */
+/* Writes days since 1970-01-01 as "YYYY-MM-DD" (proleptic Gregorian; H.
+ * Hinnant's civil_from_days), in integers so that any stored value, however
+ * absurd, formats without overflow or a failing gmtime. */
+static void format_days(int64_t days, char *out, size_t size)
+{
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = yoe + era * 400 + (month <= 2);
+    snprintf(out, size, "%04" PRId64 "-%02" PRId64 "-%02" PRId64, year, month, day);
+}
+
+/* Writes microseconds since the epoch as RFC 3339 with microseconds, with
+ * "Z" for an instant (utc) and without a zone for a local timestamp. */
 static void format_micros(int64_t micros, bool utc, char *out, size_t size)
 {
-    int64_t seconds = micros / 1000000, fraction = micros % 1000000;
-    if (fraction < 0) { /* floor division: instants before 1970 */
-        fraction += 1000000;
-        seconds -= 1;
+    /* Floor division: instants before 1970 count back from midnight. */
+    int64_t days = micros / 86400000000LL, rest = micros % 86400000000LL;
+    if (rest < 0) {
+        rest += 86400000000LL;
+        days -= 1;
     }
-    time_t t = (time_t)seconds;
-    struct tm tm;
-    char date[40];
-    gmtime_r(&t, &tm);
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, size, "%s.%06" PRId64 "%s", date, fraction, utc ? "Z" : "");
+    char date[32];
+    format_days(days, date, sizeof date);
+    int64_t seconds = rest / 1000000;
+    snprintf(out, size, "%sT%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%06" PRId64 "%s", date,
+             seconds / 3600, seconds / 60 % 60, seconds % 60, rest % 1000000, utc ? "Z" : "");
 }
 
 static json_t *schema_json(const json_t *schema)
@@ -201,6 +220,9 @@ static json_t *snapshot_json(const json_t *snap)
     const json_t *op = json_object_get(summary, "operation");
     json_int_t ms = json_integer_value(json_object_get(snap, "timestamp-ms"));
     char when[64];
+    /* Milliseconds past what microseconds can hold are not real times. */
+    if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
+        ms = 0;
     format_micros((int64_t)ms * 1000, true, when, sizeof when);
     return json_pack("{s:o,s:o,s:o,s:I,s:s,s:o,s:o,s:o}", "snapshot_id",
                      or_null(json_object_get(snap, "snapshot-id")), "parent_snapshot_id",
@@ -348,8 +370,7 @@ static json_t *value_json(const ls_column *col, size_t value_index)
     case LS_STORAGE_INT32:
         memcpy(&i32, base + value_index * 4, 4);
         if (col->type.kind == LS_TYPE_DATE) {
-            format_micros((int64_t)i32 * 86400 * 1000000, false, text, sizeof text);
-            text[10] = '\0';
+            format_days(i32, text, sizeof text);
             return json_string(text);
         }
         if (col->type.kind == LS_TYPE_DECIMAL)
@@ -446,7 +467,10 @@ static ls_code preview_file(ls_table_open *table, const char *path, const json_t
     ls_code rc = ls_table_read_object(table, path, &obj, err);
     if (rc)
         return rc;
-    reader = ls_parquet_reader_open(&obj.source, NULL, err);
+    ls_parquet_reader_options options;
+    ls_parquet_reader_options_init(&options);
+    options.max_batch_bytes = PREVIEW_MAX_BATCH_BYTES;
+    reader = ls_parquet_reader_open(&obj.source, &options, err);
     if (!reader)
         return err->code ? err->code : LS_ERR_FORMAT;
     batch = ls_parquet_reader_batch_new(reader, NULL, 0);

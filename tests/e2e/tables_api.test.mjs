@@ -20,7 +20,8 @@ let job;
 
 function message(i) {
   return JSON.stringify({ id: i, name: `n${i}`, score: i / 4, price: `${i}.25`, ok: i % 2 === 0,
-                          ts: `2026-11-${20 + (i % 3)}T10:00:0${i % 10}Z` });
+                          ts: `2026-11-${20 + (i % 3)}T10:00:0${i % 10}Z`,
+                          day: `1969-12-${21 + (i % 10)}` });
 }
 
 const api = (method, path, body) => server.request(method, path, { body });
@@ -59,6 +60,7 @@ before(async () => {
       { source: 'ok', name: 'ok', type: 'boolean' },
       { source: 'ts', name: 'ts', type: 'timestamptz' },
       { source: '__kafka_partition__', name: 'kp', type: 'int' },
+      { source: 'day', name: 'day', type: 'date' },
     ],
     partition: [{ source: 'ts', transform: 'day', name: 'ts_day' }],
     sync: { start: { mode: 'earliest' }, resource_group_id: groupId, acus: 2 },
@@ -94,6 +96,7 @@ test('tables list, table schema and partition spec', async () => {
   assert.deepEqual(t.schema.fields.map((f) => [f.id, f.name, f.type]), [
     [1, 'id', 'long'], [2, 'name', 'string'], [3, 'score', 'double'],
     [4, 'price', 'decimal(10, 2)'], [5, 'ok', 'boolean'], [6, 'ts', 'timestamptz'], [7, 'kp', 'int'],
+    [8, 'day', 'date'],
   ]);
   assert.deepEqual(t.schemas.map((s) => s.schema_id), [t.schema.schema_id]);
   assert.deepEqual(t.partition_spec.fields.map((f) => [f.source_id, f.name, f.transform]),
@@ -130,7 +133,7 @@ test('preview rows equal the produced values', async () => {
   rows.forEach((row, k) => {
     const i = k + 1;
     const m = JSON.parse(message(i));
-    assert.deepEqual(Object.keys(row).sort(), ['id', 'kp', 'name', 'ok', 'price', 'score', 'ts']);
+    assert.deepEqual(Object.keys(row).sort(), ['day', 'id', 'kp', 'name', 'ok', 'price', 'score', 'ts']);
     assert.equal(row.id, i);
     assert.equal(row.name, m.name);
     assert.equal(row.score, m.score);
@@ -139,6 +142,7 @@ test('preview rows equal the produced values', async () => {
     assert.match(row.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     assert.equal(Date.parse(row.ts), Date.parse(m.ts));
     assert.ok(row.kp === 0 || row.kp === 1);
+    assert.equal(row.day, m.day);
   });
   const dflt = await api('GET', '/api/v1/databases/tapi/tables/events/preview');
   assert.equal(dflt.json.rows.length, 20);
@@ -160,7 +164,7 @@ test('iceberg-js lists namespaces and loads the table from /iceberg/v1', async (
   assert.equal(md['format-version'], 2);
   assert.equal(md.location, job.destination.path.replace(/\/$/, ''));
   const schema = md.schemas.find((s) => s['schema-id'] === md['current-schema-id']);
-  assert.deepEqual(schema.fields.map((f) => f.name), ['id', 'name', 'score', 'price', 'ok', 'ts', 'kp']);
+  assert.deepEqual(schema.fields.map((f) => f.name), ['id', 'name', 'score', 'price', 'ok', 'ts', 'kp', 'day']);
   assert.ok(md.snapshots.length >= 1);
   assert.equal(await catalog.tableExists({ namespace: ['tapi'], name: 'events' }), true);
   assert.equal(await catalog.tableExists({ namespace: ['tapi'], name: 'nope' }), false);
