@@ -230,6 +230,15 @@ async function flow() {
   await listRow.locator('.badge', { hasText: 'stopped' }).waitFor({ timeout: LONG });
   await shot('09-jobs-stopped');
 
+  // A stopped job's settings can change in place.
+  await page.getByRole('link', { name: 'clicks_job' }).click();
+  await page.getByText('Edit settings (stopped jobs only)').click();
+  await page.getByLabel('ACUs', { exact: true }).fill('4');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Settings saved.').waitFor();
+  await page.getByText('default · 4 ACUs').waitFor();
+  assert.equal((await server.request('GET', `/api/v1/jobs/${jobId}`)).json.sync.acus, 4);
+
   // Deleting a source a job uses is refused, with the reason shown.
   await page.getByRole('link', { name: 'Data Sources' }).click();
   page.once('dialog', (d) => d.accept());
@@ -248,7 +257,7 @@ async function flow() {
 
   // Resource groups show what the job holds; tokens are listed.
   await page.getByRole('link', { name: 'Resource Groups' }).click();
-  await page.getByRole('row', { name: /default 48 2 46/ }).waitFor();
+  await page.getByRole('row', { name: /default 48 4 44/ }).waitFor();
   await shot('11-groups');
   await page.getByRole('link', { name: 'Tokens' }).click();
   await page.getByRole('heading', { name: 'Create a token' }).waitFor();

@@ -19,8 +19,8 @@ export class ApiError extends Error {
 }
 
 // api('GET', '/data-sources') -> parsed JSON (null for 204). A 401 signs out.
-export async function api(method, path, body, { token } = {}) {
-  const headers = {};
+export async function api(method, path, body, { token, headers: extra } = {}) {
+  const headers = { ...(extra || {}) };
   const t = token ?? session.token();
   if (t) headers.Authorization = `Bearer ${t}`;
   const init = { method, headers };

@@ -1,6 +1,6 @@
 // Kafka Data Synchronization: the jobs list and a job's live page.
 import { api, listAll } from './api.js';
-import { h, notice, fmtTime, fmtNum, fmtBytes, stateBadge, pageHeader } from './ui.js';
+import { h, field, clearErrors, showError, notice, fmtTime, fmtNum, fmtBytes, stateBadge, pageHeader } from './ui.js';
 import { lineChart } from './chart.js';
 
 function actionButtons(job, after, status) {
@@ -91,13 +91,45 @@ export async function jobPage(main, { params: [id] }) {
   const partitionsEl = h('div', { class: 'table-wrap' });
   const eventsEl = h('ol', { class: 'events' });
   const configEl = h('dl', { class: 'props' });
+  const editEl = h('div');
   main.append(h('section', { 'aria-labelledby': 'm-h' }, h('h2', { id: 'm-h' }, 'Live metrics ', h('span', { class: 'muted small' }, '(refreshed every 2 s)')),
     metricsEl, h('div', { class: 'charts' }, rateChart.el, lagChart.el), partitionsEl),
   h('div', { class: 'two-col' },
-    h('section', { 'aria-labelledby': 'c-h' }, h('h2', { id: 'c-h' }, 'Configuration'), h('div', { class: 'card' }, configEl)),
+    h('section', { 'aria-labelledby': 'c-h' }, h('h2', { id: 'c-h' }, 'Configuration'), h('div', { class: 'card' }, configEl, editEl)),
     h('section', { 'aria-labelledby': 'e-h' }, h('h2', { id: 'e-h' }, 'Events'), h('div', { class: 'card events-card' }, eventsEl))));
 
+  // Settings of a stopped job that can change (JSON merge patch, If-Match).
+  function renderEdit() {
+    const editable = job.state === 'stopped' || job.state === 'failed';
+    if (!editable) { editEl.replaceChildren(); return; }
+    if (editEl.querySelector('form')) return;
+    const name = h('input', { name: 'name', value: job.name, maxlength: 128 });
+    const acus = h('input', { type: 'number', name: 'acus', value: String(job.sync?.acus ?? 2) });
+    const commit = h('input', { type: 'number', name: 'commit_interval_s', value: String(job.advanced?.commit_interval_s ?? 300) });
+    const form = h('form', { class: 'edit-job', novalidate: true },
+      field('Job name', name, { path: 'name' }),
+      field('ACUs', acus, { path: 'sync.acus' }),
+      field('Commit interval (seconds)', commit, { path: 'advanced.commit_interval_s' }),
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save settings')));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      try {
+        const res = await api('PATCH', `/jobs/${id}`, {
+          name: name.value.trim(), sync: { acus: Number(acus.value) }, advanced: { commit_interval_s: Number(commit.value) },
+        }, { headers: job.etag ? { 'If-Match': job.etag } : {} });
+        job = res;
+        editEl.replaceChildren();
+        renderJob();
+        notice(status, 'Settings saved.', 'info');
+      } catch (ex) { showError(form, ex); }
+    });
+    editEl.replaceChildren(h('details', { class: 'subtle' }, h('summary', {}, 'Edit settings (stopped jobs only)'), form));
+  }
+
   function renderJob() {
+    title.textContent = job.name;
+    renderEdit();
     badge.replaceChildren(stateBadge(job.state));
     if (job.state_reason) badge.append(h('span', { class: 'muted small reason' }, job.state_reason));
     const del = h('button', { type: 'button', class: 'danger', disabled: !(job.state === 'stopped' || job.state === 'failed') }, 'Delete');
@@ -197,3 +229,4 @@ function ago(ms) {
 }
 
 const off = (v) => (v === undefined || v === null || v < 0 ? '—' : fmtNum(v));
+
