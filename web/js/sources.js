@@ -25,7 +25,7 @@ export async function sourcesPage(main) {
         row.remove();
         notice(status, `Data source ${s.name} deleted.`, 'info');
       } catch (e) {
-        const n = notice(status, `Cannot delete ${s.name}: ${e.message}`);
+        const n = notice(status, `Cannot delete ${s.name}: ${e.message.replace(/([^.!?])$/, '$1.')}`);
         if (e.status === 409) n.append(' ', h('a', { href: '#/jobs' }, 'Open Kafka Data Synchronization'), ' to stop and delete those jobs.');
       }
     });
