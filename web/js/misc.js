@@ -42,7 +42,8 @@ export async function tablesPage(main) {
     main.append(h('p', { class: 'notice notice-info', role: 'status' },
       'Table browsing (schema, snapshots, preview) is not available in this server version yet. Tables written by jobs are listed below from the jobs that own them.'));
   }
-  if (!dbs.length) { main.append(h('p', { class: 'empty' }, 'No databases yet. A job creates its database when it is defined.')); return; }
+  main.append(databaseForm());
+  if (!dbs.length) { main.append(h('p', { class: 'empty' }, 'No databases yet. An Iceberg job creates its database when it is defined.')); return; }
   for (const db of dbs) {
     let tables = jobs.filter((j) => j.database === db.name).map((j) => ({ name: j.table, job: j }));
     if (browsing) {
@@ -59,6 +60,38 @@ export async function tablesPage(main) {
         t.job ? [' — written by ', h('a', { href: `#/jobs/${t.job.id}` }, t.job.name), ` (${t.job.state})`] : null)))
         : h('p', { class: 'muted' }, 'No tables.')));
   }
+}
+
+// Create a database: managed Iceberg, or external (Paimon needs catalog
+// paimon, a warehouse property and a location ending <name>.db/).
+function databaseForm() {
+  const name = h('input', { name: 'name', autocomplete: 'off', placeholder: 'analytics' });
+  const catalog = select([['iceberg', 'Iceberg'], ['paimon', 'Paimon']], 'iceberg', { name: 'catalog' });
+  const external = h('input', { type: 'checkbox', name: 'external', id: 'db-external' });
+  const loc = h('input', { name: 'location', autocomplete: 'off', placeholder: 's3://bucket/paimon/analytics.db/' });
+  const props = h('textarea', { name: 'properties', rows: 2, placeholder: 'paimon.warehouse=s3://bucket/paimon/' });
+  const syncCatalog = () => { if (catalog.value === 'paimon') external.checked = true; };
+  catalog.addEventListener('change', syncCatalog);
+  const form = h('form', { class: 'form', novalidate: true },
+    h('div', { class: 'grid2' }, field('Database name', name, { path: 'name' }), field('Catalog', catalog, { path: 'catalog' })),
+    h('div', { class: 'check', dataset: { field: 'external' } }, external, h('label', { for: 'db-external' }, 'External (its own location)')),
+    field('Location', loc, { path: 'location', hint: 'Required for external databases; Paimon: <warehouse>/<name>.db/.' }),
+    field('Properties (key=value per line)', props, { path: 'properties' }),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create database')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const body = { name: name.value.trim(), catalog: catalog.value, external: external.checked };
+    if (loc.value.trim()) body.location = loc.value.trim();
+    const p = {};
+    for (const line of props.value.split('\n')) {
+      const i = line.indexOf('=');
+      if (i > 0) p[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    }
+    if (Object.keys(p).length) body.properties = p;
+    try { await api('POST', '/databases', body); location.reload(); } catch (ex) { showError(form, ex); }
+  });
+  return h('details', { class: 'card subtle' }, h('summary', {}, 'Create a database'), form);
 }
 
 export async function tablePage(main, { params: [db, table] }) {

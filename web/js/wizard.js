@@ -61,7 +61,8 @@ export async function wizardPage(main, { query }) {
     } else if (managed) {
       formatNote.textContent = 'Paimon needs a user path; managed storage is Iceberg only.';
     } else if (formatRadios.value() === 'paimon') {
-      formatNote.textContent = 'Paimon: the database must be external with catalog=paimon, a warehouse and a location ending <database>.db/. Partitions: identity only.';
+      formatNote.replaceChildren('Paimon: the database must be external with catalog=paimon, a warehouse and a location ending <database>.db/; the path is <location><table>/. Partitions: identity only. ',
+        h('a', { href: '#/tables' }, 'Create a Paimon database'));
     } else {
       formatNote.textContent = '';
     }
