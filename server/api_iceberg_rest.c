@@ -320,8 +320,13 @@ ls_code api_iceberg_table_load(ls_api_request *req, ls_error *err)
                           name);
     if (!rc && is_head(req))
         return api_reply_no_content(req, err);
+    ls_table_storage storage;
+    memset(&storage, 0, sizeof storage);
     if (!rc)
-        rc = ls_table_read_open(&pointer, NULL, &table, &failure);
+        rc = ls_table_read_storage(req->api->store, &req->api->key, ns, name, &storage, &failure);
+    if (!rc)
+        rc = ls_table_read_open(&pointer, &storage.options, &table, &failure);
+    ls_table_storage_cleanup(&storage);
     if (!rc) {
         json_t *body = json_pack("{s:s,s:O,s:{}}", "metadata-location", pointer.metadata_location,
                                  "metadata", ls_iceberg_metadata_json(table.metadata), "config");

@@ -2,8 +2,8 @@
  * The tables of a database (REST API): list from the catalog, and for one
  * Iceberg table its schema, partition spec, snapshots and a preview of its
  * rows, read from the table's own metadata and data files (table_read.h).
- * Tables are read with the AWS_* environment's credentials when they live
- * on an object store.
+ * Tables on object stores are read with their job's destination settings
+ * (or the AWS_* environment), as the job writes them.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -105,10 +105,14 @@ static ls_code open_route_table(ls_api_request *req, ls_table_open *table, ls_er
     if (!api_lower_identifier_valid(db, TABLE_NAME_MAX) ||
         !api_identifier_valid(name, TABLE_NAME_MAX))
         return ls_error_set(err, LS_ERR_NOT_FOUND, "no table %s.%s", db, name);
+    ls_table_storage storage;
     ls_code rc = ls_table_read_pointer(req->api->store, db, name, &pointer, err);
-    if (rc)
-        return rc;
-    return ls_table_read_open(&pointer, NULL, table, err);
+    if (!rc)
+        rc = ls_table_read_storage(req->api->store, &req->api->key, db, name, &storage, err);
+    if (!rc)
+        rc = ls_table_read_open(&pointer, &storage.options, table, err);
+    ls_table_storage_cleanup(&storage);
+    return rc;
 }
 
 /* Writes days since 1970-01-01 as "YYYY-MM-DD" (proleptic Gregorian; H.

@@ -1,6 +1,7 @@
 /* Read-only access to catalog tables for the API (table_read.h). */
 #include "table_read.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,80 @@ out:
     ls_stmt_free(stmt);
     ls_store_rollback(store); /* read only */
     return rc;
+}
+
+/* Copies the destination's text member key into out ("" when absent). */
+static const char *copy_member(const json_t *dest, const char *key, char *out, size_t size)
+{
+    const char *text = json_string_value(json_object_get(dest, key));
+    snprintf(out, size, "%s", text ? text : "");
+    return out[0] ? out : NULL;
+}
+
+static ls_code storage_from_row(ls_stmt *stmt, const ls_secret_key *key, ls_table_storage *out,
+                                ls_error *err)
+{
+    char aad[160];
+    size_t len = 0;
+    json_t *spec = json_loads(ls_stmt_text(stmt, 1), 0, NULL);
+    const json_t *dest = json_object_get(spec, "destination");
+    ls_objstore_options *o = &out->options;
+    o->endpoint = copy_member(dest, "endpoint", out->endpoint, sizeof out->endpoint);
+    o->region = copy_member(dest, "region", out->region, sizeof out->region);
+    o->access_key_id =
+        copy_member(dest, "access_key_id", out->access_key_id, sizeof out->access_key_id);
+    /* As the job's run does (jobrun.c): path-style only when asked. */
+    o->path_style = json_is_true(json_object_get(dest, "path_style")) ? 1 : -1;
+    json_decref(spec);
+    const void *sealed = ls_stmt_blob(stmt, 2, &len);
+    if (!sealed || ls_stmt_is_null(stmt, 2))
+        return LS_OK;
+    ls_buf plain;
+    ls_buf_init(&plain, sizeof out->secret_access_key - 1);
+    snprintf(aad, sizeof aad, "job:%s:secret_access_key", ls_stmt_text(stmt, 0));
+    ls_code rc = ls_secret_open(key, aad, sealed, len, &plain, err);
+    if (!rc) {
+        memcpy(out->secret_access_key, plain.data, plain.len);
+        out->secret_access_key[plain.len] = '\0';
+        o->secret_access_key = out->secret_access_key;
+    }
+    if (plain.data)
+        memset(plain.data, 0, plain.len);
+    ls_buf_cleanup(&plain);
+    return rc;
+}
+
+ls_code ls_table_read_storage(ls_store *store, const ls_secret_key *key, const char *database,
+                              const char *table, ls_table_storage *out, ls_error *err)
+{
+    ls_stmt *stmt = NULL;
+    bool row = false;
+    memset(out, 0, sizeof *out);
+    ls_objstore_options_init(&out->options);
+    ls_code rc = ls_store_begin_read(store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(store,
+                         "SELECT id, spec, secret FROM jobs WHERE database = ?1 AND "
+                         "table_name = ?2 ORDER BY seq LIMIT 1",
+                         &stmt, err);
+    if (!rc) {
+        ls_stmt_bind_text(stmt, 1, database);
+        ls_stmt_bind_text(stmt, 2, table);
+        rc = ls_stmt_step(stmt, &row, err);
+    }
+    if (!rc && row)
+        rc = storage_from_row(stmt, key, out, err);
+    ls_stmt_free(stmt);
+    ls_store_rollback(store);
+    return rc;
+}
+
+void ls_table_storage_cleanup(ls_table_storage *storage)
+{
+    volatile char *p = storage->secret_access_key;
+    for (size_t i = 0; i < sizeof storage->secret_access_key; i++)
+        p[i] = 0;
 }
 
 /* The key of uri inside the table location, or NULL when it lies elsewhere. */

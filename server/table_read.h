@@ -16,6 +16,7 @@
 #include "iceberg_table.h"
 #include "objstore.h"
 #include "parquet_reader.h"
+#include "secret.h"
 #include "store_db.h"
 #include "util/error.h"
 
@@ -31,6 +32,24 @@ typedef struct ls_table_pointer {
  * LS_ERR_NOT_FOUND when the catalog has no such table. */
 ls_code ls_table_read_pointer(ls_store *store, const char *database, const char *table,
                               ls_table_pointer *out, ls_error *err) LS_MUST_USE;
+
+/* How to reach a table's files: the destination settings of the job that
+ * writes it (its secret decrypted), else the AWS_* environment. */
+typedef struct ls_table_storage {
+    ls_objstore_options options; /* points into the buffers below */
+    char endpoint[LS_TABLE_READ_URI_MAX];
+    char region[64];
+    char access_key_id[256];
+    char secret_access_key[256]; /* plaintext: wiped by ls_table_storage_cleanup */
+} ls_table_storage;
+
+/* Fills out from the job whose destination is database.table (the first
+ * one, as a table has one writing job); without such a job the options are
+ * the defaults. LS_ERR_FORMAT when its stored secret cannot be decrypted.
+ * Clean up with ls_table_storage_cleanup whatever it returns. */
+ls_code ls_table_read_storage(ls_store *store, const ls_secret_key *key, const char *database,
+                              const char *table, ls_table_storage *out, ls_error *err) LS_MUST_USE;
+void ls_table_storage_cleanup(ls_table_storage *storage);
 
 /* An open table: its store (rooted at the location) and its parsed metadata.
  * Clean up with ls_table_read_close whatever ls_table_read_open returned. */

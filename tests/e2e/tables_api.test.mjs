@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { IcebergRestCatalog, IcebergError } from 'iceberg-js';
 import { startServer, tempDir } from './lib/server.mjs';
 import { startBroker } from './lib/broker.mjs';
+import { startS3rver } from './lib/s3rver.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const COUNT = 30;
@@ -17,6 +18,7 @@ const COUNT = 30;
 let broker;
 let server;
 let job;
+let s3;
 
 function message(i) {
   return JSON.stringify({ id: i, name: `n${i}`, score: i / 4, price: `${i}.25`, ok: i % 2 === 0,
@@ -27,11 +29,11 @@ function message(i) {
 const api = (method, path, body) => server.request(method, path, { body });
 
 // Waits until the table's current snapshot holds want rows.
-async function waitForRows(want, timeoutMs = 90000) {
+async function waitForRows(want, timeoutMs = 90000, table = 'tapi/tables/events') {
   const until = Date.now() + timeoutMs;
   let total = 0;
   while (Date.now() < until) {
-    const res = await api('GET', '/api/v1/databases/tapi/tables/events');
+    const res = await api('GET', `/api/v1/databases/${table}`);
     total = Number(res.json?.current_snapshot?.summary?.['total-records'] ?? 0);
     if (total >= want) return;
     await sleep(500);
@@ -41,8 +43,10 @@ async function waitForRows(want, timeoutMs = 90000) {
 
 before(async () => {
   broker = await startBroker(['events:2']);
+  s3 = await startS3rver({ buckets: ['lake'] });
   server = await startServer({ dataDir: tempDir('lakesync-tables-'),
-                               env: { LAKESYNC_KAFKA_SESSION_TIMEOUT_MS: '6000' } });
+                               env: { LAKESYNC_KAFKA_SESSION_TIMEOUT_MS: '6000', AWS_ACCESS_KEY_ID: '',
+                                      AWS_SECRET_ACCESS_KEY: '', AWS_ENDPOINT_URL: '' } });
   const groupId = (await api('GET', '/api/v1/resource-groups')).json.items[0].id;
   const source = await api('POST', '/api/v1/data-sources', {
     type: 'kafka', bootstrap_servers: broker.bootstrap, topic: 'events', message_format: 'json',
@@ -77,6 +81,7 @@ before(async () => {
 after(async () => {
   await server?.cleanup();
   await broker?.stop();
+  await s3?.stop();
 });
 
 test('tables list, table schema and partition spec', async () => {
@@ -253,4 +258,32 @@ test('Paimon tables are listed; reading one answers 422; the REST catalog does n
   const res = await fetch(`${server.url}/iceberg/v1/namespaces/pdb/tables`,
                           { headers: { authorization: `Bearer ${server.adminToken}` } });
   assert.equal(res.status, 404);
+});
+
+test('a table on S3 is read with its job\'s own destination credentials', async () => {
+  // The server has no AWS_* environment: only the job's settings reach s3rver.
+  const created = await api('POST', '/api/v1/jobs', {
+    data_source_id: job.data_source_id,
+    destination: { type: 'user_path', format: 'iceberg', path: 's3://lake/wh/s3db/events/',
+                   endpoint: s3.endpoint, region: 'us-east-1', path_style: true,
+                   access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey },
+    database: 's3db', table: 'events', parse_levels: 1,
+    fields: [{ source: 'id', name: 'id', type: 'bigint' }, { source: 'name', name: 'name', type: 'string' }],
+    sync: { start: { mode: 'earliest' }, resource_group_id: job.sync.resource_group_id, acus: 2 },
+    advanced: { commit_interval_s: 1 },
+  });
+  assert.equal(created.status, 201, created.text);
+  assert.equal((await api('POST', `/api/v1/jobs/${created.json.id}/start`)).status, 200);
+  await waitForRows(COUNT, 90000, 's3db/tables/events');
+  await api('POST', `/api/v1/jobs/${created.json.id}/stop`);
+  const t = (await api('GET', '/api/v1/databases/s3db/tables/events')).json;
+  assert.equal(t.location, 's3://lake/wh/s3db/events');
+  const res = await api('GET', '/api/v1/databases/s3db/tables/events/preview?limit=1000');
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json.rows.map((r) => [r.id, r.name]).sort((a, b) => a[0] - b[0]),
+                   Array.from({ length: COUNT }, (_, i) => [i + 1, `n${i + 1}`]));
+  const load = await fetch(`${server.url}/iceberg/v1/namespaces/s3db/tables/events`,
+                           { headers: { authorization: `Bearer ${server.adminToken}` } });
+  assert.equal(load.status, 200);
+  assert.equal((await load.json()).metadata.location, 's3://lake/wh/s3db/events');
 });
