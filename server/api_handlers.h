@@ -81,6 +81,9 @@ ls_code api_iceberg_namespace_create(ls_api_request *req, ls_error *err) LS_MUST
 ls_code api_iceberg_namespace_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_iceberg_tables_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_iceberg_table_load(ls_api_request *req, ls_error *err) LS_MUST_USE;
+/* The catalog's error body {"error":{"message","type","code"}} for status;
+ * a 404 is of not_found_type. NULL on allocation failure. */
+json_t *api_iceberg_error_json(int status, const char *message, const char *not_found_type);
 
 /* api_jobs.c */
 ls_code api_jobs_list(ls_api_request *req, ls_error *err) LS_MUST_USE;

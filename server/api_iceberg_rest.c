@@ -45,6 +45,12 @@ static const char *error_type(int status, const char *not_found)
     }
 }
 
+json_t *api_iceberg_error_json(int status, const char *message, const char *not_found_type)
+{
+    return json_pack("{s:{s:s,s:s,s:i}}", "error", "message", message, "type",
+                     error_type(status, not_found_type), "code", status);
+}
+
 /* Answers a handler's outcome: LS_OK passes through; an error becomes the
  * catalog's error body (not_found names the missing kind of thing). */
 static ls_code finish(ls_api_request *req, ls_code rc, const ls_error *failure,
@@ -53,8 +59,7 @@ static ls_code finish(ls_api_request *req, ls_code rc, const ls_error *failure,
     if (!rc)
         return LS_OK;
     int status = ls_http_status_for_code(rc);
-    json_t *body = json_pack("{s:{s:s,s:s,s:i}}", "error", "message", failure->message, "type",
-                             error_type(status, not_found), "code", status);
+    json_t *body = api_iceberg_error_json(status, failure->message, not_found);
     if (!body)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     return api_reply_json(req, status, body, err);

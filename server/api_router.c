@@ -139,8 +139,12 @@ static void reply_error(ls_api_request *req, const ls_error *err)
     char message[LS_ERROR_MESSAGE_MAX], field[LS_ERROR_FIELD_MAX];
     utf8_sanitize(err->message[0] ? err->message : ls_code_name(code), message, sizeof message);
     utf8_sanitize(err->field, field, sizeof field);
-    json_t *body =
-        json_pack("{s:{s:s,s:s}}", "error", "code", ls_code_name(code), "message", message);
+    json_t *body;
+    /* Iceberg clients parse the catalog's own error shape (401s included). */
+    if (strncmp(req->http->path, "/iceberg/", 9) == 0)
+        body = api_iceberg_error_json(resp->status, message, "NotFoundException");
+    else
+        body = json_pack("{s:{s:s,s:s}}", "error", "code", ls_code_name(code), "message", message);
     if (body && field[0])
         json_object_set_new(json_object_get(body, "error"), "field", json_string(field));
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;

@@ -217,6 +217,10 @@ test('REST catalog over plain fetch: config, errors, HEAD, tokens', async () => 
 
   res = await fetch(`${base}/namespaces`);
   assert.equal(res.status, 401);
+  assert.deepEqual((await res.json()).error.type, 'NotAuthorizedException');
+  res = await fetch(`${base}/nothing/here`, { headers: auth });
+  assert.equal(res.status, 404);
+  assert.equal((await res.json()).error.code, 404);
 
   res = await fetch(`${base}/namespaces/tapi/tables/events`, { headers: auth });
   const load = await res.json();
