@@ -3,10 +3,12 @@
 // source; create a job through the wizard (parse levels switching the mapping,
 // level 2, one field renamed, a day partition, a server validation error shown
 // next to its input); start it and watch rows arrive on the job page; the
-// table preview (when the server has table routes); stop it from the jobs
-// list; deleting a source a job uses refused with the message shown; every
-// input labelled; a bad token sends the user back to sign-in. Screenshots of
-// each page go to $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never the repo.
+// table preview shows the produced values, the renamed column included (when
+// the server has the table routes; otherwise the page says browsing is not
+// available); stop it from the jobs list; edit the stopped job; deleting a
+// source a job uses refused with the message shown; every input labelled; a
+// bad token sends the user back to sign-in. Screenshots of each page go to
+// $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never the repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -212,6 +214,19 @@ async function flow() {
     await page.getByRole('link', { name: 'clicks', exact: true }).click();
     await page.locator('.preview td', { hasText: /^brand[0-4]$/ }).first().waitFor({ timeout: LONG });
     await page.locator('.preview td', { hasText: /^user\d+$/ }).first().waitFor();
+    // Each previewed row is a produced message, the renamed column included.
+    const rows = await page.locator('.preview table').evaluate((t) => {
+      const names = [...t.querySelectorAll('thead th')].map((th) => th.textContent);
+      return [...t.querySelectorAll('tbody tr')].map((tr) =>
+        Object.fromEntries([...tr.children].map((td, i) => [names[i], td.textContent])));
+    });
+    assert.ok(rows.length > 0);
+    for (const r of rows) {
+      const want = JSON.parse(message(Number(r.id)));
+      assert.equal(r.name, want.name);
+      assert.equal(r.brand, want.device.brand);
+      assert.equal(Number(r.price), want.price);
+    }
   } else {
     await page.getByText('Table browsing (schema, snapshots, preview) is not available').waitFor();
     await page.getByRole('heading', { name: /^shop/ }).waitFor();
