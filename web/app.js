@@ -107,5 +107,10 @@ async function route() {
   main.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/jobs' }, 'Back to jobs')));
 }
 
+// The skip link must not change the hash (that is the router's).
+document.querySelector('.skip')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
+});
 window.addEventListener('hashchange', route);
 route();

@@ -117,7 +117,7 @@ export async function sourcePage(main, { params: [id] }) {
       : h('p', { class: 'muted' }, 'None.'));
   const sample = h('div', { class: 'card' }, h('p', { class: 'muted' }, 'Loading the latest messages…'));
   main.append(h('h2', {}, 'Latest messages'), sample);
-  api('GET', `/data-sources/${id}/sample?limit=5&timeout_ms=5000`).then((r) => {
+  api('GET', `/data-sources/${id}/sample?limit=5&timeout_ms=10000`).then((r) => {
     sample.replaceChildren(r.items.length
       ? h('pre', { class: 'sample', tabindex: '0' }, r.items.map((m) => `[p${m.partition}@${m.offset}] ${m.value}`).join('\n'))
       : h('p', { class: 'muted' }, 'The topic has no messages yet.'));

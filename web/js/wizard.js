@@ -159,7 +159,7 @@ export async function wizardPage(main, { query }) {
     const s = sources.find((x) => x.id === source.value);
     if (s && !table.dataset.touched) table.value = (s.topic || '').toLowerCase().replace(/[^a-z0-9_]/g, '_');
     try {
-      const r = await api('GET', `/data-sources/${source.value}/sample?limit=20&timeout_ms=5000`);
+      const r = await api('GET', `/data-sources/${source.value}/sample?limit=20&timeout_ms=10000`);
       st.messages = r.items.filter((m) => m.json_valid && m.value !== null).map((m) => m.value);
       const bad = r.items.length - st.messages.length;
       sampleBox.textContent = r.items.slice(0, 5).map((m) => prettyMessage(m.value)).join('\n\n') || '(no messages)';
