@@ -72,7 +72,12 @@ export function fieldFor(root, path) {
 // Shows an ApiError next to the field it names, or in the form's error box.
 export function showError(root, err) {
   const msg = err.message || String(err);
-  const target = err.field ? fieldFor(root, err.field) : null;
+  let target = err.field ? fieldFor(root, err.field) : null;
+  if (target) {
+    // Open the collapsed sections around it; a hidden field cannot show it.
+    for (let d = target.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) d.open = true;
+    if (!target.getClientRects().length) target = null;
+  }
   if (target) {
     const id = nextId('err');
     const p = h('p', { class: 'field-error', role: 'alert', id }, msg);
