@@ -85,6 +85,22 @@ static ls_code build_conf(const ls_kafka_connection *conn, const ls_kafka_consum
         rc = conf_set(conf, "enable.auto.commit", "false", err);
     if (!rc)
         rc = conf_set(conf, "enable.auto.offset.store", "false", err);
+    /* librdkafka before 2.1 stops fetching for a fixed pause (no setting
+     * shortens it; fetch.queue.backoff.ms came in 2.1) whenever the local
+     * queue passes queued.min.messages, counted across the whole high-level
+     * consumer: with the default 100000 a worker drains the queue and then
+     * sits idle. Each queued message also costs librdkafka's own overhead
+     * beyond the 64 MiB payload bound (queued.max.messages.kbytes), so the
+     * count is the real memory knob. bench/e2e_worker.sh, 1M messages, 128
+     * partitions: 100k (default) 150-200k msg/s; 150k the same; 250k
+     * 320-355k msg/s at 225-265 MiB peak worker RSS; 1M 260-295k msg/s but
+     * up to 305 MiB. */
+    if (!rc)
+        rc = conf_set(conf, "queued.min.messages", "250000", err);
+    /* Idle partitions answer sooner, so a fresh message waits at most this
+     * long at the broker (freshness with 1 s commits). */
+    if (!rc)
+        rc = conf_set(conf, "fetch.wait.max.ms", "100", err);
     /* Round-robin spreads a topic's partitions evenly over a job's workers. */
     if (!rc)
         rc = conf_set(conf, "partition.assignment.strategy", "roundrobin", err);
