@@ -10,6 +10,7 @@
 #include "iceberg_metadata.h"
 #include "paimon_read.h"
 #include "paimon_stats.h"
+#include "paimon_value.h"
 #include "util/log.h"
 
 #define PATH_MAX_BYTES 2048
@@ -361,43 +362,6 @@ static ls_code mirror_schema(const ls_paimon_schema *ps, ls_iceberg_schema *sche
     return rc;
 }
 
-static void datum_of(ls_paimon_type t, const ls_iceberg_value *v, ls_paimon_datum *d)
-{
-    memset(d, 0, sizeof *d);
-    d->is_null = v->is_null != 0;
-    switch (t.kind) {
-    case LS_PAIMON_BOOLEAN:
-        d->v.b = v->u.boolean != 0;
-        break;
-    case LS_PAIMON_BIGINT:
-        d->v.i64 = v->u.i64;
-        break;
-    case LS_PAIMON_FLOAT:
-        d->v.f32 = v->u.f32;
-        break;
-    case LS_PAIMON_DOUBLE:
-        d->v.f64 = v->u.f64;
-        break;
-    case LS_PAIMON_DECIMAL:
-        d->v.unscaled = v->u.unscaled;
-        break;
-    case LS_PAIMON_STRING:
-    case LS_PAIMON_BYTES:
-        d->v.bytes.data = v->u.bytes.data;
-        d->v.bytes.len = v->u.bytes.len;
-        break;
-    case LS_PAIMON_TIMESTAMP:
-    case LS_PAIMON_TIMESTAMP_LTZ: {
-        int64_t us = v->u.i64, ms = us / 1000 - (us % 1000 < 0);
-        d->v.ts.millis = ms;
-        d->v.ts.nanos_of_milli = (int32_t)((us - ms * 1000) * 1000);
-        break;
-    }
-    default: /* TINYINT, SMALLINT, INT, DATE */
-        d->v.i32 = v->u.i32;
-        break;
-    }
-}
 
 /* One bound into the Parquet writer's stats form, which the Paimon stats
  * helper reads (and truncates strings from, as Paimon's truncate(16)). */
@@ -530,7 +494,7 @@ static ls_code entry_of(ls_objstore *os, const char *location, const ls_paimon_s
     if (!rc)
         rc = ls_paimon_schema_partition_types(schema, types, err);
     for (size_t k = 0; !rc && k < keys; k++)
-        datum_of(types[k], &f->partition[k], &values[k]);
+        ls_paimon_datum_from_value(types[k], &f->partition[k], &values[k]);
     if (!rc)
         rc = parquet_stats_of(f, mirror, &stats, err);
     if (!rc)

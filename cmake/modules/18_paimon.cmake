@@ -9,7 +9,8 @@ lakesync_module(paimon MAIN SOURCES
   server/paimon_commit.c
   server/paimon_read.c
   server/paimon_stats.c
-  DEPS ls_avro ls_parquet ls_schema ls_util PkgConfig::JANSSON)
+  server/paimon_value.c
+  DEPS ls_avro ls_parquet ls_iceberg ls_schema ls_util PkgConfig::JANSSON)
 
 lakesync_unit_test(paimon SOURCES tests/unit/test_paimon.c DEPS ls_paimon)
 
