@@ -5,15 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "committer_paimon.h"
+#include "committer_catalog.h"
 #include "committer_request.h"
 #include "iceberg_metadata.h"
 #include "util/log.h"
 
 #define LOCK_STRIPES 64
-#define PATH_MAX_BYTES 2048
+#define PATH_MAX_BYTES LS_CATALOG_PATH_MAX
 
 struct ls_committer {
     ls_store *store;
@@ -53,81 +53,9 @@ static pthread_mutex_t *table_lock(ls_committer *c, const ls_table_ref *ref)
     return &c->stripes[h % LOCK_STRIPES];
 }
 
-static int64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 /* ---- the table pointer ------------------------------------------------ */
 
-typedef struct table_pointer {
-    char location[PATH_MAX_BYTES];
-    char metadata_location[PATH_MAX_BYTES]; /* "" before the first metadata */
-} table_pointer;
-
-static ls_code load_pointer(ls_committer *c, const ls_table_ref *ref, table_pointer *out,
-                            ls_error *err)
-{
-    ls_stmt *stmt = NULL;
-    bool row = false;
-    ls_code rc = ls_store_begin(c->store, err); /* the store's rule: all access in a transaction */
-    if (rc)
-        return rc;
-    rc = ls_stmt_prepare(c->store,
-                         "SELECT location, metadata_location FROM tables "
-                         "WHERE database = ?1 AND name = ?2 AND format = 'iceberg'",
-                         &stmt, err);
-    if (!rc) {
-        ls_stmt_bind_text(stmt, 1, ref->database);
-        ls_stmt_bind_text(stmt, 2, ref->table);
-        rc = ls_stmt_step(stmt, &row, err);
-    }
-    if (!rc && !row)
-        rc = ls_error_set(err, LS_ERR_NOT_FOUND, "Iceberg table %s.%s does not exist",
-                          ref->database, ref->table);
-    if (!rc) {
-        const char *metadata = ls_stmt_text(stmt, 1);
-        snprintf(out->location, sizeof out->location, "%s", ls_stmt_text(stmt, 0));
-        snprintf(out->metadata_location, sizeof out->metadata_location, "%s",
-                 metadata ? metadata : "");
-    }
-    ls_stmt_free(stmt);
-    ls_store_rollback(c->store); /* read only */
-    return rc;
-}
-
-/* Moves the pointer from expected to next, only if it still is expected. */
-static ls_code swap_pointer(ls_committer *c, const ls_table_ref *ref, const char *expected,
-                            const char *next, ls_error *err)
-{
-    ls_stmt *stmt = NULL;
-    bool row = false;
-    ls_code rc = ls_store_begin(c->store, err);
-    if (rc)
-        return rc;
-    rc = ls_stmt_prepare(c->store,
-                         "UPDATE tables SET metadata_location = ?1 WHERE database = ?2 AND "
-                         "name = ?3 AND metadata_location = ?4",
-                         &stmt, err);
-    if (!rc) {
-        ls_stmt_bind_text(stmt, 1, next);
-        ls_stmt_bind_text(stmt, 2, ref->database);
-        ls_stmt_bind_text(stmt, 3, ref->table);
-        ls_stmt_bind_text(stmt, 4, expected);
-        rc = ls_stmt_step(stmt, &row, err);
-    }
-    if (!rc && ls_store_changes(c->store) != 1)
-        rc = ls_error_set(err, LS_ERR_CONFLICT,
-                          "table %s.%s moved on while this commit was being written",
-                          ref->database, ref->table);
-    ls_stmt_free(stmt);
-    if (!rc)
-        return ls_store_commit(c->store, err);
-    ls_store_rollback(c->store);
-    return rc;
-}
+typedef ls_table_pointer table_pointer;
 
 /* ---- files ------------------------------------------------------------ */
 
@@ -152,14 +80,6 @@ static int64_t metadata_version(const char *metadata_location)
     for (; *p >= '0' && *p <= '9' && n < INT64_MAX / 10; p++)
         n = n * 10 + (*p - '0');
     return strcmp(p, ".metadata.json") == 0 ? n : 0;
-}
-
-static ls_code open_table(const table_pointer *t, const ls_table_ref *ref, ls_objstore **out,
-                          ls_error *err)
-{
-    ls_objstore_options defaults;
-    ls_objstore_options_init(&defaults);
-    return ls_objstore_open(t->location, ref->storage ? ref->storage : &defaults, out, err);
 }
 
 /* Writes metadata/vN.metadata.json (create-if-absent) and the version hint
@@ -189,33 +109,6 @@ static void write_version_hint(ls_objstore *os, int64_t version)
         ls_log_warn("committer", "version hint not updated: %s", err.message);
 }
 
-static ls_code insert_table_row(ls_committer *c, const ls_table_ref *ref, const char *location,
-                                const char *metadata_location, ls_error *err)
-{
-    ls_stmt *stmt = NULL;
-    bool row = false;
-    ls_code rc = ls_store_begin(c->store, err);
-    if (rc)
-        return rc;
-    rc = ls_stmt_prepare(c->store,
-                         "INSERT INTO tables (database, name, format, location, "
-                         "metadata_location, created_at) VALUES (?1, ?2, 'iceberg', ?3, ?4, "
-                         "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                         &stmt, err);
-    if (!rc) {
-        ls_stmt_bind_text(stmt, 1, ref->database);
-        ls_stmt_bind_text(stmt, 2, ref->table);
-        ls_stmt_bind_text(stmt, 3, location);
-        ls_stmt_bind_text(stmt, 4, metadata_location);
-        rc = ls_stmt_step(stmt, &row, err);
-    }
-    ls_stmt_free(stmt);
-    if (!rc)
-        return ls_store_commit(c->store, err);
-    ls_store_rollback(c->store);
-    return rc;
-}
-
 ls_code ls_committer_create_iceberg(ls_committer *c, const ls_table_ref *ref, const char *location,
                                     const ls_iceberg_schema *schema,
                                     const ls_iceberg_partition_spec *spec, ls_error *err)
@@ -228,17 +121,17 @@ ls_code ls_committer_create_iceberg(ls_committer *c, const ls_table_ref *ref, co
     snprintf(t.location, sizeof t.location, "%s", location);
     pthread_mutex_t *lock = table_lock(c, ref);
     pthread_mutex_lock(lock);
-    ls_code rc = ls_iceberg_metadata_new_table(location, NULL, schema, spec, NULL, 0, wall_ms(),
+    ls_code rc = ls_iceberg_metadata_new_table(location, NULL, schema, spec, NULL, 0, ls_catalog_wall_ms(),
                                                &md, err);
     if (!rc)
-        rc = open_table(&t, ref, &os, err);
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
     if (!rc)
         rc = write_metadata(os, md, 1, key, sizeof key, err);
     if (rc == LS_ERR_CONFLICT)
         rc = ls_error_set(err, LS_ERR_CONFLICT, "%s already holds table metadata", location);
     if (!rc) {
         snprintf(uri, sizeof uri, "%s/%s", location, key);
-        rc = insert_table_row(c, ref, location, uri, err);
+        rc = ls_catalog_insert(c->store, ref, "iceberg", location, uri, err);
     }
     if (!rc)
         write_version_hint(os, 1);
@@ -303,9 +196,9 @@ ls_code ls_committer_offsets(ls_committer *c, const ls_table_ref *ref, ls_offset
     if (ls_committer_paimon_is_table(c->store, ref))
         return ls_committer_paimon_offsets(c->store, ref, out, err);
     ls_offsets_init(out, "");
-    ls_code rc = load_pointer(c, ref, &t, err);
+    ls_code rc = ls_catalog_load(c->store, ref, "iceberg", &t, err);
     if (!rc)
-        rc = open_table(&t, ref, &os, err);
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
     if (!rc)
         rc = read_metadata(os, &t, &md, err);
     if (!rc)
@@ -421,7 +314,7 @@ static ls_code write_snapshot(ls_objstore *os, const table_pointer *t, ls_iceber
     ls_iceberg_property summary[] = {{"lakesync.job-id", job_id},
                                      {"lakesync.offsets", offsets_text}};
     ls_iceberg_append append = {
-        .snapshot_id = snapshot_id, .timestamp_ms = wall_ms(), .manifest_path = manifest,
+        .snapshot_id = snapshot_id, .timestamp_ms = ls_catalog_wall_ms(), .manifest_path = manifest,
         .manifest_list_path = list, .files = files->files, .file_count = files->file_count,
         .parent_manifest_list = parent.len ? parent.data : NULL,
         .parent_manifest_list_len = parent.len, .extra_summary = summary, .extra_summary_count = 2,
@@ -465,9 +358,9 @@ ls_code ls_committer_commit_json(ls_committer *c, const ls_table_ref *ref, const
         ls_offsets_cleanup(&next);
         return rc;
     }
-    ls_code rc = load_pointer(c, ref, &t, err);
+    ls_code rc = ls_catalog_load(c->store, ref, "iceberg", &t, err);
     if (!rc)
-        rc = open_table(&t, ref, &os, err);
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
     if (!rc)
         rc = read_metadata(os, &t, &md, err);
     if (!rc)
@@ -477,7 +370,7 @@ ls_code ls_committer_commit_json(ls_committer *c, const ls_table_ref *ref, const
                             sizeof metadata_key, err);
     if (!rc) {
         snprintf(metadata_uri, sizeof metadata_uri, "%s/%s", t.location, metadata_key);
-        rc = swap_pointer(c, ref, t.metadata_location, metadata_uri, err);
+        rc = ls_catalog_swap(c->store, ref, t.metadata_location, metadata_uri, err);
     }
     if (!rc) {
         write_version_hint(os, metadata_version(metadata_uri));

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
+#include "committer_catalog.h"
 #include "committer_request.h"
 #include "iceberg_metadata.h"
 #include "paimon_read.h"
@@ -13,24 +13,13 @@
 #include "paimon_value.h"
 #include "util/log.h"
 
-#define PATH_MAX_BYTES 2048
+#define PATH_MAX_BYTES LS_CATALOG_PATH_MAX
 #define SNAPSHOT_ATTEMPTS 3   /* plans per commit when another writer wins the snapshot race */
 #define OFFSETS_MAX_HOPS 1000 /* older snapshots searched for lakesync.offsets */
 #define FIRST_FIELD_ID 1      /* the worker writes Parquet field ids 1..n */
 
-static int64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 /* ---- the table pointer ------------------------------------------------ */
 
-typedef struct paimon_pointer {
-    char location[PATH_MAX_BYTES];
-    char metadata_location[PATH_MAX_BYTES];
-} paimon_pointer;
 
 bool ls_committer_paimon_is_table(ls_store *store, const ls_table_ref *ref)
 {
@@ -54,104 +43,7 @@ bool ls_committer_paimon_is_table(ls_store *store, const ls_table_ref *ref)
     return row;
 }
 
-static ls_code load_pointer(ls_store *store, const ls_table_ref *ref, paimon_pointer *out,
-                            ls_error *err)
-{
-    ls_stmt *stmt = NULL;
-    bool row = false;
-    ls_code rc = ls_store_begin(store, err);
-    if (rc)
-        return rc;
-    rc = ls_stmt_prepare(store,
-                         "SELECT location, metadata_location FROM tables "
-                         "WHERE database = ?1 AND name = ?2 AND format = 'paimon'",
-                         &stmt, err);
-    if (!rc) {
-        ls_stmt_bind_text(stmt, 1, ref->database);
-        ls_stmt_bind_text(stmt, 2, ref->table);
-        rc = ls_stmt_step(stmt, &row, err);
-    }
-    if (!rc && !row)
-        rc = ls_error_set(err, LS_ERR_NOT_FOUND, "Paimon table %s.%s does not exist", ref->database,
-                          ref->table);
-    if (!rc) {
-        const char *metadata = ls_stmt_text(stmt, 1);
-        snprintf(out->location, sizeof out->location, "%s", ls_stmt_text(stmt, 0));
-        snprintf(out->metadata_location, sizeof out->metadata_location, "%s",
-                 metadata ? metadata : "");
-    }
-    ls_stmt_free(stmt);
-    ls_store_rollback(store); /* read only */
-    return rc;
-}
-
-/* Moves the pointer from expected to next, only if it still is expected. */
-static ls_code swap_pointer(ls_store *store, const ls_table_ref *ref, const char *expected,
-                            const char *next, ls_error *err)
-{
-    ls_stmt *stmt = NULL;
-    bool row = false;
-    ls_code rc = ls_store_begin(store, err);
-    if (rc)
-        return rc;
-    rc = ls_stmt_prepare(store,
-                         "UPDATE tables SET metadata_location = ?1 WHERE database = ?2 AND "
-                         "name = ?3 AND metadata_location = ?4",
-                         &stmt, err);
-    if (!rc) {
-        ls_stmt_bind_text(stmt, 1, next);
-        ls_stmt_bind_text(stmt, 2, ref->database);
-        ls_stmt_bind_text(stmt, 3, ref->table);
-        ls_stmt_bind_text(stmt, 4, expected);
-        rc = ls_stmt_step(stmt, &row, err);
-    }
-    if (!rc && ls_store_changes(store) != 1)
-        rc = ls_error_set(err, LS_ERR_CONFLICT,
-                          "table %s.%s moved on while this commit was being written", ref->database,
-                          ref->table);
-    ls_stmt_free(stmt);
-    if (!rc)
-        return ls_store_commit(store, err);
-    ls_store_rollback(store);
-    return rc;
-}
-
-static ls_code insert_row(ls_store *store, const ls_table_ref *ref, const char *location,
-                          const char *metadata_location, ls_error *err)
-{
-    ls_stmt *stmt = NULL;
-    bool row = false;
-    ls_code rc = ls_store_begin(store, err);
-    if (rc)
-        return rc;
-    rc = ls_stmt_prepare(store,
-                         "INSERT INTO tables (database, name, format, location, "
-                         "metadata_location, created_at) VALUES (?1, ?2, 'paimon', ?3, ?4, "
-                         "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                         &stmt, err);
-    if (!rc) {
-        ls_stmt_bind_text(stmt, 1, ref->database);
-        ls_stmt_bind_text(stmt, 2, ref->table);
-        ls_stmt_bind_text(stmt, 3, location);
-        ls_stmt_bind_text(stmt, 4, metadata_location);
-        rc = ls_stmt_step(stmt, &row, err);
-    }
-    ls_stmt_free(stmt);
-    if (!rc)
-        return ls_store_commit(store, err);
-    ls_store_rollback(store);
-    return rc;
-}
-
 /* ---- storage ---------------------------------------------------------- */
-
-static ls_code open_table(const char *location, const ls_table_ref *ref, ls_objstore **out,
-                          ls_error *err)
-{
-    ls_objstore_options defaults;
-    ls_objstore_options_init(&defaults);
-    return ls_objstore_open(location, ref->storage ? ref->storage : &defaults, out, err);
-}
 
 static ls_code storage_read(void *ctx, const char *path, ls_buf *out, ls_error *err)
 {
@@ -203,7 +95,7 @@ static ls_code schema_from_job(const ls_iceberg_schema *schema,
                                const ls_iceberg_partition_spec *spec, ls_paimon_schema *out,
                                ls_error *err)
 {
-    ls_code rc = ls_paimon_schema_init_append(out, 0, wall_ms(), err);
+    ls_code rc = ls_paimon_schema_init_append(out, 0, ls_catalog_wall_ms(), err);
     if (rc)
         return rc;
     for (size_t i = 0; !rc && i < schema->field_count; i++) {
@@ -244,14 +136,14 @@ ls_code ls_committer_paimon_create(ls_store *store, const ls_table_ref *ref, con
         return rc;
     rc = ls_paimon_schema_to_json(&paimon, &json, err);
     if (!rc)
-        rc = open_table(location, ref, &os, err);
+        rc = ls_catalog_open_storage(location, ref, &os, err);
     if (!rc)
         rc = ls_objstore_put_if_absent(os, "schema/schema-0", json.data, json.len, err);
     if (rc == LS_ERR_CONFLICT)
         rc = ls_error_set(err, LS_ERR_CONFLICT, "%s already holds a Paimon schema", location);
     if (!rc) {
         snprintf(uri, sizeof uri, "%s/schema/schema-0", location);
-        rc = insert_row(store, ref, location, uri, err);
+        rc = ls_catalog_insert(store, ref, "paimon", location, uri, err);
     }
     ls_objstore_free(os);
     ls_buf_cleanup(&json);
@@ -300,13 +192,13 @@ static ls_code table_offsets(const ls_paimon_storage *st, const ls_paimon_table 
 ls_code ls_committer_paimon_offsets(ls_store *store, const ls_table_ref *ref, ls_offsets *out,
                                     ls_error *err)
 {
-    paimon_pointer t;
+    ls_table_pointer t;
     ls_objstore *os = NULL;
     ls_paimon_table *table = NULL;
     ls_offsets_init(out, "");
-    ls_code rc = load_pointer(store, ref, &t, err);
+    ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
     if (!rc)
-        rc = open_table(t.location, ref, &os, err);
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
     ls_paimon_storage st = storage_over(os);
     if (!rc)
         rc = ls_paimon_table_read(&st, &table, err);
@@ -500,7 +392,7 @@ static ls_code entry_of(ls_objstore *os, const char *location, const ls_paimon_s
     if (!rc)
         rc =
             ls_paimon_entry_for_parquet_file(schema, keys ? values : NULL, name + 1, &stats,
-                                             ls_paimon_creation_time_millis(wall_ms()), entry, err);
+                                             ls_paimon_creation_time_millis(ls_catalog_wall_ms()), entry, err);
     if (!rc) {
         rc = check_file(os, location, schema, f, entry, field, err);
         if (rc)
@@ -604,7 +496,7 @@ static ls_code write_plan(ls_objstore *os, const ls_paimon_commit_plan *plan, ls
 
 /* One attempt: read the latest snapshot, fence, check, plan and write.
  * On success *plan holds what was written. */
-static ls_code attempt(ls_objstore *os, const paimon_pointer *t, const char *job_id,
+static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const char *job_id,
                        const char *topic, const json_t *request, ls_offsets *next,
                        ls_paimon_commit_plan *plan, bool *planned, ls_commit_result *result,
                        ls_error *err)
@@ -632,7 +524,7 @@ static ls_code attempt(ls_objstore *os, const paimon_pointer *t, const char *job
         .entries = entries.items,
         .entry_count = entries.count,
         .commit_user = job_id,
-        .time_millis = wall_ms(),
+        .time_millis = ls_catalog_wall_ms(),
         .name_uuid = uuid,
         .properties = &properties,
         .codec = LS_AVRO_CODEC_ZSTANDARD,
@@ -657,16 +549,16 @@ ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, con
                                    const char *topic, const json_t *request,
                                    ls_commit_result *result, ls_error *err)
 {
-    paimon_pointer t;
+    ls_table_pointer t;
     ls_objstore *os = NULL;
     ls_offsets next;
     ls_paimon_commit_plan plan;
     bool planned = false;
     char uri[PATH_MAX_BYTES + 64];
     ls_offsets_init(&next, topic);
-    ls_code rc = load_pointer(store, ref, &t, err);
+    ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
     if (!rc)
-        rc = open_table(t.location, ref, &os, err);
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
     for (int i = 0; !rc && i < SNAPSHOT_ATTEMPTS; i++) {
         if (planned)
             ls_paimon_commit_plan_cleanup(&plan);
@@ -686,7 +578,7 @@ ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, con
     }
     if (!rc) {
         snprintf(uri, sizeof uri, "%s/%s", t.location, plan.snapshot_path);
-        rc = swap_pointer(store, ref, t.metadata_location, uri, err);
+        rc = ls_catalog_swap(store, ref, t.metadata_location, uri, err);
     }
     if (!rc) {
         result->snapshot_id = plan.snapshot_id;

@@ -1,6 +1,7 @@
 # committer: the single writer of table pointers (Iceberg and Paimon).
 lakesync_module(committer MAIN SOURCES
   server/committer.c
+  server/committer_catalog.c
   server/committer_request.c
   server/committer_paimon.c
   DEPS ls_iceberg ls_paimon ls_objstore ls_store ls_offsets PkgConfig::JANSSON Threads::Threads)

@@ -1,0 +1,47 @@
+/*
+ * The committers' shared access to the catalog (SQLite table `tables`) and to
+ * a table's storage. Internal to the committer module: the Iceberg and Paimon
+ * committers differ in their files, not in how they move a table's pointer.
+ *
+ * Every function runs its own short transaction (the store's rule: all access
+ * inside one); none does network I/O inside it.
+ */
+#ifndef LAKESYNC_COMMITTER_CATALOG_H
+#define LAKESYNC_COMMITTER_CATALOG_H
+
+#include <stdint.h>
+
+#include "committer.h"
+
+#define LS_CATALOG_PATH_MAX 2048
+
+/* A table's catalog row: where it lives and its current metadata file. */
+typedef struct ls_table_pointer {
+    char location[LS_CATALOG_PATH_MAX];
+    char metadata_location[LS_CATALOG_PATH_MAX]; /* "" before the first metadata */
+} ls_table_pointer;
+
+/* Reads the row of ref with this format ("iceberg", "paimon").
+ * LS_ERR_NOT_FOUND when there is none. */
+ls_code ls_catalog_load(ls_store *store, const ls_table_ref *ref, const char *format,
+                        ls_table_pointer *out, ls_error *err) LS_MUST_USE;
+
+/* Moves the pointer from expected to next, only if it still is expected
+ * (compare-and-swap). LS_ERR_CONFLICT when another commit moved it. */
+ls_code ls_catalog_swap(ls_store *store, const ls_table_ref *ref, const char *expected,
+                        const char *next, ls_error *err) LS_MUST_USE;
+
+/* Inserts the row of a new table. LS_ERR_CONFLICT when it exists. */
+ls_code ls_catalog_insert(ls_store *store, const ls_table_ref *ref, const char *format,
+                          const char *location, const char *metadata_location,
+                          ls_error *err) LS_MUST_USE;
+
+/* Opens the object store rooted at location with ref's credentials (the
+ * environment's when ref has none). */
+ls_code ls_catalog_open_storage(const char *location, const ls_table_ref *ref, ls_objstore **out,
+                                ls_error *err) LS_MUST_USE;
+
+/* Wall-clock milliseconds since the epoch (snapshot and creation times). */
+int64_t ls_catalog_wall_ms(void);
+
+#endif
