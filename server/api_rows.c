@@ -5,6 +5,12 @@
 
 ls_code api_rows_list(ls_api_request *req, const char *sql, api_row_fn row_fn, ls_error *err)
 {
+    return api_rows_list_of(req, sql, NULL, row_fn, err);
+}
+
+ls_code api_rows_list_of(ls_api_request *req, const char *sql, const char *key,
+                         api_row_fn row_fn, ls_error *err)
+{
     int64_t page_size = 0, after = 0, last = 0;
     ls_code rc = api_page_params(req, &page_size, &after, err);
     if (rc)
@@ -23,6 +29,8 @@ ls_code api_rows_list(ls_api_request *req, const char *sql, api_row_fn row_fn, l
     ls_stmt_bind_int(stmt, 1, after);
     /* One row more than asked tells whether another page exists. */
     ls_stmt_bind_int(stmt, 2, page_size + 1);
+    if (key)
+        ls_stmt_bind_text(stmt, 3, key);
     while ((rc = ls_stmt_step(stmt, &row, err)) == LS_OK && row) {
         if ((int64_t)json_array_size(items) == page_size) {
             more = true;

@@ -16,6 +16,11 @@ typedef json_t *(*api_row_fn)(ls_stmt *stmt);
 ls_code api_rows_list(ls_api_request *req, const char *sql, api_row_fn row_fn,
                       ls_error *err) LS_MUST_USE;
 
+/* Like api_rows_list for the rows of one parent: also binds ?3 = key (the
+ * database of a table list, the job of an event list). */
+ls_code api_rows_list_of(ls_api_request *req, const char *sql, const char *key,
+                         api_row_fn row_fn, ls_error *err) LS_MUST_USE;
+
 /* Loads one resource by key; LS_ERR_NOT_FOUND when there is none. */
 typedef ls_code (*api_load_fn)(ls_store *store, const char *key, json_t **out, ls_error *err);
 

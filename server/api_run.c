@@ -11,6 +11,7 @@
 
 #include "api_handlers.h"
 #include "api_json.h"
+#include "api_rows.h"
 #include "jobrun.h"
 
 /* The job (as GET /jobs/{id} shows it) after a state change. */
@@ -80,57 +81,22 @@ ls_code api_metrics_prometheus(ls_api_request *req, ls_error *err)
     return LS_OK;
 }
 
-static ls_code read_events(ls_api_request *req, const char *id, int64_t page_size,
-                           int64_t after_seq, json_t *items, bool *more, int64_t *last_seq,
-                           ls_error *err)
+static json_t *event_json(ls_stmt *stmt)
 {
-    ls_stmt *stmt = NULL;
-    bool row = false;
-    ls_code rc = ls_store_begin_read(req->api->store, err);
-    if (rc)
-        return rc;
-    rc = ls_stmt_prepare(req->api->store,
-                         "SELECT seq, at, kind, message FROM job_events WHERE job_id = ?1 "
-                         "AND seq > ?2 ORDER BY seq LIMIT ?3",
-                         &stmt, err);
-    if (!rc) {
-        ls_stmt_bind_text(stmt, 1, id);
-        ls_stmt_bind_int(stmt, 2, after_seq);
-        ls_stmt_bind_int(stmt, 3, page_size + 1);
-    }
-    int64_t n = 0;
-    while (!rc && !(rc = ls_stmt_step(stmt, &row, err)) && row) {
-        if (n++ == page_size) {
-            *more = true;
-            break;
-        }
-        *last_seq = ls_stmt_int(stmt, 0);
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "at", ls_stmt_text(stmt, 1),
-                                               "kind", ls_stmt_text(stmt, 2), "message",
-                                               ls_stmt_text(stmt, 3)));
-    }
-    ls_stmt_free(stmt);
-    ls_store_rollback(req->api->store);
-    return rc;
+    return json_pack("{s:s, s:s, s:s}", "at", ls_stmt_text(stmt, 1), "kind",
+                     ls_stmt_text(stmt, 2), "message", ls_stmt_text(stmt, 3));
 }
 
 ls_code api_job_events(ls_api_request *req, ls_error *err)
 {
     const char *id = api_param(req, "id");
-    int64_t page_size = 0, after_seq = 0, last_seq = 0;
-    bool more = false;
     ls_code rc = job_exists(req, id, err);
-    if (!rc)
-        rc = api_page_params(req, &page_size, &after_seq, err);
     if (rc)
         return rc;
-    json_t *items = json_array();
-    rc = read_events(req, id, page_size, after_seq, items, &more, &last_seq, err);
-    if (rc) {
-        json_decref(items);
-        return rc;
-    }
-    return api_reply_json(req, 200, api_page_body(items, more, last_seq), err);
+    return api_rows_list_of(req,
+                            "SELECT seq, at, kind, message FROM job_events WHERE job_id = ?3 "
+                            "AND seq > ?1 ORDER BY seq LIMIT ?2",
+                            id, event_json, err);
 }
 
 /* ---- worker endpoints ------------------------------------------------------ */

@@ -49,51 +49,14 @@ static json_t *table_row_json(ls_stmt *stmt)
 ls_code api_tables_list(ls_api_request *req, ls_error *err)
 {
     const char *db = api_param(req, "db");
-    int64_t page_size = 0, after = 0, last = 0;
     ls_code rc = database_exists(req, db, err);
-    if (!rc)
-        rc = api_page_params(req, &page_size, &after, err);
     if (rc)
         return rc;
-    json_t *items = json_array();
-    ls_stmt *stmt = NULL;
-    bool row = false, more = false;
-    if (!items)
-        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-    rc = ls_store_begin_read(req->api->store, err);
-    if (rc)
-        goto out;
-    rc = ls_stmt_prepare(req->api->store,
-                         "SELECT seq, database, name, format, location, metadata_location, "
-                         "created_at FROM tables WHERE database = ?3 AND seq > ?1 "
-                         "ORDER BY seq LIMIT ?2",
-                         &stmt, err);
-    if (rc)
-        goto out;
-    ls_stmt_bind_int(stmt, 1, after);
-    ls_stmt_bind_int(stmt, 2, page_size + 1); /* one more tells whether a page follows */
-    ls_stmt_bind_text(stmt, 3, db);
-    while ((rc = ls_stmt_step(stmt, &row, err)) == LS_OK && row) {
-        if ((int64_t)json_array_size(items) == page_size) {
-            more = true;
-            break;
-        }
-        json_t *item = table_row_json(stmt);
-        if (!item) {
-            rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-            break;
-        }
-        last = ls_stmt_int(stmt, 0);
-        json_array_append_new(items, item);
-    }
-out:
-    ls_stmt_free(stmt);
-    ls_store_rollback(req->api->store);
-    if (rc) {
-        json_decref(items);
-        return rc;
-    }
-    return api_reply_json(req, 200, api_page_body(items, more, last), err);
+    return api_rows_list_of(req,
+                            "SELECT seq, database, name, format, location, metadata_location, "
+                            "created_at FROM tables WHERE database = ?3 AND seq > ?1 "
+                            "ORDER BY seq LIMIT ?2",
+                            db, table_row_json, err);
 }
 
 /* Opens the route's table; the caller closes it whatever this returns. */
