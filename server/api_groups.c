@@ -208,16 +208,8 @@ ls_code api_group_patch(ls_api_request *req, ls_error *err)
     group = NULL;
     if (!rc)
         rc = group_load(req->api->store, id, &group, err);
-    if (rc)
-        goto fail;
-    rc = ls_store_commit(req->api->store, err);
-    if (!rc) {
-        rc = api_reply_json(req, 200, group, err);
-        group = NULL;
-    }
-    goto out;
-fail:
-    ls_store_rollback(req->api->store);
+fail: /* api_finish_write rolls back when rc holds an error */
+    rc = api_finish_write(req, rc, 200, &group, err);
 out:
     json_decref(group);
     json_decref(body);

@@ -640,15 +640,7 @@ ls_code api_job_patch(ls_api_request *req, ls_error *err)
     job = NULL;
     if (!rc)
         rc = job_load(req->api->store, id, &job, err);
-    if (rc) {
-        ls_store_rollback(req->api->store);
-        goto out;
-    }
-    rc = ls_store_commit(req->api->store, err);
-    if (!rc) {
-        rc = api_reply_json(req, 200, job, err);
-        job = NULL;
-    }
+    rc = api_finish_write(req, rc, 200, &job, err);
 out:
     api_jobspec_wipe(&spec);
     json_decref(job);

@@ -144,3 +144,18 @@ ls_code api_reply_loaded(ls_api_request *req, api_load_fn load, const char *para
     ls_store_rollback(req->api->store);
     return rc ? rc : api_reply_json(req, 200, resource, err);
 }
+
+ls_code api_finish_write(ls_api_request *req, ls_code rc, int status, json_t **resource,
+                         ls_error *err)
+{
+    if (rc) {
+        ls_store_rollback(req->api->store);
+        return rc;
+    }
+    rc = ls_store_commit(req->api->store, err);
+    if (rc)
+        return rc;
+    json_t *body = *resource;
+    *resource = NULL;
+    return api_reply_json(req, status, body, err);
+}

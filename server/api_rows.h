@@ -21,6 +21,12 @@ ls_code api_rows_list(ls_api_request *req, const char *sql, api_row_fn row_fn,
 ls_code api_rows_list_of(ls_api_request *req, const char *sql, const char *key,
                          api_row_fn row_fn, ls_error *err) LS_MUST_USE;
 
+/* Ends the write transaction a handler opened: when rc is an error, rolls
+ * back and returns it; otherwise commits and answers status with *resource,
+ * which it takes (*resource is NULL afterwards). */
+ls_code api_finish_write(ls_api_request *req, ls_code rc, int status, json_t **resource,
+                         ls_error *err) LS_MUST_USE;
+
 /* Loads one resource by key; LS_ERR_NOT_FOUND when there is none. */
 typedef ls_code (*api_load_fn)(ls_store *store, const char *key, json_t **out, ls_error *err);
 

@@ -400,15 +400,7 @@ ls_code api_source_patch(ls_api_request *req, ls_error *err)
     source = NULL;
     if (!rc)
         rc = source_load(req->api->store, id, &source, err);
-    if (rc) {
-        ls_store_rollback(req->api->store);
-        goto out;
-    }
-    rc = ls_store_commit(req->api->store, err);
-    if (!rc) {
-        rc = api_reply_json(req, 200, source, err);
-        source = NULL;
-    }
+    rc = api_finish_write(req, rc, 200, &source, err);
 out:
     json_decref(source);
     json_decref(body);
