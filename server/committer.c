@@ -390,3 +390,66 @@ ls_code ls_committer_commit_json(ls_committer *c, const ls_table_ref *ref, const
     ls_objstore_free(os);
     return rc;
 }
+
+/* ---- schema evolution ---------------------------------------------------- */
+
+static ls_code evolve_iceberg(ls_committer *c, const ls_table_ref *ref,
+                              const ls_iceberg_schema *proposed, int64_t *schema_id_out,
+                              bool *changed_out, ls_error *err)
+{
+    table_pointer t;
+    ls_objstore *os = NULL;
+    ls_iceberg_metadata *md = NULL;
+    ls_iceberg_schema current;
+    int changed = 0;
+    char metadata_key[128], metadata_uri[PATH_MAX_BYTES + 128];
+    ls_iceberg_schema_init(&current, 0);
+    ls_code rc = ls_catalog_load(c->store, ref, "iceberg", &t, err);
+    if (!rc)
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    if (!rc)
+        rc = read_metadata(os, &t, &md, err);
+    /* Logged before the change: the entry carries the old last-updated-ms. */
+    if (!rc)
+        rc = ls_iceberg_metadata_log_previous(md, t.metadata_location, err);
+    if (!rc)
+        rc = ls_iceberg_metadata_evolve_schema(md, proposed, ls_catalog_wall_ms(), &changed, err);
+    if (!rc && changed)
+        rc = write_metadata(os, md, metadata_version(t.metadata_location) + 1, metadata_key,
+                            sizeof metadata_key, err);
+    if (!rc && changed) {
+        snprintf(metadata_uri, sizeof metadata_uri, "%s/%s", t.location, metadata_key);
+        rc = ls_catalog_swap(c->store, ref, t.metadata_location, metadata_uri, err);
+        if (!rc)
+            write_version_hint(os, metadata_version(metadata_uri));
+    }
+    if (!rc)
+        rc = ls_iceberg_metadata_current_schema(md, &current, err);
+    if (!rc) {
+        *schema_id_out = current.schema_id;
+        *changed_out = changed != 0;
+        if (changed)
+            ls_log_info("committer", "%s.%s: schema %" PRId32 " is current", ref->database,
+                        ref->table, current.schema_id);
+    }
+    ls_iceberg_schema_cleanup(&current);
+    ls_iceberg_metadata_free(md);
+    ls_objstore_free(os);
+    return rc;
+}
+
+ls_code ls_committer_evolve_schema(ls_committer *c, const ls_table_ref *ref,
+                                   const ls_iceberg_schema *proposed, int64_t *schema_id_out,
+                                   bool *changed_out, ls_error *err)
+{
+    *schema_id_out = -1;
+    *changed_out = false;
+    pthread_mutex_t *lock = table_lock(c, ref);
+    pthread_mutex_lock(lock);
+    ls_code rc = ls_committer_paimon_is_table(c->store, ref)
+                     ? ls_committer_paimon_evolve(c->store, ref, proposed, schema_id_out,
+                                                  changed_out, err)
+                     : evolve_iceberg(c, ref, proposed, schema_id_out, changed_out, err);
+    pthread_mutex_unlock(lock);
+    return rc;
+}

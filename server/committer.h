@@ -32,6 +32,7 @@
 #define LAKESYNC_COMMITTER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,5 +105,21 @@ typedef struct ls_commit_result {
 ls_code ls_committer_commit_json(ls_committer *c, const ls_table_ref *ref, const char *job_id,
                                  const char *topic, const json_t *request,
                                  ls_commit_result *result, ls_error *err) LS_MUST_USE;
+
+/* Schema evolution, serialized with the table's commits: makes proposed
+ * (every column of the table by id, in order) the table's current schema.
+ * Allowed changes are those of ls_iceberg_metadata_evolve_schema: new
+ * optional columns with ids above the table's last column id, and the type
+ * promotions of ls_type_promotes; a column absent from proposed is kept.
+ * Iceberg: a new metadata file (schemas, current-schema-id, last-column-id,
+ * metadata-log) and the pointer moved to it. Paimon: schema/schema-<N+1>
+ * (created only if absent) with the new fields and highestFieldId; commits
+ * after it use the newest schema. *schema_id_out is the table's current
+ * schema id afterwards; *changed_out whether this call changed it (false
+ * when the table already had proposed, e.g. another worker asked first).
+ * LS_ERR_CONFLICT for a change the format refuses (nothing written). */
+ls_code ls_committer_evolve_schema(ls_committer *c, const ls_table_ref *ref,
+                                   const ls_iceberg_schema *proposed, int64_t *schema_id_out,
+                                   bool *changed_out, ls_error *err) LS_MUST_USE;
 
 #endif

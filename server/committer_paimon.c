@@ -494,6 +494,25 @@ static ls_code write_plan(ls_objstore *os, const ls_paimon_commit_plan *plan, ls
     return LS_OK;
 }
 
+/* A schema change writes schema-<N+1> without a snapshot: commits after it
+ * write with that schema (its id in the snapshot and the new data files),
+ * as Paimon's writers use SchemaManager.latest(). */
+static ls_code use_newest_schema(const ls_paimon_storage *st, ls_paimon_table *table,
+                                 ls_error *err)
+{
+    ls_paimon_schema newest;
+    ls_code rc = ls_paimon_newest_schema(st, &newest, err);
+    if (rc)
+        return rc;
+    if (newest.id > table->schema.id) {
+        ls_paimon_schema_cleanup(&table->schema);
+        table->schema = newest;
+    } else {
+        ls_paimon_schema_cleanup(&newest);
+    }
+    return LS_OK;
+}
+
 /* One attempt: read the latest snapshot, fence, check, plan and write.
  * On success *plan holds what was written. */
 static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const char *job_id,
@@ -507,6 +526,8 @@ static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const char *j
     ls_paimon_strmap properties = {0};
     char uuid[37], *offsets_text = NULL;
     ls_code rc = ls_paimon_table_read(&st, &table, err);
+    if (!rc)
+        rc = use_newest_schema(&st, table, err);
     if (!rc)
         rc = prepare(os, t->location, &st, table, topic, request, &entries, next, result, err);
     if (!rc)
@@ -593,6 +614,101 @@ ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, con
     if (planned)
         ls_paimon_commit_plan_cleanup(&plan);
     ls_offsets_cleanup(&next);
+    ls_objstore_free(os);
+    return rc;
+}
+
+/* ---- schema evolution --------------------------------------------------- */
+
+/* Applies proposed to next (a copy of the newest schema with the next id):
+ * columns matched by id may take a promoted type, new ids become new
+ * nullable fields (Paimon's ids never go back: they must pass
+ * highestFieldId). *changed tells whether anything differs. */
+static ls_code apply_proposed(ls_paimon_schema *next, const ls_iceberg_schema *proposed,
+                              bool *changed, ls_error *err)
+{
+    *changed = false;
+    for (size_t i = 0; i < proposed->field_count; i++) {
+        const ls_iceberg_field *f = &proposed->fields[i];
+        ls_paimon_field *old = NULL;
+        for (size_t k = 0; k < next->field_count && !old; k++)
+            if (next->fields[k].id == f->id)
+                old = &next->fields[k];
+        char a[48], b[48];
+        if (old) {
+            ls_type from = ls_type_of(old->type);
+            if (strcmp(old->name, f->name) != 0)
+                return ls_error_set_field(err, LS_ERR_CONFLICT, f->name,
+                                          "column %" PRId32 " is '%s' in the table, not '%s'",
+                                          f->id, old->name, f->name);
+            if (!ls_type_promotes(from, f->type))
+                return ls_error_set_field(err, LS_ERR_CONFLICT, f->name,
+                                          "column '%s' cannot change from %s to %s", f->name,
+                                          ls_type_format(from, a, sizeof a),
+                                          ls_type_format(f->type, b, sizeof b));
+            if (!ls_type_equal(from, f->type)) {
+                old->type = ls_paimon_type_from_ls(f->type, old->type.nullable);
+                *changed = true;
+            }
+            continue;
+        }
+        if (f->id <= next->highest_field_id || f->required)
+            return ls_error_set_field(err, LS_ERR_CONFLICT, f->name,
+                                      "new column '%s' must be optional with an id above %" PRId32,
+                                      f->name, next->highest_field_id);
+        next->highest_field_id = f->id - 1; /* add_field takes the next id */
+        ls_code rc =
+            ls_paimon_schema_add_field(next, f->name, ls_paimon_type_from_ls(f->type, true), err);
+        if (rc)
+            return rc;
+        *changed = true;
+    }
+    return LS_OK;
+}
+
+ls_code ls_committer_paimon_evolve(ls_store *store, const ls_table_ref *ref,
+                                   const ls_iceberg_schema *proposed, int64_t *schema_id_out,
+                                   bool *changed_out, ls_error *err)
+{
+    ls_table_pointer t;
+    ls_objstore *os = NULL;
+    ls_paimon_schema current, next;
+    ls_buf json;
+    bool have_current = false, have_next = false, changed = false;
+    char key[64];
+    ls_buf_init(&json, LS_PAIMON_MAX_JSON_BYTES);
+    ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
+    if (!rc)
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_paimon_storage st = storage_over(os);
+    if (!rc)
+        have_current = (rc = ls_paimon_newest_schema(&st, &current, err)) == LS_OK;
+    if (!rc)
+        have_next = (rc = ls_paimon_schema_evolve(&current, ls_catalog_wall_ms(), &next, err)) ==
+                    LS_OK;
+    if (!rc)
+        rc = apply_proposed(&next, proposed, &changed, err);
+    if (!rc && changed)
+        rc = ls_paimon_schema_to_json(&next, &json, err);
+    if (!rc && changed) {
+        snprintf(key, sizeof key, "schema/schema-%" PRId64, next.id);
+        rc = ls_objstore_put_if_absent(os, key, json.data, json.len, err);
+        if (rc == LS_ERR_CONFLICT)
+            rc = ls_error_set(err, LS_ERR_CONFLICT,
+                              "%s appeared meanwhile: another writer changed the schema", key);
+    }
+    if (!rc) {
+        *schema_id_out = changed ? next.id : current.id;
+        *changed_out = changed;
+        if (changed)
+            ls_log_info("committer", "%s.%s: Paimon schema %" PRId64 " is current",
+                        ref->database, ref->table, next.id);
+    }
+    if (have_next)
+        ls_paimon_schema_cleanup(&next);
+    if (have_current)
+        ls_paimon_schema_cleanup(&current);
+    ls_buf_cleanup(&json);
     ls_objstore_free(os);
     return rc;
 }

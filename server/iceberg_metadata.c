@@ -316,18 +316,6 @@ ls_code ls_iceberg_metadata_default_spec(const ls_iceberg_metadata *md,
 
 /* ---- schema evolution ------------------------------------------------------ */
 
-static int type_promotes(ls_type from, ls_type to)
-{
-    if (ls_type_equal(from, to))
-        return 1;
-    if (from.kind == LS_TYPE_INT && to.kind == LS_TYPE_BIGINT)
-        return 1;
-    if (from.kind == LS_TYPE_FLOAT && to.kind == LS_TYPE_DOUBLE)
-        return 1;
-    return from.kind == LS_TYPE_DECIMAL && to.kind == LS_TYPE_DECIMAL &&
-           from.scale == to.scale && to.precision > from.precision;
-}
-
 static int schemas_equal(const ls_iceberg_schema *a, const ls_iceberg_schema *b)
 {
     if (a->field_count != b->field_count)
@@ -358,7 +346,7 @@ ls_code ls_iceberg_metadata_evolve_schema(ls_iceberg_metadata *md,
         const ls_iceberg_field *old = ls_iceberg_schema_find_id(&current, f->id);
         char a[32], b[32];
         if (old) {
-            if (!type_promotes(old->type, f->type))
+            if (!ls_type_promotes(old->type, f->type))
                 rc = ls_error_set_field(err, LS_ERR_CONFLICT, f->name,
                                         "column '%s' cannot change from %s to %s", f->name,
                                         ls_iceberg_type_name(old->type, a, sizeof a),
@@ -424,6 +412,15 @@ static ls_code append_to(json_t *root, const char *key, json_t *item, ls_error *
     if (!item || !json_is_array(arr) || json_array_append_new(arr, item))
         return nomem(err);
     return LS_OK;
+}
+
+ls_code ls_iceberg_metadata_log_previous(ls_iceberg_metadata *md, const char *previous_metadata_file,
+                                         ls_error *err)
+{
+    json_t *entry = json_pack("{s:I,s:s}", "timestamp-ms",
+                              (json_int_t)ls_iceberg_metadata_last_updated_ms(md), "metadata-file",
+                              previous_metadata_file);
+    return append_to(md->root, "metadata-log", entry, err);
 }
 
 ls_code ls_iceberg_metadata_add_snapshot(ls_iceberg_metadata *md, const ls_iceberg_snapshot *snap,

@@ -94,6 +94,12 @@ ls_code ls_iceberg_metadata_evolve_schema(ls_iceberg_metadata *md,
                                           const ls_iceberg_schema *proposed, int64_t now_ms,
                                           int *changed_out, ls_error *err) LS_MUST_USE;
 
+/* Appends previous_metadata_file to metadata-log with the current
+ * last-updated-ms: call it before a change that is written as a new metadata
+ * file without a snapshot (a schema change), as Java's TableMetadata does. */
+ls_code ls_iceberg_metadata_log_previous(ls_iceberg_metadata *md, const char *previous_metadata_file,
+                                         ls_error *err) LS_MUST_USE;
+
 /* A snapshot to record. summary must contain "operation". */
 typedef struct ls_iceberg_snapshot {
     int64_t snapshot_id;     /* positive */

@@ -535,3 +535,21 @@ ls_code ls_paimon_table_read_snapshot(const ls_paimon_storage *storage, int64_t 
                             snapshot_id);
     return table_read(storage, snapshot_id, false, out, err);
 }
+
+ls_code ls_paimon_newest_schema(const ls_paimon_storage *storage, ls_paimon_schema *out,
+                                ls_error *err)
+{
+    memset(out, 0, sizeof *out);
+    return read_newest_schema(storage, out, err);
+}
+
+ls_code ls_paimon_read_schema(const ls_paimon_storage *storage, int64_t id,
+                              ls_paimon_schema *out, ls_error *err)
+{
+    bool found = false;
+    memset(out, 0, sizeof *out);
+    ls_code rc = read_schema(storage, id, out, &found, err);
+    if (rc == LS_OK && !found)
+        rc = ls_error_set(err, LS_ERR_NOT_FOUND, "schema-%" PRId64 " does not exist", id);
+    return rc;
+}

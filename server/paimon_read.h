@@ -86,6 +86,17 @@ ls_code ls_paimon_table_read_snapshot(const ls_paimon_storage *storage, int64_t 
 
 void ls_paimon_table_free(ls_paimon_table *table);
 
+/* The table's newest schema file (the highest schema-<id>), which a writer
+ * uses even when the latest snapshot names an older one (SchemaManager
+ * latest()). out is uninitialized storage. LS_ERR_NOT_FOUND when there is no
+ * schema-0. */
+ls_code ls_paimon_newest_schema(const ls_paimon_storage *storage, ls_paimon_schema *out,
+                                ls_error *err) LS_MUST_USE;
+
+/* Schema <id> (LS_ERR_NOT_FOUND when absent); out is uninitialized storage. */
+ls_code ls_paimon_read_schema(const ls_paimon_storage *storage, int64_t id,
+                              ls_paimon_schema *out, ls_error *err) LS_MUST_USE;
+
 /* Latest and earliest snapshot ids by Paimon's hint rules (0 when none). */
 ls_code ls_paimon_latest_snapshot_id(const ls_paimon_storage *storage, int64_t *id_out,
                                      ls_error *err) LS_MUST_USE;

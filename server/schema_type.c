@@ -125,3 +125,15 @@ int ls_type_equal(ls_type a, ls_type b)
         return a.precision == b.precision && a.scale == b.scale;
     return 1;
 }
+
+int ls_type_promotes(ls_type from, ls_type to)
+{
+    if (ls_type_equal(from, to))
+        return 1;
+    if (from.kind == LS_TYPE_INT && to.kind == LS_TYPE_BIGINT)
+        return 1;
+    if (from.kind == LS_TYPE_FLOAT && to.kind == LS_TYPE_DOUBLE)
+        return 1;
+    return from.kind == LS_TYPE_DECIMAL && to.kind == LS_TYPE_DECIMAL &&
+           from.scale == to.scale && to.precision > from.precision;
+}

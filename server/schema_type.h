@@ -64,4 +64,10 @@ ls_storage ls_type_storage(ls_type type);
 /* True when both are the same type (kind, and precision and scale for decimals). */
 int ls_type_equal(ls_type a, ls_type b);
 
+/* True when a column of type from may become type to without rewriting data:
+ * the same type, or one of the Iceberg spec's type promotions (int -> bigint,
+ * float -> double, decimal(P,S) -> decimal(P',S) with P' > P), which Paimon
+ * also reads. Schema evolution allows exactly these. */
+int ls_type_promotes(ls_type from, ls_type to);
+
 #endif

@@ -323,3 +323,79 @@ TEST(creating_an_existing_table_conflicts)
     ls_iceberg_schema_cleanup(&schema);
     fixture_close(&fx);
 }
+
+/* The fixture's columns with "id" of id_type, plus an optional string
+ * column 4 when with_new: what a job proposes after a new field appeared. */
+static void proposed_schema(ls_iceberg_schema *s, bool with_new, ls_type id_type)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_iceberg_schema_init(s, 0);
+    CHECK_OK(ls_iceberg_schema_add(s, 1, "id", id_type, 0, &err), &err);
+    CHECK_OK(ls_iceberg_schema_add(s, 2, "name", (ls_type){.kind = LS_TYPE_STRING}, 0, &err),
+             &err);
+    CHECK_OK(ls_iceberg_schema_add(s, 3, "ts", (ls_type){.kind = LS_TYPE_TIMESTAMPTZ}, 0, &err),
+             &err);
+    if (with_new)
+        CHECK_OK(ls_iceberg_schema_add(s, 4, "model", (ls_type){.kind = LS_TYPE_STRING}, 0, &err),
+                 &err);
+}
+
+/* A schema change between two commits: a new metadata file with schema 1
+ * current, last-column-id 4 and the previous file in metadata-log; the
+ * commit after it lands on the new schema and both files stay readable; a
+ * repeated proposal changes nothing; an unsafe one is refused. */
+TEST(schema_evolution_between_commits)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    char uri[1500];
+    ls_commit_result result;
+    ls_error err;
+    data_file(&fx, "a.parquet", 100, uri, sizeof uri);
+    CHECK_OK(commit(&fx, request("{\"0\":[0,10]}", uri, 100, 10), &result, &err), &err);
+    ls_offsets_cleanup(&result.offsets);
+
+    ls_iceberg_schema s;
+    int64_t schema_id = -1;
+    bool changed = false;
+    proposed_schema(&s, true, (ls_type){.kind = LS_TYPE_BIGINT});
+    ls_error_clear(&err);
+    CHECK_OK(ls_committer_evolve_schema(fx.committer, &fx.ref, &s, &schema_id, &changed, &err),
+             &err);
+    CHECK(changed);
+    CHECK_EQ_INT(schema_id, 1);
+    /* Asked again (another worker): nothing changes. */
+    CHECK_OK(ls_committer_evolve_schema(fx.committer, &fx.ref, &s, &schema_id, &changed, &err),
+             &err);
+    CHECK(!changed);
+    CHECK_EQ_INT(schema_id, 1);
+    ls_iceberg_schema_cleanup(&s);
+    /* Narrowing bigint to int is refused. */
+    proposed_schema(&s, true, (ls_type){.kind = LS_TYPE_INT});
+    CHECK(ls_committer_evolve_schema(fx.committer, &fx.ref, &s, &schema_id, &changed, &err) ==
+          LS_ERR_CONFLICT);
+    CHECK(strstr(err.message, "id") != NULL);
+    ls_iceberg_schema_cleanup(&s);
+
+    data_file(&fx, "b.parquet", 100, uri, sizeof uri);
+    CHECK_OK(commit(&fx, request("{\"0\":[10,20]}", uri, 100, 10), &result, &err), &err);
+    ls_offsets_cleanup(&result.offsets);
+
+    ls_iceberg_scan *sc = scan(&fx);
+    CHECK_EQ_INT(sc->data_file_count, 2);
+    const json_t *md = ls_iceberg_metadata_json(sc->metadata);
+    CHECK_EQ_INT(json_integer_value(json_object_get(md, "current-schema-id")), 1);
+    CHECK_EQ_INT(json_integer_value(json_object_get(md, "last-column-id")), 4);
+    CHECK_EQ_INT(json_array_size(json_object_get(md, "schemas")), 2);
+    CHECK_EQ_INT(json_integer_value(
+                     json_object_get(ls_iceberg_metadata_snapshot(sc->metadata, -1), "schema-id")),
+                 1);
+    /* v1 (create), v2 (commit), v3 (schema), v4 (commit): three logged. */
+    const json_t *log = json_object_get(md, "metadata-log");
+    CHECK_EQ_INT(json_array_size(log), 3);
+    CHECK(strstr(json_string_value(json_object_get(json_array_get(log, 2), "metadata-file")),
+                 "v3.metadata.json") != NULL);
+    ls_iceberg_scan_free(sc);
+    fixture_close(&fx);
+}

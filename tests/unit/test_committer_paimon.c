@@ -371,3 +371,70 @@ TEST(concurrent_commits_serialize_without_loss)
     ls_offsets_cleanup(&offsets);
     fixture_close(&fx);
 }
+
+static void evolve_to(fixture *fx, ls_type id_type, int64_t *schema_id, bool *changed,
+                      ls_code want)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_iceberg_schema s;
+    ls_iceberg_schema_init(&s, 0);
+    CHECK_OK(ls_iceberg_schema_add(&s, 1, "id", id_type, 0, &err), &err);
+    CHECK_OK(ls_iceberg_schema_add(&s, 2, "name", (ls_type){.kind = LS_TYPE_STRING}, 0, &err),
+             &err);
+    CHECK_OK(ls_iceberg_schema_add(&s, 3, "region", (ls_type){.kind = LS_TYPE_STRING}, 0, &err),
+             &err);
+    CHECK_OK(ls_iceberg_schema_add(&s, 4, "model", (ls_type){.kind = LS_TYPE_STRING}, 0, &err),
+             &err);
+    CHECK_EQ_INT(ls_committer_evolve_schema(fx->committer, &fx->ref, &s, schema_id, changed, &err),
+                 want);
+    ls_iceberg_schema_cleanup(&s);
+}
+
+/* A new column between two commits: schema/schema-1 as Paimon writes it (the
+ * fixture's layout: new id after highestFieldId, the rest as schema-0), the
+ * next snapshot and its file on schema 1, the older file still on 0. */
+TEST(schema_evolution_writes_the_next_schema_file)
+{
+    fixture fx;
+    fixture_open(&fx, true);
+    char uri[1500], uri2[1500], path[1500];
+    ls_commit_result result;
+    ls_error err;
+    data_file(&fx, "region=eu/", "data-a-1.parquet", 100, uri, sizeof uri);
+    CHECK_OK(commit(&fx, request("{\"0\":[0,10]}", uri, 100, 10, "eu"), &result, &err), &err);
+    ls_offsets_cleanup(&result.offsets);
+
+    int64_t schema_id = -1;
+    bool changed = false;
+    evolve_to(&fx, (ls_type){.kind = LS_TYPE_BIGINT}, &schema_id, &changed, LS_OK);
+    CHECK(changed);
+    CHECK_EQ_INT(schema_id, 1);
+    evolve_to(&fx, (ls_type){.kind = LS_TYPE_BIGINT}, &schema_id, &changed, LS_OK);
+    CHECK(!changed);
+    CHECK_EQ_INT(schema_id, 1);
+    evolve_to(&fx, (ls_type){.kind = LS_TYPE_INT}, &schema_id, &changed, LS_ERR_CONFLICT);
+
+    snprintf(path, sizeof path, "%s/schema/schema-1", fx.root);
+    char *text = testing_read_file(path, NULL);
+    CHECK(strstr(text, "\"id\" : 1,\n  \"fields\" : [ {\n    \"id\" : 1,\n    \"name\" : \"id\",\n"
+                       "    \"type\" : \"BIGINT\"\n  }") != NULL);
+    CHECK(strstr(text, "}, {\n    \"id\" : 4,\n    \"name\" : \"model\",\n    \"type\" : "
+                       "\"STRING\"\n  } ],\n  \"highestFieldId\" : 4,\n  \"partitionKeys\" : [ "
+                       "\"region\" ]") != NULL);
+    free(text);
+    snprintf(path, sizeof path, "%s/schema/schema-2", fx.root);
+    CHECK(access(path, F_OK) != 0);
+
+    data_file(&fx, "region=us/", "data-b-1.parquet", 100, uri2, sizeof uri2);
+    CHECK_OK(commit(&fx, request("{\"0\":[10,20]}", uri2, 100, 10, "us"), &result, &err), &err);
+    ls_offsets_cleanup(&result.offsets);
+    ls_paimon_table *t = read_table(&fx);
+    CHECK_EQ_INT(t->snapshot.schema_id, 1);
+    CHECK_EQ_INT(t->schema.field_count, 4);
+    CHECK_EQ_INT(t->file_count, 2);
+    CHECK_EQ_INT(t->files[0].entry.file.schema_id, 0);
+    CHECK_EQ_INT(t->files[1].entry.file.schema_id, 1);
+    ls_paimon_table_free(t);
+    fixture_close(&fx);
+}
