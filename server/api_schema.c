@@ -13,6 +13,7 @@
 #include "kafka_sample.h"
 #include "schema_infer.h"
 #include "secret.h"
+#include "util/text.h"
 
 #define SAMPLE_DEFAULT_LIMIT 10
 #define INFER_DEFAULT_SAMPLES 100
@@ -116,24 +117,12 @@ static ls_code source_sample(ls_api *api, const char *id, size_t limit, int time
 
 static char *base64_encode(const uint8_t *data, size_t len)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = malloc((len + 2) / 3 * 4 + 1);
+    size_t n = ls_base64_encoded_len(len);
+    char *out = malloc(n + 1);
     if (!out)
         return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)data[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)data[i + 1] << 8;
-        if (i + 2 < len)
-            v |= data[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63];
-        out[o++] = alphabet[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? alphabet[v & 63] : '=';
-    }
-    out[o] = '\0';
+    ls_base64_encode(data, len, out);
+    out[n] = '\0';
     return out;
 }
 

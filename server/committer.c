@@ -9,11 +9,13 @@
 #include "committer_paimon.h"
 #include "committer_catalog.h"
 #include "committer_request.h"
+#include "dead_letter.h"
 #include "iceberg_metadata.h"
 #include "util/log.h"
 
 #define LOCK_STRIPES 64
 #define PATH_MAX_BYTES LS_CATALOG_PATH_MAX
+#define METADATA_NAME_TRIES 16 /* orphaned metadata names skipped per commit */
 
 struct ls_committer {
     ls_store *store;
@@ -152,6 +154,47 @@ ls_code ls_committer_create_paimon(ls_committer *c, const ls_table_ref *ref, con
     return rc;
 }
 
+ls_code ls_committer_dead_letter_schema(ls_iceberg_schema *out, ls_error *err)
+{
+    ls_code rc = LS_OK;
+    for (size_t i = 0; !rc && i < LS_DEAD_LETTER_COLUMN_COUNT; i++) {
+        const ls_dead_letter_column *col = &ls_dead_letter_columns[i];
+        rc = ls_iceberg_schema_add(out, col->field_id, col->name, (ls_type){.kind = col->kind}, 0,
+                                   err);
+    }
+    return rc;
+}
+
+ls_code ls_committer_ensure_dead_letter(ls_committer *c, const ls_table_ref *ref, bool paimon,
+                                        const char *location, ls_error *err)
+{
+    char name[LS_CATALOG_PATH_MAX], dead_location[PATH_MAX_BYTES + 16];
+    ls_table_pointer existing;
+    ls_iceberg_schema schema;
+    ls_iceberg_partition_spec spec;
+    ls_iceberg_schema_init(&schema, 0);
+    ls_iceberg_spec_init(&spec, 0);
+    ls_code rc = ls_dead_letter_table_name(ref->table, name, sizeof name, err);
+    if (rc)
+        return rc;
+    ls_table_ref dead = *ref;
+    dead.table = name;
+    rc = ls_catalog_load(c->store, &dead, paimon ? "paimon" : "iceberg", &existing, err);
+    if (rc != LS_ERR_NOT_FOUND)
+        return rc; /* there already, or the catalog failed */
+    ls_error_clear(err);
+    int n = snprintf(dead_location, sizeof dead_location, "%s%s", location, LS_DEAD_LETTER_SUFFIX);
+    if (n < 0 || (size_t)n >= sizeof dead_location)
+        return ls_error_set(err, LS_ERR_TOO_LARGE, "table location %s is too long", location);
+    rc = ls_committer_dead_letter_schema(&schema, err);
+    if (!rc)
+        rc = paimon ? ls_committer_create_paimon(c, &dead, dead_location, &schema, &spec, err)
+                    : ls_committer_create_iceberg(c, &dead, dead_location, &schema, &spec, err);
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&schema);
+    return rc;
+}
+
 /* ---- reading the current state ---------------------------------------- */
 
 static ls_code read_metadata(ls_objstore *os, const table_pointer *t, ls_iceberg_metadata **out,
@@ -193,8 +236,19 @@ ls_code ls_committer_offsets(ls_committer *c, const ls_table_ref *ref, ls_offset
     table_pointer t;
     ls_objstore *os = NULL;
     ls_iceberg_metadata *md = NULL;
-    if (ls_committer_paimon_is_table(c->store, ref))
+    if (ls_committer_paimon_is_table(c->store, ref)) {
+        /* A worker reads offsets when it starts: a good moment to land a
+         * dead-letter part the last commit left pending. */
+        ls_error dead_err;
+        ls_error_clear(&dead_err);
+        pthread_mutex_t *lock = table_lock(c, ref);
+        pthread_mutex_lock(lock);
+        if (ls_committer_paimon_roll_forward(c->store, ref, &dead_err))
+            ls_log_warn("committer", "%s.%s: pending dead letters not landed yet: %s",
+                        ref->database, ref->table, dead_err.message);
+        pthread_mutex_unlock(lock);
         return ls_committer_paimon_offsets(c->store, ref, out, err);
+    }
     ls_offsets_init(out, "");
     ls_code rc = ls_catalog_load(c->store, ref, "iceberg", &t, err);
     if (!rc)
@@ -287,13 +341,86 @@ out_schema:
     return rc;
 }
 
-/* Builds the snapshot, writes its files and the next metadata, and returns
- * the new metadata's key. */
-static ls_code write_snapshot(ls_objstore *os, const table_pointer *t, ls_iceberg_metadata *md,
-                              const char *job_id, const ls_commit_files *files,
-                              const ls_offsets *next, ls_iceberg_append_result *out,
-                              char *metadata_key, size_t key_size, ls_error *err)
+/* One table's part of a commit: the job's table, or its dead-letter table,
+ * which commits in the same SQLite transaction. */
+typedef struct table_part {
+    ls_table_ref ref;
+    char name[LS_CATALOG_PATH_MAX];
+    table_pointer t;
+    ls_objstore *os;
+    ls_iceberg_metadata *md;
+    ls_commit_files files;
+    ls_iceberg_append_result appended;
+    char metadata_key[128];
+    char metadata_uri[PATH_MAX_BYTES + 128];
+} table_part;
+
+static void part_init(table_part *p, const ls_table_ref *ref, const char *name)
 {
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name ? name : ref->table);
+    p->ref = *ref;
+    p->ref.table = p->name;
+}
+
+/* Reads the part's pointer and current metadata. */
+static ls_code part_open(ls_committer *c, table_part *p, ls_error *err)
+{
+    ls_code rc = ls_catalog_load(c->store, &p->ref, "iceberg", &p->t, err);
+    if (!rc)
+        rc = ls_catalog_open_storage(p->t.location, &p->ref, &p->os, err);
+    if (!rc)
+        rc = read_metadata(p->os, &p->t, &p->md, err);
+    return rc;
+}
+
+static void part_cleanup(table_part *p)
+{
+    ls_iceberg_append_result_cleanup(&p->appended);
+    ls_commit_files_cleanup(&p->files);
+    ls_iceberg_metadata_free(p->md);
+    ls_objstore_free(p->os);
+    memset(p, 0, sizeof *p);
+}
+
+/* The dead-letter part of a request: its dead_letter_files, decoded against
+ * the dead-letter table's schema and checked like data files. */
+static ls_code prepare_dead_letters(table_part *p, const json_t *request, ls_error *err)
+{
+    ls_iceberg_schema schema;
+    ls_iceberg_partition_spec spec;
+    ls_iceberg_schema_init(&schema, 0);
+    ls_iceberg_spec_init(&spec, 0);
+    json_t *part = json_pack("{s:O, s:O}", "ranges", json_object_get(request, "ranges"), "files",
+                             json_object_get(request, "dead_letter_files"));
+    ls_code rc = part ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = ls_iceberg_metadata_current_schema(p->md, &schema, err);
+    if (!rc)
+        rc = ls_iceberg_metadata_default_spec(p->md, &spec, err);
+    if (!rc)
+        rc = ls_commit_files_decode(part, &schema, &spec, &p->files, err);
+    if (!rc)
+        rc = check_files(p->os, &p->t, &p->files, err);
+    if (rc == LS_ERR_INVALID && strncmp(err->field, "files", 5) == 0) {
+        /* Name the member as the request spells it. */
+        char field[LS_ERROR_FIELD_MAX + 16];
+        snprintf(field, sizeof field, "dead_letter_%s", err->field);
+        memcpy(err->field, field, sizeof err->field - 1);
+        err->field[sizeof err->field - 1] = '\0';
+    }
+    json_decref(part);
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&schema);
+    return rc;
+}
+
+/* Builds the part's snapshot, writes its files and the next metadata
+ * (create-if-absent), and sets its metadata_uri. */
+static ls_code write_snapshot(table_part *p, const char *job_id, const ls_offsets *next,
+                              ls_error *err)
+{
+    const table_pointer *t = &p->t;
     char uuid[37], manifest[PATH_MAX_BYTES + 128], list[PATH_MAX_BYTES + 128];
     char *offsets_text = NULL;
     int64_t snapshot_id = 0;
@@ -305,7 +432,7 @@ static ls_code write_snapshot(ls_objstore *os, const table_pointer *t, ls_iceber
     if (!rc)
         rc = ls_offsets_format(next, &offsets_text, err);
     if (!rc)
-        rc = read_parent_list(os, t, md, &parent, err);
+        rc = read_parent_list(p->os, t, p->md, &parent, err);
     if (rc)
         goto out;
     snprintf(manifest, sizeof manifest, "%s/metadata/%s-m0.avro", t->location, uuid);
@@ -315,24 +442,116 @@ static ls_code write_snapshot(ls_objstore *os, const table_pointer *t, ls_iceber
                                      {"lakesync.offsets", offsets_text}};
     ls_iceberg_append append = {
         .snapshot_id = snapshot_id, .timestamp_ms = ls_catalog_wall_ms(), .manifest_path = manifest,
-        .manifest_list_path = list, .files = files->files, .file_count = files->file_count,
+        .manifest_list_path = list, .files = p->files.files, .file_count = p->files.file_count,
         .parent_manifest_list = parent.len ? parent.data : NULL,
         .parent_manifest_list_len = parent.len, .extra_summary = summary, .extra_summary_count = 2,
         .previous_metadata_file = t->metadata_location, .codec = LS_AVRO_CODEC_DEFLATE,
     };
-    rc = ls_iceberg_metadata_append(md, &append, out, err);
+    ls_iceberg_append_result *out = &p->appended;
+    rc = ls_iceberg_metadata_append(p->md, &append, out, err);
     if (!rc && out->manifest.len)
-        rc = ls_objstore_put(os, key_in_table(t, manifest), out->manifest.data, out->manifest.len,
-                             err);
+        rc = ls_objstore_put(p->os, key_in_table(t, manifest), out->manifest.data,
+                             out->manifest.len, err);
     if (!rc)
-        rc = ls_objstore_put(os, key_in_table(t, list), out->manifest_list.data,
+        rc = ls_objstore_put(p->os, key_in_table(t, list), out->manifest_list.data,
                              out->manifest_list.len, err);
+    /* The next version name may be taken by an orphan of a commit that
+     * failed before its pointer moved (a crash, or the other table of a
+     * two-table commit failing): skip past it, the pointer is the truth. */
+    int64_t version = metadata_version(t->metadata_location) + 1;
+    for (int tries = 0; !rc && tries < METADATA_NAME_TRIES; tries++, version++) {
+        ls_error name_err;
+        ls_error_clear(&name_err);
+        rc = write_metadata(p->os, p->md, version, p->metadata_key, sizeof p->metadata_key,
+                            &name_err);
+        if (rc != LS_ERR_CONFLICT || tries + 1 == METADATA_NAME_TRIES) {
+            if (rc)
+                ls_error_set(err, rc, "%s", name_err.message);
+            break;
+        }
+        rc = LS_OK;
+    }
     if (!rc)
-        rc = write_metadata(os, md, metadata_version(t->metadata_location) + 1, metadata_key,
-                            key_size, err);
+        snprintf(p->metadata_uri, sizeof p->metadata_uri, "%s/%s", t->location, p->metadata_key);
 out:
     free(offsets_text);
     ls_buf_cleanup(&parent);
+    return rc;
+}
+
+/* True when the request carries dead letters; LS_ERR_INVALID when its
+ * dead_letter_files member is not an array. */
+static ls_code has_dead_letters(const json_t *request, bool *out, ls_error *err)
+{
+    const json_t *dead = json_object_get(request, "dead_letter_files");
+    *out = json_array_size(dead) > 0;
+    if (dead && !json_is_array(dead) && !json_is_null(dead))
+        return ls_error_set_field(err, LS_ERR_INVALID, "dead_letter_files", "must be an array");
+    return LS_OK;
+}
+
+/* The Iceberg commit: both parts' metadata are written first (each
+ * create-if-absent, so durable and unreferenced until the swap), then both
+ * pointers move in one SQLite transaction. A failure anywhere before the
+ * swap leaves both tables as they were; the swap is all or nothing. */
+static ls_code commit_iceberg(ls_committer *c, const ls_table_ref *ref, const char *job_id,
+                              const char *topic, const json_t *request, ls_commit_result *result,
+                              ls_error *err)
+{
+    table_part main_part, dead_part;
+    ls_offsets next;
+    bool dead = false;
+    char dead_name[LS_CATALOG_PATH_MAX];
+    ls_offsets_init(&next, topic);
+    part_init(&main_part, ref, NULL);
+    part_init(&dead_part, ref, NULL);
+    ls_code rc = has_dead_letters(request, &dead, err);
+    if (!rc && dead)
+        rc = ls_dead_letter_table_name(ref->table, dead_name, sizeof dead_name, err);
+    if (!rc)
+        rc = part_open(c, &main_part, err);
+    if (!rc)
+        rc = prepare(main_part.os, &main_part.t, main_part.md, topic, request, &main_part.files,
+                     &next, result, err);
+    if (!rc && dead) {
+        part_init(&dead_part, ref, dead_name);
+        rc = part_open(c, &dead_part, err);
+        if (rc == LS_ERR_NOT_FOUND) {
+            ls_error_clear(err);
+            rc = ls_error_set(err, LS_ERR_UNPROCESSABLE,
+                              "the request carries dead letters but %s.%s does not exist",
+                              ref->database, dead_name);
+        }
+        if (!rc)
+            rc = prepare_dead_letters(&dead_part, request, err);
+    }
+    if (!rc)
+        rc = write_snapshot(&main_part, job_id, &next, err);
+    if (!rc && dead)
+        rc = write_snapshot(&dead_part, job_id, &next, err);
+    if (!rc) {
+        ls_catalog_move moves[2] = {
+            {&main_part.ref, main_part.t.metadata_location, main_part.metadata_uri},
+            {&dead_part.ref, dead_part.t.metadata_location, dead_part.metadata_uri},
+        };
+        rc = ls_catalog_swap_all(c->store, moves, dead ? 2 : 1, err);
+    }
+    if (!rc) {
+        write_version_hint(main_part.os, metadata_version(main_part.metadata_uri));
+        if (dead)
+            write_version_hint(dead_part.os, metadata_version(dead_part.metadata_uri));
+        result->snapshot_id = main_part.appended.snapshot_id;
+        result->sequence_number = main_part.appended.sequence_number;
+        ls_offsets_cleanup(&result->offsets);
+        result->offsets = next;
+        ls_offsets_init(&next, topic);
+        ls_log_info("committer", "%s.%s: snapshot %" PRId64 " with %zu files, %zu dead-letter files",
+                    ref->database, ref->table, result->snapshot_id, main_part.files.file_count,
+                    dead_part.files.file_count);
+    }
+    ls_offsets_cleanup(&next);
+    part_cleanup(&dead_part);
+    part_cleanup(&main_part);
     return rc;
 }
 
@@ -340,54 +559,15 @@ ls_code ls_committer_commit_json(ls_committer *c, const ls_table_ref *ref, const
                                  const char *topic, const json_t *request,
                                  ls_commit_result *result, ls_error *err)
 {
-    table_pointer t;
-    ls_objstore *os = NULL;
-    ls_iceberg_metadata *md = NULL;
-    ls_commit_files files = {0};
-    ls_offsets next;
-    ls_iceberg_append_result appended = {0};
-    char metadata_key[128], metadata_uri[PATH_MAX_BYTES + 128];
     memset(result, 0, sizeof *result);
     ls_offsets_init(&result->offsets, topic);
-    ls_offsets_init(&next, topic);
     pthread_mutex_t *lock = table_lock(c, ref);
     pthread_mutex_lock(lock);
-    if (ls_committer_paimon_is_table(c->store, ref)) {
-        ls_code rc = ls_committer_paimon_commit(c->store, ref, job_id, topic, request, result, err);
-        pthread_mutex_unlock(lock);
-        ls_offsets_cleanup(&next);
-        return rc;
-    }
-    ls_code rc = ls_catalog_load(c->store, ref, "iceberg", &t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(t.location, ref, &os, err);
-    if (!rc)
-        rc = read_metadata(os, &t, &md, err);
-    if (!rc)
-        rc = prepare(os, &t, md, topic, request, &files, &next, result, err);
-    if (!rc)
-        rc = write_snapshot(os, &t, md, job_id, &files, &next, &appended, metadata_key,
-                            sizeof metadata_key, err);
-    if (!rc) {
-        snprintf(metadata_uri, sizeof metadata_uri, "%s/%s", t.location, metadata_key);
-        rc = ls_catalog_swap(c->store, ref, t.metadata_location, metadata_uri, err);
-    }
-    if (!rc) {
-        write_version_hint(os, metadata_version(metadata_uri));
-        result->snapshot_id = appended.snapshot_id;
-        result->sequence_number = appended.sequence_number;
-        ls_offsets_cleanup(&result->offsets);
-        result->offsets = next;
-        ls_offsets_init(&next, topic);
-        ls_log_info("committer", "%s.%s: snapshot %" PRId64 " with %zu files", ref->database,
-                    ref->table, result->snapshot_id, files.file_count);
-    }
+    ls_code rc = ls_committer_paimon_is_table(c->store, ref)
+                     ? ls_committer_paimon_commit(c->store, ref, job_id, topic, request, result,
+                                                  err)
+                     : commit_iceberg(c, ref, job_id, topic, request, result, err);
     pthread_mutex_unlock(lock);
-    ls_iceberg_append_result_cleanup(&appended);
-    ls_offsets_cleanup(&next);
-    ls_commit_files_cleanup(&files);
-    ls_iceberg_metadata_free(md);
-    ls_objstore_free(os);
     return rc;
 }
 

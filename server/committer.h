@@ -15,8 +15,8 @@
  *   5. compare-and-swap the pointer inside a SQLite transaction;
  *   6. rewrite metadata/version-hint.text so path-based readers find vN.
  * A crash between 4 and 5 leaves an unreferenced metadata file (an orphan,
- * never read); the next commit writes the same vN name again only after
- * that name is free, so it fails cleanly and is retried by the worker.
+ * never read); the next commit finds that name taken and writes the next
+ * free one (at most 16 orphans skipped per commit).
  *
  * Paimon tables follow the same steps with the latest snapshot file as the
  * truth (committer_paimon.h): fence against its lakesync.offsets property,
@@ -79,6 +79,17 @@ ls_code ls_committer_create_paimon(ls_committer *c, const ls_table_ref *ref,
                                    const ls_iceberg_partition_spec *spec,
                                    ls_error *err) LS_MUST_USE;
 
+/* The dead-letter table's fixed schema (dead_letter.h) into an initialized
+ * schema. */
+ls_code ls_committer_dead_letter_schema(ls_iceberg_schema *out, ls_error *err) LS_MUST_USE;
+
+/* Creates ref's dead-letter table "<table>__dlq" (dead_letter.h) in the same
+ * database and format, unpartitioned, at location + "__dlq", unless the
+ * catalog already has it (then LS_OK and nothing changes). location is the
+ * job's table location (no trailing slash). */
+ls_code ls_committer_ensure_dead_letter(ls_committer *c, const ls_table_ref *ref, bool paimon,
+                                        const char *location, ls_error *err) LS_MUST_USE;
+
 /* The table's committed offsets (empty when it has no snapshot). */
 ls_code ls_committer_offsets(ls_committer *c, const ls_table_ref *ref, ls_offsets *out,
                              ls_error *err) LS_MUST_USE;
@@ -99,6 +110,17 @@ typedef struct ls_commit_result {
  * Paimon data files must lie at <location>/<partition dirs>/bucket-0/<name>
  * with the directories as Paimon names them; the answer's sequence_number
  * is then the snapshot id.
+ * dead_letter_files (same form as files, unpartitioned, under the dead-letter
+ * table's location) go to "<table>__dlq" in the same commit: for Iceberg
+ * both pointers move in one SQLite transaction (both tables land or
+ * neither); for Paimon, whose snapshot files are the truth, the job's
+ * snapshot lands first carrying the dead-letter files in its property
+ * lakesync.dead-letter-files, then the dead-letter snapshot records
+ * lakesync.source-snapshot; a dead-letter part that did not land is
+ * completed (rolled forward) before the table's next commit and when its
+ * offsets are read, so every dead letter lands exactly once.
+ * LS_ERR_UNPROCESSABLE when dead letters come for a table without its
+ * dead-letter table.
  * Errors: LS_ERR_CONFLICT when fenced (result->offsets = the table's);
  * LS_ERR_INVALID naming the field for a malformed request or a file outside
  * the table or of the wrong size; LS_ERR_UNAVAILABLE/LS_ERR_IO from storage. */

@@ -45,30 +45,46 @@ static ls_code finish_write(ls_store *store, ls_stmt *stmt, ls_code rc, ls_error
     return rc;
 }
 
-ls_code ls_catalog_swap(ls_store *store, const ls_table_ref *ref, const char *expected,
-                        const char *next, ls_error *err)
+/* One compare-and-swap inside the caller's transaction. */
+static ls_code swap_one(ls_store *store, const ls_catalog_move *m, ls_error *err)
 {
     ls_stmt *stmt = NULL;
     bool row = false;
-    ls_code rc = ls_store_begin(store, err);
-    if (rc)
-        return rc;
-    rc = ls_stmt_prepare(store,
-                         "UPDATE tables SET metadata_location = ?1 WHERE database = ?2 AND "
-                         "name = ?3 AND metadata_location = ?4",
-                         &stmt, err);
+    ls_code rc = ls_stmt_prepare(store,
+                                 "UPDATE tables SET metadata_location = ?1 WHERE database = ?2 AND "
+                                 "name = ?3 AND metadata_location = ?4",
+                                 &stmt, err);
     if (!rc) {
-        ls_stmt_bind_text(stmt, 1, next);
-        ls_stmt_bind_text(stmt, 2, ref->database);
-        ls_stmt_bind_text(stmt, 3, ref->table);
-        ls_stmt_bind_text(stmt, 4, expected);
+        ls_stmt_bind_text(stmt, 1, m->next);
+        ls_stmt_bind_text(stmt, 2, m->ref->database);
+        ls_stmt_bind_text(stmt, 3, m->ref->table);
+        ls_stmt_bind_text(stmt, 4, m->expected);
         rc = ls_stmt_step(stmt, &row, err);
     }
     if (!rc && ls_store_changes(store) != 1)
         rc = ls_error_set(err, LS_ERR_CONFLICT,
                           "table %s.%s moved on while this commit was being written",
-                          ref->database, ref->table);
-    return finish_write(store, stmt, rc, err);
+                          m->ref->database, m->ref->table);
+    ls_stmt_free(stmt);
+    return rc;
+}
+
+ls_code ls_catalog_swap_all(ls_store *store, const ls_catalog_move *moves, size_t count,
+                            ls_error *err)
+{
+    ls_code rc = ls_store_begin(store, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < count; i++)
+        rc = swap_one(store, &moves[i], err);
+    return finish_write(store, NULL, rc, err);
+}
+
+ls_code ls_catalog_swap(ls_store *store, const ls_table_ref *ref, const char *expected,
+                        const char *next, ls_error *err)
+{
+    ls_catalog_move move = {.ref = ref, .expected = expected, .next = next};
+    return ls_catalog_swap_all(store, &move, 1, err);
 }
 
 ls_code ls_catalog_insert(ls_store *store, const ls_table_ref *ref, const char *format,

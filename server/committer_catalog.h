@@ -31,6 +31,18 @@ ls_code ls_catalog_load(ls_store *store, const ls_table_ref *ref, const char *fo
 ls_code ls_catalog_swap(ls_store *store, const ls_table_ref *ref, const char *expected,
                         const char *next, ls_error *err) LS_MUST_USE;
 
+/* One pointer move of ls_catalog_swap_all. */
+typedef struct ls_catalog_move {
+    const ls_table_ref *ref;
+    const char *expected, *next;
+} ls_catalog_move;
+
+/* Compare-and-swaps several pointers in ONE transaction: all move or none
+ * does (a job's table and its dead-letter table commit together).
+ * LS_ERR_CONFLICT naming the first table that moved on. */
+ls_code ls_catalog_swap_all(ls_store *store, const ls_catalog_move *moves, size_t count,
+                            ls_error *err) LS_MUST_USE;
+
 /* Inserts the row of a new table. LS_ERR_CONFLICT when it exists. */
 ls_code ls_catalog_insert(ls_store *store, const ls_table_ref *ref, const char *format,
                           const char *location, const char *metadata_location,

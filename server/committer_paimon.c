@@ -7,6 +7,7 @@
 
 #include "committer_catalog.h"
 #include "committer_request.h"
+#include "dead_letter.h"
 #include "iceberg_metadata.h"
 #include "paimon_read.h"
 #include "paimon_stats.h"
@@ -513,29 +514,49 @@ static ls_code use_newest_schema(const ls_paimon_storage *st, ls_paimon_table *t
     return LS_OK;
 }
 
+/* What one snapshot of a commit holds besides its files. */
+typedef struct snapshot_args {
+    const char *job_id, *topic;
+    const json_t *request;    /* its "ranges" are fenced, its "files" added */
+    const char *offsets_text; /* NULL: the fenced offsets; else recorded as is */
+    const char *extra_key, *extra_value; /* one more property, or NULL */
+} snapshot_args;
+
+static ls_code snapshot_properties(const snapshot_args *a, const ls_offsets *next,
+                                   ls_paimon_strmap *properties, ls_error *err)
+{
+    char *offsets_text = NULL;
+    ls_code rc = a->offsets_text ? LS_OK : ls_offsets_format(next, &offsets_text, err);
+    if (!rc)
+        rc = ls_paimon_strmap_set(properties, LS_PAIMON_PROP_JOB_ID, a->job_id, err);
+    if (!rc)
+        rc = ls_paimon_strmap_set(properties, LS_PAIMON_PROP_OFFSETS,
+                                  a->offsets_text ? a->offsets_text : offsets_text, err);
+    if (!rc && a->extra_key)
+        rc = ls_paimon_strmap_set(properties, a->extra_key, a->extra_value, err);
+    free(offsets_text);
+    return rc;
+}
+
 /* One attempt: read the latest snapshot, fence, check, plan and write.
  * On success *plan holds what was written. */
-static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const char *job_id,
-                       const char *topic, const json_t *request, ls_offsets *next,
-                       ls_paimon_commit_plan *plan, bool *planned, ls_commit_result *result,
-                       ls_error *err)
+static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const snapshot_args *a,
+                       ls_offsets *next, ls_paimon_commit_plan *plan, bool *planned,
+                       ls_commit_result *result, ls_error *err)
 {
     ls_paimon_storage st = storage_over(os);
     ls_paimon_table *table = NULL;
     paimon_entries entries = {0};
     ls_paimon_strmap properties = {0};
-    char uuid[37], *offsets_text = NULL;
+    char uuid[37];
     ls_code rc = ls_paimon_table_read(&st, &table, err);
     if (!rc)
         rc = use_newest_schema(&st, table, err);
     if (!rc)
-        rc = prepare(os, t->location, &st, table, topic, request, &entries, next, result, err);
+        rc = prepare(os, t->location, &st, table, a->topic, a->request, &entries, next, result,
+                     err);
     if (!rc)
-        rc = ls_offsets_format(next, &offsets_text, err);
-    if (!rc)
-        rc = ls_paimon_strmap_set(&properties, LS_PAIMON_PROP_JOB_ID, job_id, err);
-    if (!rc)
-        rc = ls_paimon_strmap_set(&properties, LS_PAIMON_PROP_OFFSETS, offsets_text, err);
+        rc = snapshot_properties(a, next, &properties, err);
     if (!rc)
         rc = ls_iceberg_random_uuid(uuid, err);
     if (rc)
@@ -544,7 +565,7 @@ static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const char *j
         .schema = &table->schema,
         .entries = entries.items,
         .entry_count = entries.count,
-        .commit_user = job_id,
+        .commit_user = a->job_id,
         .time_millis = ls_catalog_wall_ms(),
         .name_uuid = uuid,
         .properties = &properties,
@@ -559,16 +580,15 @@ static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const char *j
     *planned = true;
     rc = write_plan(os, plan, err);
 out:
-    free(offsets_text);
     ls_paimon_strmap_cleanup(&properties);
     entries_cleanup(&entries);
     ls_paimon_table_free(table);
     return rc;
 }
 
-ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, const char *job_id,
-                                   const char *topic, const json_t *request,
-                                   ls_commit_result *result, ls_error *err)
+/* Commits one snapshot to ref's table and moves its catalog pointer. */
+static ls_code commit_snapshot(ls_store *store, const ls_table_ref *ref, const snapshot_args *a,
+                               ls_commit_result *result, ls_error *err)
 {
     ls_table_pointer t;
     ls_objstore *os = NULL;
@@ -576,7 +596,7 @@ ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, con
     ls_paimon_commit_plan plan;
     bool planned = false;
     char uri[PATH_MAX_BYTES + 64];
-    ls_offsets_init(&next, topic);
+    ls_offsets_init(&next, a->topic);
     ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
     if (!rc)
         rc = ls_catalog_open_storage(t.location, ref, &os, err);
@@ -585,7 +605,7 @@ ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, con
             ls_paimon_commit_plan_cleanup(&plan);
         planned = false;
         ls_offsets_cleanup(&next);
-        rc = attempt(os, &t, job_id, topic, request, &next, &plan, &planned, result, err);
+        rc = attempt(os, &t, a, &next, &plan, &planned, result, err);
         if (rc != LS_ERR_CONFLICT || !planned)
             break; /* done, failed, or fenced before writing */
         ls_log_warn("committer", "%s.%s: another writer created %s first; planning again",
@@ -606,7 +626,7 @@ ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, con
         result->sequence_number = plan.snapshot_id; /* Paimon has no sequence numbers */
         ls_offsets_cleanup(&result->offsets);
         result->offsets = next;
-        ls_offsets_init(&next, topic);
+        ls_offsets_init(&next, a->topic);
         ls_log_info("committer", "%s.%s: Paimon snapshot %" PRId64 " with %zu files", ref->database,
                     ref->table, plan.snapshot_id,
                     plan.manifest_path ? (size_t)plan.delta_meta.num_added_files : (size_t)0);
@@ -615,6 +635,194 @@ ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, con
         ls_paimon_commit_plan_cleanup(&plan);
     ls_offsets_cleanup(&next);
     ls_objstore_free(os);
+    return rc;
+}
+
+/* ---- dead letters ------------------------------------------------------ */
+
+/* The dead-letter table's snapshot records the job's snapshot whose
+ * dead-letter files it holds; the job's snapshot names them. */
+#define PROP_DEAD_LETTER_FILES "lakesync.dead-letter-files"
+#define PROP_SOURCE_SNAPSHOT "lakesync.source-snapshot"
+
+/* Reads the latest snapshot of ref's table (NULL *out when it has none). */
+static ls_code read_latest(ls_store *store, const ls_table_ref *ref, ls_paimon_table **out,
+                           ls_error *err)
+{
+    ls_table_pointer t;
+    ls_objstore *os = NULL;
+    *out = NULL;
+    ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
+    if (!rc)
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_paimon_storage st = storage_over(os);
+    if (!rc)
+        rc = ls_paimon_table_read(&st, out, err);
+    ls_objstore_free(os);
+    return rc;
+}
+
+/* {"ranges": {}, "files": files}: a request that adds files and fences
+ * nothing (the job's table did the fencing). */
+static json_t *files_request(json_t *files)
+{
+    return json_pack("{s:{}, s:O}", "ranges", "files", files);
+}
+
+/* Checks the dead-letter files against the dead-letter table (paths,
+ * sizes, statistics) without writing anything, so that a job snapshot never
+ * names files its dead-letter table would refuse. */
+static ls_code check_dead_letters(ls_store *store, const ls_table_ref *dead, const char *topic,
+                                  json_t *files, ls_error *err)
+{
+    ls_table_pointer t;
+    ls_objstore *os = NULL;
+    ls_paimon_table *table = NULL;
+    paimon_entries entries = {0};
+    ls_offsets next;
+    ls_commit_result scratch = {0};
+    json_t *request = files_request(files);
+    ls_offsets_init(&next, topic);
+    ls_offsets_init(&scratch.offsets, topic);
+    ls_code rc = request ? ls_catalog_load(store, dead, "paimon", &t, err)
+                         : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = ls_catalog_open_storage(t.location, dead, &os, err);
+    ls_paimon_storage st = storage_over(os);
+    if (!rc)
+        rc = ls_paimon_table_read(&st, &table, err);
+    if (!rc)
+        rc = prepare(os, t.location, &st, table, topic, request, &entries, &next, &scratch, err);
+    if (rc == LS_ERR_INVALID && strncmp(err->field, "files", 5) == 0) {
+        char field[LS_ERROR_FIELD_MAX + 16];
+        snprintf(field, sizeof field, "dead_letter_%s", err->field);
+        memcpy(err->field, field, sizeof err->field - 1);
+        err->field[sizeof err->field - 1] = '\0';
+    }
+    entries_cleanup(&entries);
+    ls_paimon_table_free(table);
+    ls_objstore_free(os);
+    ls_offsets_cleanup(&next);
+    ls_offsets_cleanup(&scratch.offsets);
+    json_decref(request);
+    return rc;
+}
+
+/* The job snapshot id the dead-letter table's latest snapshot completed. */
+static int64_t source_snapshot(const ls_paimon_table *dead)
+{
+    const char *text =
+        dead->has_snapshot ? ls_paimon_strmap_get(&dead->snapshot.properties, PROP_SOURCE_SNAPSHOT)
+                           : NULL;
+    return text ? strtoll(text, NULL, 10) : 0;
+}
+
+/* Lands the dead-letter part of the job table's latest snapshot when the
+ * dead-letter table does not hold it yet. Only the latest can be pending:
+ * the job's table never commits while one is (ls_committer_paimon_commit
+ * rolls forward first). */
+static ls_code roll_forward(ls_store *store, const ls_table_ref *ref, const ls_table_ref *dead,
+                            ls_error *err)
+{
+    ls_paimon_table *main_table = NULL, *dead_table = NULL;
+    json_t *files = NULL, *request = NULL;
+    ls_offsets offsets;
+    ls_commit_result scratch = {0};
+    char source[32];
+    ls_offsets_init(&offsets, "");
+    ls_offsets_init(&scratch.offsets, "");
+    ls_code rc = read_latest(store, ref, &main_table, err);
+    const char *pending = !rc && main_table->has_snapshot
+                              ? ls_paimon_strmap_get(&main_table->snapshot.properties,
+                                                     PROP_DEAD_LETTER_FILES)
+                              : NULL;
+    const char *offsets_text =
+        pending ? ls_paimon_strmap_get(&main_table->snapshot.properties, LS_PAIMON_PROP_OFFSETS)
+                : NULL;
+    if (rc || !pending || !offsets_text)
+        goto out;
+    rc = read_latest(store, dead, &dead_table, err);
+    if (rc || source_snapshot(dead_table) >= main_table->snapshot.id)
+        goto out; /* failed, or landed already */
+    json_error_t jerr;
+    files = json_loads(pending, 0, &jerr);
+    rc = ls_offsets_parse(offsets_text, &offsets, err);
+    if (!rc && !json_is_array(files))
+        rc = ls_error_set(err, LS_ERR_FORMAT, "snapshot %" PRId64 " of %s.%s: %s is not a list",
+                          main_table->snapshot.id, ref->database, ref->table,
+                          PROP_DEAD_LETTER_FILES);
+    request = rc ? NULL : files_request(files);
+    if (!rc && !request)
+        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    snprintf(source, sizeof source, "%" PRId64, main_table->snapshot.id);
+    const char *job_id = ls_paimon_strmap_get(&main_table->snapshot.properties,
+                                              LS_PAIMON_PROP_JOB_ID);
+    snapshot_args a = {.job_id = job_id ? job_id : "", .topic = offsets.topic, .request = request,
+                       .offsets_text = offsets_text, .extra_key = PROP_SOURCE_SNAPSHOT,
+                       .extra_value = source};
+    if (!rc)
+        rc = commit_snapshot(store, dead, &a, &scratch, err);
+out:
+    json_decref(request);
+    json_decref(files);
+    ls_offsets_cleanup(&offsets);
+    ls_offsets_cleanup(&scratch.offsets);
+    ls_paimon_table_free(dead_table);
+    ls_paimon_table_free(main_table);
+    return rc;
+}
+
+ls_code ls_committer_paimon_roll_forward(ls_store *store, const ls_table_ref *ref,
+                                         ls_error *err)
+{
+    char name[PATH_MAX_BYTES];
+    ls_code rc = ls_dead_letter_table_name(ref->table, name, sizeof name, err);
+    ls_table_ref dead = *ref;
+    dead.table = name;
+    if (rc || !ls_committer_paimon_is_table(store, &dead))
+        return rc;
+    return roll_forward(store, ref, &dead, err);
+}
+
+ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, const char *job_id,
+                                   const char *topic, const json_t *request,
+                                   ls_commit_result *result, ls_error *err)
+{
+    json_t *files = json_object_get(request, "dead_letter_files");
+    char *files_text = NULL, name[PATH_MAX_BYTES];
+    bool dead = json_array_size(files) > 0;
+    ls_table_ref dead_ref = *ref;
+    dead_ref.table = name;
+    ls_code rc = ls_dead_letter_table_name(ref->table, name, sizeof name, err);
+    if (!rc && files && !json_is_array(files) && !json_is_null(files))
+        rc = ls_error_set_field(err, LS_ERR_INVALID, "dead_letter_files", "must be an array");
+    bool dead_table = !rc && ls_committer_paimon_is_table(store, &dead_ref);
+    if (!rc && dead_table)
+        rc = roll_forward(store, ref, &dead_ref, err); /* the previous commit's part */
+    if (!rc && dead && !dead_table)
+        rc = ls_error_set(err, LS_ERR_UNPROCESSABLE,
+                          "the request carries dead letters but %s.%s does not exist",
+                          ref->database, name);
+    if (!rc && dead)
+        rc = check_dead_letters(store, &dead_ref, topic, files, err);
+    if (!rc && dead && !(files_text = json_dumps(files, JSON_COMPACT)))
+        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    snapshot_args a = {.job_id = job_id, .topic = topic, .request = request,
+                       .extra_key = dead ? PROP_DEAD_LETTER_FILES : NULL,
+                       .extra_value = files_text};
+    if (!rc)
+        rc = commit_snapshot(store, ref, &a, result, err);
+    if (!rc && dead) {
+        /* The job's snapshot is the truth and has landed: a failure here is
+         * repaired by the next commit's roll-forward, not reported. */
+        ls_error dead_err;
+        ls_error_clear(&dead_err);
+        if (roll_forward(store, ref, &dead_ref, &dead_err))
+            ls_log_warn("committer", "%s.%s: dead letters of snapshot %" PRId64
+                        " land with the next commit: %s", ref->database, name,
+                        result->snapshot_id, dead_err.message);
+    }
+    free(files_text);
     return rc;
 }
 

@@ -46,4 +46,10 @@ ls_code ls_committer_paimon_evolve(ls_store *store, const ls_table_ref *ref,
                                    const ls_iceberg_schema *proposed, int64_t *schema_id_out,
                                    bool *changed_out, ls_error *err) LS_MUST_USE;
 
+/* Lands the dead-letter part of the table's latest snapshot in
+ * "<table>__dlq" if it has not landed yet (see ls_committer_commit_json).
+ * LS_OK when there is nothing to do. Called with the table's lock held. */
+ls_code ls_committer_paimon_roll_forward(ls_store *store, const ls_table_ref *ref,
+                                         ls_error *err) LS_MUST_USE;
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "util/text.h"
 #include "worker.h"
 
 /* ---- ranges ------------------------------------------------------------------ */
@@ -170,26 +171,12 @@ static json_t *int_text_json(int64_t v)
 
 static json_t *base64_json(const uint8_t *data, size_t len)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t out_len = (len + 2) / 3 * 4;
-    char *text = malloc(out_len + 1);
+    size_t n = ls_base64_encoded_len(len);
+    char *text = malloc(n + 1);
     if (!text)
         return NULL;
-    size_t w = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t b = (uint32_t)data[i] << 16;
-        if (i + 1 < len)
-            b |= (uint32_t)data[i + 1] << 8;
-        if (i + 2 < len)
-            b |= data[i + 2];
-        text[w++] = alphabet[(b >> 18) & 63];
-        text[w++] = alphabet[(b >> 12) & 63];
-        text[w++] = i + 1 < len ? alphabet[(b >> 6) & 63] : '=';
-        text[w++] = i + 2 < len ? alphabet[b & 63] : '=';
-    }
-    text[w] = '\0';
-    json_t *out = json_stringn(text, w);
+    ls_base64_encode(data, len, text);
+    json_t *out = json_stringn(text, n);
     free(text);
     return out;
 }

@@ -3,7 +3,8 @@ lakesync_module(util MAIN SOURCES
   server/util/error.c
   server/util/buf.c
   server/util/log.c
-  server/util/sink.c)
+  server/util/sink.c
+  server/util/text.c)
 target_link_libraries(ls_util PUBLIC Threads::Threads)
 
 lakesync_unit_test(util SOURCES tests/unit/test_util.c DEPS ls_util)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "committer.h"
+#include "committer_catalog.h"
 #include "iceberg_table.h"
 
 typedef struct fixture {
@@ -63,11 +64,15 @@ static void fixture_close(fixture *fx)
     ls_store_free(fx->store);
 }
 
-/* Creates <location>/data/<name> with size bytes and returns its URI. */
-static void data_file(const fixture *fx, const char *name, size_t size, char *uri, size_t uri_size)
+/* Creates <warehouse>/db.db/<table>/data/<name> with size bytes and returns
+ * its URI. */
+static void table_file(const char *table, const char *name, size_t size, char *uri,
+                       size_t uri_size)
 {
     char dir[1200], path[1400];
-    snprintf(dir, sizeof dir, "%s/warehouse/db.db/events/data", testing_tmpdir());
+    snprintf(dir, sizeof dir, "%s/warehouse/db.db/%s", testing_tmpdir(), table);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/warehouse/db.db/%s/data", testing_tmpdir(), table);
     mkdir(dir, 0755);
     snprintf(path, sizeof path, "%s/%s", dir, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -79,7 +84,14 @@ static void data_file(const fixture *fx, const char *name, size_t size, char *ur
         left -= n;
     }
     close(fd);
-    snprintf(uri, uri_size, "%s/data/%s", fx->location, name);
+    snprintf(uri, uri_size, "file://%s/warehouse/db.db/%s/data/%s", testing_tmpdir(), table, name);
+}
+
+/* Creates <location>/data/<name> with size bytes and returns its URI. */
+static void data_file(const fixture *fx, const char *name, size_t size, char *uri, size_t uri_size)
+{
+    (void)fx;
+    table_file("events", name, size, uri, uri_size);
 }
 
 static json_t *request(const char *ranges_json, const char *path, int64_t size, int64_t records)
@@ -397,5 +409,170 @@ TEST(schema_evolution_between_commits)
     CHECK(strstr(json_string_value(json_object_get(json_array_get(log, 2), "metadata-file")),
                  "v3.metadata.json") != NULL);
     ls_iceberg_scan_free(sc);
+    fixture_close(&fx);
+}
+
+/* ---- the dead-letter table ------------------------------------------------ */
+
+static void open_with_dead_letters(fixture *fx)
+{
+    fixture_open(fx, NULL);
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_committer_ensure_dead_letter(fx->committer, &fx->ref, false, fx->location, &err),
+             &err);
+    /* A second call finds it and changes nothing. */
+    CHECK_OK(ls_committer_ensure_dead_letter(fx->committer, &fx->ref, false, fx->location, &err),
+             &err);
+}
+
+/* A request with one data file and one dead-letter file. */
+static json_t *request_with_dead_letters(const char *ranges, const char *data_uri, int64_t rows,
+                                         const char *dead_uri, int64_t dead_rows)
+{
+    json_t *req = request(ranges, data_uri, 100, rows);
+    json_t *dead = request(ranges, dead_uri, 80, dead_rows);
+    json_object_set(req, "dead_letter_files", json_object_get(dead, "files"));
+    json_decref(dead);
+    return req;
+}
+
+static ls_iceberg_scan *scan_dead_letters(const fixture *fx)
+{
+    fixture dead = *fx;
+    snprintf(dead.location, sizeof dead.location, "file://%s/warehouse/db.db/events__dlq",
+             testing_tmpdir());
+    return scan(&dead);
+}
+
+TEST(dead_letters_commit_with_the_table)
+{
+    fixture fx;
+    open_with_dead_letters(&fx);
+    char uri[1500], dead_uri[1500];
+    data_file(&fx, "a.parquet", 100, uri, sizeof uri);
+    table_file("events__dlq", "d.parquet", 80, dead_uri, sizeof dead_uri);
+    ls_commit_result result;
+    ls_error err;
+    CHECK_OK(commit(&fx, request_with_dead_letters("{\"0\":[0,10]}", uri, 7, dead_uri, 3), &result,
+                    &err),
+             &err);
+    ls_offsets_cleanup(&result.offsets);
+    ls_iceberg_scan *s = scan(&fx), *d = scan_dead_letters(&fx);
+    CHECK_EQ_INT(s->data_record_count, 7);
+    CHECK_EQ_INT(d->data_record_count, 3);
+    CHECK_EQ_STR(ls_iceberg_metadata_summary(d->metadata, -1, "lakesync.offsets"),
+                 ls_iceberg_metadata_summary(s->metadata, -1, "lakesync.offsets"));
+    ls_iceberg_scan_free(s);
+    ls_iceberg_scan_free(d);
+    /* Dead-letter files must lie in the dead-letter table. */
+    CHECK_EQ_INT(commit(&fx, request_with_dead_letters("{\"0\":[10,11]}", uri, 1, uri, 1), &result,
+                        &err),
+                 LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "dead_letter_files[0].path");
+    ls_offsets_cleanup(&result.offsets);
+    fixture_close(&fx);
+}
+
+/* A failure after the table's new metadata is written but before the
+ * dead-letter table's is (every name it may take is taken): neither table
+ * moves, and the table's orphaned metadata does not block the retry. The worker's retry of the same request then lands both once, and a
+ * replay is fenced: no dead letter lost, none doubled. */
+TEST(a_failure_between_the_two_tables_lands_neither)
+{
+    fixture fx;
+    open_with_dead_letters(&fx);
+    char uri[1500], dead_uri[1500], blocker[1400];
+    data_file(&fx, "a.parquet", 100, uri, sizeof uri);
+    table_file("events__dlq", "d.parquet", 80, dead_uri, sizeof dead_uri);
+    /* Every name the dead-letter table's next metadata may take is taken. */
+    for (int v = 2; v < 2 + 16; v++) {
+        snprintf(blocker, sizeof blocker,
+                 "%s/warehouse/db.db/events__dlq/metadata/v%d.metadata.json", testing_tmpdir(), v);
+        int fd = open(blocker, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        CHECK(fd >= 0);
+        close(fd);
+    }
+    ls_commit_result result;
+    ls_error err;
+    CHECK(commit(&fx, request_with_dead_letters("{\"0\":[0,10]}", uri, 7, dead_uri, 3), &result,
+                 &err) != LS_OK);
+    CHECK_EQ_INT(result.snapshot_id, 0);
+    ls_offsets_cleanup(&result.offsets);
+    ls_iceberg_scan *s = scan(&fx), *d = scan_dead_letters(&fx);
+    CHECK_EQ_INT(s->snapshot_id, -1);
+    CHECK_EQ_INT(d->snapshot_id, -1);
+    ls_iceberg_scan_free(s);
+    ls_iceberg_scan_free(d);
+    ls_offsets offsets;
+    CHECK_OK(ls_committer_offsets(fx.committer, &fx.ref, &offsets, &err), &err);
+    CHECK_EQ_INT(ls_offsets_get(&offsets, 0), -1);
+    ls_offsets_cleanup(&offsets);
+
+    for (int v = 2; v < 2 + 16; v++) {
+        snprintf(blocker, sizeof blocker,
+                 "%s/warehouse/db.db/events__dlq/metadata/v%d.metadata.json", testing_tmpdir(), v);
+        CHECK(unlink(blocker) == 0);
+    }
+    CHECK_OK(commit(&fx, request_with_dead_letters("{\"0\":[0,10]}", uri, 7, dead_uri, 3), &result,
+                    &err),
+             &err);
+    ls_offsets_cleanup(&result.offsets);
+    CHECK_EQ_INT(commit(&fx, request_with_dead_letters("{\"0\":[0,10]}", uri, 7, dead_uri, 3),
+                        &result, &err),
+                 LS_ERR_CONFLICT);
+    ls_offsets_cleanup(&result.offsets);
+    s = scan(&fx);
+    d = scan_dead_letters(&fx);
+    CHECK_EQ_INT(s->data_record_count, 7);
+    CHECK_EQ_INT(d->data_record_count, 3);
+    CHECK_EQ_INT(d->data_file_count, 1);
+    ls_iceberg_scan_free(s);
+    ls_iceberg_scan_free(d);
+    fixture_close(&fx);
+}
+
+/* The catalog moves both pointers or neither: the second move's stale
+ * expectation undoes the first. */
+TEST(pointer_moves_are_all_or_nothing)
+{
+    fixture fx;
+    open_with_dead_letters(&fx);
+    ls_table_ref dead = {.database = "db", .table = "events__dlq"};
+    ls_table_pointer before, dead_before, after;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_catalog_load(fx.store, &fx.ref, "iceberg", &before, &err), &err);
+    CHECK_OK(ls_catalog_load(fx.store, &dead, "iceberg", &dead_before, &err), &err);
+    ls_catalog_move moves[2] = {{&fx.ref, before.metadata_location, "file:///x/v9.metadata.json"},
+                                {&dead, "file:///stale", "file:///y/v9.metadata.json"}};
+    CHECK_EQ_INT(ls_catalog_swap_all(fx.store, moves, 2, &err), LS_ERR_CONFLICT);
+    CHECK(strstr(err.message, "events__dlq") != NULL);
+    CHECK_OK(ls_catalog_load(fx.store, &fx.ref, "iceberg", &after, &err), &err);
+    CHECK_EQ_STR(after.metadata_location, before.metadata_location);
+    moves[1].expected = dead_before.metadata_location;
+    ls_error_clear(&err);
+    CHECK_OK(ls_catalog_swap_all(fx.store, moves, 2, &err), &err);
+    CHECK_OK(ls_catalog_load(fx.store, &dead, "iceberg", &after, &err), &err);
+    CHECK_EQ_STR(after.metadata_location, "file:///y/v9.metadata.json");
+    fixture_close(&fx);
+}
+
+TEST(dead_letters_without_their_table_are_refused)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    char uri[1500], dead_uri[1500];
+    data_file(&fx, "a.parquet", 100, uri, sizeof uri);
+    table_file("events__dlq", "d.parquet", 80, dead_uri, sizeof dead_uri);
+    ls_commit_result result;
+    ls_error err;
+    CHECK_EQ_INT(commit(&fx, request_with_dead_letters("{\"0\":[0,10]}", uri, 7, dead_uri, 3),
+                        &result, &err),
+                 LS_ERR_UNPROCESSABLE);
+    ls_offsets_cleanup(&result.offsets);
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(s->snapshot_id, -1);
+    ls_iceberg_scan_free(s);
     fixture_close(&fx);
 }

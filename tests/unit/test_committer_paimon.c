@@ -438,3 +438,160 @@ TEST(schema_evolution_writes_the_next_schema_file)
     ls_paimon_table_free(t);
     fixture_close(&fx);
 }
+
+/* ---- the dead-letter table ------------------------------------------------ */
+
+/* The fixture's dead-letter table, created next to it. */
+static void open_with_dead_letters(fixture *fx, fixture *dead)
+{
+    fixture_open(fx, false);
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_committer_ensure_dead_letter(fx->committer, &fx->ref, true, fx->location, &err),
+             &err);
+    *dead = *fx;
+    snprintf(dead->root, sizeof dead->root, "%s/wh/pdb.db/events__dlq", testing_tmpdir());
+    snprintf(dead->location, sizeof dead->location, "file://%s", dead->root);
+    dead->ref.table = "events__dlq";
+}
+
+static json_t *request_with_dead_letters(const char *ranges, const char *uri, int64_t rows,
+                                         const char *dead_uri, int64_t dead_rows)
+{
+    json_t *req = request(ranges, uri, 100, rows, NULL);
+    json_t *dead = request(ranges, dead_uri, 80, dead_rows, NULL);
+    json_object_set(req, "dead_letter_files", json_object_get(dead, "files"));
+    json_decref(dead);
+    return req;
+}
+
+static int64_t rows_of(const fixture *fx, int64_t *snapshot_id)
+{
+    ls_paimon_table *t = read_table(fx);
+    int64_t rows = t->has_snapshot ? t->row_count : 0;
+    if (snapshot_id)
+        *snapshot_id = t->has_snapshot ? t->snapshot.id : 0;
+    ls_paimon_table_free(t);
+    return rows;
+}
+
+TEST(dead_letters_land_with_their_commit)
+{
+    fixture fx, dead;
+    open_with_dead_letters(&fx, &dead);
+    char uri[1500], dead_uri[1500];
+    data_file(&fx, "", "data-a-1.parquet", 100, uri, sizeof uri);
+    data_file(&dead, "", "data-d-1.parquet", 80, dead_uri, sizeof dead_uri);
+    ls_commit_result result;
+    ls_error err;
+    CHECK_OK(commit(&fx, request_with_dead_letters("{\"0\":[0,10]}", uri, 7, dead_uri, 3), &result,
+                    &err),
+             &err);
+    ls_offsets_cleanup(&result.offsets);
+    CHECK_EQ_INT(rows_of(&fx, NULL), 7);
+    CHECK_EQ_INT(rows_of(&dead, NULL), 3);
+    ls_paimon_table *t = read_table(&dead);
+    CHECK_EQ_STR(ls_paimon_strmap_get(&t->snapshot.properties, "lakesync.offsets"),
+                 "{\"topic\":\"events\",\"partitions\":{\"0\":10}}");
+    CHECK_EQ_STR(ls_paimon_strmap_get(&t->snapshot.properties, "lakesync.source-snapshot"), "1");
+    ls_paimon_table_free(t);
+    /* A dead-letter file the dead-letter table would refuse is refused
+     * before the job's table moves. */
+    CHECK_EQ_INT(commit(&fx, request_with_dead_letters("{\"0\":[10,11]}", uri, 1, uri, 1), &result,
+                        &err),
+                 LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "dead_letter_files[0].path");
+    ls_offsets_cleanup(&result.offsets);
+    int64_t id = 0;
+    CHECK_EQ_INT(rows_of(&fx, &id), 7);
+    CHECK_EQ_INT(id, 1);
+    fixture_close(&fx);
+}
+
+/* The dead-letter part fails after the job's snapshot landed (the
+ * dead-letter table cannot store its manifests): the commit still answers
+ * success, since the job's snapshot is the truth, and the next commit lands
+ * the pending dead letters before its own. A replay is fenced. No dead
+ * letter is lost and none is doubled. */
+TEST(a_pending_dead_letter_part_rolls_forward_once)
+{
+    fixture fx, dead;
+    open_with_dead_letters(&fx, &dead);
+    char uri[1500], uri2[1500], dead_uri[1500], dead_uri2[1500], blocker[1200];
+    data_file(&fx, "", "data-a-1.parquet", 100, uri, sizeof uri);
+    data_file(&fx, "", "data-b-1.parquet", 100, uri2, sizeof uri2);
+    data_file(&dead, "", "data-d-1.parquet", 80, dead_uri, sizeof dead_uri);
+    data_file(&dead, "", "data-e-1.parquet", 80, dead_uri2, sizeof dead_uri2);
+    snprintf(blocker, sizeof blocker, "%s/manifest", dead.root);
+    int fd = open(blocker, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    CHECK(fd >= 0);
+    close(fd);
+    ls_commit_result result;
+    ls_error err;
+    CHECK_OK(commit(&fx, request_with_dead_letters("{\"0\":[0,10]}", uri, 7, dead_uri, 3), &result,
+                    &err),
+             &err);
+    ls_offsets_cleanup(&result.offsets);
+    CHECK_EQ_INT(rows_of(&fx, NULL), 7);
+    CHECK_EQ_INT(rows_of(&dead, NULL), 0);
+    /* While the dead-letter table is still broken, the next commit refuses
+     * to move the job's table past the pending part. */
+    CHECK(commit(&fx, request_with_dead_letters("{\"0\":[10,20]}", uri2, 5, dead_uri2, 2), &result,
+                 &err) != LS_OK);
+    ls_offsets_cleanup(&result.offsets);
+    int64_t id = 0;
+    CHECK_EQ_INT(rows_of(&fx, &id), 7);
+    CHECK_EQ_INT(id, 1);
+
+    CHECK(unlink(blocker) == 0);
+    CHECK_OK(commit(&fx, request_with_dead_letters("{\"0\":[10,20]}", uri2, 5, dead_uri2, 2),
+                    &result, &err),
+             &err);
+    ls_offsets_cleanup(&result.offsets);
+    CHECK_EQ_INT(rows_of(&fx, NULL), 12);
+    CHECK_EQ_INT(rows_of(&dead, &id), 5);
+    CHECK_EQ_INT(id, 2); /* one snapshot per job snapshot */
+    /* Reading offsets (a worker starting) finds nothing pending; a replay
+     * of either request is fenced and adds nothing. */
+    ls_offsets offsets;
+    CHECK_OK(ls_committer_offsets(fx.committer, &fx.ref, &offsets, &err), &err);
+    CHECK_EQ_INT(ls_offsets_get(&offsets, 0), 20);
+    ls_offsets_cleanup(&offsets);
+    CHECK_EQ_INT(commit(&fx, request_with_dead_letters("{\"0\":[10,20]}", uri2, 5, dead_uri2, 2),
+                        &result, &err),
+                 LS_ERR_CONFLICT);
+    ls_offsets_cleanup(&result.offsets);
+    CHECK_EQ_INT(rows_of(&dead, &id), 5);
+    CHECK_EQ_INT(id, 2);
+    fixture_close(&fx);
+}
+
+/* A worker starting reads the offsets: a pending part lands then too. */
+TEST(reading_offsets_lands_a_pending_dead_letter_part)
+{
+    fixture fx, dead;
+    open_with_dead_letters(&fx, &dead);
+    char uri[1500], dead_uri[1500], blocker[1200];
+    data_file(&fx, "", "data-a-1.parquet", 100, uri, sizeof uri);
+    data_file(&dead, "", "data-d-1.parquet", 80, dead_uri, sizeof dead_uri);
+    snprintf(blocker, sizeof blocker, "%s/manifest", dead.root);
+    int fd = open(blocker, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    CHECK(fd >= 0);
+    close(fd);
+    ls_commit_result result;
+    ls_error err;
+    CHECK_OK(commit(&fx, request_with_dead_letters("{\"0\":[0,10]}", uri, 7, dead_uri, 3), &result,
+                    &err),
+             &err);
+    ls_offsets_cleanup(&result.offsets);
+    CHECK(unlink(blocker) == 0);
+    ls_offsets offsets;
+    for (int i = 0; i < 2; i++) { /* the second read finds it landed */
+        CHECK_OK(ls_committer_offsets(fx.committer, &fx.ref, &offsets, &err), &err);
+        ls_offsets_cleanup(&offsets);
+        int64_t id = 0;
+        CHECK_EQ_INT(rows_of(&dead, &id), 3);
+        CHECK_EQ_INT(id, 1);
+    }
+    fixture_close(&fx);
+}

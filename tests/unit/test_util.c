@@ -117,3 +117,29 @@ TEST(sink_for_buf_counts_and_respects_cap)
     CHECK_EQ_MEM(b.data, "abc", 3);
     ls_buf_cleanup(&b);
 }
+
+#include "util/text.h"
+
+TEST(utf8_validation_follows_rfc_3629)
+{
+    CHECK(ls_utf8_valid((const uint8_t *)"", 0));
+    CHECK(ls_utf8_valid((const uint8_t *)"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12));
+    CHECK(!ls_utf8_valid((const uint8_t *)"\xc0\xaf", 2));         /* overlong '/' */
+    CHECK(!ls_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));     /* a UTF-8 encoded surrogate */
+    CHECK(!ls_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+    CHECK(!ls_utf8_valid((const uint8_t *)"\xe2\x82", 2));         /* cut short */
+    CHECK(!ls_utf8_valid((const uint8_t *)"\xff", 1));
+    CHECK(!ls_utf8_valid((const uint8_t *)"\x80", 1)); /* a lone continuation byte */
+}
+
+TEST(base64_pads_as_rfc_4648_says)
+{
+    static const char *const expected[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
+                                           "Zm9vYmFy"};
+    for (size_t n = 0; n <= 6; n++) {
+        char out[16] = {0};
+        CHECK_EQ_INT(ls_base64_encoded_len(n), strlen(expected[n]));
+        ls_base64_encode((const uint8_t *)"foobar", n, out);
+        CHECK_EQ_STR(out, expected[n]);
+    }
+}
