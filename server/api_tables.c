@@ -1,7 +1,8 @@
 /*
  * The tables of a database (REST API): list from the catalog, and for one
- * Iceberg table its schema, partition spec, snapshots and a preview of its
- * rows, read from the table's own metadata and data files (table_read.h).
+ * table its schema, partition spec, snapshots and a preview of its rows, read
+ * from the table's own metadata and data files (table_read.h; Paimon tables
+ * in api_tables_paimon.c, in the same shapes).
  * Tables on object stores are read with their job's destination settings
  * (or the AWS_* environment), as the job writes them.
  */
@@ -14,6 +15,7 @@
 #include "api_handlers.h"
 #include "api_json.h"
 #include "api_rows.h"
+#include "api_tables.h"
 #include "table_read.h"
 
 #define PREVIEW_DEFAULT_ROWS 20
@@ -112,6 +114,14 @@ static void format_micros(int64_t micros, bool utc, char *out, size_t size)
              seconds / 3600, seconds / 60 % 60, seconds % 60, rest % 1000000, utc ? "Z" : "");
 }
 
+void api_table_format_ms(int64_t ms, char *out, size_t size)
+{
+    /* Milliseconds past what microseconds can hold are not real times. */
+    if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
+        ms = 0;
+    format_micros(ms * 1000, true, out, size);
+}
+
 static json_t *schema_json(const json_t *schema)
 {
     json_t *fields = json_array();
@@ -167,9 +177,9 @@ static json_t *spec_json(const json_t *md)
 
 /* The summary with lakesync.offsets parsed: it is JSON text in Iceberg's
  * string map, and clients want the object. */
-static json_t *summary_json(const json_t *summary)
+json_t *api_table_summary_json(const json_t *summary)
 {
-    json_t *out = json_deep_copy(summary ? summary : json_object());
+    json_t *out = json_is_object(summary) ? json_deep_copy(summary) : json_object();
     const json_t *text = json_object_get(out, "lakesync.offsets");
     if (json_is_string(text)) {
         json_t *parsed = json_loads(json_string_value(text), 0, NULL);
@@ -187,15 +197,13 @@ static json_t *snapshot_json(const json_t *snap)
     const json_t *op = json_object_get(summary, "operation");
     json_int_t ms = json_integer_value(json_object_get(snap, "timestamp-ms"));
     char when[64];
-    /* Milliseconds past what microseconds can hold are not real times. */
-    if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
-        ms = 0;
-    format_micros((int64_t)ms * 1000, true, when, sizeof when);
+    api_table_format_ms(ms, when, sizeof when);
     return json_pack("{s:o,s:o,s:o,s:I,s:s,s:o,s:o,s:o}", "snapshot_id",
                      or_null(json_object_get(snap, "snapshot-id")), "parent_snapshot_id",
                      or_null(parent), "sequence_number", or_null(seq), "timestamp_ms", ms,
                      "timestamp", when, "operation", or_null(op), "schema_id",
-                     or_null(json_object_get(snap, "schema-id")), "summary", summary_json(summary));
+                     or_null(json_object_get(snap, "schema-id")), "summary",
+                     api_table_summary_json(summary));
 }
 
 static json_t *table_json(const ls_api_request *req, const ls_table_open *t)
@@ -227,7 +235,9 @@ ls_code api_table_get(ls_api_request *req, ls_error *err)
     ls_table_open table;
     json_t *body = NULL;
     ls_code rc = open_route_table(req, &table, err);
-    if (!rc) {
+    if (!rc && !table.metadata) {
+        rc = api_paimon_table_json(req, &table, &body, err);
+    } else if (!rc) {
         body = table_json(req, &table);
         if (!body)
             rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
@@ -236,32 +246,35 @@ ls_code api_table_get(ls_api_request *req, ls_error *err)
     return rc ? rc : api_reply_json(req, 200, body, err);
 }
 
+/* {"items": every snapshot of the Iceberg metadata, oldest first}. */
+static ls_code iceberg_snapshots_json(const ls_table_open *table, json_t **out, ls_error *err)
+{
+    size_t i;
+    const json_t *snap;
+    json_t *items = json_array();
+    const json_t *md = ls_iceberg_metadata_json(table->metadata);
+    json_array_foreach(json_object_get(md, "snapshots"), i, snap)
+    {
+        json_t *item = items ? snapshot_json(snap) : NULL;
+        if (!item || json_array_append_new(items, item)) {
+            json_decref(items);
+            return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+        }
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return *out ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+}
+
 ls_code api_table_snapshots(ls_api_request *req, ls_error *err)
 {
     ls_table_open table;
-    json_t *items = json_array();
+    json_t *body = NULL;
     ls_code rc = open_route_table(req, &table, err);
-    if (!rc && !items)
-        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-    if (!rc) {
-        size_t i;
-        const json_t *snap;
-        const json_t *md = ls_iceberg_metadata_json(table.metadata);
-        json_array_foreach(json_object_get(md, "snapshots"), i, snap)
-        {
-            json_t *item = snapshot_json(snap);
-            if (!item || json_array_append_new(items, item)) {
-                rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-                break;
-            }
-        }
-    }
+    if (!rc)
+        rc = table.metadata ? iceberg_snapshots_json(&table, &body, err)
+                            : api_paimon_snapshots_json(&table, &body, err);
     ls_table_read_close(&table);
-    if (rc) {
-        json_decref(items);
-        return rc;
-    }
-    return api_reply_json(req, 200, json_pack("{s:o}", "items", items), err);
+    return rc ? rc : api_reply_json(req, 200, body, err);
 }
 
 /* ---- preview ------------------------------------------------------------ */
@@ -424,9 +437,8 @@ static ls_code append_rows(const ls_parquet_reader *reader, const ls_column_batc
     return rc;
 }
 
-/* Reads rows of one data file until rows holds limit of them. */
-static ls_code preview_file(ls_table_open *table, const char *path, const json_t *schema,
-                            json_t *rows, size_t limit, ls_error *err)
+ls_code api_table_preview_file(ls_table_open *table, const char *path, const json_t *schema,
+                               json_t *rows, size_t limit, ls_error *err)
 {
     ls_table_object obj;
     ls_parquet_reader *reader = NULL;
@@ -486,6 +498,13 @@ ls_code api_table_preview(ls_api_request *req, ls_error *err)
         rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     if (!rc)
         rc = open_route_table(req, &table, err);
+    if (!rc && !table.metadata) {
+        json_t *body = NULL;
+        rc = api_paimon_preview_json(&table, limit, &body, err);
+        if (!rc)
+            rc = api_reply_json(req, 200, body, err);
+        goto out;
+    }
     if (!rc)
         rc = ls_table_read_scan(&table, &scan, err);
     if (rc)
@@ -503,7 +522,7 @@ ls_code api_table_preview(ls_api_request *req, ls_error *err)
         goto out;
     }
     for (size_t i = 0; i < scan->file_count && json_array_size(rows) < limit; i++) {
-        rc = preview_file(&table, scan->files[i].path, schema, rows, limit, err);
+        rc = api_table_preview_file(&table, scan->files[i].path, schema, rows, limit, err);
         if (rc)
             goto out;
     }

@@ -9,6 +9,7 @@
 #include "committer_request.h"
 #include "dead_letter.h"
 #include "iceberg_metadata.h"
+#include "paimon_objstore.h"
 #include "paimon_read.h"
 #include "paimon_stats.h"
 #include "paimon_value.h"
@@ -42,49 +43,6 @@ bool ls_committer_paimon_is_table(ls_store *store, const ls_table_ref *ref)
     ls_stmt_free(stmt);
     ls_store_rollback(store);
     return row;
-}
-
-/* ---- storage ---------------------------------------------------------- */
-
-static ls_code storage_read(void *ctx, const char *path, ls_buf *out, ls_error *err)
-{
-    return ls_objstore_get(ctx, path, out, err);
-}
-
-/* Names directly under dir: the store lists keys by prefix, so deeper keys
- * are skipped. */
-static ls_code storage_list(void *ctx, const char *dir, ls_buf *names, ls_error *err)
-{
-    char prefix[LS_OBJSTORE_KEY_MAX + 2];
-    ls_objstore_list_page page = {0};
-    char *token = NULL;
-    ls_code rc = LS_OK;
-    int n = snprintf(prefix, sizeof prefix, "%s/", dir);
-    if (n < 0 || (size_t)n >= sizeof prefix)
-        return ls_error_set(err, LS_ERR_INVALID, "directory name too long");
-    do {
-        rc = ls_objstore_list(ctx, prefix, token, &page, err);
-        free(token);
-        token = NULL;
-        for (size_t i = 0; !rc && i < page.count; i++) {
-            const char *name = page.entries[i].key + n;
-            if (strncmp(page.entries[i].key, prefix, (size_t)n) != 0 || !*name || strchr(name, '/'))
-                continue;
-            rc = ls_buf_append(names, name, strlen(name) + 1, err);
-        }
-        if (!rc) {
-            token = page.next_token;
-            page.next_token = NULL;
-        }
-    } while (!rc && token);
-    free(token);
-    ls_objstore_list_page_cleanup(&page);
-    return rc;
-}
-
-static ls_paimon_storage storage_over(ls_objstore *os)
-{
-    return (ls_paimon_storage){.read = storage_read, .list = storage_list, .ctx = os};
 }
 
 /* ---- creating --------------------------------------------------------- */
@@ -200,7 +158,7 @@ ls_code ls_committer_paimon_offsets(ls_store *store, const ls_table_ref *ref, ls
     ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
     if (!rc)
         rc = ls_catalog_open_storage(t.location, ref, &os, err);
-    ls_paimon_storage st = storage_over(os);
+    ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
     if (!rc)
         rc = ls_paimon_table_read(&st, &table, err);
     if (!rc) {
@@ -544,7 +502,7 @@ static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const snapsho
                        ls_offsets *next, ls_paimon_commit_plan *plan, bool *planned,
                        ls_commit_result *result, ls_error *err)
 {
-    ls_paimon_storage st = storage_over(os);
+    ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
     ls_paimon_table *table = NULL;
     paimon_entries entries = {0};
     ls_paimon_strmap properties = {0};
@@ -655,7 +613,7 @@ static ls_code read_latest(ls_store *store, const ls_table_ref *ref, ls_paimon_t
     ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
     if (!rc)
         rc = ls_catalog_open_storage(t.location, ref, &os, err);
-    ls_paimon_storage st = storage_over(os);
+    ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
     if (!rc)
         rc = ls_paimon_table_read(&st, out, err);
     ls_objstore_free(os);
@@ -688,7 +646,7 @@ static ls_code check_dead_letters(ls_store *store, const ls_table_ref *dead, con
                          : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     if (!rc)
         rc = ls_catalog_open_storage(t.location, dead, &os, err);
-    ls_paimon_storage st = storage_over(os);
+    ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
     if (!rc)
         rc = ls_paimon_table_read(&st, &table, err);
     if (!rc)
@@ -888,7 +846,7 @@ ls_code ls_committer_paimon_evolve(ls_store *store, const ls_table_ref *ref,
     ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
     if (!rc)
         rc = ls_catalog_open_storage(t.location, ref, &os, err);
-    ls_paimon_storage st = storage_over(os);
+    ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
     if (!rc)
         have_current = (rc = ls_paimon_newest_schema(&st, &current, err)) == LS_OK;
     if (!rc)

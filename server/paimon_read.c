@@ -144,13 +144,35 @@ static ls_code read_hint(const ls_paimon_storage *st, const char *name, int64_t 
     return rc;
 }
 
-/* Lists "<prefix><N>" names under dir; min and max get the extremes (-1: none). */
-static ls_code list_ids(const ls_paimon_storage *st, const char *dir, const char *prefix,
-                        int64_t *min, int64_t *max, ls_error *err)
+/* Appends id to a growing array. */
+static ls_code push_id(int64_t **ids, size_t *count, size_t *cap, int64_t id, ls_error *err)
+{
+    if (*count == *cap) {
+        size_t grown_cap = *cap ? *cap * 2 : 16;
+        int64_t *grown = realloc(*ids, grown_cap * sizeof *grown);
+        if (!grown)
+            return nomem(err);
+        *ids = grown;
+        *cap = grown_cap;
+    }
+    (*ids)[(*count)++] = id;
+    return LS_OK;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Collects the N of "<prefix><N>" names under dir, ascending. */
+static ls_code collect_ids(const ls_paimon_storage *st, const char *dir, const char *prefix,
+                           int64_t **ids_out, size_t *count_out, ls_error *err)
 {
     ls_buf names;
     ls_buf_init(&names, (size_t)64 << 20);
-    *min = *max = -1;
+    int64_t *ids = NULL;
+    size_t count = 0, cap = 0;
     ls_code rc = st->list(st->ctx, dir, &names, err);
     size_t plen = strlen(prefix);
     for (size_t at = 0; rc == LS_OK && at < names.len;) {
@@ -162,12 +184,33 @@ static ls_code list_ids(const ls_paimon_storage *st, const char *dir, const char
         long long v = strtoll(name + plen, &end, 10);
         if (*end != '\0' || v < 0)
             continue;
-        if (*min < 0 || v < *min)
-            *min = v;
-        if (v > *max)
-            *max = v;
+        rc = push_id(&ids, &count, &cap, v, err);
     }
     ls_buf_cleanup(&names);
+    if (rc) {
+        free(ids);
+        return rc;
+    }
+    if (count)
+        qsort(ids, count, sizeof *ids, compare_ids);
+    *ids_out = ids;
+    *count_out = count;
+    return LS_OK;
+}
+
+/* Lists "<prefix><N>" names under dir; min and max get the extremes (-1: none). */
+static ls_code list_ids(const ls_paimon_storage *st, const char *dir, const char *prefix,
+                        int64_t *min, int64_t *max, ls_error *err)
+{
+    int64_t *ids = NULL;
+    size_t count = 0;
+    *min = *max = -1;
+    ls_code rc = collect_ids(st, dir, prefix, &ids, &count, err);
+    if (!rc && count) {
+        *min = ids[0];
+        *max = ids[count - 1];
+    }
+    free(ids);
     return rc;
 }
 
@@ -245,6 +288,71 @@ ls_code ls_paimon_earliest_snapshot_id(const ls_paimon_storage *st, int64_t *id_
     return rc;
 }
 
+ls_code ls_paimon_schema_ids(const ls_paimon_storage *st, int64_t **ids_out, size_t *count_out,
+                             ls_error *err)
+{
+    *ids_out = NULL;
+    *count_out = 0;
+    if (st->list)
+        return collect_ids(st, "schema", "schema-", ids_out, count_out, err);
+    size_t cap = 0;
+    ls_buf buf;
+    ls_buf_init(&buf, LS_PAIMON_MAX_METADATA_BYTES);
+    ls_code rc = LS_OK;
+    for (int64_t id = 0; rc == LS_OK; id++) {
+        char path[64];
+        bool found = false;
+        if (id == LS_PAIMON_MAX_SNAPSHOT_PROBES) {
+            rc = ls_error_set(err, LS_ERR_TOO_LARGE, "over %d schemas to probe",
+                              LS_PAIMON_MAX_SNAPSHOT_PROBES);
+            break;
+        }
+        snprintf(path, sizeof path, "schema/schema-%" PRId64, id);
+        rc = read_object(st, path, &buf, &found, err);
+        if (rc || !found)
+            break;
+        rc = push_id(ids_out, count_out, &cap, id, err);
+    }
+    ls_buf_cleanup(&buf);
+    if (rc) {
+        free(*ids_out);
+        *ids_out = NULL;
+        *count_out = 0;
+    }
+    return rc;
+}
+
+ls_code ls_paimon_snapshot_ids(const ls_paimon_storage *st, int64_t **ids_out, size_t *count_out,
+                               ls_error *err)
+{
+    int64_t earliest = 0, latest = 0;
+    size_t cap = 0;
+    *ids_out = NULL;
+    *count_out = 0;
+    if (st->list) {
+        ls_code rc = collect_ids(st, "snapshot", "snapshot-", ids_out, count_out, err);
+        /* Snapshot ids start at 1; a "snapshot-0" is no snapshot of Paimon's. */
+        if (!rc && *count_out && (*ids_out)[0] == 0)
+            memmove(*ids_out, *ids_out + 1, --*count_out * sizeof **ids_out);
+        return rc;
+    }
+    /* Expiry removes snapshots from the oldest end: the ids in between exist. */
+    ls_code rc = ls_paimon_earliest_snapshot_id(st, &earliest, err);
+    if (!rc)
+        rc = ls_paimon_latest_snapshot_id(st, &latest, err);
+    if (!rc && earliest > 0 && latest - earliest >= LS_PAIMON_MAX_SNAPSHOT_PROBES)
+        rc = ls_error_set(err, LS_ERR_TOO_LARGE, "over %d snapshots",
+                          LS_PAIMON_MAX_SNAPSHOT_PROBES);
+    for (int64_t id = earliest; !rc && earliest > 0 && id <= latest; id++)
+        rc = push_id(ids_out, count_out, &cap, id, err);
+    if (rc) {
+        free(*ids_out);
+        *ids_out = NULL;
+        *count_out = 0;
+    }
+    return rc;
+}
+
 /* --------------------------------------------------------------------------
  * Table state.
  */
@@ -315,24 +423,12 @@ static ls_code read_schema(const ls_paimon_storage *st, int64_t id, ls_paimon_sc
 static ls_code read_newest_schema(const ls_paimon_storage *st, ls_paimon_schema *out,
                                   ls_error *err)
 {
-    int64_t min = -1, max = -1;
+    int64_t *ids = NULL;
+    size_t count = 0;
     bool found = false;
-    ls_code rc = LS_OK;
-    if (st->list) {
-        rc = list_ids(st, "schema", "schema-", &min, &max, err);
-    } else {
-        for (int64_t id = 0; rc == LS_OK && id < LS_PAIMON_MAX_SNAPSHOT_PROBES; id++) {
-            char path[64];
-            ls_buf buf;
-            ls_buf_init(&buf, LS_PAIMON_MAX_METADATA_BYTES);
-            snprintf(path, sizeof path, "schema/schema-%" PRId64, id);
-            rc = read_object(st, path, &buf, &found, err);
-            ls_buf_cleanup(&buf);
-            if (!found)
-                break;
-            max = id;
-        }
-    }
+    ls_code rc = ls_paimon_schema_ids(st, &ids, &count, err);
+    int64_t max = count ? ids[count - 1] : -1;
+    free(ids);
     if (rc)
         return rc;
     if (max < 0)

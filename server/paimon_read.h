@@ -103,4 +103,15 @@ ls_code ls_paimon_latest_snapshot_id(const ls_paimon_storage *storage, int64_t *
 ls_code ls_paimon_earliest_snapshot_id(const ls_paimon_storage *storage, int64_t *id_out,
                                        ls_error *err) LS_MUST_USE;
 
+/* The ids of a table's schema files (schema/schema-<N>) and snapshot files
+ * (snapshot/snapshot-<N>, N >= 1), ascending, in *ids_out (malloc'd, the
+ * caller frees; NULL when there are none). Listed when the storage can list;
+ * otherwise schema ids are probed from 0 up to the first missing one, and
+ * snapshot ids run from the earliest to the latest (expiry removes the oldest
+ * first). LS_ERR_TOO_LARGE past LS_PAIMON_MAX_SNAPSHOT_PROBES probes. */
+ls_code ls_paimon_schema_ids(const ls_paimon_storage *storage, int64_t **ids_out,
+                             size_t *count_out, ls_error *err) LS_MUST_USE;
+ls_code ls_paimon_snapshot_ids(const ls_paimon_storage *storage, int64_t **ids_out,
+                               size_t *count_out, ls_error *err) LS_MUST_USE;
+
 #endif

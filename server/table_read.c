@@ -137,17 +137,20 @@ ls_code ls_table_read_open(const ls_table_pointer *pointer, const ls_objstore_op
 {
     memset(out, 0, sizeof *out);
     out->pointer = *pointer;
-    if (strcmp(pointer->format, "iceberg") != 0)
-        return ls_error_set(err, LS_ERR_UNPROCESSABLE,
-                            "Paimon table reading is not available through the API yet");
-    if (!pointer->metadata_location[0])
+    bool paimon = strcmp(pointer->format, "paimon") == 0;
+    if (!paimon && strcmp(pointer->format, "iceberg") != 0)
+        return ls_error_set(err, LS_ERR_UNPROCESSABLE, "table format %s is not readable",
+                            pointer->format);
+    /* A Paimon table's state lives in its own files (hints, snapshots),
+     * found from the location alone. */
+    if (!paimon && !pointer->metadata_location[0])
         return ls_error_set(err, LS_ERR_NOT_FOUND, "table at %s has no metadata yet",
                             pointer->location);
     ls_objstore_options defaults;
     ls_objstore_options_init(&defaults);
     ls_code rc =
         ls_objstore_open(pointer->location, options ? options : &defaults, &out->store, err);
-    if (rc)
+    if (rc || paimon)
         return rc;
     ls_buf buf;
     ls_buf_init(&buf, LS_ICEBERG_MAX_METADATA_BYTES);

@@ -51,17 +51,19 @@ ls_code ls_table_read_storage(ls_store *store, const ls_secret_key *key, const c
                               const char *table, ls_table_storage *out, ls_error *err) LS_MUST_USE;
 void ls_table_storage_cleanup(ls_table_storage *storage);
 
-/* An open table: its store (rooted at the location) and its parsed metadata.
- * Clean up with ls_table_read_close whatever ls_table_read_open returned. */
+/* An open table: its store (rooted at the location) and, for Iceberg, its
+ * parsed metadata. Clean up with ls_table_read_close whatever
+ * ls_table_read_open returned. */
 typedef struct ls_table_open {
     ls_table_pointer pointer;
     ls_objstore *store;
-    ls_iceberg_metadata *metadata;
+    ls_iceberg_metadata *metadata; /* NULL for a Paimon table */
 } ls_table_open;
 
-/* Opens an Iceberg table's store (options NULL: the AWS_* environment) and
- * reads its current metadata file. LS_ERR_UNPROCESSABLE for a Paimon table,
- * LS_ERR_NOT_FOUND when it has no metadata yet or the file is gone. */
+/* Opens a table's store (options NULL: the AWS_* environment). For an
+ * Iceberg table also reads its current metadata file (LS_ERR_NOT_FOUND when
+ * it has no metadata yet or the file is gone); a Paimon table is read from
+ * its store with paimon_objstore.h. LS_ERR_UNPROCESSABLE for other formats. */
 ls_code ls_table_read_open(const ls_table_pointer *pointer, const ls_objstore_options *options,
                            ls_table_open *out, ls_error *err) LS_MUST_USE;
 void ls_table_read_close(ls_table_open *table);

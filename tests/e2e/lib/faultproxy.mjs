@@ -9,7 +9,8 @@
 //     target,              // 'http://127.0.0.1:PORT' (required)
 //     faultRate = 0,       // 0..1: share of matching requests that get a fault
 //     faults = ['500', '503', 'reset', 'stall'],  // kinds to pick from (uniformly); also
-//                          // 'etag': forward, but answer with a wrong ETag header
+//                          // 'etag': forward, but answer with a wrong ETag header;
+//                          // '412': answer PreconditionFailed (a conditional put that lost a race)
 //     seed = 1,            // PRNG seed
 //     stallMs = 30000,     // how long a stalled request is held before its socket is destroyed
 //     match = () => true,  // (req) => boolean: which requests may get a fault
@@ -17,7 +18,7 @@
 //   }) -> Promise<{
 //     url, port,
 //     log,                 // [{ method, url, headers, fault }] every request seen, in order
-//     counts,              // { requests, forwarded, '500', '503', reset, stall, etag }
+//     counts,              // { requests, forwarded, '500', '503', '412', reset, stall, etag }
 //     setFaultRate(r), setMatch(fn),
 //     stop() -> Promise<void>   // closes the server and destroys open sockets
 //   }>
@@ -54,7 +55,7 @@ export async function startFaultProxy({
   const sockets = new Set();
   const timers = new Set();
   const log = [];
-  const counts = { requests: 0, forwarded: 0, '500': 0, '503': 0, reset: 0, stall: 0, etag: 0 };
+  const counts = { requests: 0, forwarded: 0, '500': 0, '503': 0, '412': 0, reset: 0, stall: 0, etag: 0 };
   let rate = faultRate;
   let matcher = match;
 
@@ -110,6 +111,7 @@ export async function startFaultProxy({
     req.on('end', () => {
       const status = Number(fault);
       const body = status === 503 ? errorBody('SlowDown', 'Please reduce your request rate.')
+        : status === 412 ? errorBody('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold')
         : errorBody('InternalError', 'We encountered an internal error. Please try again.');
       res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);

@@ -1,0 +1,308 @@
+// ctest-labels: sanitize
+// The table endpoints of the REST API on Paimon tables, in the shapes of the
+// Iceberg ones: a table a real Paimon job wrote (file://), and the three
+// fixture tables written by Paimon Java, each put where a job's table lies.
+// The API reads them with our Paimon reader and our C Parquet reader: schema
+// and schema history from every schema/schema-N, partition keys, snapshots
+// with commitKind, record counts and lakesync.offsets, and preview rows equal
+// to the produced messages and to the fixtures' documented rows (paimon-cpp's
+// READMEs, see each fixture's SOURCE.txt).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { startServer, tempDir } from './lib/server.mjs';
+import { startBroker } from './lib/broker.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const fixtures = path.join(process.env.LAKESYNC_SHARED_DIR, 'fixtures', 'paimon');
+const COUNT = 40;
+
+let broker;
+let server;
+let groupId;
+let job;
+let dir; // the job's table directory
+
+const oses = ['linux', 'mac', 'mac os/x=1'];
+function message(i) {
+  return JSON.stringify({ id: i, name: `n${i}`, os: oses[i % 3], price: `${i}.25`,
+                          ts: `2026-11-${10 + (i % 5)}T08:30:0${i % 10}Z` });
+}
+
+const api = (method, p, body) => server.request(method, p, { body });
+
+async function until(what, fn, timeoutMs = 90000) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await sleep(300);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+async function stopJob(id) {
+  assert.equal((await api('POST', `/api/v1/jobs/${id}/stop`)).status, 200);
+  await until(`job ${id} to stop`, async () => (await api('GET', `/api/v1/jobs/${id}`)).json.state === 'stopped');
+}
+
+async function source(topic) {
+  const res = await api('POST', '/api/v1/data-sources', {
+    type: 'kafka', bootstrap_servers: broker.bootstrap, topic, message_format: 'json',
+  });
+  assert.equal(res.status, 201, res.text);
+  return res.json.id;
+}
+
+async function paimonDatabase(name) {
+  const wh = `file://${server.dataDir}/wh-${name}`;
+  const res = await api('POST', '/api/v1/databases', {
+    name, catalog: 'paimon', external: true, location: `${wh}/${name}.db/`,
+    properties: { 'paimon.warehouse': wh },
+  });
+  assert.equal(res.status, 201, res.text);
+  return wh;
+}
+
+before(async () => {
+  broker = await startBroker(['pev:2', 'quiet:1']);
+  server = await startServer({ dataDir: tempDir('lakesync-paimon-api-'),
+                               env: { LAKESYNC_KAFKA_SESSION_TIMEOUT_MS: '6000' } });
+  groupId = (await api('GET', '/api/v1/resource-groups')).json.items[0].id;
+  const wh = await paimonDatabase('papi');
+  const res = await api('POST', '/api/v1/jobs', {
+    data_source_id: await source('pev'),
+    destination: { type: 'user_path', format: 'paimon', path: `${wh}/papi.db/events/` },
+    database: 'papi', table: 'events', parse_levels: 1,
+    fields: [
+      { source: 'id', name: 'id', type: 'bigint' },
+      { source: 'name', name: 'name', type: 'string' },
+      { source: 'os', name: 'os', type: 'string' },
+      { source: 'price', name: 'price', type: 'decimal(10,2)' },
+      { source: 'ts', name: 'ts', type: 'timestamptz' },
+      { source: '__kafka_partition__', name: 'kp', type: 'int' },
+    ],
+    partition: [{ source: 'os', transform: 'identity', name: 'os' }],
+    sync: { start: { mode: 'earliest' }, resource_group_id: groupId, acus: 2 },
+    advanced: { commit_interval_s: 1 },
+  });
+  assert.equal(res.status, 201, res.text);
+  job = res.json;
+  dir = path.join(server.dataDir, 'wh-papi', 'papi.db', 'events');
+  // Two batches, so the table has more than one snapshot.
+  await broker.produce('pev', Array.from({ length: COUNT / 2 }, (_, i) => message(i + 1)));
+  assert.equal((await api('POST', `/api/v1/jobs/${job.id}/start`)).status, 200);
+  await until('the first batch', async () => {
+    const t = await api('GET', '/api/v1/databases/papi/tables/events');
+    return t.status === 200 && t.json.current_snapshot?.total_record_count >= COUNT / 2;
+  });
+  await broker.produce('pev', Array.from({ length: COUNT / 2 }, (_, i) => message(COUNT / 2 + i + 1)));
+  await until('every row', async () => {
+    const t = await api('GET', '/api/v1/databases/papi/tables/events');
+    return t.json.current_snapshot?.total_record_count === COUNT;
+  });
+  await stopJob(job.id);
+});
+
+after(async () => {
+  await server?.cleanup();
+  await broker?.stop();
+});
+
+test('a Paimon job\'s table: schema, partition keys and current snapshot from its files', async () => {
+  const res = await api('GET', '/api/v1/databases/papi/tables/events');
+  assert.equal(res.status, 200, res.text);
+  const t = res.json;
+  assert.equal(t.format, 'paimon');
+  assert.equal(t.format_version, null);
+  assert.equal(t.location, job.destination.path.replace(/\/$/, ''));
+  assert.deepEqual(t.schema.fields.map((f) => [f.id, f.name, f.type, f.required]), [
+    [1, 'id', 'BIGINT', false], [2, 'name', 'STRING', false], [3, 'os', 'STRING', false],
+    [4, 'price', 'DECIMAL(10, 2)', false], [5, 'ts', 'TIMESTAMP(6) WITH LOCAL TIME ZONE', false],
+    [6, 'kp', 'INT', false],
+  ]);
+  assert.equal(t.schema.schema_id, 0);
+  assert.deepEqual(t.schemas, [t.schema]);
+  assert.deepEqual(t.partition_keys, ['os']);
+  assert.deepEqual(t.partition_spec, { spec_id: null, fields: [{ source_id: 3, field_id: null, name: 'os', transform: 'identity' }] });
+  // The current snapshot is the one snapshot/LATEST names, as written.
+  const latest = Number(fs.readFileSync(path.join(dir, 'snapshot', 'LATEST'), 'utf8'));
+  const file = JSON.parse(fs.readFileSync(path.join(dir, 'snapshot', `snapshot-${latest}`), 'utf8'));
+  const cur = t.current_snapshot;
+  assert.equal(cur.snapshot_id, latest);
+  assert.equal(cur.operation, 'APPEND');
+  assert.equal(cur.commit_kind, 'APPEND');
+  assert.equal(cur.timestamp_ms, file.timeMillis);
+  assert.equal(Date.parse(cur.timestamp), file.timeMillis);
+  assert.equal(cur.schema_id, 0);
+  assert.equal(cur.total_record_count, COUNT);
+  assert.equal(cur.summary['total-records'], String(COUNT));
+  assert.equal(cur.summary['added-records'], String(file.deltaRecordCount));
+  assert.equal(cur.summary['lakesync.job-id'], job.id);
+  assert.deepEqual(cur.summary['lakesync.offsets'], JSON.parse(file.properties['lakesync.offsets']));
+  assert.equal(cur.commit_user, file.commitUser);
+  assert.equal(t.last_updated_ms, file.timeMillis);
+  assert.equal(t.metadata_location, `${job.destination.path.replace(/\/$/, '')}/snapshot/snapshot-${latest}`);
+});
+
+test('snapshots: every snapshot file, consecutive ids, record counts and offsets', async () => {
+  const res = await api('GET', '/api/v1/databases/papi/tables/events/snapshots');
+  assert.equal(res.status, 200, res.text);
+  const snaps = res.json.items;
+  assert.equal(res.json.truncated, false);
+  const files = fs.readdirSync(path.join(dir, 'snapshot')).filter((n) => n.startsWith('snapshot-'));
+  assert.equal(snaps.length, files.length);
+  assert.ok(snaps.length >= 2, `${snaps.length} snapshots`);
+  let total = 0;
+  snaps.forEach((s, i) => {
+    assert.equal(s.snapshot_id, i + 1);
+    assert.equal(s.parent_snapshot_id, i === 0 ? null : i);
+    assert.equal(s.sequence_number, null);
+    assert.equal(s.operation, 'APPEND');
+    total += s.delta_record_count;
+    assert.equal(s.total_record_count, total);
+    const offsets = s.summary['lakesync.offsets'];
+    assert.equal(offsets.topic, 'pev');
+    assert.equal(Object.values(offsets.partitions).reduce((a, b) => a + b, 0), total);
+  });
+  assert.equal(total, COUNT);
+});
+
+test('preview: rows equal the produced messages, read from the partition directories', async () => {
+  const res = await api('GET', '/api/v1/databases/papi/tables/events/preview?limit=1000');
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json.snapshot_id, Number(fs.readFileSync(path.join(dir, 'snapshot', 'LATEST'), 'utf8')));
+  const rows = res.json.rows.sort((a, b) => a.id - b.id);
+  assert.equal(rows.length, COUNT);
+  rows.forEach((row, k) => {
+    const m = JSON.parse(message(k + 1));
+    assert.deepEqual(Object.keys(row).sort(), ['id', 'kp', 'name', 'os', 'price', 'ts']);
+    assert.equal(row.id, m.id);
+    assert.equal(row.name, m.name);
+    assert.equal(row.os, m.os);
+    assert.equal(row.price, m.price);
+    assert.equal(Date.parse(row.ts), Date.parse(m.ts));
+    assert.match(row.ts, /Z$/);
+  });
+  assert.equal((await api('GET', '/api/v1/databases/papi/tables/events/preview')).json.rows.length, 20);
+  // The worker's files lie in Paimon's partition directories and carry the
+  // schema's field ids, as DuckDB reads them.
+  const files = fs.readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.parquet'));
+  assert.ok(files.length >= 2);
+  const duck = await (await DuckDBInstance.create(':memory:')).connect();
+  for (const f of files) {
+    assert.match(f, /^os=(linux|mac|mac os%2Fx%3D1)\/bucket-0\/data-[0-9a-f-]+-\d+\.parquet$/);
+    const ids = (await duck.runAndReadAll(`SELECT name, field_id FROM parquet_schema('${path.join(dir, f)}')
+        WHERE name <> 'paimon_schema'`)).getRowObjectsJson();
+    assert.deepEqual(ids.map((c) => [c.name, Number(c.field_id)]),
+                     [['id', 1], ['name', 2], ['os', 3], ['price', 4], ['ts', 5], ['kp', 6]]);
+  }
+  assert.equal((await api('GET', '/api/v1/databases/papi/tables/events/preview?limit=0')).status, 400);
+  assert.equal((await api('GET', '/api/v1/databases/papi/tables/nope/preview')).status, 404);
+});
+
+// The fixtures become tables of the catalog the way any Paimon table does:
+// a job creates the table (schema-0 at its location), then the directory is
+// replaced with the fixture's files while the job is stopped.
+async function fixtureTables(names) {
+  const wh = await paimonDatabase('pfix');
+  const quiet = await source('quiet');
+  const group = await api('POST', '/api/v1/resource-groups', { name: 'fixtures', max_acus: 2 * names.length });
+  assert.equal(group.status, 201, group.text);
+  const jobs = [];
+  for (const name of names) {
+    const res = await api('POST', '/api/v1/jobs', {
+      data_source_id: quiet,
+      destination: { type: 'user_path', format: 'paimon', path: `${wh}/pfix.db/${name}/` },
+      database: 'pfix', table: name, parse_levels: 1,
+      fields: [{ source: 'x', name: 'x', type: 'bigint' }],
+      sync: { start: { mode: 'earliest' }, resource_group_id: group.json.id, acus: 2 },
+    });
+    assert.equal(res.status, 201, res.text);
+    jobs.push(res.json);
+    assert.equal((await api('POST', `/api/v1/jobs/${res.json.id}/start`)).status, 200);
+  }
+  await until('the fixture tables', async () =>
+    (await api('GET', '/api/v1/databases/pfix/tables')).json.items.length === names.length);
+  for (const j of jobs) await stopJob(j.id);
+  for (const name of names) {
+    const target = path.join(server.dataDir, 'wh-pfix', 'pfix.db', name);
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.cpSync(path.join(fixtures, name), target, { recursive: true });
+  }
+}
+
+const T = (s) => `1970-01-01T00:00:${s}`;
+
+test('fixtures written by Paimon Java read through the API with their documented rows', async () => {
+  const ts = 'append_unaware_unpartitioned_timestamps';
+  const evo = 'append_unaware_partitioned_schema_evolution';
+  const fixed = 'append_fixed_bucket2_partitioned';
+  await fixtureTables([ts, evo, fixed]);
+  const get = async (name, p = '') => {
+    const res = await api('GET', `/api/v1/databases/pfix/tables/${name}${p}`);
+    assert.equal(res.status, 200, res.text);
+    return res.json;
+  };
+
+  // Timestamps of every precision, local and with local time zone; Parquet
+  // MILLIS, MICROS and INT96 columns, shown in microseconds (nanoseconds cut).
+  let t = await get(ts);
+  assert.deepEqual(t.schema.fields.map((f) => f.type), ['TIMESTAMP(0)', 'TIMESTAMP(3)', 'TIMESTAMP(6)',
+    'TIMESTAMP(9)', 'TIMESTAMP(0) WITH LOCAL TIME ZONE', 'TIMESTAMP(3) WITH LOCAL TIME ZONE',
+    'TIMESTAMP(6) WITH LOCAL TIME ZONE', 'TIMESTAMP(9) WITH LOCAL TIME ZONE']);
+  assert.deepEqual(t.partition_keys, []);
+  assert.equal(t.current_snapshot.snapshot_id, 1);
+  assert.equal(t.current_snapshot.total_record_count, 3);
+  let p = await get(ts, '/preview');
+  assert.equal(p.snapshot_id, 1);
+  assert.deepEqual(p.rows.map((r) => [r.ts_sec, r.ts_milli, r.ts_micro, r.ts_nano, r.ts_tz_sec, r.ts_tz_milli,
+                                      r.ts_tz_micro, r.ts_tz_nano]), [
+    [T('01.000000'), T('00.001000'), T('00.000001'), T('00.000000'), T('02.000000Z'), T('00.002000Z'), T('00.000002Z'), T('00.000000Z')],
+    [T('03.000000'), T('00.003000'), null, T('00.000000'), T('04.000000Z'), T('00.004000Z'), T('00.000004Z'), T('00.000000Z')],
+    [T('05.000000'), T('00.005000'), null, null, T('06.000000Z'), null, T('00.000006Z'), null],
+  ]);
+
+  // Schema evolution: both schema files in the history; the rows of the
+  // schema-0 files are read with schema-1 by field id (b renamed c, d
+  // renamed a, a and c dropped, d and e added as null).
+  t = await get(evo);
+  assert.deepEqual(t.schemas.map((s) => s.schema_id), [0, 1]);
+  assert.deepEqual(t.schemas[0].fields.map((f) => [f.id, f.name]),
+                   [[0, 'key0'], [1, 'key1'], [2, 'a'], [3, 'b'], [4, 'c'], [5, 'd'], [6, 'k']]);
+  assert.equal(t.schema.schema_id, 1);
+  assert.deepEqual(t.schema.fields.map((f) => [f.id, f.name]),
+                   [[0, 'key0'], [1, 'key1'], [6, 'k'], [3, 'c'], [7, 'd'], [5, 'a'], [8, 'e']]);
+  assert.deepEqual(t.partition_keys, ['key0', 'key1']);
+  assert.deepEqual(t.partition_spec.fields.map((f) => [f.source_id, f.name]), [[0, 'key0'], [1, 'key1']]);
+  const evoSnaps = (await get(evo, '/snapshots')).items;
+  assert.deepEqual(evoSnaps.map((s) => [s.snapshot_id, s.schema_id, s.operation, s.delta_record_count, s.total_record_count]),
+                   [[1, 0, 'APPEND', 5, 5], [2, 1, 'APPEND', 5, 10]]);
+  p = await get(evo, '/preview');
+  const cols = ['key0', 'key1', 'k', 'c', 'd', 'a', 'e'];
+  const rows = p.rows.map((r) => cols.map((c) => r[c])).sort((a, b) => a[0] - b[0] || a[2] - b[2]);
+  assert.deepEqual(rows, [
+    [0, 1, 16, 13, null, 15, null], [0, 1, 26, 23, null, 25, null], [0, 1, 36, 33, null, 35, null],
+    [0, 1, 66, 63, 517, 65, 618], [0, 1, 76, 73, 527, 75, 628], [0, 1, 86, 83, 537, 85, 638],
+    [1, 1, 46, 43, null, 45, null], [1, 1, 56, 53, null, 55, null],
+    [1, 1, 96, 93, 547, 95, 648], [1, 1, 106, 103, 557, 105, 658],
+  ]);
+  assert.ok(p.rows.every((r) => Object.keys(r).length === cols.length));
+
+  // Fixed buckets and a COMPACT snapshot: the 8 live rows, not the 3 files it replaced.
+  const snaps = (await get(fixed, '/snapshots')).items;
+  assert.deepEqual(snaps.map((s) => s.operation), ['APPEND', 'APPEND', 'APPEND', 'COMPACT']);
+  assert.equal(snaps.at(-1).total_record_count, 8);
+  p = await get(fixed, '/preview?limit=100');
+  assert.equal(p.snapshot_id, 4);
+  assert.equal(p.rows.length, 8);
+  assert.deepEqual(p.rows.map((r) => r.f1).sort(), [10, 10, 10, 10, 10, 10, 20, 20]);
+  for (const r of p.rows) {
+    assert.match(r.f3 ?? '2000-01-01', /^\d{4}-\d\d-\d\d$/);
+    if (r.f5 !== null) assert.match(r.f5, /^-?\d+\.\d{5}$/);
+    if (r.f6 !== null) assert.match(r.f6, /^([0-9a-f]{2})*$/);
+  }
+});
