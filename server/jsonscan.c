@@ -21,6 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define NONE UINT32_MAX
 
 /* The string scanner reads 8 bytes at a time and finds the first special
@@ -45,6 +49,15 @@ typedef struct plan_node {
     uint32_t child_count;
     uint32_t table_start; /* open-addressing slots in plan->slots */
     uint32_t table_mask;
+    /* Key prediction: messages of one topic mostly repeat their key order,
+     * so the scanner remembers which child came first in this node's object
+     * last time (guess_first) and which sibling followed this node
+     * (guess_next), and tries that key's bytes before hashing (see
+     * key_predicted). Learned while scanning; NONE when unknown. */
+    uint32_t guess_first;
+    uint32_t guess_next;
+    bool plain; /* key bytes can be matched in a message as they are: valid
+                   UTF-8 without quotes, backslashes or control characters */
 } plan_node;
 
 typedef struct unmapped_entry {
@@ -57,6 +70,7 @@ enum { NOT_LISTED = 0, LISTED, HELD };
 /* One open container. */
 typedef struct frame {
     uint32_t node;          /* trie node whose children are looked up, NONE when not expanding */
+    uint32_t *guess_slot;   /* where the guess for the next key is learned, NULL for none */
     uint32_t target_fields; /* fields receiving this container's text, or NONE */
     size_t path_len;        /* path length of this container */
     size_t offset;          /* where the container starts in the message */
@@ -212,7 +226,8 @@ static inline const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end)
  * a captured container with none inside needs no compaction pass. */
 static inline const uint8_t *skip_ws_noted(scanner *s, const uint8_t *p)
 {
-    if (p < s->end && is_ws(*p)) {
+    /* One compare rules out the usual case, a structural byte or a letter. */
+    if (p < s->end && *p <= ' ' && is_ws(*p)) {
         p = skip_ws(p, s->end);
         s->ws_end = (size_t)(p - s->start);
     }
@@ -230,6 +245,41 @@ static inline uint64_t swar_special(uint64_t x)
     uint64_t control = (x - ones * 0x20) & ~x;
     uint64_t zq = (quote - ones) & ~quote, zb = (backslash - ones) & ~backslash;
     return (control | zq | zb | x) & highs;
+}
+
+/* Skips string bytes that need no closer look: returns the first quote,
+ * backslash, control character or non-ASCII byte at or after p, or end. SSE2
+ * (baseline on x86_64) takes 16 bytes at a time; other targets use the
+ * 8-byte SWAR test. Neither reads at or past end. */
+static inline const uint8_t *string_skip_plain(const uint8_t *p, const uint8_t *end)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(' ');
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* A signed compare: bytes 0x80-0xFF are negative, so "below a space"
+         * flags control characters and non-ASCII bytes together. */
+        __m128i special = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+            _mm_cmplt_epi8(x, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        if (mask)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t mask = swar_special(x);
+        if (mask)
+            return p + (unsigned)__builtin_ctzll(mask) / 8; /* little-endian: lowest byte first */
+        p += 8;
+    }
+    while (p < end && string_class[*p] == 0)
+        p++;
+    return p;
 }
 
 /* Validates one UTF-8 sequence starting with lead byte class cls at p.
@@ -351,16 +401,7 @@ static const uint8_t *scan_string(scanner *s, const uint8_t *p, bool *escaped)
     const uint8_t *end = s->end;
     p++;
     for (;;) {
-        while (end - p >= 8) {
-            uint64_t x;
-            memcpy(&x, p, 8);
-            uint64_t mask = swar_special(x);
-            if (mask) {
-                p += (unsigned)__builtin_ctzll(mask) / 8; /* little-endian: lowest byte first */
-                break;
-            }
-            p += 8;
-        }
+        p = string_skip_plain(p, end);
         if (p >= end) {
             fail(s, LS_JSONSCAN_INVALID_JSON, p, "unterminated string");
             return NULL;
@@ -1028,11 +1069,31 @@ static uint32_t key_hash(const uint8_t *key, size_t len)
     return h * 0x85EBCA6Bu ^ (h >> 13);
 }
 
-/* memcmp for the short keys of JSON objects, without a library call. */
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint32_t load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* memcmp for the short keys of JSON objects, without a library call: keys of
+ * 4 to 16 bytes compare as two overlapping words, read only inside [a, a+len)
+ * and [b, b+len). */
 static inline bool key_equal(const uint8_t *a, const uint8_t *b, size_t len)
 {
     if (len > 16)
         return memcmp(a, b, len) == 0;
+    if (len >= 8)
+        return load64(a) == load64(b) && load64(a + len - 8) == load64(b + len - 8);
+    if (len >= 4)
+        return load32(a) == load32(b) && load32(a + len - 4) == load32(b + len - 4);
     for (size_t i = 0; i < len; i++)
         if (a[i] != b[i])
             return false;
@@ -1055,6 +1116,17 @@ static uint32_t node_child(const ls_jsonscan_plan *plan, uint32_t node, const ui
     }
 }
 
+/* Whether a message holding exactly these key bytes between quotes holds a
+ * valid string without escapes, so that matching the bytes also validates
+ * them (key_predicted). */
+static bool key_plain(const uint8_t *key, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (key[i] < 0x20 || key[i] == '"' || key[i] == '\\')
+            return false;
+    return utf8_valid(key, len);
+}
+
 /* Finds or adds the child of parent named key (a linear search: plans are
  * built once, the hash tables come afterwards). */
 static ls_code node_add(ls_jsonscan_plan *plan, uint32_t parent, const uint8_t *key, size_t len,
@@ -1072,7 +1144,10 @@ static ls_code node_add(ls_jsonscan_plan *plan, uint32_t parent, const uint8_t *
                      .key_len = len,
                      .hash = key_hash(key, len),
                      .parent = parent,
-                     .fields = NONE};
+                     .fields = NONE,
+                     .guess_first = NONE,
+                     .guess_next = NONE,
+                     .plain = key_plain(key, len)};
     if (!n->key)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
     memcpy(n->key, key, len);
@@ -1204,7 +1279,8 @@ static ls_code plan_alloc(ls_jsonscan_plan *plan, size_t field_count, ls_error *
     if (!plan->fields || !plan->nodes || !plan->stack || !plan->pending || !plan->pending_list ||
         !plan->field_errors)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
-    plan->nodes[0] = (plan_node){.parent = NONE, .fields = NONE};
+    plan->nodes[0] = (plan_node){
+        .parent = NONE, .fields = NONE, .guess_first = NONE, .guess_next = NONE};
     plan->node_count = 1;
     ls_buf_init(&plan->capture, plan->max_message_bytes + 16);
     ls_buf_init(&plan->scratch, plan->max_message_bytes + 16);
@@ -1481,8 +1557,11 @@ static ls_code open_container(scanner *s, const value_ctx *v, const uint8_t *p, 
                  .is_object = is_object};
     bool has_children = v->node != NONE && plan->nodes[v->node].child_count > 0;
     f->expand = is_object && v->depth < (unsigned)plan->level && (has_children || hook_mode(plan));
-    if (f->expand)
+    if (f->expand) {
         f->node = v->node;
+        if (v->node != NONE)
+            f->guess_slot = &plan->nodes[v->node].guess_first;
+    }
     f->hook = !f->expand && hook_wanted(s, v);
     if (f->hook && !plan->walk_fn) {
         /* The unmapped set needs only the kind, not the text. */
@@ -1555,9 +1634,28 @@ static ls_code scan_value(scanner *s, const value_ctx *v, bool *opened)
     return LS_OK;
 }
 
-/* Works out what the value of a key in an expanded object is to the plan. */
-static ls_code key_context(scanner *s, const frame *f, const uint8_t *q, const uint8_t *e,
-                           bool escaped, value_ctx *v)
+/* The child of f's node that the key at p (on its opening quote) is, when it
+ * is the key predicted for this position and spelled without escapes; NONE
+ * otherwise. A match is the whole key: a plain key holds no quote, so the
+ * quote after it closes the string, and its bytes are valid string content. */
+static inline uint32_t key_predicted(const ls_jsonscan_plan *plan, const frame *f,
+                                     const uint8_t *p, const uint8_t *end)
+{
+    uint32_t guess = f->guess_slot ? *f->guess_slot : NONE;
+    if (guess == NONE)
+        return NONE;
+    const plan_node *n = &plan->nodes[guess];
+    size_t len = n->key_len;
+    if (!n->plain || (size_t)(end - p) < len + 2 || p[len + 1] != '"' ||
+        !key_equal(p + 1, n->key, len))
+        return NONE;
+    return guess;
+}
+
+/* Works out what the value of a key in an expanded object is to the plan.
+ * node is the key's node when key_predicted found it, else NONE. */
+static ls_code key_context(scanner *s, frame *f, const uint8_t *q, const uint8_t *e,
+                           bool escaped, uint32_t node, value_ctx *v)
 {
     ls_jsonscan_plan *plan = s->plan;
     const uint8_t *key = q + 1;
@@ -1570,9 +1668,13 @@ static ls_code key_context(scanner *s, const frame *f, const uint8_t *q, const u
         len = unescape(key, len, plan->scratch.data);
         key = plan->scratch.data;
     }
-    v->node = NONE;
-    if (f->node != NONE)
-        v->node = node_child(plan, f->node, key, len, key_hash(key, len));
+    if (node == NONE && f->node != NONE)
+        node = node_child(plan, f->node, key, len, key_hash(key, len));
+    /* Learn the order: the next message will likely repeat it. */
+    if (f->guess_slot)
+        *f->guess_slot = node;
+    f->guess_slot = node != NONE ? &plan->nodes[node].guess_next : NULL;
+    v->node = node;
     v->fields = v->node != NONE ? plan->nodes[v->node].fields : NONE;
     v->depth = f->depth + 1u;
     v->in_levels = v->depth <= (unsigned)plan->level;
@@ -1587,12 +1689,14 @@ static ls_code read_key(scanner *s, frame *f, value_ctx *v)
     if (p >= end || *p != '"')
         return fail(s, LS_JSONSCAN_INVALID_JSON, p, "expected a string key");
     bool escaped = false;
-    const uint8_t *e = scan_string(s, p, &escaped);
+    uint32_t node = f->expand ? key_predicted(s->plan, f, p, end) : NONE;
+    const uint8_t *e = node != NONE ? p + s->plan->nodes[node].key_len + 2
+                                    : scan_string(s, p, &escaped);
     if (!e)
         return LS_ERR_INVALID;
     *v = dead_ctx;
     if (f->expand) {
-        ls_code rc = key_context(s, f, p, e, escaped, v);
+        ls_code rc = key_context(s, f, p, e, escaped, node, v);
         if (rc)
             return rc;
     }

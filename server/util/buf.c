@@ -30,7 +30,7 @@ void ls_buf_reset(ls_buf *b)
         b->data[0] = '\0';
 }
 
-ls_code ls_buf_reserve(ls_buf *b, size_t extra, ls_error *err)
+ls_code ls_buf_grow(ls_buf *b, size_t extra, ls_error *err)
 {
     if (extra > b->max_bytes || b->len > b->max_bytes - extra)
         return ls_error_set(err, LS_ERR_TOO_LARGE, "buffer would exceed its cap of %zu bytes",
@@ -52,26 +52,9 @@ ls_code ls_buf_reserve(ls_buf *b, size_t extra, ls_error *err)
     return LS_OK;
 }
 
-ls_code ls_buf_append(ls_buf *b, const void *data, size_t n, ls_error *err)
-{
-    ls_code rc = ls_buf_reserve(b, n, err);
-    if (rc)
-        return rc;
-    if (n)
-        memcpy(b->data + b->len, data, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return LS_OK;
-}
-
 ls_code ls_buf_append_str(ls_buf *b, const char *s, ls_error *err)
 {
     return ls_buf_append(b, s, strlen(s), err);
-}
-
-ls_code ls_buf_append_byte(ls_buf *b, uint8_t byte, ls_error *err)
-{
-    return ls_buf_append(b, &byte, 1, err);
 }
 
 ls_code ls_buf_printf(ls_buf *b, ls_error *err, const char *fmt, ...)

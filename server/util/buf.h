@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/error.h"
 
@@ -31,12 +32,33 @@ void ls_buf_cleanup(ls_buf *b);
 /* Sets len to 0, keeping the allocation. */
 void ls_buf_reset(ls_buf *b);
 
+/* ls_buf_reserve's slow path: checks the cap and grows the allocation. */
+ls_code ls_buf_grow(ls_buf *b, size_t extra, ls_error *err) LS_MUST_USE;
+
 /* Makes room for extra more bytes. LS_ERR_TOO_LARGE past max_bytes,
- * LS_ERR_NOMEM when allocation fails. */
-ls_code ls_buf_reserve(ls_buf *b, size_t extra, ls_error *err) LS_MUST_USE;
+ * LS_ERR_NOMEM when allocation fails. Inline because the column batch and
+ * the Parquet encoders call it per value: room that is already there (cap
+ * never exceeds max_bytes) needs no call. */
+LS_MUST_USE static inline ls_code ls_buf_reserve(ls_buf *b, size_t extra, ls_error *err)
+{
+    if (b->data && extra <= b->cap - b->len)
+        return LS_OK;
+    return ls_buf_grow(b, extra, err);
+}
 
 /* Appends n bytes. */
-ls_code ls_buf_append(ls_buf *b, const void *data, size_t n, ls_error *err) LS_MUST_USE;
+LS_MUST_USE static inline ls_code ls_buf_append(ls_buf *b, const void *data, size_t n,
+                                                ls_error *err)
+{
+    ls_code rc = ls_buf_reserve(b, n, err);
+    if (rc)
+        return rc;
+    if (n)
+        memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return LS_OK;
+}
 
 /* Appends a NUL-terminated string (without its NUL). */
 ls_code ls_buf_append_str(ls_buf *b, const char *s, ls_error *err) LS_MUST_USE;
@@ -45,7 +67,10 @@ ls_code ls_buf_append_str(ls_buf *b, const char *s, ls_error *err) LS_MUST_USE;
 ls_code ls_buf_printf(ls_buf *b, ls_error *err, const char *fmt, ...) LS_PRINTF(3, 4) LS_MUST_USE;
 
 /* Appends one byte. */
-ls_code ls_buf_append_byte(ls_buf *b, uint8_t byte, ls_error *err) LS_MUST_USE;
+LS_MUST_USE static inline ls_code ls_buf_append_byte(ls_buf *b, uint8_t byte, ls_error *err)
+{
+    return ls_buf_append(b, &byte, 1, err);
+}
 
 /* Moves the storage out: returns data (caller frees with free(); never NULL for
  * an empty buffer: an empty string is allocated) and stores the length in

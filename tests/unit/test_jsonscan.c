@@ -616,6 +616,150 @@ TEST(unmapped_fields_are_collected)
     fixture_cleanup(&fx);
 }
 
+/* Scans json from an exact-size heap copy, so a read past its end is an
+ * ASan error rather than a look at the string literal's NUL. */
+static ls_code scan_exact(fixture *fx, const char *json, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    CHECK(copy);
+    memcpy(copy, json, len);
+    ls_error_clear(&fx->err);
+    ls_code rc =
+        ls_jsonscan_row(fx->plan, copy, len, NULL, fx->batch, &fx->record, &fx->err);
+    free(copy);
+    return rc;
+}
+
+/* The string scanner takes 16 (SSE2) or 8 bytes at a time: every special
+ * byte is tried at every offset across two blocks, and strings ending at,
+ * just before and just after a block boundary. */
+TEST(string_specials_at_every_offset)
+{
+    static const struct {
+        const char *raw;  /* what follows the plain run inside the quotes */
+        const char *text; /* the unescaped value, NULL when the record is invalid */
+        ls_jsonscan_error_kind kind;
+    } cases[] = {
+        {"", "", LS_JSONSCAN_OK},
+        {"\\\"", "\"", LS_JSONSCAN_OK},
+        {"\\\\", "\\", LS_JSONSCAN_OK},
+        {"\\n\\/", "\n/", LS_JSONSCAN_OK},
+        {"\\u00e9", "\xc3\xa9", LS_JSONSCAN_OK},
+        {"\\ud83d\\ude00", "\xf0\x9f\x98\x80", LS_JSONSCAN_OK},
+        {"\xc3\xa9", "\xc3\xa9", LS_JSONSCAN_OK},
+        {"\xf0\x9f\x98\x80z", "\xf0\x9f\x98\x80z", LS_JSONSCAN_OK},
+        {"\x7f", "\x7f", LS_JSONSCAN_OK},
+        {"\x01", NULL, LS_JSONSCAN_INVALID_JSON},
+        {"\x1f", NULL, LS_JSONSCAN_INVALID_JSON},
+        {"\xff", NULL, LS_JSONSCAN_INVALID_UTF8},
+        {"\xc3", NULL, LS_JSONSCAN_INVALID_UTF8},
+        {"\xed\xa0\x80", NULL, LS_JSONSCAN_INVALID_UTF8},
+        {"\\x", NULL, LS_JSONSCAN_INVALID_JSON},
+    };
+    const char *const specs[][2] = {{"s", "string"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 1, false);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (size_t run = 0; run <= 40; run++) {
+            char json[128], expect[128];
+            memset(expect, 'a', run);
+            int n = snprintf(json, sizeof json, "{\"s\":\"%.*s%sb\"}", (int)run, expect,
+                             cases[c].raw);
+            CHECK(n > 0 && (size_t)n < sizeof json);
+            ls_code rc = scan_exact(&fx, json, (size_t)n);
+            if (!cases[c].text) {
+                if (rc != LS_ERR_INVALID || fx.record.kind != cases[c].kind)
+                    testing_fail(__FILE__, __LINE__, "case %zu run %zu: rc %d kind %s", c, run,
+                                 rc, ls_jsonscan_error_kind_name(fx.record.kind));
+                /* The error points at the bad byte, after the plain run. */
+                CHECK_EQ_INT(fx.record.offset, 6 + run);
+                continue;
+            }
+            if (rc)
+                testing_fail(__FILE__, __LINE__, "case %zu run %zu failed: %s", c, run,
+                             fx.record.message);
+            snprintf(expect + run, sizeof expect - run, "%sb", cases[c].text);
+            CHECK_EQ_STR(last_text(&fx, 0), expect);
+        }
+    }
+    /* Unterminated strings of every length: the scanner must stop at the
+     * end of the message, not at a quote beyond it. */
+    for (size_t run = 0; run <= 40; run++) {
+        char json[64] = "{\"s\":\"";
+        memset(json + 6, 'a', run);
+        json[6 + run] = '"'; /* outside the length passed */
+        scan_exact(&fx, json, 6 + run);
+        CHECK_EQ_INT(fx.record.kind, LS_JSONSCAN_INVALID_JSON);
+    }
+    fixture_cleanup(&fx);
+}
+
+/* Keys are first matched against the key that came at the same place in the
+ * previous message; a wrong guess must fall back to the lookup and a right
+ * one must not skip validation. */
+TEST(key_prediction_follows_changing_orders)
+{
+    const char *const specs[][2] = {
+        {"alpha", "bigint"}, {"b", "bigint"}, {"c.long_key_name_x", "bigint"}};
+    fixture fx;
+    fixture_init(&fx, 2, specs, 3, false);
+    scan_ok(&fx, "{\"alpha\":1,\"b\":2,\"c\":{\"long_key_name_x\":3}}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 1);
+    CHECK_EQ_INT(last_i64(&fx, 2), 3);
+    scan_ok(&fx, "{\"alpha\":4,\"b\":5,\"c\":{\"long_key_name_x\":6}}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 4);
+    CHECK_EQ_INT(last_i64(&fx, 1), 5);
+    CHECK_EQ_INT(last_i64(&fx, 2), 6);
+    /* Another order, an unknown key in between, then the first order again. */
+    scan_ok(&fx, "{\"b\":7,\"zz\":0,\"alpha\":8}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 8);
+    CHECK_EQ_INT(last_i64(&fx, 1), 7);
+    CHECK(!last_valid(&fx, 2));
+    scan_ok(&fx, "{\"alpha\":9,\"b\":10,\"c\":{\"long_key_name_x\":11}}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 9);
+    CHECK_EQ_INT(last_i64(&fx, 2), 11);
+    /* Keys that share the guess's prefix or length are other keys. */
+    scan_ok(&fx, "{\"alphab\":1,\"alphb\":2,\"alph\":3,\"b\":12}");
+    CHECK(!last_valid(&fx, 0));
+    CHECK_EQ_INT(last_i64(&fx, 1), 12);
+    scan_ok(&fx, "{\"alpha\":13,\"c\":{\"long_key_name_y\":1,\"long_key_name_x\":14}}");
+    CHECK_EQ_INT(last_i64(&fx, 2), 14);
+    /* The guessed key spelled with escapes is the same key. */
+    scan_ok(&fx, "{\"\\u0061lpha\":15,\"alpha\\\"\":16}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 15);
+    /* A message that ends inside the guessed key, or right after it. */
+    scan_fails(&fx, "{\"alpha", LS_JSONSCAN_INVALID_JSON);
+    scan_fails(&fx, "{\"alpha\"", LS_JSONSCAN_INVALID_JSON);
+    scan_fails(&fx, "{\"alpha\":1,\"b", LS_JSONSCAN_INVALID_JSON);
+    CHECK(scan_exact(&fx, "{\"alpha\":1,\"b\":2}", 14) == LS_ERR_INVALID);
+    CHECK_EQ_INT(fx.record.kind, LS_JSONSCAN_INVALID_JSON);
+    fixture_cleanup(&fx);
+}
+
+/* Keys holding a quote, a backslash or a control character are learned from
+ * escaped spellings but never matched in place: the same bytes unescaped in
+ * a message are invalid JSON. */
+TEST(key_prediction_keeps_validation)
+{
+    const char *const specs[][2] = {{"q\"", "bigint"}, {"x\x01", "bigint"}, {"b\\\\", "bigint"},
+                                    {"\xc3\xa9t\xc3\xa9", "bigint"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 4, false);
+    scan_ok(&fx, "{\"q\\\"\":1}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 1);
+    scan_fails(&fx, "{\"q\"\":1}", LS_JSONSCAN_INVALID_JSON);
+    scan_ok(&fx, "{\"x\\u0001\":2}");
+    CHECK_EQ_INT(last_i64(&fx, 1), 2);
+    scan_fails(&fx, "{\"x\x01\":2}", LS_JSONSCAN_INVALID_JSON);
+    scan_ok(&fx, "{\"b\\\\\":3}");
+    CHECK_EQ_INT(last_i64(&fx, 2), 3);
+    scan_fails(&fx, "{\"b\\\":3}", LS_JSONSCAN_INVALID_JSON);
+    scan_ok(&fx, "{\"\xc3\xa9t\xc3\xa9\":4}");
+    scan_ok(&fx, "{\"\xc3\xa9t\xc3\xa9\":5}");
+    CHECK_EQ_INT(last_i64(&fx, 3), 5);
+    fixture_cleanup(&fx);
+}
+
 TEST(batch_mismatch_is_internal_error)
 {
     ls_type types[1] = {{.kind = LS_TYPE_BIGINT}};
