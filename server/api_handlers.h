@@ -74,6 +74,22 @@ ls_code api_table_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_table_snapshots(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_table_preview(ls_api_request *req, ls_error *err) LS_MUST_USE;
 
+/* api_table_files.c: the live data files of a table's current snapshot
+ * (Iceberg or Paimon), paged. */
+ls_code api_table_files(ls_api_request *req, ls_error *err) LS_MUST_USE;
+
+/* What a table's current snapshot holds: its live files (data and deletes),
+ * their bytes and their rows (snapshot_id -1 before the first commit). */
+typedef struct api_table_usage {
+    int64_t snapshot_id;
+    int64_t files, bytes, records;
+} api_table_usage;
+
+/* Reads database.table's usage: an Iceberg table's snapshot summary (its
+ * manifests when the summary lacks the totals), a Paimon table's manifests. */
+ls_code api_table_usage_read(ls_api *api, const char *database, const char *table,
+                             api_table_usage *out, ls_error *err) LS_MUST_USE;
+
 /* api_iceberg_rest.c: the Iceberg REST catalog under /iceberg/v1 (read side). */
 ls_code api_iceberg_config(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_iceberg_namespaces_list(ls_api_request *req, ls_error *err) LS_MUST_USE;

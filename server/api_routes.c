@@ -41,6 +41,7 @@ const ls_api_route ls_api_routes[] = {
     {"GET", "/api/v1/databases/{db}/tables/{table}", api_table_get, STANDARD},
     {"GET", "/api/v1/databases/{db}/tables/{table}/snapshots", api_table_snapshots, STANDARD},
     {"GET", "/api/v1/databases/{db}/tables/{table}/preview", api_table_preview, STANDARD},
+    {"GET", "/api/v1/databases/{db}/tables/{table}/files", api_table_files, STANDARD},
 
     /* The Iceberg REST catalog for engines (HEAD on a table: exists). */
     {"GET", "/iceberg/v1/config", api_iceberg_config, STANDARD},

@@ -61,29 +61,20 @@ ls_code api_tables_list(ls_api_request *req, ls_error *err)
                             db, table_row_json, err);
 }
 
-/* Opens the route's table; the caller closes it whatever this returns. */
-static ls_code open_route_table(ls_api_request *req, ls_table_open *table, ls_error *err)
+ls_code api_table_open_route(ls_api_request *req, ls_table_open *table, ls_error *err)
 {
     const char *db = api_param(req, "db"), *name = api_param(req, "table");
-    ls_table_pointer pointer;
     memset(table, 0, sizeof *table);
     if (!api_lower_identifier_valid(db, TABLE_NAME_MAX) ||
         !api_identifier_valid(name, TABLE_NAME_MAX))
         return ls_error_set(err, LS_ERR_NOT_FOUND, "no table %s.%s", db, name);
-    ls_table_storage storage;
-    ls_code rc = ls_table_read_pointer(req->api->store, db, name, &pointer, err);
-    if (!rc)
-        rc = ls_table_read_storage(req->api->store, &req->api->key, db, name, &storage, err);
-    if (!rc)
-        rc = ls_table_read_open(&pointer, &storage.options, table, err);
-    ls_table_storage_cleanup(&storage);
-    return rc;
+    return ls_table_read_open_named(req->api->store, &req->api->key, db, name, table, err);
 }
 
-/* Writes days since 1970-01-01 as "YYYY-MM-DD" (proleptic Gregorian; H.
- * Hinnant's civil_from_days), in integers so that any stored value, however
- * absurd, formats without overflow or a failing gmtime. */
-static void format_days(int64_t days, char *out, size_t size)
+/* Proleptic Gregorian (H. Hinnant's civil_from_days), in integers so that
+ * any stored value, however absurd, formats without overflow or a failing
+ * gmtime. */
+void api_table_format_days(int64_t days, char *out, size_t size)
 {
     int64_t z = days + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -97,9 +88,7 @@ static void format_days(int64_t days, char *out, size_t size)
     snprintf(out, size, "%04" PRId64 "-%02" PRId64 "-%02" PRId64, year, month, day);
 }
 
-/* Writes microseconds since the epoch as RFC 3339 with microseconds, with
- * "Z" for an instant (utc) and without a zone for a local timestamp. */
-static void format_micros(int64_t micros, bool utc, char *out, size_t size)
+void api_table_format_micros(int64_t micros, bool utc, char *out, size_t size)
 {
     /* Floor division: instants before 1970 count back from midnight. */
     int64_t days = micros / 86400000000LL, rest = micros % 86400000000LL;
@@ -108,7 +97,7 @@ static void format_micros(int64_t micros, bool utc, char *out, size_t size)
         days -= 1;
     }
     char date[32];
-    format_days(days, date, sizeof date);
+    api_table_format_days(days, date, sizeof date);
     int64_t seconds = rest / 1000000;
     snprintf(out, size, "%sT%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%06" PRId64 "%s", date,
              seconds / 3600, seconds / 60 % 60, seconds % 60, rest % 1000000, utc ? "Z" : "");
@@ -119,7 +108,7 @@ void api_table_format_ms(int64_t ms, char *out, size_t size)
     /* Milliseconds past what microseconds can hold are not real times. */
     if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
         ms = 0;
-    format_micros(ms * 1000, true, out, size);
+    api_table_format_micros(ms * 1000, true, out, size);
 }
 
 static json_t *schema_json(const json_t *schema)
@@ -234,7 +223,7 @@ ls_code api_table_get(ls_api_request *req, ls_error *err)
 {
     ls_table_open table;
     json_t *body = NULL;
-    ls_code rc = open_route_table(req, &table, err);
+    ls_code rc = api_table_open_route(req, &table, err);
     if (!rc && !table.metadata) {
         rc = api_paimon_table_json(req, &table, &body, err);
     } else if (!rc) {
@@ -269,7 +258,7 @@ ls_code api_table_snapshots(ls_api_request *req, ls_error *err)
 {
     ls_table_open table;
     json_t *body = NULL;
-    ls_code rc = open_route_table(req, &table, err);
+    ls_code rc = api_table_open_route(req, &table, err);
     if (!rc)
         rc = table.metadata ? iceberg_snapshots_json(&table, &body, err)
                             : api_paimon_snapshots_json(&table, &body, err);
@@ -281,8 +270,7 @@ ls_code api_table_snapshots(ls_api_request *req, ls_error *err)
 
 __extension__ typedef unsigned __int128 decimal_magnitude;
 
-/* An unscaled decimal as text with scale digits after the point. */
-static json_t *decimal_json(ls_int128 unscaled, int scale)
+json_t *api_table_decimal_json(ls_int128 unscaled, int scale)
 {
     char digits[48], out[56];
     size_t n = 0, o = 0;
@@ -307,7 +295,7 @@ static json_t *decimal_json(ls_int128 unscaled, int scale)
     return json_string(out);
 }
 
-static json_t *bytes_json(const uint8_t *data, size_t len, bool text)
+json_t *api_table_bytes_json(const uint8_t *data, size_t len, bool text)
 {
     if (text) {
         json_t *s = json_stringn((const char *)data, len);
@@ -328,7 +316,7 @@ static json_t *bytes_json(const uint8_t *data, size_t len, bool text)
     return out;
 }
 
-static json_t *real_json(double v)
+json_t *api_table_real_json(double v)
 {
     if (isnan(v))
         return json_string("NaN");
@@ -350,40 +338,40 @@ static json_t *value_json(const ls_column *col, size_t value_index)
     case LS_STORAGE_INT32:
         memcpy(&i32, base + value_index * 4, 4);
         if (col->type.kind == LS_TYPE_DATE) {
-            format_days(i32, text, sizeof text);
+            api_table_format_days(i32, text, sizeof text);
             return json_string(text);
         }
         if (col->type.kind == LS_TYPE_DECIMAL)
-            return decimal_json(i32, col->type.scale);
+            return api_table_decimal_json(i32, col->type.scale);
         return json_integer(i32);
     case LS_STORAGE_INT64:
         memcpy(&i64, base + value_index * 8, 8);
         if (col->type.kind == LS_TYPE_TIMESTAMP || col->type.kind == LS_TYPE_TIMESTAMPTZ) {
-            format_micros(i64, col->type.kind == LS_TYPE_TIMESTAMPTZ, text, sizeof text);
+            api_table_format_micros(i64, col->type.kind == LS_TYPE_TIMESTAMPTZ, text, sizeof text);
             return json_string(text);
         }
         if (col->type.kind == LS_TYPE_DECIMAL)
-            return decimal_json(i64, col->type.scale);
+            return api_table_decimal_json(i64, col->type.scale);
         return json_integer((json_int_t)i64);
     case LS_STORAGE_FLOAT: {
         float f;
         memcpy(&f, base + value_index * 4, 4);
-        return real_json(f);
+        return api_table_real_json(f);
     }
     case LS_STORAGE_DOUBLE: {
         double d;
         memcpy(&d, base + value_index * 8, 8);
-        return real_json(d);
+        return api_table_real_json(d);
     }
     case LS_STORAGE_INT128: {
         ls_int128 v;
         memcpy(&v, base + value_index * sizeof v, sizeof v);
-        return decimal_json(v, col->type.scale);
+        return api_table_decimal_json(v, col->type.scale);
     }
     case LS_STORAGE_BYTES: {
         size_t len = 0;
         const uint8_t *data = ls_column_bytes_at(col, value_index, &len);
-        return bytes_json(data, len, col->type.kind == LS_TYPE_STRING);
+        return api_table_bytes_json(data, len, col->type.kind == LS_TYPE_STRING);
     }
     }
     return NULL;
@@ -497,7 +485,7 @@ ls_code api_table_preview(ls_api_request *req, ls_error *err)
     if (!rc && !rows)
         rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     if (!rc)
-        rc = open_route_table(req, &table, err);
+        rc = api_table_open_route(req, &table, err);
     if (!rc && !table.metadata) {
         json_t *body = NULL;
         rc = api_paimon_preview_json(&table, limit, &body, err);

@@ -7,11 +7,32 @@
 #define LAKESYNC_API_TABLES_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "api_router.h"
 #include "table_read.h"
+
+/* Opens the route's table {db}/{table} (ls_table_read_open_named);
+ * LS_ERR_NOT_FOUND for names no table can have. The caller closes it with
+ * ls_table_read_close whatever this returns. */
+ls_code api_table_open_route(ls_api_request *req, ls_table_open *table, ls_error *err) LS_MUST_USE;
+
+/* Values as the table endpoints show them (the preview, partition values
+ * of the file list). Days since 1970-01-01 as "YYYY-MM-DD", for any value. */
+void api_table_format_days(int64_t days, char *out, size_t size);
+
+/* Microseconds since the epoch as RFC 3339 with microseconds, with "Z" for
+ * an instant (utc) and without a zone for a local timestamp. */
+void api_table_format_micros(int64_t micros, bool utc, char *out, size_t size);
+
+/* An unscaled decimal as a string with scale digits after the point; text
+ * that is UTF-8 as a string (text true), other bytes as lowercase hex; a
+ * double, or "NaN" / "Infinity" / "-Infinity". NULL when out of memory. */
+json_t *api_table_decimal_json(ls_int128 unscaled, int scale);
+json_t *api_table_bytes_json(const uint8_t *data, size_t len, bool text);
+json_t *api_table_real_json(double v);
 
 /* Writes milliseconds since the epoch as RFC 3339 UTC with microseconds;
  * values past what microseconds hold write as the epoch. */

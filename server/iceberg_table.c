@@ -206,6 +206,7 @@ static ls_code collect(ls_iceberg_scan *scan, size_t *cap, const ls_iceberg_mani
         f->file_size_bytes = e->file_size_bytes;
         f->spec_id = mf->partition_spec_id;
         f->sequence_number = e->sequence_number >= 0 ? e->sequence_number : mf->sequence_number;
+        f->added_snapshot_id = e->snapshot_id >= 0 ? e->snapshot_id : mf->added_snapshot_id;
         if (f->content == 0) {
             scan->data_file_count++;
             scan->data_record_count += f->record_count;

@@ -39,6 +39,7 @@ typedef struct ls_iceberg_live_file {
     int64_t file_size_bytes;
     int32_t spec_id;
     int64_t sequence_number; /* data sequence number (inherited when null) */
+    int64_t added_snapshot_id; /* the snapshot that added it (inherited when null) */
     size_t partition_count;
     ls_iceberg_read_partition *partition; /* owned */
 } ls_iceberg_live_file;

@@ -68,6 +68,12 @@ ls_code ls_table_read_open(const ls_table_pointer *pointer, const ls_objstore_op
                            ls_table_open *out, ls_error *err) LS_MUST_USE;
 void ls_table_read_close(ls_table_open *table);
 
+/* Opens database.table as the API reads it: its pointer, its job's storage
+ * settings (ls_table_read_storage), then ls_table_read_open. Close with
+ * ls_table_read_close whatever this returns. */
+ls_code ls_table_read_open_named(ls_store *store, const ls_secret_key *key, const char *database,
+                                 const char *table, ls_table_open *out, ls_error *err) LS_MUST_USE;
+
 /* Lists the live files of the current snapshot (iceberg_table.h); the scan
  * parses its own copy of the metadata. Free with ls_iceberg_scan_free. */
 ls_code ls_table_read_scan(ls_table_open *table, ls_iceberg_scan **out, ls_error *err) LS_MUST_USE;
