@@ -633,3 +633,48 @@ ls_code ls_committer_evolve_schema(ls_committer *c, const ls_table_ref *ref,
     pthread_mutex_unlock(lock);
     return rc;
 }
+
+/* ---- for committer_update.c --------------------------------------------- */
+
+pthread_mutex_t *ls_committer_table_lock(ls_committer *c, const ls_table_ref *ref)
+{
+    /* A dead-letter table moves together with its job's table, under the
+     * job table's lock: maintenance of it must take the same one. */
+    if (ls_dead_letter_is_name(ref->table)) {
+        char base[PATH_MAX_BYTES];
+        size_t n = strlen(ref->table) - strlen(LS_DEAD_LETTER_SUFFIX);
+        snprintf(base, sizeof base, "%.*s", (int)n, ref->table);
+        ls_table_ref job_table = *ref;
+        job_table.table = base;
+        return table_lock(c, &job_table);
+    }
+    return table_lock(c, ref);
+}
+
+ls_store *ls_committer_store(ls_committer *c)
+{
+    return c->store;
+}
+
+ls_code ls_committer_read_metadata(ls_objstore *os, const ls_table_pointer *t,
+                                   ls_iceberg_metadata **out, ls_error *err)
+{
+    return read_metadata(os, t, out, err);
+}
+
+ls_code ls_committer_write_next_metadata(ls_objstore *os, const ls_table_pointer *t,
+                                         const ls_iceberg_metadata *md, char *uri,
+                                         size_t uri_size, ls_error *err)
+{
+    char key[128];
+    ls_code rc = write_metadata(os, md, metadata_version(t->metadata_location) + 1, key,
+                                sizeof key, err);
+    if (!rc)
+        snprintf(uri, uri_size, "%s/%s", t->location, key);
+    return rc;
+}
+
+void ls_committer_write_version_hint(ls_objstore *os, const char *metadata_uri)
+{
+    write_version_hint(os, metadata_version(metadata_uri));
+}

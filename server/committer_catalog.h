@@ -56,4 +56,28 @@ ls_code ls_catalog_open_storage(const char *location, const ls_table_ref *ref, l
 /* Wall-clock milliseconds since the epoch (snapshot and creation times). */
 int64_t ls_catalog_wall_ms(void);
 
+/* ---- the Iceberg committer's internals, for committer_update.c ---- */
+
+#include <pthread.h>
+
+#include "iceberg_metadata.h"
+
+/* The mutex serializing commits to ref's table in this process (for a
+ * dead-letter table, its job table's: the two commit together). */
+pthread_mutex_t *ls_committer_table_lock(ls_committer *c, const ls_table_ref *ref);
+ls_store *ls_committer_store(ls_committer *c);
+
+/* Reads and parses t's current metadata file. */
+ls_code ls_committer_read_metadata(ls_objstore *os, const ls_table_pointer *t,
+                                   ls_iceberg_metadata **out, ls_error *err) LS_MUST_USE;
+
+/* Stores md as the version after t's current one (create-if-absent:
+ * LS_ERR_CONFLICT when that name is taken) and gives its full URI. */
+ls_code ls_committer_write_next_metadata(ls_objstore *os, const ls_table_pointer *t,
+                                         const ls_iceberg_metadata *md, char *uri,
+                                         size_t uri_size, ls_error *err) LS_MUST_USE;
+
+/* Points metadata/version-hint.text at metadata_uri (failure only logged). */
+void ls_committer_write_version_hint(ls_objstore *os, const char *metadata_uri);
+
 #endif

@@ -525,22 +525,19 @@ static ls_code verify_manifest(const ls_buf *out, size_t start, const ls_iceberg
     return LS_OK;
 }
 
-ls_code ls_iceberg_manifest_write(const ls_iceberg_schema *schema,
-                                  const ls_iceberg_partition_spec *spec, int64_t snapshot_id,
-                                  int64_t sequence_number, const ls_iceberg_data_file *files,
-                                  size_t file_count, const char *path, ls_avro_codec codec,
-                                  ls_buf *out, ls_iceberg_manifest_file *summary_out,
-                                  ls_error *err)
+/* Starts a data manifest of spec for schema into sink: the entry schema and
+ * the header keys Java writes. types receives the partition result types. */
+static ls_code manifest_writer_open(const ls_iceberg_schema *schema,
+                                    const ls_iceberg_partition_spec *spec, ls_avro_codec codec,
+                                    ls_sink *sink, ls_type *types, ls_avro_writer **out,
+                                    ls_error *err)
 {
-    memset(summary_out, 0, sizeof *summary_out);
     ls_buf avro_schema, iceberg_schema;
     ls_buf_init(&avro_schema, 1 << 20);
     ls_buf_init(&iceberg_schema, 1 << 20);
-    ls_type types[LS_ICEBERG_MAX_PARTITION_FIELDS];
     ls_avro_writer *w = NULL;
-    ls_sink sink = ls_sink_for_buf(out);
-    size_t start = out->len;
     ls_code rc = LS_OK;
+    *out = NULL;
     if (spec->field_count > LS_ICEBERG_MAX_PARTITION_FIELDS) {
         rc = ls_error_set(err, LS_ERR_TOO_LARGE, "too many partition fields");
         goto out;
@@ -551,7 +548,7 @@ ls_code ls_iceberg_manifest_write(const ls_iceberg_schema *schema,
     if ((rc = manifest_schemas(schema, spec, &avro_schema, &iceberg_schema, err)))
         goto out;
     ls_avro_writer_options opt = {.codec = codec};
-    if ((rc = ls_avro_writer_new(&sink, (const char *)avro_schema.data, &opt, &w, err)) ||
+    if ((rc = ls_avro_writer_new(sink, (const char *)avro_schema.data, &opt, &w, err)) ||
         (rc = set_meta_json(w, "schema", ls_iceberg_schema_to_json(schema), err)) ||
         (rc = set_meta_int(w, "schema-id", schema->schema_id, err)) ||
         (rc = set_meta_json(w, "partition-spec", ls_iceberg_spec_fields_to_json(spec), err)) ||
@@ -560,6 +557,46 @@ ls_code ls_iceberg_manifest_write(const ls_iceberg_schema *schema,
         (rc = ls_avro_writer_set_meta_str(w, "content", "data", err)) ||
         (rc = ls_avro_writer_set_meta_str(w, "iceberg.schema", (const char *)iceberg_schema.data,
                                           err)))
+        goto out;
+    *out = w;
+    w = NULL;
+out:
+    ls_avro_writer_free(w);
+    ls_buf_cleanup(&avro_schema);
+    ls_buf_cleanup(&iceberg_schema);
+    return rc;
+}
+
+/* Fills the manifest list entry of a manifest just written at path. */
+static ls_code manifest_summary_init(const ls_iceberg_partition_spec *spec, const char *path,
+                                     int64_t length, int64_t snapshot_id,
+                                     int64_t sequence_number, ls_iceberg_manifest_file *m,
+                                     ls_error *err)
+{
+    if (!(m->manifest_path = strdup(path)))
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    m->manifest_length = length;
+    m->partition_spec_id = spec->spec_id;
+    m->content = 0;
+    m->sequence_number = m->min_sequence_number = sequence_number;
+    m->added_snapshot_id = snapshot_id;
+    return LS_OK;
+}
+
+ls_code ls_iceberg_manifest_write(const ls_iceberg_schema *schema,
+                                  const ls_iceberg_partition_spec *spec, int64_t snapshot_id,
+                                  int64_t sequence_number, const ls_iceberg_data_file *files,
+                                  size_t file_count, const char *path, ls_avro_codec codec,
+                                  ls_buf *out, ls_iceberg_manifest_file *summary_out,
+                                  ls_error *err)
+{
+    memset(summary_out, 0, sizeof *summary_out);
+    ls_type types[LS_ICEBERG_MAX_PARTITION_FIELDS];
+    ls_avro_writer *w = NULL;
+    ls_sink sink = ls_sink_for_buf(out);
+    size_t start = out->len;
+    ls_code rc = manifest_writer_open(schema, spec, codec, &sink, types, &w, err);
+    if (rc)
         goto out;
     int64_t rows = 0;
     for (size_t i = 0; i < file_count; i++) {
@@ -580,15 +617,9 @@ ls_code ls_iceberg_manifest_write(const ls_iceberg_schema *schema,
     if ((rc = verify_manifest(out, start, files, file_count, err)))
         goto out;
     ls_iceberg_manifest_file *m = summary_out;
-    if (!(m->manifest_path = strdup(path))) {
-        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    if ((rc = manifest_summary_init(spec, path, (int64_t)(out->len - start), snapshot_id,
+                                    sequence_number, m, err)))
         goto out;
-    }
-    m->manifest_length = (int64_t)(out->len - start);
-    m->partition_spec_id = spec->spec_id;
-    m->content = 0;
-    m->sequence_number = m->min_sequence_number = sequence_number;
-    m->added_snapshot_id = snapshot_id;
     m->added_files_count = (int32_t)file_count;
     m->added_rows_count = rows;
     rc = summarize_partitions(spec, types, files, file_count, m, err);
@@ -596,8 +627,233 @@ out:
     if (rc)
         ls_iceberg_manifest_file_cleanup(summary_out);
     ls_avro_writer_free(w);
-    ls_buf_cleanup(&avro_schema);
-    ls_buf_cleanup(&iceberg_schema);
+    return rc;
+}
+
+/* ---- rewriting entries as read -------------------------------------------- */
+
+ls_iceberg_value ls_iceberg_read_partition_value(ls_type t, const ls_iceberg_read_partition *p)
+{
+    ls_iceberg_value v = p->value;
+    if (!v.is_null && p->kind == LS_AVRO_INT &&
+        (t.kind == LS_TYPE_BIGINT || t.kind == LS_TYPE_TIMESTAMP || t.kind == LS_TYPE_TIMESTAMPTZ))
+        v.u.i64 = p->value.u.i32;
+    else if (!v.is_null && p->kind == LS_AVRO_FLOAT && t.kind == LS_TYPE_DOUBLE)
+        v.u.f64 = p->value.u.f32;
+    return v;
+}
+
+/* Writes one of the read metrics maps: which 0 sizes, 1 values, 2 nulls,
+ * 3 NaNs (longs), 4 lower and 5 upper bounds (bytes); absent ones are left
+ * out. */
+static ls_code encode_read_map(const ls_iceberg_manifest_entry *e, int which, ls_buf *r,
+                               ls_error *err)
+{
+    int64_t n = 0;
+    for (size_t pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            ls_code rc = ls_avro_encode_union_branch(r, 1, err);
+            if (!rc && n)
+                rc = ls_avro_encode_long(r, n, err);
+            if (rc)
+                return rc;
+        }
+        for (size_t i = 0; i < e->metrics_count; i++) {
+            const ls_iceberg_read_metrics *m = &e->metrics[i];
+            int64_t count = which == 0 ? m->column_size_bytes
+                            : which == 1 ? m->value_count
+                            : which == 2 ? m->null_value_count
+                                         : m->nan_value_count;
+            const uint8_t *bound = which == 4 ? m->lower_bound : m->upper_bound;
+            size_t bound_len = which == 4 ? m->lower_bound_len : m->upper_bound_len;
+            int present = which < 4 ? count >= 0 : bound != NULL;
+            if (!present)
+                continue;
+            if (pass == 0) {
+                n++;
+                continue;
+            }
+            ls_code rc = ls_avro_encode_int(r, m->field_id, err);
+            if (!rc)
+                rc = which < 4 ? ls_avro_encode_long(r, count, err)
+                               : ls_avro_encode_bytes(r, bound, bound_len, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return ls_avro_encode_long(r, 0, err);
+}
+
+/* Encodes e's data_file as read, partition values typed by types. */
+static ls_code encode_read_data_file(const ls_iceberg_partition_spec *spec, const ls_type *types,
+                                     const ls_iceberg_manifest_entry *e, ls_buf *r, ls_error *err)
+{
+    ls_code rc;
+    if ((rc = ls_avro_encode_int(r, e->content, err)) ||
+        (rc = ls_avro_encode_string(r, e->file_path, err)) ||
+        (rc = ls_avro_encode_string(r, e->file_format ? e->file_format : "PARQUET", err)))
+        return rc;
+    for (size_t i = 0; i < spec->field_count; i++) {
+        ls_iceberg_value v = ls_iceberg_read_partition_value(types[i], &e->partition[i]);
+        if ((rc = encode_partition_value(types[i], &v, r, err)))
+            return rc;
+    }
+    if ((rc = ls_avro_encode_long(r, e->record_count, err)) ||
+        (rc = ls_avro_encode_long(r, e->file_size_bytes, err)))
+        return rc;
+    for (int which = 0; which < 6; which++)
+        if ((rc = encode_read_map(e, which, r, err)))
+            return rc;
+    if ((rc = ls_avro_encode_union_branch(r, 0, err))) /* key_metadata */
+        return rc;
+    if (e->has_split_offsets) {
+        if ((rc = ls_avro_encode_union_branch(r, 1, err)) ||
+            (e->split_offset_count &&
+             (rc = ls_avro_encode_long(r, (int64_t)e->split_offset_count, err))))
+            return rc;
+        for (size_t i = 0; i < e->split_offset_count; i++)
+            if ((rc = ls_avro_encode_long(r, e->split_offsets[i], err)))
+                return rc;
+        if ((rc = ls_avro_encode_long(r, 0, err)))
+            return rc;
+    } else if ((rc = ls_avro_encode_union_branch(r, 0, err))) {
+        return rc;
+    }
+    /* equality_ids null, sort_order_id 0 (unsorted), referenced_data_file null */
+    if ((rc = ls_avro_encode_union_branch(r, 0, err)) ||
+        (rc = ls_avro_encode_union_branch(r, 1, err)) || (rc = ls_avro_encode_int(r, 0, err)))
+        return rc;
+    return ls_avro_encode_union_branch(r, 0, err);
+}
+
+static ls_code encode_entry_write(const ls_iceberg_partition_spec *spec, const ls_type *types,
+                                  const ls_iceberg_entry_write *w, ls_buf *r, ls_error *err)
+{
+    ls_code rc;
+    /* status, then snapshot id and both sequence numbers explicit: only
+     * ADDED entries may inherit them from the manifest list. */
+    if ((rc = ls_avro_encode_int(r, w->status, err)) ||
+        (rc = ls_avro_encode_union_branch(r, 1, err)) ||
+        (rc = ls_avro_encode_long(r, w->snapshot_id, err)) ||
+        (rc = ls_avro_encode_union_branch(r, 1, err)) ||
+        (rc = ls_avro_encode_long(r, w->sequence_number, err)) ||
+        (rc = ls_avro_encode_union_branch(r, 1, err)) ||
+        (rc = ls_avro_encode_long(r, w->file_sequence_number, err)))
+        return rc;
+    return encode_read_data_file(spec, types, w->entry, r, err);
+}
+
+/* Checks the entries are writable: data files whose partition has spec's
+ * arity, statuses EXISTING or DELETED, explicit sequence numbers. */
+static ls_code check_entry_writes(const ls_iceberg_partition_spec *spec,
+                                  const ls_iceberg_entry_write *entries, size_t n, ls_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const ls_iceberg_entry_write *w = &entries[i];
+        if ((w->status != 0 && w->status != 2) || w->snapshot_id < 0 || w->sequence_number < 0 ||
+            w->file_sequence_number < 0 || !w->entry || w->entry->content != 0 ||
+            !w->entry->file_path || w->entry->partition_count != spec->field_count)
+            return ls_error_set(err, LS_ERR_INVALID, "manifest entry %zu cannot be rewritten", i);
+    }
+    return LS_OK;
+}
+
+/* Partition summaries over all entries (Java counts deleted ones too). */
+static ls_code summarize_entry_partitions(const ls_iceberg_partition_spec *spec,
+                                          const ls_type *types,
+                                          const ls_iceberg_entry_write *entries, size_t n,
+                                          ls_iceberg_manifest_file *m, ls_error *err)
+{
+    size_t fields = spec->field_count;
+    ls_iceberg_data_file *files = calloc(n ? n : 1, sizeof *files);
+    size_t value_count = n * fields;
+    ls_iceberg_value *values = calloc(value_count ? value_count : 1, sizeof *values);
+    ls_code rc = LS_OK;
+    if (!files || !values) {
+        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory summarizing partitions");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < fields; k++)
+            values[i * fields + k] = ls_iceberg_read_partition_value(types[k], &entries[i].entry->partition[k]);
+        files[i].partition = &values[i * fields];
+    }
+    rc = summarize_partitions(spec, types, files, n, m, err);
+out:
+    free(files);
+    free(values);
+    return rc;
+}
+
+/* Checks a rewritten manifest reads back with the same entries. */
+static ls_code verify_entry_writes(const ls_buf *out, size_t start,
+                                   const ls_iceberg_entry_write *entries, size_t n, ls_error *err)
+{
+    ls_iceberg_manifest *m = NULL;
+    ls_error inner = {0};
+    if (ls_iceberg_manifest_read(out->data + start, out->len - start, &m, &inner))
+        return ls_error_set(err, LS_ERR_INTERNAL, "manifest we wrote does not read back: %s",
+                            inner.message);
+    int ok = m->entry_count == n;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = strcmp(m->entries[i].file_path, entries[i].entry->file_path) == 0 &&
+             m->entries[i].status == entries[i].status &&
+             m->entries[i].record_count == entries[i].entry->record_count &&
+             m->entries[i].sequence_number == entries[i].sequence_number;
+    ls_iceberg_manifest_free(m);
+    if (!ok)
+        return ls_error_set(err, LS_ERR_INTERNAL, "manifest we wrote reads back differently");
+    return LS_OK;
+}
+
+ls_code ls_iceberg_manifest_write_entries(const ls_iceberg_schema *schema,
+                                          const ls_iceberg_partition_spec *spec,
+                                          int64_t snapshot_id, int64_t sequence_number,
+                                          const ls_iceberg_entry_write *entries, size_t count,
+                                          const char *path, ls_avro_codec codec, ls_buf *out,
+                                          ls_iceberg_manifest_file *summary_out, ls_error *err)
+{
+    memset(summary_out, 0, sizeof *summary_out);
+    ls_type types[LS_ICEBERG_MAX_PARTITION_FIELDS];
+    ls_avro_writer *w = NULL;
+    ls_sink sink = ls_sink_for_buf(out);
+    size_t start = out->len;
+    ls_code rc = check_entry_writes(spec, entries, count, err);
+    if (!rc)
+        rc = manifest_writer_open(schema, spec, codec, &sink, types, &w, err);
+    for (size_t i = 0; !rc && i < count; i++) {
+        rc = encode_entry_write(spec, types, &entries[i], ls_avro_writer_begin_record(w), err);
+        if (!rc)
+            rc = ls_avro_writer_end_record(w, err);
+    }
+    if (!rc)
+        rc = ls_avro_writer_finish(w, err);
+    if (!rc)
+        rc = verify_entry_writes(out, start, entries, count, err);
+    ls_iceberg_manifest_file *m = summary_out;
+    if (!rc)
+        rc = manifest_summary_init(spec, path, (int64_t)(out->len - start), snapshot_id,
+                                   sequence_number, m, err);
+    int64_t min_seq = -1;
+    for (size_t i = 0; !rc && i < count; i++) {
+        const ls_iceberg_entry_write *e = &entries[i];
+        if (e->status == 2) {
+            m->deleted_files_count++;
+            m->deleted_rows_count += e->entry->record_count;
+            continue;
+        }
+        m->existing_files_count++;
+        m->existing_rows_count += e->entry->record_count;
+        if (min_seq < 0 || e->sequence_number < min_seq)
+            min_seq = e->sequence_number;
+    }
+    if (!rc && min_seq >= 0)
+        m->min_sequence_number = min_seq;
+    if (!rc)
+        rc = summarize_entry_partitions(spec, types, entries, count, m, err);
+    if (rc)
+        ls_iceberg_manifest_file_cleanup(summary_out);
+    ls_avro_writer_free(w);
     return rc;
 }
 

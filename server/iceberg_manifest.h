@@ -100,6 +100,34 @@ ls_code ls_iceberg_manifest_write(const ls_iceberg_schema *schema,
                                   ls_buf *out, ls_iceberg_manifest_file *summary_out,
                                   ls_error *err) LS_MUST_USE;
 
+/* An entry of an existing manifest to write again, as a rewrite does:
+ * EXISTING (status 0) for a file kept, DELETED (status 2) for a file removed
+ * by the new snapshot. The ids and sequence numbers must be explicit (what
+ * the reader resolved from inheritance); entry is borrowed. */
+typedef struct ls_iceberg_entry_write {
+    int32_t status;
+    int64_t snapshot_id;          /* the adding snapshot (EXISTING) or the removing one */
+    int64_t sequence_number;      /* the file's data sequence number */
+    int64_t file_sequence_number;
+    const struct ls_iceberg_manifest_entry *entry; /* a data file as read */
+} ls_iceberg_entry_write;
+
+/* Writes a v2 data manifest of entries (data files only, partitions of
+ * spec's arity; an Avro int read for a long partition field is widened) and
+ * fills *summary_out as the manifest list entry of a manifest added by
+ * snapshot_id at sequence_number: existing/deleted counts, min sequence
+ * number of the live entries, partition summaries over all entries.
+ * Read back before it returns. LS_ERR_INVALID for an entry that cannot be
+ * written (a delete file, a status other than 0/2, a missing sequence
+ * number). */
+ls_code ls_iceberg_manifest_write_entries(const ls_iceberg_schema *schema,
+                                          const ls_iceberg_partition_spec *spec,
+                                          int64_t snapshot_id, int64_t sequence_number,
+                                          const ls_iceberg_entry_write *entries, size_t count,
+                                          const char *path, ls_avro_codec codec, ls_buf *out,
+                                          ls_iceberg_manifest_file *summary_out,
+                                          ls_error *err) LS_MUST_USE;
+
 /* The exact manifest_entry Avro schema JSON for spec (its r102 partition
  * record built from the spec), malloc'd. */
 ls_code ls_iceberg_manifest_schema_json(const ls_iceberg_schema *schema,
@@ -142,6 +170,11 @@ typedef struct ls_iceberg_read_partition {
     ls_iceberg_value value; /* int/date -> i32, long -> i64, string/bytes -> bytes,
                                fixed decimal -> unscaled, float, double, boolean */
 } ls_iceberg_read_partition;
+
+/* A partition value as read, typed as the spec's result type t (an Avro int
+ * read for a long field and a float for a double are widened, as a promoted
+ * column allows). Bytes point into p. */
+ls_iceberg_value ls_iceberg_read_partition_value(ls_type t, const ls_iceberg_read_partition *p);
 
 typedef struct ls_iceberg_manifest_entry {
     int32_t status;               /* 0 existing, 1 added, 2 deleted */

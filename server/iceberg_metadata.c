@@ -668,3 +668,82 @@ out:
         ls_iceberg_append_result_cleanup(out);
     return rc;
 }
+
+/* ---- snapshot expiration ------------------------------------------------------ */
+
+static int id_listed(int64_t id, const int64_t *ids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (ids[i] == id)
+            return 1;
+    return 0;
+}
+
+/* A copy of the array at key without the items whose id_key is listed. */
+static json_t *without_ids(const json_t *root, const char *key, const char *id_key,
+                           const int64_t *ids, size_t count)
+{
+    json_t *out = json_array();
+    const json_t *arr = json_object_get(root, key);
+    size_t i;
+    const json_t *item;
+    json_array_foreach(arr, i, item) {
+        if (!out)
+            break;
+        if (id_listed(get_int(item, id_key, -1), ids, count))
+            continue;
+        if (json_array_append(out, (json_t *)item)) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
+ls_code ls_iceberg_metadata_remove_snapshots(ls_iceberg_metadata *md, const int64_t *ids,
+                                             size_t count, const char *previous_metadata_file,
+                                             int64_t now_ms, size_t metadata_log_max,
+                                             ls_error *err)
+{
+    int64_t current = ls_iceberg_metadata_current_snapshot_id(md);
+    for (size_t i = 0; i < count; i++)
+        if (ids[i] == current || !ls_iceberg_metadata_snapshot(md, ids[i]))
+            return ls_error_set(err, LS_ERR_INVALID, "snapshot %lld cannot be removed",
+                                (long long)ids[i]);
+    json_t *snapshots = without_ids(md->root, "snapshots", "snapshot-id", ids, count);
+    json_t *log = without_ids(md->root, "snapshot-log", "snapshot-id", ids, count);
+    json_t *mlog = json_array();
+    json_t *refs = json_object();
+    const json_t *old_mlog = json_object_get(md->root, "metadata-log");
+    size_t keep_from = 0, old_count = json_array_size(old_mlog) + (previous_metadata_file != NULL);
+    if (old_count > metadata_log_max)
+        keep_from = old_count - metadata_log_max;
+    for (size_t i = keep_from; mlog && i < json_array_size(old_mlog); i++)
+        if (json_array_append(mlog, json_array_get(old_mlog, i)))
+            break;
+    if (mlog && previous_metadata_file && metadata_log_max)
+        json_array_append_new(mlog, json_pack("{s:I,s:s}", "timestamp-ms",
+                                              (json_int_t)ls_iceberg_metadata_last_updated_ms(md),
+                                              "metadata-file", previous_metadata_file));
+    /* Tags and branches of removed snapshots go with them. */
+    const char *name;
+    const json_t *ref;
+    json_object_foreach(json_object_get(md->root, "refs"), name, ref) {
+        if (refs && !id_listed(get_int(ref, "snapshot-id", -1), ids, count))
+            json_object_set(refs, name, (json_t *)ref);
+    }
+    if (!snapshots || !log || !mlog || !refs) {
+        json_decref(snapshots);
+        json_decref(log);
+        json_decref(mlog);
+        json_decref(refs);
+        return nomem(err);
+    }
+    ls_code rc;
+    if ((rc = put(md->root, "snapshots", snapshots, err)) ||
+        (rc = put(md->root, "snapshot-log", log, err)) ||
+        (rc = put(md->root, "metadata-log", mlog, err)) || (rc = put(md->root, "refs", refs, err)) ||
+        (rc = put(md->root, "last-updated-ms", json_integer(now_ms), err)))
+        return rc;
+    return LS_OK;
+}

@@ -154,6 +154,15 @@ ls_code ls_iceberg_metadata_append(ls_iceberg_metadata *md, const ls_iceberg_app
                                    ls_iceberg_append_result *out, ls_error *err) LS_MUST_USE;
 void ls_iceberg_append_result_cleanup(ls_iceberg_append_result *r);
 
+/* Removes the listed snapshots (never the current one: LS_ERR_INVALID, as
+ * for an unknown id), their snapshot-log entries and refs; appends
+ * previous_metadata_file (non-NULL) to metadata-log and keeps its last
+ * metadata_log_max entries; sets last-updated-ms. Files are not touched. */
+ls_code ls_iceberg_metadata_remove_snapshots(ls_iceberg_metadata *md, const int64_t *ids,
+                                             size_t count, const char *previous_metadata_file,
+                                             int64_t now_ms, size_t metadata_log_max,
+                                             ls_error *err) LS_MUST_USE;
+
 /* A random positive snapshot id and a random UUID string (37 bytes). */
 ls_code ls_iceberg_random_snapshot_id(int64_t *out, ls_error *err) LS_MUST_USE;
 ls_code ls_iceberg_random_uuid(char out[37], ls_error *err) LS_MUST_USE;

@@ -461,7 +461,7 @@ void ls_objstore_list_page_cleanup(ls_objstore_list_page *page)
 }
 
 ls_code ls_objstore_page_append(ls_objstore_list_page *page, const char *key, size_t key_len,
-                                uint64_t size_bytes, ls_error *err)
+                                uint64_t size_bytes, int64_t modified_ms, ls_error *err)
 {
     if (page->count >= 1000000)
         return ls_error_set(err, LS_ERR_TOO_LARGE, "a list page holds at most 1000000 keys");
@@ -475,7 +475,8 @@ ls_code ls_objstore_page_append(ls_objstore_list_page *page, const char *key, si
     char *copy = dup_n(key, key_len);
     if (!copy)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory listing objects");
-    page->entries[page->count++] = (ls_objstore_entry){.key = copy, .size_bytes = size_bytes};
+    page->entries[page->count++] = (ls_objstore_entry){
+        .key = copy, .size_bytes = size_bytes, .modified_ms = modified_ms};
     return LS_OK;
 }
 
@@ -577,4 +578,47 @@ uint32_t ls_objstore_backoff_delay_ms(uint32_t base_ms, uint32_t max_ms, uint32_
 bool ls_objstore_http_status_retryable(long status)
 {
     return (status >= 500 && status <= 599) || status == 429 || status == 408;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil), so no time zone setting is involved. */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int64_t ls_objstore_parse_iso8601_ms(const char *t, size_t len)
+{
+    /* YYYY-MM-DDTHH:MM:SS[.fff]Z */
+    static const int pos[] = {0, 5, 8, 11, 14, 17};
+    static const int width[] = {4, 2, 2, 2, 2, 2};
+    int64_t v[6];
+    if (len < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':')
+        return 0;
+    for (int i = 0; i < 6; i++) {
+        v[i] = 0;
+        for (int k = 0; k < width[i]; k++) {
+            char ch = t[pos[i] + k];
+            if (ch < '0' || ch > '9')
+                return 0;
+            v[i] = v[i] * 10 + (ch - '0');
+        }
+    }
+    int64_t ms = 0;
+    size_t i = 19;
+    if (t[i] == '.')
+        for (int digits = 0, scale = 100; ++i < len && t[i] >= '0' && t[i] <= '9'; digits++)
+            if (digits < 3) {
+                ms += (t[i] - '0') * scale;
+                scale /= 10;
+            }
+    if (i >= len || t[i] != 'Z' || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31)
+        return 0;
+    int64_t days = days_from_civil(v[0], v[1], v[2]);
+    return ((days * 24 + v[3]) * 60 + v[4]) * 60000 + v[5] * 1000 + ms;
 }

@@ -100,6 +100,7 @@ typedef struct ls_objstore_info {
 typedef struct ls_objstore_entry {
     char *key; /* relative to the root */
     uint64_t size_bytes;
+    int64_t modified_ms; /* last modification, ms since the epoch; 0 when unknown */
 } ls_objstore_entry;
 
 /* One page of a listing. Owned by the caller: ls_objstore_list_page_cleanup. */

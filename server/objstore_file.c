@@ -412,7 +412,10 @@ static ls_code walk_tree(file_backend *fb, const char *prefix, ls_objstore_list_
                     child = NULL;
                 }
             } else if (S_ISREG(st.st_mode) && strncmp(child, prefix, plen) == 0) {
-                rc = ls_objstore_page_append(all, child, strlen(child), (uint64_t)st.st_size, err);
+                rc = ls_objstore_page_append(all, child, strlen(child), (uint64_t)st.st_size,
+                                             (int64_t)st.st_mtim.tv_sec * 1000 +
+                                                 st.st_mtim.tv_nsec / 1000000,
+                                             err);
             }
             free(child);
             free(full);
@@ -446,7 +449,7 @@ static ls_code file_list(void *backend, const char *prefix, const char *token,
     size_t end = start + fb->page_size < all.count ? start + fb->page_size : all.count;
     for (size_t i = start; i < end && !rc; i++)
         rc = ls_objstore_page_append(page, all.entries[i].key, strlen(all.entries[i].key),
-                                     all.entries[i].size_bytes, err);
+                                     all.entries[i].size_bytes, all.entries[i].modified_ms, err);
     if (!rc && end < all.count && end > start) {
         page->next_token = strdup(all.entries[end - 1].key);
         if (!page->next_token)

@@ -98,8 +98,13 @@ ls_code ls_objstore_xml_find_text(const char *xml, size_t len, const char *tag, 
 /* Appends s XML-escaped (& < > " '). */
 ls_code ls_objstore_xml_escape(ls_buf *out, const char *s, ls_error *err) LS_MUST_USE;
 
-/* Appends a page entry (copies key). */
+/* Appends a page entry (copies key). modified_ms 0: unknown. */
 ls_code ls_objstore_page_append(ls_objstore_list_page *page, const char *key, size_t key_len,
-                                uint64_t size_bytes, ls_error *err) LS_MUST_USE;
+                                uint64_t size_bytes, int64_t modified_ms,
+                                ls_error *err) LS_MUST_USE;
+
+/* Milliseconds since the epoch of an ISO 8601 UTC time as S3 lists it
+ * ("2026-11-23T22:29:30.000Z"); 0 when it has another form. */
+int64_t ls_objstore_parse_iso8601_ms(const char *text, size_t len);
 
 #endif

@@ -235,6 +235,7 @@ typedef struct list_ctx {
     bool have_key;
     uint64_t size;
     bool have_size;
+    int64_t modified_ms;
 } list_ctx;
 
 static ls_code parse_u64(const char *text, size_t len, uint64_t *out, ls_error *err)
@@ -272,6 +273,8 @@ static ls_code list_on_close(void *vctx, char names[][XML_NAME_MAX], size_t dept
             if (rc)
                 return rc;
             c->have_size = true;
+        } else if (strcmp(name, "LastModified") == 0) {
+            c->modified_ms = ls_objstore_parse_iso8601_ms(text, len);
         }
         return LS_OK;
     }
@@ -282,7 +285,10 @@ static ls_code list_on_close(void *vctx, char names[][XML_NAME_MAX], size_t dept
         if (c->key_len < skip || memcmp(c->key, c->strip_prefix, skip) != 0)
             return ls_error_set(err, LS_ERR_FORMAT, "listed key outside the requested prefix");
         c->have_key = c->have_size = false;
-        return ls_objstore_page_append(c->page, c->key + skip, c->key_len - skip, c->size, err);
+        int64_t modified_ms = c->modified_ms;
+        c->modified_ms = 0;
+        return ls_objstore_page_append(c->page, c->key + skip, c->key_len - skip, c->size,
+                                       modified_ms, err);
     }
     if (depth == 2 && strcmp(name, "IsTruncated") == 0) {
         *c->truncated = len == 4 && memcmp(text, "true", 4) == 0;

@@ -7,6 +7,7 @@ lakesync_module(iceberg MAIN SOURCES
   server/iceberg_manifest.c
   server/iceberg_metadata.c
   server/iceberg_table.c
+  server/iceberg_replace.c
   DEPS ls_avro ls_schema PkgConfig::JANSSON)
 
 lakesync_unit_test(iceberg SOURCES tests/unit/test_iceberg.c DEPS ls_iceberg)

@@ -4,6 +4,7 @@ lakesync_module(committer MAIN SOURCES
   server/committer_catalog.c
   server/committer_request.c
   server/committer_paimon.c
+  server/committer_update.c
   DEPS ls_iceberg ls_paimon ls_paimon_objstore ls_objstore ls_store ls_offsets PkgConfig::JANSSON Threads::Threads)
 
 lakesync_unit_test(committer SOURCES tests/unit/test_committer.c

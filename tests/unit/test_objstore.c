@@ -179,8 +179,10 @@ TEST(list_xml_with_escapes)
     CHECK_EQ_INT(page.count, 3);
     CHECK_EQ_STR(page.entries[0].key, "a & b.txt");
     CHECK_EQ_INT(page.entries[0].size_bytes, 12);
+    CHECK_EQ_INT(page.entries[0].modified_ms, 1767225600000LL); /* 2026-01-01T00:00:00Z */
     CHECK_EQ_STR(page.entries[1].key, "<x>/\xc3\xa9\xe4\xb8\xad.json");
     CHECK_EQ_INT(page.entries[1].size_bytes, 0);
+    CHECK_EQ_INT(page.entries[1].modified_ms, 0); /* not listed: unknown */
     CHECK_EQ_STR(page.entries[2].key, "cdata&raw");
     CHECK(page.entries[2].size_bytes == UINT64_MAX);
     CHECK(truncated);
@@ -189,6 +191,17 @@ TEST(list_xml_with_escapes)
     ls_objstore_list_page_cleanup(&page);
     CHECK(page.entries == NULL && page.count == 0);
     ls_objstore_list_page_cleanup(&page); /* twice is fine */
+}
+
+TEST(iso8601_times_as_s3_lists_them)
+{
+    static const char *t[] = {"2026-11-23T22:29:30.123Z", "1970-01-01T00:00:00Z",
+                              "2024-02-29T23:59:59.5Z", "2026-11-23 22:29:30Z", "2026-13-01T00:00:00Z"};
+    CHECK_EQ_INT(ls_objstore_parse_iso8601_ms(t[0], strlen(t[0])), 1795472970123LL);
+    CHECK_EQ_INT(ls_objstore_parse_iso8601_ms(t[1], strlen(t[1])), 0);
+    CHECK_EQ_INT(ls_objstore_parse_iso8601_ms(t[2], strlen(t[2])), 1709251199500LL);
+    CHECK_EQ_INT(ls_objstore_parse_iso8601_ms(t[3], strlen(t[3])), 0);
+    CHECK_EQ_INT(ls_objstore_parse_iso8601_ms(t[4], strlen(t[4])), 0);
 }
 
 TEST(list_xml_last_page_and_empty)
@@ -493,6 +506,7 @@ TEST(file_list_pages)
             snprintf(key, sizeof key, "t/data/f%03d", seen);
             CHECK_EQ_STR(page.entries[i].key, key);
             CHECK_EQ_INT(page.entries[i].size_bytes, strlen(key));
+            CHECK(page.entries[i].modified_ms > 1700000000000LL); /* the file's mtime */
             seen++;
         }
         free(token);

@@ -1,0 +1,605 @@
+/* Table maintenance on real file:// Iceberg tables committed by the real
+ * committer: compaction keeps exactly the same rows and the offsets, races
+ * with appends, survives a failed commit; expiration deletes what only
+ * expired snapshots reached; orphan removal spares referenced and young
+ * files; settings name the bad field. */
+#include "testing.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "committer.h"
+#include "iceberg_table.h"
+#include "maintenance.h"
+#include "parquet_reader.h"
+#include "parquet_writer.h"
+
+typedef struct fixture {
+    ls_store *store;
+    ls_committer *committer;
+    char location[1100];
+    char dir[1024]; /* the table's directory */
+    ls_table_ref ref;
+    int64_t next_offset;
+    int file_seq;
+} fixture;
+
+static void fixture_open(fixture *fx, const char *partition_field)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    char path[1100];
+    memset(fx, 0, sizeof *fx);
+    snprintf(path, sizeof path, "%s/lakesync.db", testing_tmpdir());
+    CHECK_OK(ls_store_open(path, &fx->store, &err), &err);
+    CHECK_OK(ls_store_exec(fx->store,
+                           "INSERT INTO databases (name, catalog, external, location, properties, "
+                           "etag, created_at, updated_at) VALUES ('db', 'iceberg', 0, NULL, '{}', "
+                           "'e', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                           &err),
+             &err);
+    CHECK_OK(ls_committer_new(fx->store, &fx->committer, &err), &err);
+    snprintf(fx->dir, sizeof fx->dir, "%s/warehouse/db.db/events", testing_tmpdir());
+    snprintf(fx->location, sizeof fx->location, "file://%s", fx->dir);
+    fx->ref = (ls_table_ref){.database = "db", .table = "events"};
+    ls_iceberg_schema schema;
+    ls_iceberg_partition_spec spec;
+    ls_iceberg_schema_init(&schema, 0);
+    ls_iceberg_spec_init(&spec, 0);
+    CHECK_OK(ls_iceberg_schema_add(&schema, 1, "id", (ls_type){.kind = LS_TYPE_BIGINT}, 0, &err),
+             &err);
+    CHECK_OK(ls_iceberg_schema_add(&schema, 2, "name", (ls_type){.kind = LS_TYPE_STRING}, 0,
+                                   &err),
+             &err);
+    if (partition_field)
+        CHECK_OK(ls_iceberg_spec_add(&spec, &schema, partition_field, "identity", NULL, 0, &err),
+                 &err);
+    CHECK_OK(ls_committer_create_iceberg(fx->committer, &fx->ref, fx->location, &schema, &spec,
+                                         &err),
+             &err);
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&schema);
+}
+
+static void fixture_close(fixture *fx)
+{
+    ls_committer_free(fx->committer);
+    ls_store_free(fx->store);
+}
+
+/* Writes rows with ids [first, first+count) as a Parquet file under
+ * data/<subdir>; with_name 0 writes a file of an older schema without the
+ * name column. Names are "n<id>", or the partition value when given. */
+static int64_t write_rows(fixture *fx, const char *subdir, int64_t first, int64_t count,
+                          int with_name, const char *name_value, char *uri, size_t uri_size)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_parquet_column_spec cols[2] = {
+        {.name = "id", .field_id = 1, .type = {.kind = LS_TYPE_BIGINT}},
+        {.name = "name", .field_id = 2, .type = {.kind = LS_TYPE_STRING}}};
+    ls_type types[2] = {cols[0].type, cols[1].type};
+    size_t ncols = with_name ? 2 : 1;
+    ls_buf out;
+    ls_buf_init(&out, 1 << 26);
+    ls_sink sink = ls_sink_for_buf(&out);
+    ls_parquet_writer *w = ls_parquet_writer_new(cols, ncols, NULL, &sink, &err);
+    CHECK(w != NULL);
+    ls_column_batch *b = ls_column_batch_new(types, ncols, 1 << 26);
+    for (int64_t id = first; id < first + count; id++) {
+        char name[32];
+        snprintf(name, sizeof name, "n%lld", (long long)id);
+        const char *text = name_value ? name_value : name;
+        ls_column_batch_row_begin(b);
+        CHECK_OK(ls_column_set_int64(&b->columns[0], id, &err), &err);
+        if (with_name)
+            CHECK_OK(ls_column_set_bytes(&b->columns[1], text, strlen(text), &err), &err);
+        CHECK_OK(ls_column_batch_row_end(b, &err), &err);
+    }
+    CHECK_OK(ls_parquet_writer_write_batch(w, b, &err), &err);
+    CHECK_OK(ls_parquet_writer_close(w, NULL, &err), &err);
+    ls_parquet_writer_free(w);
+    ls_column_batch_free(b);
+    char dir[1400], path[1600];
+    snprintf(dir, sizeof dir, "%s/data", fx->dir);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/data/%s", fx->dir, subdir);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/f%05d.parquet", dir, fx->file_seq++);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    CHECK(fwrite(out.data, 1, out.len, f) == out.len);
+    fclose(f);
+    snprintf(uri, uri_size, "file://%s", path);
+    int64_t size = (int64_t)out.len;
+    ls_buf_cleanup(&out);
+    return size;
+}
+
+/* Commits count new rows as one file, as a worker would. */
+static void ingest(fixture *fx, int64_t count, int with_name, const char *partition_value)
+{
+    char uri[1700], subdir[64] = "unpartitioned";
+    if (partition_value)
+        snprintf(subdir, sizeof subdir, "name=%s", partition_value);
+    int64_t size = write_rows(fx, subdir, fx->next_offset, count, with_name, partition_value, uri,
+                              sizeof uri);
+    json_t *partition = partition_value ? json_pack("{s:s}", "name", partition_value)
+                                        : json_object();
+    json_t *req = json_pack("{s:i, s:i, s:{s:[I,I]}, s:[{s:s, s:I, s:I, s:o, s:[], s:[]}]}",
+                            "run_id", 1, "worker_index", 0, "ranges", "0",
+                            (json_int_t)fx->next_offset, (json_int_t)(fx->next_offset + count),
+                            "files", "path", uri, "file_size_bytes", (json_int_t)size,
+                            "record_count", (json_int_t)count, "partition", partition,
+                            "split_offsets", "columns");
+    CHECK(req != NULL);
+    ls_commit_result result;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_committer_commit_json(fx->committer, &fx->ref, "job1", "events", req, &result,
+                                      &err),
+             &err);
+    json_decref(req);
+    ls_offsets_cleanup(&result.offsets);
+    fx->next_offset += count;
+}
+
+static ls_iceberg_scan *scan(const fixture *fx)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    char *metadata = NULL;
+    ls_iceberg_scan *s = NULL;
+    CHECK_OK(ls_iceberg_find_metadata(fx->location, ls_iceberg_read_local_file, NULL, &metadata,
+                                      &err),
+             &err);
+    CHECK_OK(ls_iceberg_scan_table(metadata, ls_iceberg_read_local_file, NULL, &s, &err), &err);
+    free(metadata);
+    return s;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Reads every live row; checks the ids are exactly 0..expected-1, each
+ * once, and that each name is "n<id>" or, for ids in [null_from, null_to),
+ * null (rows written under the older schema). */
+static void check_rows(const fixture *fx, int64_t expected, int64_t null_from, int64_t null_to)
+{
+    ls_iceberg_scan *s = scan(fx);
+    int64_t *ids = calloc((size_t)expected + 1, sizeof *ids);
+    size_t n = 0;
+    for (size_t i = 0; i < s->file_count; i++) {
+        ls_error err;
+        ls_error_clear(&err);
+        ls_parquet_reader *r = ls_parquet_reader_open_path(s->files[i].path + 7, NULL, &err);
+        CHECK(r != NULL);
+        long id_col = ls_parquet_reader_column_find(r, "id");
+        long name_col = ls_parquet_reader_column_find(r, "name");
+        CHECK(id_col >= 0);
+        ls_column_batch *b = ls_parquet_reader_batch_new(r, NULL, 0);
+        for (size_t g = 0; g < ls_parquet_reader_row_group_count(r); g++) {
+            CHECK_OK(ls_parquet_reader_read_row_group(r, g, NULL, 0, b, &err), &err);
+            const ls_column *idc = &b->columns[id_col];
+            const ls_column *namec = name_col >= 0 ? &b->columns[name_col] : NULL;
+            size_t name_value = 0;
+            for (size_t row = 0; row < b->row_count; row++) {
+                int64_t id = ((const int64_t *)(const void *)idc->values.data)[row];
+                CHECK((int64_t)n < expected);
+                ids[n++] = id;
+                int want_null = id >= null_from && id < null_to;
+                int is_null = !namec || !ls_column_is_valid(namec, row);
+                CHECK_EQ_INT(is_null, want_null);
+                if (!is_null) {
+                    size_t len;
+                    const uint8_t *p = ls_column_bytes_at(namec, name_value++, &len);
+                    char want[32];
+                    snprintf(want, sizeof want, "n%lld", (long long)id);
+                    if (len != 1 || p[0] != 'p') /* partitioned tests use one name */
+                        CHECK(len == strlen(want) && memcmp(p, want, len) == 0);
+                }
+            }
+        }
+        ls_column_batch_free(b);
+        ls_parquet_reader_free(r);
+    }
+    CHECK_EQ_INT((int64_t)n, expected);
+    qsort(ids, n, sizeof *ids, compare_ids);
+    for (size_t i = 0; i < n; i++)
+        CHECK_EQ_INT(ids[i], (int64_t)i);
+    free(ids);
+    ls_iceberg_scan_free(s);
+}
+
+static int64_t table_offset(fixture *fx)
+{
+    ls_offsets offsets;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_committer_offsets(fx->committer, &fx->ref, &offsets, &err), &err);
+    int64_t next = ls_offsets_get(&offsets, 0);
+    ls_offsets_cleanup(&offsets);
+    return next;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Files in the table's dir/sub (recursively). */
+static int count_files(const fixture *fx, const char *sub)
+{
+    char path[1400];
+    snprintf(path, sizeof path, "%s/%s", fx->dir, sub);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char child[1700];
+        snprintf(child, sizeof child, "%s/%s", sub, e->d_name);
+        char full[2800];
+        snprintf(full, sizeof full, "%s/%s", fx->dir, child);
+        struct stat st;
+        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
+            n += count_files(fx, child);
+        else
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static ls_maintenance_config small_config(void)
+{
+    ls_maintenance_config config;
+    ls_maintenance_config_init(&config);
+    config.min_input_files = 3;
+    return config;
+}
+
+TEST(compaction_keeps_rows_offsets_and_merges_manifests)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    for (int i = 0; i < 8; i++)
+        ingest(&fx, 10 + i, 1, NULL);
+    int64_t rows = fx.next_offset;
+    ls_iceberg_scan *before = scan(&fx);
+    CHECK_EQ_INT(before->data_file_count, 8);
+    CHECK_EQ_INT(before->manifest_count, 8);
+    ls_iceberg_scan_free(before);
+
+    ls_maintenance_config config = small_config();
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_compact(fx.committer, &fx.ref, &config, &result, &err), &err);
+    CHECK_EQ_INT(result.files_rewritten, 8);
+    CHECK_EQ_INT(result.files_written, 1);
+    CHECK_EQ_INT(result.records_rewritten, rows);
+    CHECK_EQ_INT(result.max_partition_files_before, 8);
+    CHECK_EQ_INT(result.max_partition_files_after, 1);
+    CHECK(result.replace_snapshot_id > 0);
+
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(s->data_file_count, 1);
+    CHECK_EQ_INT(s->data_record_count, rows);
+    CHECK_EQ_INT(s->manifest_count, 2); /* the added files and one merged manifest */
+    CHECK_EQ_STR(ls_iceberg_metadata_summary(s->metadata, -1, "operation"), "replace");
+    CHECK_EQ_STR(ls_iceberg_metadata_summary(s->metadata, -1, "deleted-data-files"), "8");
+    CHECK_EQ_STR(ls_iceberg_metadata_summary(s->metadata, -1, "total-data-files"), "1");
+    CHECK_EQ_STR(ls_iceberg_metadata_summary(s->metadata, -1, "lakesync.job-id"), "job1");
+    CHECK(strstr(ls_iceberg_metadata_summary(s->metadata, -1, "lakesync.offsets"), "\"0\":108"));
+    ls_iceberg_scan_free(s);
+    check_rows(&fx, rows, 0, 0);
+    CHECK_EQ_INT(table_offset(&fx), rows);
+
+    /* Ingestion goes on from the same offsets; a second run finds too few
+     * small files and changes nothing. */
+    ingest(&fx, 5, 1, NULL);
+    memset(&result, 0, sizeof result);
+    CHECK_OK(ls_maintenance_compact(fx.committer, &fx.ref, &config, &result, &err), &err);
+    CHECK_EQ_INT(result.files_rewritten, 0);
+    CHECK_EQ_INT(result.replace_snapshot_id, 0);
+    check_rows(&fx, fx.next_offset, 0, 0);
+    fixture_close(&fx);
+}
+
+TEST(compaction_reads_files_of_older_schemas_by_field_id)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    ingest(&fx, 7, 0, NULL); /* ids 0..6 written before the name column existed */
+    ingest(&fx, 5, 0, NULL); /* ids 7..11 likewise */
+    for (int i = 0; i < 3; i++)
+        ingest(&fx, 4, 1, NULL);
+    ls_maintenance_config config = small_config();
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_compact(fx.committer, &fx.ref, &config, &result, &err), &err);
+    CHECK_EQ_INT(result.files_written, 1);
+    check_rows(&fx, fx.next_offset, 0, 12);
+    fixture_close(&fx);
+}
+
+TEST(compaction_works_per_partition)
+{
+    fixture fx;
+    fixture_open(&fx, "name");
+    for (int i = 0; i < 4; i++)
+        ingest(&fx, 3, 1, "p");
+    ingest(&fx, 3, 1, "q"); /* alone in its partition: left as it is */
+    ls_maintenance_config config = small_config();
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_compact(fx.committer, &fx.ref, &config, &result, &err), &err);
+    CHECK_EQ_INT(result.partitions_compacted, 1);
+    CHECK_EQ_INT(result.files_rewritten, 4);
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(s->data_file_count, 2);
+    int compacted = 0;
+    for (size_t i = 0; i < s->file_count; i++) {
+        CHECK_EQ_INT(s->files[i].partition_count, 1);
+        if (strstr(s->files[i].path, "/data/name=p/compact-")) {
+            compacted = 1;
+            CHECK_EQ_INT(s->files[i].record_count, 12);
+            CHECK_EQ_INT((int64_t)s->files[i].partition[0].value.u.bytes.len, 1);
+            CHECK(s->files[i].partition[0].value.u.bytes.data[0] == 'p');
+        }
+    }
+    CHECK(compacted);
+    ls_iceberg_scan_free(s);
+    fixture_close(&fx);
+}
+
+typedef struct race {
+    fixture *fx;
+    ls_code rc;
+    ls_maintenance_result result;
+} race;
+
+static void *compact_thread(void *arg)
+{
+    race *r = arg;
+    ls_maintenance_config config = small_config();
+    ls_error err;
+    ls_error_clear(&err);
+    r->rc = ls_maintenance_compact(r->fx->committer, &r->fx->ref, &config, &r->result, &err);
+    return NULL;
+}
+
+TEST(compaction_racing_appends_loses_and_duplicates_nothing)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    for (int i = 0; i < 40; i++)
+        ingest(&fx, 50, 1, NULL);
+    race r = {.fx = &fx};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, compact_thread, &r) == 0);
+    for (int i = 0; i < 20; i++)
+        ingest(&fx, 3, 1, NULL);
+    pthread_join(t, NULL);
+    CHECK_OK(r.rc, &(ls_error){0});
+    CHECK_EQ_INT(r.result.files_rewritten >= 40, 1);
+    check_rows(&fx, fx.next_offset, 0, 0);
+    CHECK_EQ_INT(table_offset(&fx), fx.next_offset);
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT((int64_t)s->data_file_count, 61 - r.result.files_rewritten);
+    ls_iceberg_scan_free(s);
+    fixture_close(&fx);
+}
+
+/* Takes the name of the next metadata version, so the compaction's commit
+ * fails after its data and manifest files were written (what a crash before
+ * the pointer swap leaves). */
+static void block_next_metadata(const fixture *fx, int version, int block)
+{
+    char path[1400];
+    snprintf(path, sizeof path, "%s/metadata/v%d.metadata.json", fx->dir, version);
+    if (!block) {
+        CHECK(unlink(path) == 0);
+        return;
+    }
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs("{}", f);
+    fclose(f);
+}
+
+TEST(failed_compaction_commit_leaves_the_table_correct)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    for (int i = 0; i < 5; i++)
+        ingest(&fx, 10, 1, NULL);
+    /* v1 was the creation, then 5 commits: the compaction would write v7. */
+    block_next_metadata(&fx, 7, 1);
+    ls_maintenance_config config = small_config();
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_maintenance_compact(fx.committer, &fx.ref, &config, &result, &err),
+                 LS_ERR_CONFLICT);
+    /* The refused run deleted its data file at once; its manifests and
+     * list stay behind, unreferenced, as a crash would leave them. */
+    CHECK_EQ_INT(count_files(&fx, "data"), 5);
+    int metadata_files = count_files(&fx, "metadata");
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(s->data_file_count, 5);
+    CHECK_EQ_STR(ls_iceberg_metadata_summary(s->metadata, -1, "operation"), "append");
+    ls_iceberg_scan_free(s);
+    check_rows(&fx, 50, 0, 0);
+
+    /* Orphan removal deletes the failed run's files once old enough; then
+     * compaction succeeds. */
+    block_next_metadata(&fx, 7, 0);
+    memset(&result, 0, sizeof result);
+    CHECK_OK(ls_maintenance_remove_orphans(fx.committer, &fx.ref, &config, wall_ms(), &result,
+                                           &err),
+             &err);
+    CHECK_EQ_INT(result.orphans_deleted, 0); /* younger than the safety window */
+    CHECK_OK(ls_maintenance_remove_orphans(fx.committer, &fx.ref, &config,
+                                           wall_ms() + 2 * config.orphan_age_ms, &result, &err),
+             &err);
+    CHECK_EQ_INT(result.orphans_deleted, 3); /* two manifests and the list */
+    CHECK_EQ_INT(count_files(&fx, "metadata"), metadata_files - 4); /* and the blocker */
+    CHECK_EQ_INT(count_files(&fx, "data"), 5);
+    check_rows(&fx, 50, 0, 0);
+    memset(&result, 0, sizeof result);
+    CHECK_OK(ls_maintenance_compact(fx.committer, &fx.ref, &config, &result, &err), &err);
+    CHECK_EQ_INT(result.files_written, 1);
+    check_rows(&fx, 50, 0, 0);
+    fixture_close(&fx);
+}
+
+TEST(expiration_deletes_what_only_expired_snapshots_reach)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    for (int i = 0; i < 6; i++)
+        ingest(&fx, 10, 1, NULL);
+    ls_maintenance_config config = small_config();
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_compact(fx.committer, &fx.ref, &config, &result, &err), &err);
+    ingest(&fx, 10, 1, NULL);
+    CHECK_EQ_INT(count_files(&fx, "data"), 8);
+
+    /* Everything but the newest two may go. */
+    config.snapshot_max_age_ms = 0;
+    config.snapshot_min_keep = 2;
+    memset(&result, 0, sizeof result);
+    CHECK_OK(ls_maintenance_expire(fx.committer, &fx.ref, &config, wall_ms() + 1000, &result,
+                                   &err),
+             &err);
+    CHECK_EQ_INT(result.snapshots_expired, 6);
+    /* The replace snapshot is kept, so the files it removed are gone only
+     * because no kept snapshot holds them live. */
+    CHECK_EQ_INT(count_files(&fx, "data"), 2);
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(json_array_size(json_object_get(ls_iceberg_metadata_json(s->metadata),
+                                                 "snapshots")),
+                 2);
+    ls_iceberg_scan_free(s);
+    check_rows(&fx, 70, 0, 0);
+    CHECK_EQ_INT(table_offset(&fx), 70);
+    /* Orphan removal then finds nothing more to delete among data files. */
+    memset(&result, 0, sizeof result);
+    CHECK_OK(ls_maintenance_remove_orphans(fx.committer, &fx.ref, &config,
+                                           wall_ms() + 2 * config.orphan_age_ms, &result, &err),
+             &err);
+    CHECK_EQ_INT(count_files(&fx, "data"), 2);
+    check_rows(&fx, 70, 0, 0);
+    /* Ingestion continues on the expired table. */
+    ingest(&fx, 3, 1, NULL);
+    check_rows(&fx, 73, 0, 0);
+    fixture_close(&fx);
+}
+
+TEST(expiration_keeps_the_current_and_recent_snapshots)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    for (int i = 0; i < 4; i++)
+        ingest(&fx, 2, 1, NULL);
+    ls_maintenance_config config = small_config();
+    config.snapshot_min_keep = 1;
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_expire(fx.committer, &fx.ref, &config, wall_ms(), &result, &err),
+             &err);
+    CHECK_EQ_INT(result.snapshots_expired, 0); /* all younger than an hour */
+    config.snapshot_max_age_ms = 0;
+    CHECK_OK(ls_maintenance_expire(fx.committer, &fx.ref, &config, wall_ms() + 1000, &result,
+                                   &err),
+             &err);
+    CHECK_EQ_INT(result.snapshots_expired, 3);
+    check_rows(&fx, 8, 0, 0);
+    CHECK_EQ_INT(table_offset(&fx), 8);
+    fixture_close(&fx);
+}
+
+TEST(orphans_spare_referenced_and_young_files)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    ingest(&fx, 4, 1, NULL);
+    char stray[1400];
+    snprintf(stray, sizeof stray, "%s/data/stray.parquet", fx.dir);
+    FILE *f = fopen(stray, "w");
+    CHECK(f != NULL);
+    fputs("uncommitted", f);
+    fclose(f);
+    ls_maintenance_config config = small_config();
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_remove_orphans(fx.committer, &fx.ref, &config, wall_ms(), &result,
+                                           &err),
+             &err);
+    CHECK_EQ_INT(result.orphans_deleted, 0);
+    CHECK_OK(ls_maintenance_remove_orphans(fx.committer, &fx.ref, &config,
+                                           wall_ms() + 2 * config.orphan_age_ms, &result, &err),
+             &err);
+    CHECK_EQ_INT(result.orphans_deleted, 1);
+    CHECK(access(stray, F_OK) != 0);
+    check_rows(&fx, 4, 0, 0);
+    fixture_close(&fx);
+}
+
+TEST(settings_name_the_bad_field)
+{
+    ls_maintenance_config c;
+    ls_error err;
+    json_error_t jerr;
+    ls_error_clear(&err);
+    json_t *j = json_loads("{\"target_file_size_mb\":64,\"min_input_files\":4,"
+                           "\"snapshot_retention\":{\"max_age_s\":600,\"min_keep\":3},"
+                           "\"orphan_age_s\":7200,\"interval_s\":30,\"enabled\":false}",
+                           0, &jerr);
+    CHECK_OK(ls_maintenance_config_from_json(j, &c, &err), &err);
+    CHECK(!c.enabled);
+    CHECK_EQ_INT(c.target_file_size_bytes, 64 << 20);
+    CHECK_EQ_INT(c.snapshot_max_age_ms, 600000);
+    CHECK_EQ_INT(c.snapshot_min_keep, 3);
+    CHECK_EQ_INT(c.orphan_age_ms, 7200000);
+    CHECK_EQ_INT(c.interval_ms, 30000);
+    json_decref(j);
+    static const char *bad[][2] = {
+        {"{\"orphan_age_s\":5}", "advanced.maintenance.orphan_age_s"},
+        {"{\"snapshot_retention\":{\"min_keep\":0}}",
+         "advanced.maintenance.snapshot_retention.min_keep"},
+        {"{\"snapshot_retention\":{\"max_age\":1}}",
+         "advanced.maintenance.snapshot_retention.max_age"},
+        {"{\"enabled\":1}", "advanced.maintenance.enabled"},
+        {"{\"target_file_size\":1}", "advanced.maintenance.target_file_size"},
+        {"[]", "advanced.maintenance"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        j = json_loads(bad[i][0], 0, &jerr);
+        ls_error_clear(&err);
+        CHECK_EQ_INT(ls_maintenance_config_from_json(j, &c, &err), LS_ERR_INVALID);
+        CHECK_EQ_STR(err.field, bad[i][1]);
+        json_decref(j);
+    }
+}
