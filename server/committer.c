@@ -99,6 +99,29 @@ static ls_code write_metadata(ls_objstore *os, const ls_iceberg_metadata *md, in
     return rc;
 }
 
+/* Writes md as the first free version after t's current one. The next
+ * name may be taken by an orphan of a commit that failed before its pointer
+ * moved (a crash, or the other table of a two-table commit failing): skip
+ * past it, the pointer is the truth. */
+static ls_code write_next_metadata(ls_objstore *os, const ls_table_pointer *t,
+                                   const ls_iceberg_metadata *md, char *key, size_t key_size,
+                                   ls_error *err)
+{
+    ls_code rc = LS_OK;
+    int64_t version = metadata_version(t->metadata_location) + 1;
+    for (int tries = 0; tries < METADATA_NAME_TRIES; tries++, version++) {
+        ls_error name_err;
+        ls_error_clear(&name_err);
+        rc = write_metadata(os, md, version, key, key_size, &name_err);
+        if (rc != LS_ERR_CONFLICT || tries + 1 == METADATA_NAME_TRIES) {
+            if (rc)
+                ls_error_set(err, rc, "%s", name_err.message);
+            break;
+        }
+    }
+    return rc;
+}
+
 static void write_version_hint(ls_objstore *os, int64_t version)
 {
     char text[32];
@@ -455,22 +478,8 @@ static ls_code write_snapshot(table_part *p, const char *job_id, const ls_offset
     if (!rc)
         rc = ls_objstore_put(p->os, key_in_table(t, list), out->manifest_list.data,
                              out->manifest_list.len, err);
-    /* The next version name may be taken by an orphan of a commit that
-     * failed before its pointer moved (a crash, or the other table of a
-     * two-table commit failing): skip past it, the pointer is the truth. */
-    int64_t version = metadata_version(t->metadata_location) + 1;
-    for (int tries = 0; !rc && tries < METADATA_NAME_TRIES; tries++, version++) {
-        ls_error name_err;
-        ls_error_clear(&name_err);
-        rc = write_metadata(p->os, p->md, version, p->metadata_key, sizeof p->metadata_key,
-                            &name_err);
-        if (rc != LS_ERR_CONFLICT || tries + 1 == METADATA_NAME_TRIES) {
-            if (rc)
-                ls_error_set(err, rc, "%s", name_err.message);
-            break;
-        }
-        rc = LS_OK;
-    }
+    if (!rc)
+        rc = write_next_metadata(p->os, t, p->md, p->metadata_key, sizeof p->metadata_key, err);
     if (!rc)
         snprintf(p->metadata_uri, sizeof p->metadata_uri, "%s/%s", t->location, p->metadata_key);
 out:
@@ -667,8 +676,7 @@ ls_code ls_committer_write_next_metadata(ls_objstore *os, const ls_table_pointer
                                          size_t uri_size, ls_error *err)
 {
     char key[128];
-    ls_code rc = write_metadata(os, md, metadata_version(t->metadata_location) + 1, key,
-                                sizeof key, err);
+    ls_code rc = write_next_metadata(os, t, md, key, sizeof key, err);
     if (!rc)
         snprintf(uri, uri_size, "%s/%s", t->location, key);
     return rc;

@@ -71,8 +71,9 @@ ls_store *ls_committer_store(ls_committer *c);
 ls_code ls_committer_read_metadata(ls_objstore *os, const ls_table_pointer *t,
                                    ls_iceberg_metadata **out, ls_error *err) LS_MUST_USE;
 
-/* Stores md as the version after t's current one (create-if-absent:
- * LS_ERR_CONFLICT when that name is taken) and gives its full URI. */
+/* Stores md as the first free version after t's current one
+ * (create-if-absent, skipping names orphaned by failed commits; past a few
+ * of them LS_ERR_CONFLICT) and gives its full URI. */
 ls_code ls_committer_write_next_metadata(ls_objstore *os, const ls_table_pointer *t,
                                          const ls_iceberg_metadata *md, char *uri,
                                          size_t uri_size, ls_error *err) LS_MUST_USE;
