@@ -102,9 +102,12 @@ static ls_code refs_check(ls_store *store, json_t *doc, const api_job_spec *spec
 static ls_code paimon_warehouse(const json_t *db, api_dest_uri *out, ls_error *err)
 {
     const json_t *props = json_object_get(db, "properties");
-    const char *warehouse = json_string_value(json_object_get(props, "paimon.warehouse"));
-    if (!warehouse)
-        warehouse = json_string_value(json_object_get(props, "adb.paimon.warehouse"));
+    const char *key = "paimon.warehouse"; /* the seed spells it adb.paimon.warehouse */
+    const char *warehouse = json_string_value(json_object_get(props, key));
+    if (!warehouse) {
+        key = "adb.paimon.warehouse";
+        warehouse = json_string_value(json_object_get(props, key));
+    }
     if (!warehouse)
         return ls_error_set_field(err, LS_ERR_UNPROCESSABLE, "database",
                                   "a Paimon database needs the property paimon.warehouse (or "
@@ -113,7 +116,7 @@ static ls_code paimon_warehouse(const json_t *db, api_dest_uri *out, ls_error *e
     if (rc) {
         ls_error_clear(err);
         return ls_error_set_field(err, LS_ERR_UNPROCESSABLE, "database",
-                                  "the database's paimon.warehouse '%s' is not a valid location",
+                                  "the database's %s '%s' is not a valid location", key,
                                   warehouse);
     }
     return LS_OK;

@@ -367,36 +367,40 @@ describe('job definitions', () => {
 
   test('Paimon: user path only, in an external paimon database with a warehouse and a <db>.db/ location', async () => {
     const wh = 'oss://testbucketname/aps/data';
-    const mkdb = (body) => req('POST', '/api/v1/databases', { body });
+    const mkdb = async (body) => assert.equal((await req('POST', '/api/v1/databases', { body })).status, 201);
     const paimon = (database, tbl, p) => post(job({ database, table: tbl, destination: { type: 'user_path', format: 'paimon', path: p ?? `${wh}/${database}.db/${tbl}/` } }));
-    assertError(await paimon('no_such_db', 't'), 422, 'unprocessable', 'database');
+    // Each rule refuses with its own message, naming what failed.
+    const refused = (res, field, message) => {
+      assertError(res, field === 'destination.format' ? 400 : 422, field === 'destination.format' ? 'invalid_argument' : 'unprocessable', field);
+      assert.equal(res.json.error.message, message);
+    };
+    refused(await post(job({ destination: { type: 'managed', format: 'paimon' } })), 'destination.format',
+            'managed storage supports only Iceberg; write Paimon to a user_path destination');
+    refused(await paimon('no_such_db', 't'), 'database',
+            'database no_such_db does not exist; Paimon jobs need an existing external database with catalog paimon');
     await mkdb({ name: 'p_internal', catalog: 'paimon', location: `${wh}/p_internal.db/`, properties: { 'paimon.warehouse': wh } });
-    let res = await paimon('p_internal', 't');
-    assertError(res, 422, 'unprocessable', 'database');
-    assert.match(res.json.error.message, /external/);
+    refused(await paimon('p_internal', 't'), 'database', 'database p_internal must be external for a Paimon job');
     await mkdb({ name: 'p_iceberg', catalog: 'iceberg', external: true, location: `${wh}/p_iceberg.db/`, properties: { 'paimon.warehouse': wh } });
-    res = await paimon('p_iceberg', 't');
-    assertError(res, 422, 'unprocessable', 'database');
-    assert.match(res.json.error.message, /catalog paimon/);
+    refused(await paimon('p_iceberg', 't'), 'database', 'database p_iceberg must have catalog paimon for a Paimon job');
     await mkdb({ name: 'p_nowh', catalog: 'paimon', external: true, location: `${wh}/p_nowh.db/` });
-    res = await paimon('p_nowh', 't');
-    assertError(res, 422, 'unprocessable', 'database');
-    assert.match(res.json.error.message, /warehouse/);
+    refused(await paimon('p_nowh', 't'), 'database',
+            'a Paimon database needs the property paimon.warehouse (or adb.paimon.warehouse)');
+    await mkdb({ name: 'p_badwh', catalog: 'paimon', external: true, location: `${wh}/p_badwh.db/`, properties: { 'adb.paimon.warehouse': 'ftp://x/wh' } });
+    refused(await paimon('p_badwh', 't'), 'database', "the database's adb.paimon.warehouse 'ftp://x/wh' is not a valid location");
     await mkdb({ name: 'p_suffix', catalog: 'paimon', external: true, location: `${wh}/p_suffix/`, properties: { 'paimon.warehouse': wh } });
-    res = await paimon('p_suffix', 't', `${wh}/p_suffix/t/`);
-    assertError(res, 422, 'unprocessable', 'database');
-    assert.match(res.json.error.message, /p_suffix\.db\//);
+    refused(await paimon('p_suffix', 't', `${wh}/p_suffix/t/`), 'database',
+            `the location of database p_suffix must end with p_suffix.db/, not ${wh}/p_suffix/`);
     await mkdb({ name: 'p_outside', catalog: 'paimon', external: true, location: 'oss://otherbucket/p_outside.db/', properties: { 'paimon.warehouse': wh } });
-    res = await paimon('p_outside', 't', 'oss://otherbucket/p_outside.db/t/');
-    assertError(res, 422, 'unprocessable', 'database');
-    assert.match(res.json.error.message, /under its warehouse/);
-
+    refused(await paimon('p_outside', 't', 'oss://otherbucket/p_outside.db/t/'), 'database',
+            `the location of database p_outside must lie under its warehouse ${wh}/`);
+    // The seed's spelling of the warehouse property is accepted.
     await mkdb({ name: 'kafka_paimon_external_db', catalog: 'paimon', external: true,
                  location: `${wh}/kafka_paimon_external_db.db/`, properties: { 'adb.paimon.warehouse': wh } });
-    assertError(await paimon('kafka_paimon_external_db', 't1', `${wh}/kafka_paimon_external_db.db/elsewhere/`), 422, 'unprocessable', 'destination.path');
+    refused(await paimon('kafka_paimon_external_db', 't1', `${wh}/kafka_paimon_external_db.db/elsewhere/`), 'destination.path',
+            `a Paimon table's path must be its database location plus the table name: ${wh}/kafka_paimon_external_db.db/t1/`);
     assertError(await post(job({ database: 'kafka_paimon_external_db', destination: { type: 'user_path', format: 'paimon', path: `${wh}/kafka_paimon_external_db.db/tp/` },
                                  partition: [{ source: 'ts', transform: 'day' }] })), 400, 'invalid_argument', 'partition[0].transform');
-    res = await paimon('kafka_paimon_external_db', 'tp');
+    const res = await paimon('kafka_paimon_external_db', 'tp');
     assert.equal(res.status, 201, res.text);
     assert.equal(res.json.destination.format, 'paimon');
     await mkdb({ name: 'p_plain_prop', catalog: 'paimon', external: true, location: 'file:///srv/paimon/p_plain_prop.db/', properties: { 'paimon.warehouse': 'file:///srv/paimon' } });

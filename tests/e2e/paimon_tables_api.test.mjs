@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { readAvro } from './lib/paimon_avro.mjs';
 import { startServer, tempDir } from './lib/server.mjs';
 import { startBroker } from './lib/broker.mjs';
 
@@ -202,6 +203,32 @@ test('preview: rows equal the produced messages, read from the partition directo
   }
   assert.equal((await api('GET', '/api/v1/databases/papi/tables/events/preview?limit=0')).status, 400);
   assert.equal((await api('GET', '/api/v1/databases/papi/tables/nope/preview')).status, 404);
+});
+
+test('the job\'s metadata has the Java writer\'s Avro schemas and JSON fields', async () => {
+  // The newest fixture (Paimon with row tracking): the layout we write.
+  const ref = path.join(fixtures, 'append_unaware_unpartitioned_timestamps');
+  const names = (d, list) => fs.readdirSync(path.join(d, 'manifest'))
+    .filter((n) => n.startsWith('manifest-list-') === list).map((n) => path.join(d, 'manifest', n));
+  for (const list of [false, true]) {
+    const want = await readAvro(names(ref, list)[0]);
+    const ours = names(dir, list);
+    assert.ok(ours.length >= 2);
+    for (const f of ours) {
+      const got = await readAvro(f);
+      assert.equal(got.schema, want.schema, f);
+      assert.equal(got.codec, 'zstandard');
+    }
+  }
+  const refSnap = Object.keys(JSON.parse(fs.readFileSync(path.join(ref, 'snapshot', 'snapshot-1'))));
+  for (const n of fs.readdirSync(path.join(dir, 'snapshot')).filter((x) => x.startsWith('snapshot-'))) {
+    const snap = JSON.parse(fs.readFileSync(path.join(dir, 'snapshot', n)));
+    assert.deepEqual(Object.keys(snap), [...refSnap.slice(0, -1), 'properties', refSnap.at(-1)]);
+  }
+  const refSchema = JSON.parse(fs.readFileSync(path.join(ref, 'schema', 'schema-0')));
+  const schema = JSON.parse(fs.readFileSync(path.join(dir, 'schema', 'schema-0')));
+  assert.deepEqual(Object.keys(schema), Object.keys(refSchema));
+  assert.deepEqual(schema.options, refSchema.options);
 });
 
 // The fixtures become tables of the catalog the way any Paimon table does:

@@ -10,9 +10,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import avro from 'avsc';
-import { decompress } from 'fzstd';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { readAvro } from './lib/paimon_avro.mjs';
 
 const buildDir = process.env.LAKESYNC_BUILD_DIR;
 const fixtures = path.join(process.env.LAKESYNC_SHARED_DIR, 'fixtures', 'paimon');
@@ -26,24 +25,6 @@ before(() => {
 });
 
 after(() => fs.rmSync(out, { recursive: true, force: true }));
-
-const codecs = {
-  zstandard: (buf, cb) => {
-    try { cb(null, Buffer.from(decompress(buf))); } catch (e) { cb(e); }
-  },
-};
-
-function readAvro(file) {
-  return new Promise((resolve, reject) => {
-    const records = [];
-    let header;
-    avro.createFileDecoder(file, { codecs })
-      .on('metadata', (type, codec, h) => { header = { schema: h.meta['avro.schema'].toString(), codec }; })
-      .on('data', (r) => records.push(r))
-      .on('error', reject)
-      .on('end', () => resolve({ ...header, records }));
-  });
-}
 
 const table = (name) => path.join(out, 'db.db', name);
 const manifests = (dir, prefix) => fs.readdirSync(path.join(dir, 'manifest'))
