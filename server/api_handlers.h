@@ -67,8 +67,8 @@ ls_code api_databases_create(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_database_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_database_delete(ls_api_request *req, ls_error *err) LS_MUST_USE;
 
-/* api_tables.c: a database's tables, and one Iceberg table's metadata,
- * snapshots and a preview of its rows. */
+/* api_tables.c (Paimon tables in api_tables_paimon.c): a database's tables,
+ * and one table's metadata, snapshots and a preview of its rows. */
 ls_code api_tables_list(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_table_get(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_table_snapshots(ls_api_request *req, ls_error *err) LS_MUST_USE;
