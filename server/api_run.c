@@ -60,6 +60,48 @@ static ls_code job_exists(ls_api_request *req, const char *id, ls_error *err)
     return rc;
 }
 
+/* The job's database and table ("" when the job is gone). */
+static ls_code job_table(ls_api_request *req, const char *id, char *database, size_t db_size,
+                         char *table, size_t table_size, ls_error *err)
+{
+    ls_code rc = ls_store_begin_read(req->api->store, err);
+    if (rc)
+        return rc;
+    rc = api_rows_text(req->api->store, "SELECT database FROM jobs WHERE id = ?1", id, NULL,
+                       database, db_size, err);
+    if (!rc)
+        rc = api_rows_text(req->api->store, "SELECT table_name FROM jobs WHERE id = ?1", id, NULL,
+                           table, table_size, err);
+    ls_store_rollback(req->api->store);
+    return rc;
+}
+
+/* {"table_bytes","table_files","table_records","snapshot_id" of the job's
+ * table's current snapshot (null before the table exists), "bytes_uploaded",
+ * "requests" (the workers' object-store counters), "error" (why the table
+ * could not be read, else null)}. */
+static json_t *storage_json(ls_api_request *req, const char *id, const json_t *totals)
+{
+    char database[256], table[256];
+    api_table_usage usage = {.snapshot_id = -1};
+    ls_error local;
+    ls_error_clear(&local);
+    ls_code rc = job_table(req, id, database, sizeof database, table, sizeof table, &local);
+    if (!rc)
+        rc = api_table_usage_read(req->api, database, table, &usage, &local);
+    /* A job that never started has no table yet: nothing to report. */
+    bool known = rc == LS_OK;
+    json_t *error = rc && rc != LS_ERR_NOT_FOUND ? json_string(local.message) : json_null();
+    return json_pack("{s:o,s:o,s:o,s:o,s:O,s:O,s:o}", "table_bytes",
+                     known ? json_integer(usage.bytes) : json_null(), "table_files",
+                     known ? json_integer(usage.files) : json_null(), "table_records",
+                     known ? json_integer(usage.records) : json_null(), "snapshot_id",
+                     known && usage.snapshot_id > 0 ? json_integer(usage.snapshot_id)
+                                                    : json_null(),
+                     "bytes_uploaded", json_object_get(totals, "bytes_uploaded"), "requests",
+                     json_object_get(totals, "storage_requests"), "error", error);
+}
+
 ls_code api_job_metrics(ls_api_request *req, ls_error *err)
 {
     const char *id = api_param(req, "id");
@@ -67,7 +109,14 @@ ls_code api_job_metrics(ls_api_request *req, ls_error *err)
     ls_code rc = job_exists(req, id, err);
     if (!rc)
         rc = ls_jobrun_metrics(req->api->jobrun, id, &body, err);
-    return rc ? rc : api_reply_json(req, 200, body, err);
+    if (rc)
+        return rc;
+    json_t *storage = storage_json(req, id, json_object_get(body, "totals"));
+    if (!storage || json_object_set_new(body, "storage", storage)) {
+        json_decref(body);
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    }
+    return api_reply_json(req, 200, body, err);
 }
 
 ls_code api_metrics_prometheus(ls_api_request *req, ls_error *err)

@@ -746,7 +746,8 @@ static void add_total(json_t *totals, const json_t *metrics, const char *key)
 
 ls_code ls_jobrun_metrics(ls_jobrun *jr, const char *job_id, json_t **out, ls_error *err)
 {
-    static const char *const keys[] = {"messages", "rows", "bytes", "files", "errors", "lag"};
+    static const char *const keys[] = {"messages", "rows", "bytes",          "files",
+                                       "errors",   "lag",  "bytes_uploaded", "storage_requests"};
     json_t *workers = json_array(), *totals = json_object();
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         json_object_set_new(totals, keys[k], json_integer(0));
@@ -795,6 +796,10 @@ static const struct prom_figure {
      "Rejected messages and retried failures of the job's current workers.", true},
     {"lakesync_job_lag_messages", "gauge", "lag",
      "Messages in the job's assigned partitions past what its workers consumed.", true},
+    {"lakesync_job_storage_uploaded_bytes_total", "counter", "bytes_uploaded",
+     "Bytes the job's current workers sent to the object store since each started.", true},
+    {"lakesync_job_storage_requests_total", "counter", "storage_requests",
+     "Object-store requests of the job's current workers since each started.", true},
 };
 
 /* Appends a label value with the exposition format's escapes. */

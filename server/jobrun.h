@@ -81,7 +81,8 @@ ls_code ls_jobrun_worker_heartbeat(ls_jobrun *jr, const char *job_id, const char
 
 /* {"job_id","state","run_id","commits","last_commit_at","last_snapshot_id",
  *  "workers":[{worker metrics as last reported}], "totals":{messages,rows,
- *  bytes,files,errors,lag}} for GET /jobs/{id}/metrics. */
+ *  bytes,files,errors,lag,bytes_uploaded,storage_requests}} for
+ *  GET /jobs/{id}/metrics. */
 ls_code ls_jobrun_metrics(ls_jobrun *jr, const char *job_id, json_t **out,
                           ls_error *err) LS_MUST_USE;
 

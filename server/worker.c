@@ -407,10 +407,27 @@ static json_t *metrics_json(worker *w, int32_t *assigned, size_t capacity)
                      "partitions", partitions);
 }
 
+/* What the worker's object store counted: the bytes it sent (data files,
+ * retries included) and every request, as a provider bills them. */
+static void add_storage_metrics(const worker *w, json_t *metrics)
+{
+    ls_objstore_counters c;
+    memset(&c, 0, sizeof c);
+    if (w->store)
+        ls_objstore_counters_read(w->store, &c);
+    uint64_t requests = c.put_requests + c.get_requests + c.head_requests + c.list_requests +
+                        c.delete_requests + c.multipart_part_requests +
+                        c.multipart_control_requests;
+    json_object_set_new(metrics, "bytes_uploaded", json_integer((json_int_t)c.bytes_up));
+    json_object_set_new(metrics, "storage_requests", json_integer((json_int_t)requests));
+}
+
 static void heartbeat(worker *w, int32_t *assigned, size_t capacity)
 {
     w->last_heartbeat_ms = now_ms();
     json_t *metrics = metrics_json(w, assigned, capacity);
+    if (metrics)
+        add_storage_metrics(w, metrics);
     json_t *body = metrics ? json_pack("{sIsiso}", "run_id", (json_int_t)w->spec.run_id,
                                        "worker_index", w->worker_index, "metrics", metrics)
                            : NULL;

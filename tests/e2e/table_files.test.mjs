@@ -147,6 +147,31 @@ async function checkList(table, format, partitionOf) {
   return all;
 }
 
+// The job's metrics name its table's bytes and files (equal to the file
+// list's totals) and what its workers sent to the store: every live file
+// was uploaded once, and nothing else (a local store, no retries).
+test('job metrics: storage usage of the table and of the workers', async () => {
+  for (const [k, table] of [['iceberg', 'ifiles/tables/events'], ['paimon', 'pfiles/tables/events']]) {
+    const list = await files(table);
+    let storage;
+    const until = Date.now() + 30000;
+    while (Date.now() < until) {
+      const m = await api('GET', `/api/v1/jobs/${jobs[k].id}/metrics`);
+      assert.equal(m.status, 200, m.text);
+      storage = m.json.storage;
+      if (storage.bytes_uploaded >= list.total_file_size_bytes) break;
+      await sleep(300); // the next heartbeat brings the counters
+    }
+    assert.equal(storage.error, null, k);
+    assert.equal(storage.snapshot_id, list.snapshot_id, k);
+    assert.equal(storage.table_bytes, list.total_file_size_bytes, k);
+    assert.equal(storage.table_files, list.file_count, k);
+    assert.equal(storage.table_records, COUNT, k);
+    assert.equal(storage.bytes_uploaded, list.total_file_size_bytes, k);
+    assert.ok(storage.requests >= list.file_count, `${k}: ${storage.requests} requests`);
+  }
+});
+
 test('Iceberg: the live files with partition values and the snapshots that added them', async () => {
   await api('POST', `/api/v1/jobs/${jobs.iceberg.id}/stop`);
   const all = await checkList('ifiles/tables/events', 'iceberg',
