@@ -815,6 +815,51 @@ TEST(snapshot_hint_rules)
     }
 }
 
+static void check_id_list(const ls_paimon_storage *st, bool snapshots, const int64_t *want,
+                          size_t want_count)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    int64_t *ids = NULL;
+    size_t count = 99;
+    CHECK_OK(snapshots ? ls_paimon_snapshot_ids(st, &ids, &count, &err)
+                       : ls_paimon_schema_ids(st, &ids, &count, &err),
+             &err);
+    CHECK_EQ_INT(count, want_count);
+    for (size_t i = 0; i < count && i < want_count; i++)
+        CHECK_EQ_INT(ids[i], want[i]);
+    free(ids);
+}
+
+/* Schema and snapshot ids, ascending, listed or (without listing) probed:
+ * schemas from 0, snapshots from the earliest to the latest. */
+TEST(schema_and_snapshot_ids)
+{
+    static const int64_t two_schemas[] = {0, 1}, two_snaps[] = {1, 2}, one_schema[] = {0};
+    static const int64_t four_snaps[] = {1, 2, 3, 4}, expired[] = {2, 3, 4};
+    ls_paimon_storage st = ls_paimon_storage_for_dir(FIXTURES "append_unaware_partitioned_schema_evolution");
+    for (int list = 0; list < 2; list++) {
+        ls_paimon_storage s = st;
+        if (!list)
+            s.list = NULL;
+        check_id_list(&s, false, two_schemas, 2);
+        check_id_list(&s, true, two_snaps, 2);
+    }
+    override_storage o = {.dir = ls_paimon_storage_for_dir(FIXED), .latest = "4", .earliest = "1"};
+    for (int list = 0; list < 2; list++) {
+        ls_paimon_storage s = {.read = override_read, .list = list ? override_list : NULL,
+                               .ctx = &o};
+        o.hidden = NULL;
+        check_id_list(&s, false, one_schema, 1);
+        check_id_list(&s, true, four_snaps, 4);
+        o.hidden = "snapshot/snapshot-1"; /* expired */
+        check_id_list(&s, true, expired, 3);
+    }
+    st = ls_paimon_storage_for_dir(testing_tmpdir()); /* no table: no ids */
+    check_id_list(&st, false, NULL, 0);
+    check_id_list(&st, true, NULL, 0);
+}
+
 /* Builds an ADD entry for partition (key0, key1) of a key0/key1 INT table. */
 static void sample_entry(ls_paimon_manifest_entry *e, int key0, const char *name, int64_t rows)
 {
