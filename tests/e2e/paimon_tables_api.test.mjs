@@ -25,6 +25,8 @@ let server;
 let groupId;
 let job;
 let dir; // the job's table directory
+let flatJob; // an unpartitioned table of the same messages
+let flatDir;
 
 const oses = ['linux', 'mac', 'mac os/x=1'];
 function message(i) {
@@ -72,10 +74,24 @@ before(async () => {
   broker = await startBroker(['pev:2', 'quiet:1']);
   server = await startServer({ dataDir: tempDir('lakesync-paimon-api-'),
                                env: { LAKESYNC_KAFKA_SESSION_TIMEOUT_MS: '6000' } });
-  groupId = (await api('GET', '/api/v1/resource-groups')).json.items[0].id;
+  const group = await api('POST', '/api/v1/resource-groups', { name: 'papi', max_acus: 4 });
+  assert.equal(group.status, 201, group.text);
+  groupId = group.json.id;
   const wh = await paimonDatabase('papi');
+  const pev = await source('pev');
+  const flat = await api('POST', '/api/v1/jobs', {
+    data_source_id: pev,
+    destination: { type: 'user_path', format: 'paimon', path: `${wh}/papi.db/flat/` },
+    database: 'papi', table: 'flat', parse_levels: 1,
+    fields: [{ source: 'id', name: 'id', type: 'bigint' }, { source: 'name', name: 'name', type: 'string' }],
+    sync: { start: { mode: 'earliest' }, resource_group_id: groupId, acus: 2 },
+    advanced: { commit_interval_s: 1 },
+  });
+  assert.equal(flat.status, 201, flat.text);
+  flatJob = flat.json;
+  flatDir = path.join(server.dataDir, 'wh-papi', 'papi.db', 'flat');
   const res = await api('POST', '/api/v1/jobs', {
-    data_source_id: await source('pev'),
+    data_source_id: pev,
     destination: { type: 'user_path', format: 'paimon', path: `${wh}/papi.db/events/` },
     database: 'papi', table: 'events', parse_levels: 1,
     fields: [
@@ -96,6 +112,7 @@ before(async () => {
   // Two batches, so the table has more than one snapshot.
   await broker.produce('pev', Array.from({ length: COUNT / 2 }, (_, i) => message(i + 1)));
   assert.equal((await api('POST', `/api/v1/jobs/${job.id}/start`)).status, 200);
+  assert.equal((await api('POST', `/api/v1/jobs/${flatJob.id}/start`)).status, 200);
   await until('the first batch', async () => {
     const t = await api('GET', '/api/v1/databases/papi/tables/events');
     return t.status === 200 && t.json.current_snapshot?.total_record_count >= COUNT / 2;
@@ -103,9 +120,12 @@ before(async () => {
   await broker.produce('pev', Array.from({ length: COUNT / 2 }, (_, i) => message(COUNT / 2 + i + 1)));
   await until('every row', async () => {
     const t = await api('GET', '/api/v1/databases/papi/tables/events');
-    return t.json.current_snapshot?.total_record_count === COUNT;
+    const f = await api('GET', '/api/v1/databases/papi/tables/flat');
+    return t.json.current_snapshot?.total_record_count === COUNT &&
+           f.json.current_snapshot?.total_record_count === COUNT;
   });
   await stopJob(job.id);
+  await stopJob(flatJob.id);
 });
 
 after(async () => {
@@ -229,6 +249,29 @@ test('the job\'s metadata has the Java writer\'s Avro schemas and JSON fields', 
   const schema = JSON.parse(fs.readFileSync(path.join(dir, 'schema', 'schema-0')));
   assert.deepEqual(Object.keys(schema), Object.keys(refSchema));
   assert.deepEqual(schema.options, refSchema.options);
+});
+
+test('an unpartitioned job\'s table: bucket-0/ at the root, the empty partition row, every row', async () => {
+  const t = (await api('GET', '/api/v1/databases/papi/tables/flat')).json;
+  assert.deepEqual(t.partition_keys, []);
+  assert.deepEqual(t.partition_spec.fields, []);
+  const files = fs.readdirSync(flatDir, { recursive: true }).filter((f) => f.endsWith('.parquet'));
+  assert.ok(files.length >= 1);
+  for (const f of files) assert.match(f, /^bucket-0\/data-[0-9a-f-]+-\d+\.parquet$/);
+  // _PARTITION of every entry: the empty BinaryRow, as the unpartitioned fixture's.
+  const refDir = path.join(fixtures, 'append_unaware_unpartitioned_timestamps', 'manifest');
+  const ref = (await readAvro(path.join(refDir, fs.readdirSync(refDir).find((n) => !n.startsWith('manifest-list-'))))).records[0];
+  const manifests = fs.readdirSync(path.join(flatDir, 'manifest')).filter((n) => !n.startsWith('manifest-list-'));
+  for (const m of manifests) {
+    for (const e of (await readAvro(path.join(flatDir, 'manifest', m))).records) {
+      assert.equal(e._PARTITION.toString('hex'), ref._PARTITION.toString('hex'));
+      assert.equal(e._BUCKET, 0);
+      assert.equal(e._TOTAL_BUCKETS, -1);
+    }
+  }
+  const rows = (await api('GET', '/api/v1/databases/papi/tables/flat/preview?limit=1000')).json.rows;
+  assert.deepEqual(rows.map((r) => [r.id, r.name]).sort((a, b) => a[0] - b[0]),
+                   Array.from({ length: COUNT }, (_, i) => [i + 1, `n${i + 1}`]));
 });
 
 // The fixtures become tables of the catalog the way any Paimon table does:
