@@ -376,3 +376,23 @@ test('fixtures written by Paimon Java read through the API with their documented
     if (r.f6 !== null) assert.match(r.f6, /^([0-9a-f]{2})*$/);
   }
 });
+
+test('what the preview cannot apply, and corrupt metadata, answer errors naming the problem', async () => {
+  // Runs after the fixture test: the timestamps fixture is a table of pfix.
+  const root = path.join(server.dataDir, 'wh-pfix', 'pfix.db', 'append_unaware_unpartitioned_timestamps');
+  const url = '/api/v1/databases/pfix/tables/append_unaware_unpartitioned_timestamps';
+  const schemaFile = path.join(root, 'schema', 'schema-0');
+  const schema = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
+  fs.writeFileSync(schemaFile, JSON.stringify({ ...schema, primaryKeys: ['ts_sec'] }));
+  let res = await api('GET', `${url}/preview`);
+  assert.equal(res.status, 422, res.text);
+  assert.equal(res.json.error.message, 'the table has primary keys, whose rows the preview cannot merge');
+
+  fs.writeFileSync(path.join(root, 'snapshot', 'snapshot-1'), '{"id": 1, ');
+  for (const p of ['', '/snapshots']) {
+    res = await api('GET', `${url}${p}`);
+    assert.equal(res.json.error.code, 'corrupt_data', res.text);
+    assert.match(res.json.error.message, /^snapshot\/snapshot-1 is not JSON/);
+  }
+  assert.equal((await api('GET', `${url}/preview`)).json.error.code, 'corrupt_data');
+});
