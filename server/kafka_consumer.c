@@ -14,6 +14,13 @@
 #define MAX_PARTITIONS 16384
 #define NO_FILTER INT64_MIN
 
+/* The prefetch bounds (queued.min.messages, queued.max.messages.kbytes) and
+ * the refill kick that keeps librdkafka 2.0 fetching (see build_conf and
+ * maybe_kick_fetcher). */
+#define PREFETCH_MESSAGES 250000
+#define PREFETCH_KBYTES 65536
+#define QUEUE_SAMPLE_EVERY 32 /* messages between looks at the queue length */
+
 struct ls_kafka_consumer {
     rd_kafka_t *rk;
     char *topic;
@@ -23,6 +30,12 @@ struct ls_kafka_consumer {
     int64_t *filter_ts;          /* per assigned slot: drop messages older than this */
     size_t assigned_count;
     ls_error pending; /* an error raised inside a callback, reported by poll */
+    rd_kafka_queue_t *queue; /* the consumer queue, for its length */
+    /* The refill kick: armed when the queue was full enough for the fetcher
+     * to stop, fired when it has drained (maybe_kick_fetcher). */
+    bool kick_armed;
+    unsigned polls;
+    uint64_t polled_messages, polled_bytes; /* for the queue's size in bytes */
 };
 
 static int compare_int32(const void *a, const void *b)
@@ -85,18 +98,18 @@ static ls_code build_conf(const ls_kafka_connection *conn, const ls_kafka_consum
         rc = conf_set(conf, "enable.auto.commit", "false", err);
     if (!rc)
         rc = conf_set(conf, "enable.auto.offset.store", "false", err);
-    /* librdkafka before 2.1 stops fetching for a fixed pause (no setting
-     * shortens it; fetch.queue.backoff.ms came in 2.1) whenever the local
-     * queue passes queued.min.messages, counted across the whole high-level
-     * consumer: with the default 100000 a worker drains the queue and then
-     * sits idle. Each queued message also costs librdkafka's own overhead
-     * beyond the 64 MiB payload bound (queued.max.messages.kbytes), so the
-     * count is the real memory knob. bench/e2e_worker.sh, 1M messages, 128
-     * partitions: 100k (default) 150-200k msg/s; 150k the same; 250k
-     * 320-355k msg/s at 225-265 MiB peak worker RSS; 1M 260-295k msg/s but
-     * up to 305 MiB. */
+    /* The prefetch queue: librdkafka stops fetching while the local queue
+     * (counted across the whole high-level consumer) holds more than
+     * queued.min.messages or queued.max.messages.kbytes; before 2.1 it then
+     * looks again only when its broker thread wakes, up to 1 s later
+     * (fetch.queue.backoff.ms came in 2.1). maybe_kick_fetcher wakes it when
+     * the queue has drained. */
+    snprintf(number, sizeof number, "%d", PREFETCH_MESSAGES);
     if (!rc)
-        rc = conf_set(conf, "queued.min.messages", "250000", err);
+        rc = conf_set(conf, "queued.min.messages", number, err);
+    snprintf(number, sizeof number, "%d", PREFETCH_KBYTES);
+    if (!rc)
+        rc = conf_set(conf, "queued.max.messages.kbytes", number, err);
     /* Idle partitions answer sooner, so a fresh message waits at most this
      * long at the broker (freshness with 1 s commits). */
     if (!rc)
@@ -353,6 +366,7 @@ ls_code ls_kafka_consumer_new(const ls_kafka_connection *connection,
         goto fail;
     }
     rd_kafka_poll_set_consumer(c->rk);
+    c->queue = rd_kafka_queue_get_consumer(c->rk);
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, c->topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t code = rd_kafka_subscribe(c->rk, topics);
@@ -417,15 +431,54 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* librdkafka 2.0 stops fetching once its queue passes the prefetch bounds
+ * and looks again only when its broker thread wakes for another reason, at
+ * the latest a second later: a consumer faster than that drains the queue
+ * and waits idle (bench/e2e_worker.sh saw two such pauses of ~0.5 s per 1M
+ * messages). Any request to the broker wakes that thread, which then sees
+ * the drained queue and fetches. So once the queue was full enough for the
+ * fetcher to stop and has drained to a quarter of the bounds, a ListOffsets
+ * query for the assignment goes to each leader; the answers are not awaited
+ * (timeout 0: librdkafka drops them safely) and only the wake-up matters.
+ * The byte bound is watched through the average size of polled messages. */
+static void maybe_kick_fetcher(ls_kafka_consumer *c)
+{
+    if (c->assigned_count == 0 || ++c->polls % QUEUE_SAMPLE_EVERY != 0)
+        return;
+    uint64_t queued = (uint64_t)rd_kafka_queue_length(c->queue);
+    uint64_t average = c->polled_messages ? c->polled_bytes / c->polled_messages : 0;
+    uint64_t bytes = queued * average, byte_bound = (uint64_t)PREFETCH_KBYTES * 1024;
+    if (queued >= PREFETCH_MESSAGES || bytes >= byte_bound / 4 * 3) {
+        c->kick_armed = true;
+        return;
+    }
+    if (!c->kick_armed || queued > PREFETCH_MESSAGES / 4 || bytes > byte_bound / 4)
+        return;
+    c->kick_armed = false;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)c->assigned_count);
+    for (size_t i = 0; i < c->assigned_count; i++)
+        rd_kafka_topic_partition_list_add(list, c->topic, c->assigned[i])->offset =
+            RD_KAFKA_OFFSET_END;
+    (void)rd_kafka_offsets_for_times(c->rk, list, 0);
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
 ls_code ls_kafka_consumer_poll(ls_kafka_consumer *c, int timeout_ms, ls_kafka_message *message,
                                bool *got, ls_error *err)
 {
     *got = false;
     release_current(c);
-    int64_t deadline = now_ms() + timeout_ms;
+    maybe_kick_fetcher(c);
+    /* A queued message is taken without reading the clock (the common case
+     * when busy); the deadline matters only when the queue is empty. */
+    int64_t deadline = -1;
     for (;;) {
-        int64_t left = deadline - now_ms();
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, left > 0 ? (int)left : 0);
+        int wait_ms = 0;
+        if (deadline >= 0) {
+            int64_t left = deadline - now_ms();
+            wait_ms = left > 0 ? (int)left : 0;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait_ms);
         if (c->pending.code) {
             if (m)
                 rd_kafka_message_destroy(m);
@@ -433,16 +486,24 @@ ls_code ls_kafka_consumer_poll(ls_kafka_consumer *c, int timeout_ms, ls_kafka_me
             ls_error_clear(&c->pending);
             return rc;
         }
+        if (!m && deadline < 0 && timeout_ms > 0) {
+            deadline = now_ms() + timeout_ms; /* nothing queued: wait */
+            continue;
+        }
         if (!m)
             return LS_OK;
         if (m->err || filtered_out(c, m)) {
             ls_code rc = m->err ? message_error(c, m, err) : LS_OK;
             rd_kafka_message_destroy(m);
+            if (deadline < 0)
+                deadline = now_ms() + timeout_ms;
             if (rc || now_ms() >= deadline)
                 return rc;
             continue;
         }
         c->current = m;
+        c->polled_messages++;
+        c->polled_bytes += m->len;
         rd_kafka_timestamp_type_t type;
         *message = (ls_kafka_message){
             .partition = m->partition,
@@ -526,6 +587,8 @@ void ls_kafka_consumer_free(ls_kafka_consumer *c)
     if (!c)
         return;
     release_current(c);
+    if (c->queue)
+        rd_kafka_queue_destroy(c->queue);
     if (c->rk) {
         rd_kafka_consumer_close(c->rk);
         rd_kafka_destroy(c->rk);
