@@ -143,6 +143,7 @@ void ls_column_batch_row_abort(ls_column_batch *batch)
 ls_code ls_column_batch_row_end(ls_column_batch *batch, ls_error *err)
 {
     assert(batch->in_row);
+    size_t total = 0; /* ls_column_batch_bytes, summed in the same pass */
     for (size_t i = 0; i < batch->column_count; i++) {
         ls_column *col = &batch->columns[i];
         if (!col->set_in_row) {
@@ -152,8 +153,9 @@ ls_code ls_column_batch_row_end(ls_column_batch *batch, ls_error *err)
                 return rc;
             }
         }
+        total += col->valid.len + col->values.len + col->offsets.len + col->bytes.len;
     }
-    if (batch->row_count > 0 && ls_column_batch_bytes(batch) > batch->max_bytes) {
+    if (batch->row_count > 0 && total > batch->max_bytes) {
         ls_column_batch_row_abort(batch);
         return ls_error_set(err, LS_ERR_TOO_LARGE,
                             "column batch is full (%zu bytes cap)", batch->max_bytes);

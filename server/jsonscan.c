@@ -71,6 +71,9 @@ enum { NOT_LISTED = 0, LISTED, HELD };
 typedef struct frame {
     uint32_t node;          /* trie node whose children are looked up, NONE when not expanding */
     uint32_t *guess_slot;   /* where the guess for the next key is learned, NULL for none */
+    uint32_t guess;         /* the guess itself, copied from *guess_slot with its key so the */
+    const uint8_t *guess_key; /* next key's check needs no dependent loads (NULL: none, or */
+    size_t guess_len;       /* a key that is not plain) */
     uint32_t target_fields; /* fields receiving this container's text, or NONE */
     size_t path_len;        /* path length of this container */
     size_t offset;          /* where the container starts in the message */
@@ -656,20 +659,64 @@ static const double exact_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* Converts a validated number to double, correctly rounded. Small cases use
- * Clinger's exact fast path (mantissa < 2^53, power of ten exact in a
- * double); the rest go through strtod on a NUL-terminated copy. false when
- * the number overflows to infinity. */
+/* Clinger's exact fast path on a validated number: with at most 15
+ * significant digits (below 2^53) and a power of ten that a double holds
+ * exactly (10^-22 .. 10^22), one multiplication or division rounds
+ * correctly, as strtod would. Digits and exponent are counted as
+ * decimal_parse counts them, in 64-bit arithmetic. false when the number
+ * needs the general path. */
+static bool double_fast_path(const uint8_t *p, const uint8_t *end, double *out)
+{
+    bool neg = p < end && *p == '-';
+    p += neg;
+    uint64_t mantissa = 0;
+    unsigned digits = 0;
+    int64_t exp10 = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        if (mantissa == 0 && *p == '0')
+            continue;
+        if (++digits > 15)
+            return false;
+        mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+    }
+    if (p < end && *p == '.') {
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+            exp10--;
+            if (mantissa == 0 && *p == '0')
+                continue;
+            if (++digits > 15)
+                return false;
+            mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+        }
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        bool eneg = *p == '-';
+        if (*p == '-' || *p == '+')
+            p++;
+        int64_t e = 0;
+        for (; p < end && *p >= '0' && *p <= '9'; p++) {
+            if (e > 1000)
+                return false; /* far outside the fast range, whatever the digits */
+            e = e * 10 + (*p - '0');
+        }
+        exp10 += eneg ? -e : e;
+    }
+    if (exp10 < -22 || exp10 > 22)
+        return false;
+    double v = (double)mantissa;
+    v = exp10 < 0 ? v / exact_pow10[-exp10] : v * exact_pow10[exp10];
+    *out = neg ? -v : v;
+    return true;
+}
+
+/* Converts a validated number to double, correctly rounded: the exact fast
+ * path when it applies, otherwise strtod on a NUL-terminated copy. false
+ * when the number overflows to infinity. */
 static bool number_to_double(scanner *s, const uint8_t *p, size_t len, double *out)
 {
-    decimal_parts d;
-    decimal_parse(p, p + len, &d);
-    if (d.digits <= 15 && d.first_dropped < 0 && d.exp10 >= -22 && d.exp10 <= 22) {
-        double v = (double)(int64_t)d.mantissa;
-        v = d.exp10 < 0 ? v / exact_pow10[-d.exp10] : v * exact_pow10[d.exp10];
-        *out = d.neg ? -v : v;
+    if (double_fast_path(p, p + len, out))
         return true;
-    }
     /* Not scratch: a number from a string with escapes lives there. */
     ls_buf *b = &s->plan->capture;
     ls_buf_reset(b);
@@ -1519,6 +1566,18 @@ static ls_code compact(scanner *s, const uint8_t *p, size_t len, const uint8_t *
     return LS_OK;
 }
 
+/* Points f's key guess at slot (NULL: no guess) and loads the guess. */
+static inline void frame_guess(const ls_jsonscan_plan *plan, frame *f, uint32_t *slot)
+{
+    f->guess_slot = slot;
+    f->guess = slot ? *slot : NONE;
+    f->guess_key = NULL;
+    if (f->guess != NONE && plan->nodes[f->guess].plain) {
+        f->guess_key = plan->nodes[f->guess].key;
+        f->guess_len = plan->nodes[f->guess].key_len;
+    }
+}
+
 static ls_code close_container(scanner *s)
 {
     ls_jsonscan_plan *plan = s->plan;
@@ -1559,8 +1618,7 @@ static ls_code open_container(scanner *s, const value_ctx *v, const uint8_t *p, 
     f->expand = is_object && v->depth < (unsigned)plan->level && (has_children || hook_mode(plan));
     if (f->expand) {
         f->node = v->node;
-        if (v->node != NONE)
-            f->guess_slot = &plan->nodes[v->node].guess_first;
+        frame_guess(plan, f, v->node != NONE ? &plan->nodes[v->node].guess_first : NULL);
     }
     f->hook = !f->expand && hook_wanted(s, v);
     if (f->hook && !plan->walk_fn) {
@@ -1638,18 +1696,13 @@ static ls_code scan_value(scanner *s, const value_ctx *v, bool *opened)
  * is the key predicted for this position and spelled without escapes; NONE
  * otherwise. A match is the whole key: a plain key holds no quote, so the
  * quote after it closes the string, and its bytes are valid string content. */
-static inline uint32_t key_predicted(const ls_jsonscan_plan *plan, const frame *f,
-                                     const uint8_t *p, const uint8_t *end)
+static inline uint32_t key_predicted(const frame *f, const uint8_t *p, const uint8_t *end)
 {
-    uint32_t guess = f->guess_slot ? *f->guess_slot : NONE;
-    if (guess == NONE)
+    size_t len = f->guess_len;
+    if (!f->guess_key || (size_t)(end - p) < len + 2 || p[len + 1] != '"' ||
+        !key_equal(p + 1, f->guess_key, len))
         return NONE;
-    const plan_node *n = &plan->nodes[guess];
-    size_t len = n->key_len;
-    if (!n->plain || (size_t)(end - p) < len + 2 || p[len + 1] != '"' ||
-        !key_equal(p + 1, n->key, len))
-        return NONE;
-    return guess;
+    return f->guess;
 }
 
 /* Works out what the value of a key in an expanded object is to the plan.
@@ -1673,7 +1726,7 @@ static ls_code key_context(scanner *s, frame *f, const uint8_t *q, const uint8_t
     /* Learn the order: the next message will likely repeat it. */
     if (f->guess_slot)
         *f->guess_slot = node;
-    f->guess_slot = node != NONE ? &plan->nodes[node].guess_next : NULL;
+    frame_guess(plan, f, node != NONE ? &plan->nodes[node].guess_next : NULL);
     v->node = node;
     v->fields = v->node != NONE ? plan->nodes[v->node].fields : NONE;
     v->depth = f->depth + 1u;
@@ -1689,7 +1742,7 @@ static ls_code read_key(scanner *s, frame *f, value_ctx *v)
     if (p >= end || *p != '"')
         return fail(s, LS_JSONSCAN_INVALID_JSON, p, "expected a string key");
     bool escaped = false;
-    uint32_t node = f->expand ? key_predicted(s->plan, f, p, end) : NONE;
+    uint32_t node = f->expand ? key_predicted(f, p, end) : NONE;
     const uint8_t *e = node != NONE ? p + s->plan->nodes[node].key_len + 2
                                     : scan_string(s, p, &escaped);
     if (!e)
@@ -1831,8 +1884,11 @@ static ls_code check_batch(const ls_jsonscan_plan *plan, const ls_column_batch *
 {
     for (size_t i = 0; i < plan->field_count; i++) {
         const plan_field *f = &plan->fields[i];
+        /* Kinds first: only decimals need ls_type_equal's closer look. */
         if (f->column >= batch->column_count ||
-            !ls_type_equal(batch->columns[f->column].type, f->type))
+            batch->columns[f->column].type.kind != f->type.kind ||
+            (f->type.kind == LS_TYPE_DECIMAL &&
+             !ls_type_equal(batch->columns[f->column].type, f->type)))
             return ls_error_set_field(err, LS_ERR_INTERNAL, f->source,
                                       "column %zu of the batch does not match the scan plan",
                                       f->column);

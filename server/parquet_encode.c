@@ -133,6 +133,35 @@ static inline uint64_t load64_tail(const uint8_t *p, size_t n)
     return k;
 }
 
+static inline uint64_t load64_at(const uint8_t *p)
+{
+    uint64_t k;
+    memcpy(&k, p, 8);
+    return k;
+}
+
+/* Equality of short byte strings without a library call: up to 16 bytes as
+ * two overlapping words (or half-words), reading only inside both. */
+static inline bool bytes_equal(const uint8_t *a, const uint8_t *b, size_t len)
+{
+    if (len > 16)
+        return memcmp(a, b, len) == 0;
+    if (len >= 8)
+        return load64_at(a) == load64_at(b) && load64_at(a + len - 8) == load64_at(b + len - 8);
+    if (len >= 4) {
+        uint32_t x, y, u, v;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&u, a + len - 4, 4);
+        memcpy(&v, b + len - 4, 4);
+        return x == y && u == v;
+    }
+    for (size_t i = 0; i < len; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 uint32_t ls_parquet_hash_bytes(const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -148,7 +177,10 @@ uint32_t ls_parquet_hash_bytes(const void *data, size_t len)
         len -= 8;
     }
     if (len) {
-        uint64_t k = load64_tail(p, len) * 0x87C37B91114253D5ull;
+        /* Past the first word, the tail is the value's last 8 bytes (one
+         * load, overlapping bytes already mixed in) instead of a byte loop. */
+        uint64_t k = (const uint8_t *)data + 8 <= p ? load64_at(p + len - 8) : load64_tail(p, len);
+        k *= 0x87C37B91114253D5ull;
         h ^= (k << 31) | (k >> 33);
     }
     h ^= h >> 33;
@@ -235,10 +267,10 @@ static bool dict_entry_equals(const ls_parquet_dict *dict, uint32_t e, const voi
         return a == b;
     }
     if (dict->value_width)
-        return memcmp(ls_parquet_dict_key(dict, e), value, len) == 0;
+        return bytes_equal(ls_parquet_dict_key(dict, e), value, len);
     size_t entry_len;
     const uint8_t *bytes = ls_parquet_dict_bytes(dict, e, &entry_len);
-    return entry_len == len && memcmp(bytes, value, len) == 0;
+    return entry_len == len && bytes_equal(bytes, value, len);
 }
 
 static ls_code dict_append_entry(ls_parquet_dict *dict, const void *value, size_t len,

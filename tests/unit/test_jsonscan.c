@@ -760,6 +760,50 @@ TEST(key_prediction_keeps_validation)
     fixture_cleanup(&fx);
 }
 
+/* Doubles take an exact fast path (at most 15 significant digits, powers of
+ * ten up to 22) or strtod: either way the bits must be strtod's. The cases
+ * sit on both sides of each limit. */
+TEST(doubles_match_strtod_bit_for_bit)
+{
+    static const char *const numbers[] = {
+        "0", "-0", "-0.0", "0.000", "0e5", "-0e-400", "1", "-1", "1.5", "671.0520", "0.1", "0.3",
+        "123456789012345", "1234567890123456", "12345678901234567890", "9007199254740993",
+        "999999999999999", "0.999999999999999", "9.99999999999999e22", "1e22", "1e23", "1e-22",
+        "1e-23", "1.5e22", "15e21", "0.00000000000000000000001", "100000000000000000000000",
+        "1E+2", "1e-0", "1e+000000000000000000022", "12345678901234.5e-5", "4.9e-324",
+        "5e-324", "2.2250738585072011e-308", "2.2250738585072014e-308", "1.7976931348623157e308",
+        "-9223372036854775808", "9223372036854775807", "18446744073709551616",
+        "0.000000000000000000000000000000001", "123.456e-300", "7.0e-10", "-671.05200000",
+        /* 16 and 17 digits, where one rounding step more would be wrong. */
+        "64708321257442331e-9", "10303515748823385e22", "66688231833028549e15",
+        "3493299667793553.5e1", "0.64708321257442331"};
+    const char *const specs[][2] = {{"d", "double"}, {"s", "double"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 2, false);
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        char json[160];
+        snprintf(json, sizeof json, "{\"d\":%s,\"s\":\"%s\"}", numbers[i], numbers[i]);
+        scan_ok(&fx, json);
+        double want = strtod(numbers[i], NULL);
+        double got = last_double(&fx, 0);
+        const ls_column *col = &fx.batch->columns[1];
+        double from_string;
+        memcpy(&from_string, col->values.data + (col->value_count - 1) * 8, 8);
+        if (memcmp(&got, &want, sizeof got) != 0 || memcmp(&from_string, &want, sizeof got) != 0)
+            testing_fail(__FILE__, __LINE__, "%s: got %a and %a, strtod gives %a", numbers[i],
+                         got, from_string, want);
+    }
+    /* Past the largest double: out of range, not infinity. */
+    scan_fails(&fx, "{\"d\":1e309}", LS_JSONSCAN_OUT_OF_RANGE);
+    scan_fails(&fx, "{\"d\":1797693134862315800000000000000000000000000000000000000000000000000"
+                    "00000000000000000000000000000000000000000000000000000000000000000000000000"
+                    "00000000000000000000000000000000000000000000000000000000000000000000000000"
+                    "00000000000000000000000000000000000000000000000000000000000000000000000000"
+                    "0000000000000000000000000000000000000000000000000000000000000000}",
+               LS_JSONSCAN_OUT_OF_RANGE);
+    fixture_cleanup(&fx);
+}
+
 TEST(batch_mismatch_is_internal_error)
 {
     ls_type types[1] = {{.kind = LS_TYPE_BIGINT}};
