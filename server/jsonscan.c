@@ -13,6 +13,8 @@
  */
 #include "jsonscan.h"
 
+#include "util/text.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -563,6 +565,20 @@ typedef struct decimal_parts {
 
 enum { DEC_OK = 0, DEC_INEXACT, DEC_OVERFLOW };
 
+/* The exponent of a validated number, p just past the 'e'. Magnitudes stop
+ * growing at 10^9: far beyond any double or decimal, and no overflow. */
+static int64_t exponent_parse(const uint8_t *p, const uint8_t *end)
+{
+    bool neg = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    int64_t e = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++)
+        if (e < 1000000000)
+            e = e * 10 + (*p - '0');
+    return neg ? -e : e;
+}
+
 static void decimal_parse(const uint8_t *p, const uint8_t *end, decimal_parts *d)
 {
     *d = (decimal_parts){.first_dropped = -1};
@@ -596,17 +612,8 @@ static void decimal_parse(const uint8_t *p, const uint8_t *end, decimal_parts *d
             }
         }
     }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        bool eneg = *p == '-';
-        if (*p == '-' || *p == '+')
-            p++;
-        int64_t e = 0;
-        for (; p < end && *p >= '0' && *p <= '9'; p++)
-            if (e < 1000000000)
-                e = e * 10 + (*p - '0');
-        d->exp10 += eneg ? -e : e;
-    }
+    if (p < end && (*p == 'e' || *p == 'E'))
+        d->exp10 += exponent_parse(p + 1, end);
 }
 
 static ls_int128 pow10_128(unsigned n)
@@ -689,19 +696,8 @@ static bool double_fast_path(const uint8_t *p, const uint8_t *end, double *out)
             mantissa = mantissa * 10 + (uint64_t)(*p - '0');
         }
     }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        bool eneg = *p == '-';
-        if (*p == '-' || *p == '+')
-            p++;
-        int64_t e = 0;
-        for (; p < end && *p >= '0' && *p <= '9'; p++) {
-            if (e > 1000)
-                return false; /* far outside the fast range, whatever the digits */
-            e = e * 10 + (*p - '0');
-        }
-        exp10 += eneg ? -e : e;
-    }
+    if (p < end && (*p == 'e' || *p == 'E'))
+        exp10 += exponent_parse(p + 1, end);
     if (exp10 < -22 || exp10 > 22)
         return false;
     double v = (double)mantissa;
@@ -1116,35 +1112,10 @@ static uint32_t key_hash(const uint8_t *key, size_t len)
     return h * 0x85EBCA6Bu ^ (h >> 13);
 }
 
-static inline uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline uint32_t load32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-/* memcmp for the short keys of JSON objects, without a library call: keys of
- * 4 to 16 bytes compare as two overlapping words, read only inside [a, a+len)
- * and [b, b+len). */
+/* Keys of JSON objects are short: no library call to compare them. */
 static inline bool key_equal(const uint8_t *a, const uint8_t *b, size_t len)
 {
-    if (len > 16)
-        return memcmp(a, b, len) == 0;
-    if (len >= 8)
-        return load64(a) == load64(b) && load64(a + len - 8) == load64(b + len - 8);
-    if (len >= 4)
-        return load32(a) == load32(b) && load32(a + len - 4) == load32(b + len - 4);
-    for (size_t i = 0; i < len; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
+    return ls_bytes_equal(a, b, len);
 }
 
 static uint32_t node_child(const ls_jsonscan_plan *plan, uint32_t node, const uint8_t *key,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "parquet_thrift.h"
+#include "util/text.h"
 
 int ls_bit_width(uint32_t max_value)
 {
@@ -140,28 +141,6 @@ static inline uint64_t load64_at(const uint8_t *p)
     return k;
 }
 
-/* Equality of short byte strings without a library call: up to 16 bytes as
- * two overlapping words (or half-words), reading only inside both. */
-static inline bool bytes_equal(const uint8_t *a, const uint8_t *b, size_t len)
-{
-    if (len > 16)
-        return memcmp(a, b, len) == 0;
-    if (len >= 8)
-        return load64_at(a) == load64_at(b) && load64_at(a + len - 8) == load64_at(b + len - 8);
-    if (len >= 4) {
-        uint32_t x, y, u, v;
-        memcpy(&x, a, 4);
-        memcpy(&y, b, 4);
-        memcpy(&u, a + len - 4, 4);
-        memcpy(&v, b + len - 4, 4);
-        return x == y && u == v;
-    }
-    for (size_t i = 0; i < len; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
-}
-
 uint32_t ls_parquet_hash_bytes(const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -267,10 +246,10 @@ static bool dict_entry_equals(const ls_parquet_dict *dict, uint32_t e, const voi
         return a == b;
     }
     if (dict->value_width)
-        return bytes_equal(ls_parquet_dict_key(dict, e), value, len);
+        return ls_bytes_equal(ls_parquet_dict_key(dict, e), value, len);
     size_t entry_len;
     const uint8_t *bytes = ls_parquet_dict_bytes(dict, e, &entry_len);
-    return entry_len == len && bytes_equal(bytes, value, len);
+    return entry_len == len && ls_bytes_equal(bytes, value, len);
 }
 
 static ls_code dict_append_entry(ls_parquet_dict *dict, const void *value, size_t len,
