@@ -4,7 +4,8 @@ import { h } from './js/ui.js';
 import { sourcesPage, sourceNewPage, sourcePage, sourceEditPage } from './js/sources.js';
 import { wizardPage } from './js/wizard.js';
 import { jobsPage, jobPage } from './js/jobs.js';
-import { groupsPage, tablesPage, tablePage, tokensPage } from './js/misc.js';
+import { groupsPage, tablesPage, tokensPage } from './js/misc.js';
+import { tablePage } from './js/table.js';
 
 const routes = [
   [/^\/sources$/, sourcesPage, 'sources'],

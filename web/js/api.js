@@ -18,6 +18,13 @@ export class ApiError extends Error {
   }
 }
 
+// Integers past 2^53 (Iceberg snapshot ids, big table values) would lose
+// digits as numbers: they stay exact as their decimal text.
+function exactIntegers(key, value, context) {
+  if (typeof value === 'number' && !Number.isSafeInteger(value) && context && /^-?\d+$/.test(context.source)) return context.source;
+  return value;
+}
+
 // api('GET', '/data-sources') -> parsed JSON (null for 204). A 401 signs out.
 export async function api(method, path, body, { token, headers: extra } = {}) {
   const headers = { ...(extra || {}) };
@@ -36,7 +43,7 @@ export async function api(method, path, body, { token, headers: extra } = {}) {
   }
   const text = await res.text();
   let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  try { json = text ? JSON.parse(text, exactIntegers) : null; } catch { /* not JSON */ }
   if (res.status === 401 && token === undefined) {
     session.clear();
     if (!location.hash.startsWith('#/signin')) location.hash = '#/signin?expired=1';

@@ -85,7 +85,14 @@ export async function jobPage(main, { params: [id] }) {
   };
   const metricsEl = h('dl', { class: 'metrics' },
     card('rows', 'Rows'), card('messages', 'Messages'), card('lag', 'Lag (messages)'), card('commits', 'Commits'),
-    card('last_commit', 'Last commit'), card('errors', 'Errors'), card('bytes', 'Bytes written'), card('files', 'Files'));
+    card('last_commit', 'Last commit'), card('errors', 'Errors'), card('bytes', 'Bytes consumed'), card('files', 'Files'));
+  // Storage: the table's current snapshot and what the workers sent.
+  const storageEl = h('dl', { class: 'metrics' },
+    card('table_bytes', 'Table size'), card('table_files', 'Table files'),
+    card('uploaded', 'Uploaded by workers'), card('requests', 'Storage requests'));
+  const storageNote = h('p', { class: 'muted small', 'aria-live': 'polite' });
+  // Dead letters: shown once the server reports them for this job.
+  const deadEl = h('div', { class: 'dead-letters', hidden: true });
   const rateChart = lineChart({ label: 'Rows per second', color: '#1769aa' });
   const lagChart = lineChart({ label: 'Lag (messages)', color: '#c2571a' });
   const partitionsEl = h('div', { class: 'table-wrap' });
@@ -93,7 +100,8 @@ export async function jobPage(main, { params: [id] }) {
   const configEl = h('dl', { class: 'props' });
   const editEl = h('div');
   main.append(h('section', { 'aria-labelledby': 'm-h' }, h('h2', { id: 'm-h' }, 'Live metrics ', h('span', { class: 'muted small' }, '(refreshed every 2 s)')),
-    metricsEl, h('div', { class: 'charts' }, rateChart.el, lagChart.el), partitionsEl),
+    metricsEl, deadEl, h('div', { class: 'charts' }, rateChart.el, lagChart.el), partitionsEl),
+  h('section', { 'aria-labelledby': 's-h' }, h('h2', { id: 's-h' }, 'Storage'), storageEl, storageNote),
   h('div', { class: 'two-col' },
     h('section', { 'aria-labelledby': 'c-h' }, h('h2', { id: 'c-h' }, 'Configuration'), h('div', { class: 'card' }, configEl, editEl)),
     h('section', { 'aria-labelledby': 'e-h' }, h('h2', { id: 'e-h' }, 'Events'), h('div', { class: 'card events-card' }, eventsEl))));
@@ -196,6 +204,8 @@ export async function jobPage(main, { params: [id] }) {
       } else rateChart.push(now, 0);
       lagChart.push(now, t.lag || 0);
       last = { at: now, rows: t.rows || 0, run: m.run_id };
+      renderStorage(m.storage);
+      renderDeadLetters(m);
       renderPartitions(m);
       eventsEl.replaceChildren(...ev.slice(-50).reverse().map((e) => h('li', {},
         h('time', { datetime: e.at }, fmtTime(e.at)), h('span', { class: 'ev-kind' }, e.kind), h('span', {}, e.message))));
@@ -206,16 +216,42 @@ export async function jobPage(main, { params: [id] }) {
     }
     if (!stopped) timer = setTimeout(tick, 2000);
   }
+  function renderStorage(st) {
+    if (!st) { storageNote.textContent = 'This server does not report storage usage.'; return; }
+    cards.table_bytes.textContent = st.table_bytes == null ? '—' : fmtBytes(st.table_bytes);
+    cards.table_files.textContent = fmtNum(st.table_files);
+    cards.uploaded.textContent = fmtBytes(st.bytes_uploaded);
+    cards.requests.textContent = fmtNum(st.requests);
+    storageNote.textContent = st.error ? `The table could not be read: ${st.error}`
+      : st.table_bytes == null ? 'The table does not exist yet: it is created when the job first starts.'
+        : `Table: the live data files of snapshot ${st.snapshot_id ?? '—'} (${fmtNum(st.table_records)} rows). Uploads and requests: the current workers since they started.`;
+  }
+  // Rows that could not be written go to the dead-letter table; its count
+  // shows when the server reports one (totals.dead_letter_rows).
+  function renderDeadLetters(m) {
+    const n = m.totals ? m.totals.dead_letter_rows : undefined;
+    if (n === undefined && !m.dead_letter_table) { deadEl.hidden = true; return; }
+    deadEl.hidden = false;
+    const table = m.dead_letter_table;
+    deadEl.replaceChildren(h('p', { class: `notice ${n ? 'notice-error' : 'notice-info'}`, role: 'status' },
+      h('strong', { dataset: { metric: 'dead_letter_rows' } }, fmtNum(n || 0)), ` dead-letter ${n === 1 ? 'row' : 'rows'}`,
+      table ? [' in ', h('a', { href: `#/tables/${encodeURIComponent(job.database)}/${encodeURIComponent(table)}` }, `${job.database}.${table}`)] : null,
+      n ? ' (messages that could not be written, kept with the reason)' : ''));
+  }
   function renderPartitions(m) {
     const rows = [];
+    let dead = false;
+    (m.workers || []).forEach((w) => { for (const v of Object.values(w?.partitions || {})) if (v.dead_letter_rows !== undefined) dead = true; });
     (m.workers || []).forEach((w, i) => {
       if (!w) return;
       for (const [p, v] of Object.entries(w.partitions || {})) {
-        rows.push(h('tr', {}, h('td', {}, String(i)), h('td', {}, p), h('td', {}, off(v.position)), h('td', {}, off(v.high_watermark)), h('td', {}, fmtNum(v.lag))));
+        rows.push(h('tr', {}, h('td', {}, String(i)), h('td', {}, p), h('td', {}, off(v.position)), h('td', {}, off(v.high_watermark)), h('td', {}, fmtNum(v.lag)),
+          dead ? h('td', {}, fmtNum(v.dead_letter_rows ?? 0)) : null));
       }
     });
+    const heads = ['Worker', 'Partition', 'Position', 'High watermark', 'Lag', ...(dead ? ['Dead letters'] : [])];
     partitionsEl.replaceChildren(rows.length ? h('table', { class: 'compact' }, h('caption', {}, 'Kafka partitions'),
-      h('thead', {}, h('tr', {}, ['Worker', 'Partition', 'Position', 'High watermark', 'Lag'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows)) : '');
   }
   renderJob();

@@ -1,6 +1,6 @@
 // Resource Groups, Tables and Tokens.
 import { api, listAll, hasRoute } from './api.js';
-import { h, field, select, clearErrors, showError, notice, fmtTime, fmtNum, pageHeader } from './ui.js';
+import { h, field, select, clearErrors, showError, notice, fmtTime, pageHeader } from './ui.js';
 
 export async function groupsPage(main) {
   main.append(pageHeader('Resource Groups'));
@@ -92,73 +92,6 @@ function databaseForm() {
     try { await api('POST', '/databases', body); location.reload(); } catch (ex) { showError(form, ex); }
   });
   return h('details', { class: 'card subtle' }, h('summary', {}, 'Create a database'), form);
-}
-
-export async function tablePage(main, { params: [db, table] }) {
-  main.append(pageHeader(`${db}.${table}`));
-  if (!(await hasRoute('/api/v1/databases/{db}/tables/{table}'))) {
-    main.append(h('p', { class: 'notice notice-info', role: 'status' }, 'Table browsing is not available in this server version yet.'));
-    return;
-  }
-  const base = `/databases/${encodeURIComponent(db)}/tables/${encodeURIComponent(table)}`;
-  const [t, jobs] = await Promise.all([api('GET', base), listAll('/jobs')]);
-  const job = jobs.find((j) => j.database === db && j.table === table);
-  const cols = (t.schema && t.schema.fields) || [];
-  const colName = new Map(cols.map((c) => [c.id, c.name]));
-  const spec = (t.partition_spec && t.partition_spec.fields) || [];
-  const cur = t.current_snapshot;
-  const typeText = (ty) => (typeof ty === 'string' ? ty : JSON.stringify(ty));
-  main.append(h('section', { class: 'card' }, h('h2', {}, 'Table'),
-    h('dl', { class: 'props' }, ...[
-      ['Format', `${t.format}${t.format_version ? ` v${t.format_version}` : ''}`],
-      ['Location', h('span', { class: 'mono' }, t.location || '—')],
-      ['Metadata', h('span', { class: 'mono' }, t.metadata_location || '—')],
-      ['Written by', job ? h('a', { href: `#/jobs/${job.id}` }, `${job.name} (${job.state})`) : '—'],
-      ['Partitions', spec.length ? spec.map((f) => `${f.name} = ${f.transform}(${colName.get(f.source_id) ?? f.source_id})`).join(', ') : 'none'],
-      ['Current snapshot', cur ? `${cur.snapshot_id} at ${fmtTime(cur.timestamp_ms)}` : 'none yet'],
-      ['Last updated', fmtTime(t.last_updated_ms)],
-    ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
-  h('section', { class: 'card' }, h('h2', {}, 'Schema'),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'compact' },
-      h('caption', { class: 'sr-only' }, 'Columns'),
-      h('thead', {}, h('tr', {}, ['ID', 'Name', 'Type', 'Required'].map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', {}, cols.map((c) => h('tr', {}, h('td', {}, String(c.id ?? '')), h('td', {}, c.name), h('td', { class: 'mono' }, typeText(c.type)), h('td', {}, c.required ? 'yes' : 'no')))))),
-    (t.schemas || []).length > 1 ? h('details', { class: 'subtle' }, h('summary', {}, `Schema history (${t.schemas.length} versions)`),
-      h('ol', {}, t.schemas.map((sc) => h('li', {}, `schema ${sc.schema_id}: `, (sc.fields || []).map((f) => `${f.name} ${typeText(f.type)}`).join(', '))))) : null));
-  const snapsEl = h('div', { class: 'table-wrap' }, h('p', { class: 'muted' }, 'Loading…'));
-  const previewEl = h('div', { class: 'table-wrap preview' }, h('p', { class: 'muted' }, 'Loading…'));
-  main.append(h('section', { class: 'card' }, h('h2', {}, 'Snapshots'), snapsEl),
-    h('section', { class: 'card' }, h('h2', {}, 'Preview ', h('span', { class: 'muted small' }, '(first 20 rows of the current snapshot)')), previewEl));
-  try {
-    const s = await api('GET', `${base}/snapshots`);
-    const items = s.items || [];
-    snapsEl.replaceChildren(items.length ? h('table', { class: 'compact' },
-      h('caption', { class: 'sr-only' }, 'Snapshots, newest first'),
-      h('thead', {}, h('tr', {}, ['Snapshot', 'Committed', 'Operation', 'Added rows', 'Total rows', 'Next Kafka offsets'].map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', {}, items.slice().reverse().map((x) => {
-        const sum = x.summary || {};
-        let offs = sum['lakesync.offsets'] || '';
-        try {
-          const o = typeof offs === 'string' ? JSON.parse(offs) : offs;
-          offs = Object.entries(o.partitions || {}).map(([p, v]) => `p${p}: ${v}`).join(', ');
-        } catch { /* shown as is */ }
-        return h('tr', {}, h('td', { class: 'mono' }, String(x.snapshot_id)), h('td', {}, fmtTime(x.timestamp_ms)),
-          h('td', {}, x.operation || sum.operation || ''), h('td', {}, fmtNum(sum['added-records'])),
-          h('td', {}, fmtNum(sum['total-records'])), h('td', { class: 'mono small' }, offs));
-      }))) : h('p', { class: 'muted' }, 'No snapshots yet: rows appear after the first commit.'));
-  } catch (e) { snapsEl.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, e.message)); }
-  try {
-    const p = await api('GET', `${base}/preview?limit=20`);
-    const rows = p.rows || [];
-    const names = cols.length ? cols.map((c) => c.name) : Object.keys(rows[0] || {});
-    previewEl.replaceChildren(rows.length ? h('table', { class: 'compact' },
-      h('caption', { class: 'sr-only' }, 'Rows'),
-      h('thead', {}, h('tr', {}, names.map((n) => h('th', { scope: 'col' }, n)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, names.map((n) => {
-        const v = r[n];
-        return h('td', { class: v === null || v === undefined ? 'muted' : null }, v === null || v === undefined ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-      }))))) : h('p', { class: 'muted' }, 'No rows committed yet.'));
-  } catch (e) { previewEl.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, e.message)); }
 }
 
 export async function tokensPage(main) {
