@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "api_json.h"
+#include "maintenance.h"
 #include "schema_type.h"
 
 #define NAME_MAX_LEN 128
@@ -571,7 +572,7 @@ static ls_code sync_check(json_t *doc, api_job_spec *spec, ls_error *err)
 
 static ls_code advanced_check(json_t *doc, ls_error *err)
 {
-    static const char *const allowed[] = {"commit_interval_s", NULL};
+    static const char *const allowed[] = {"commit_interval_s", "maintenance", NULL};
     json_t *advanced = NULL;
     int64_t interval = API_JOB_COMMIT_INTERVAL_DEFAULT_S;
     ls_code rc = api_json_object(doc, "", "advanced", false, &advanced, err);
@@ -587,6 +588,10 @@ static ls_code advanced_check(json_t *doc, ls_error *err)
                           API_JOB_COMMIT_INTERVAL_MAX_S, &interval, NULL, err);
     if (!rc)
         json_object_set_new(advanced, "commit_interval_s", json_integer(interval));
+    ls_maintenance_config maintenance;
+    if (!rc)
+        rc = ls_maintenance_config_from_json(json_object_get(advanced, "maintenance"),
+                                             &maintenance, err);
     return rc;
 }
 

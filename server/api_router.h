@@ -79,6 +79,7 @@ typedef struct ls_api {
     ls_api_prefix_empty_fn prefix_empty; /* NULL: only syntax is checked (unit tests) */
     void *prefix_empty_ctx;
     struct ls_jobrun *jobrun; /* running jobs (jobrun.h); owned by cmd_serve */
+    struct api_maintenance *maintenance; /* table maintenance (api_maintenance.h); NULL: off */
 } ls_api;
 
 typedef struct ls_api_request {

@@ -4,6 +4,7 @@
  * compares them).
  */
 #include "api_handlers.h"
+#include "api_maintenance.h"
 #include "api_schema.h"
 
 #define PUBLIC LS_API_ROLE_PUBLIC
@@ -42,6 +43,10 @@ const ls_api_route ls_api_routes[] = {
     {"GET", "/api/v1/databases/{db}/tables/{table}/snapshots", api_table_snapshots, STANDARD},
     {"GET", "/api/v1/databases/{db}/tables/{table}/preview", api_table_preview, STANDARD},
     {"GET", "/api/v1/databases/{db}/tables/{table}/files", api_table_files, STANDARD},
+    {"GET", "/api/v1/databases/{db}/tables/{table}/maintenance", api_table_maintenance_get,
+     STANDARD},
+    {"POST", "/api/v1/databases/{db}/tables/{table}/maintenance", api_table_maintenance_run,
+     STANDARD},
 
     /* The Iceberg REST catalog for engines (HEAD on a table: exists). */
     {"GET", "/iceberg/v1/config", api_iceberg_config, STANDARD},

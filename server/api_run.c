@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api_handlers.h"
+#include "api_maintenance.h"
 #include "api_json.h"
 #include "api_rows.h"
 #include "jobrun.h"
@@ -123,6 +124,8 @@ ls_code api_metrics_prometheus(ls_api_request *req, ls_error *err)
 {
     ls_buf_reset(&req->response->body);
     ls_code rc = ls_jobrun_prometheus(req->api->jobrun, &req->response->body, err);
+    if (!rc)
+        rc = api_maintenance_prometheus(req->api->maintenance, &req->response->body, err);
     if (rc)
         return rc;
     req->response->status = 200;

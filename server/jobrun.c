@@ -1022,3 +1022,8 @@ void ls_jobrun_free(ls_jobrun *jr)
     pthread_mutex_destroy(&jr->mu);
     free(jr);
 }
+
+ls_committer *ls_jobrun_committer(ls_jobrun *jr)
+{
+    return jr->committer;
+}

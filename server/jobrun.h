@@ -51,6 +51,10 @@ void ls_jobrun_free(ls_jobrun *jr);
  * listener is bound, before any job starts. */
 void ls_jobrun_set_server_url(ls_jobrun *jr, const char *url);
 
+/* The committer of this runtime (borrowed), which table maintenance must
+ * share: commits to one table serialize on its locks. */
+ls_committer *ls_jobrun_committer(ls_jobrun *jr);
+
 /* Starts a job. LS_ERR_NOT_FOUND, LS_ERR_CONFLICT when it is not stopped or
  * failed, LS_ERR_UNPROCESSABLE for Paimon jobs, storage errors from creating
  * the table. */

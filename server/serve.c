@@ -17,6 +17,7 @@
 
 #include "api_dest.h"
 #include "api_handlers.h"
+#include "api_maintenance.h"
 #include "api_prefix.h"
 #include "jobrun.h"
 #include "cli.h"
@@ -257,12 +258,19 @@ static int run_server(ls_api *api, const serve_options *opt)
     printf("listening on http://%s\n", ls_http_server_address(server));
     fflush(stdout);
     start_jobs(api, ls_http_server_address(server));
+    if (api_maintenance_start(api, ls_jobrun_committer(api->jobrun), 0, &api->maintenance, &err))
+        ls_log_error("serve", "table maintenance is off: %s", err.message);
     ls_log_info("serve", "listening on http://%s, warehouse %s", ls_http_server_address(server),
                 api->warehouse);
     int sig = 0;
     sigwait(&signals, &sig);
     ls_log_info("serve", "received %s; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    /* Workers stop first, while the API still answers their final commits. */
+    /* Maintenance stops first (it commits through the job runtime's
+     * committer), then workers, while the API still answers their final
+     * commits. */
+    api_maintenance *maintenance = api->maintenance;
+    api->maintenance = NULL;
+    api_maintenance_stop(maintenance);
     ls_jobrun_free(api->jobrun);
     api->jobrun = NULL;
     ls_http_server_free(server);

@@ -23,10 +23,11 @@ lakesync_module(api MAIN SOURCES
   server/api_table_files.c
   server/api_tables_paimon.c
   server/api_iceberg_rest.c
+  server/api_maintenance.c
   server/table_read.c
   server/serve.c
   ${CMAKE_BINARY_DIR}/generated/embedded_api_docs.c
-  DEPS ls_store ls_secret ls_http ls_schema ls_util ls_jobrun ls_objstore ls_iceberg ls_paimon_objstore
+  DEPS ls_store ls_secret ls_http ls_schema ls_util ls_jobrun ls_objstore ls_iceberg ls_paimon_objstore ls_maintenance
        ls_parquet_reader PkgConfig::JANSSON)
 target_compile_definitions(ls_api PRIVATE LAKESYNC_WEB_DIR_DEFAULT="${CMAKE_SOURCE_DIR}/web")
 

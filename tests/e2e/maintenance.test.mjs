@@ -1,0 +1,266 @@
+// ctest-labels: sanitize
+// Table maintenance on a table a real job writes every second: compaction
+// (POST .../maintenance) brings the files per partition under a bound while
+// ingestion continues; icebird (through the metadata) and DuckDB (on the live
+// files found with avsc, an independent Avro reader) return exactly the
+// produced messages, the same rows before and after; expiration leaves on
+// disk only the files the current snapshot holds; the figures show in GET
+// .../maintenance, /metrics and the job's events. Prints the file counts and
+// read times before and after.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import avro from 'avsc';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { startServer } from './lib/server.mjs';
+import { startBroker } from './lib/broker.mjs';
+import { readTable } from './lib/iceberg_read.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const env = { LAKESYNC_KAFKA_SESSION_TIMEOUT_MS: '6000' };
+// LAKESYNC_MAINTENANCE_INGEST_S=60 ingests longer (for the figures; CI: 6 s).
+const INGEST_S = Number(process.env.LAKESYNC_MAINTENANCE_INGEST_S || 6);
+const BOUND = 2; // live files per partition after compaction (+ what commits add meanwhile)
+
+let broker;
+let server;
+let job;
+let produced = 0;
+
+const longType = avro.types.LongType.__with({
+  fromBuffer: (b) => b.readBigInt64LE(),
+  toBuffer: (n) => { const b = Buffer.alloc(8); b.writeBigInt64LE(BigInt(n)); return b; },
+  fromJSON: BigInt,
+  toJSON: Number,
+  isValid: (n) => typeof n === 'bigint',
+  compare: (a, b) => (a === b ? 0 : a < b ? -1 : 1),
+});
+
+function readAvro(file) {
+  return new Promise((resolve, reject) => {
+    const records = [];
+    avro.createFileDecoder(file, {
+      parseHook: (s) => avro.Type.forSchema(s, { registry: { long: longType } }),
+      codecs: { null: (b, cb) => cb(null, b), deflate: (b, cb) => zlib.inflateRaw(b, cb) },
+    })
+      .on('data', (r) => records.push(r))
+      .on('end', () => resolve(records))
+      .on('error', reject);
+  });
+}
+
+const local = (uri) => uri.replace(/^file:\/\//, '');
+const tableDir = () => local(job.destination.path.replace(/\/$/, ''));
+
+function currentMetadata() {
+  const hint = fs.readFileSync(path.join(tableDir(), 'metadata/version-hint.text'), 'utf8').trim();
+  return JSON.parse(fs.readFileSync(path.join(tableDir(), `metadata/v${hint}.metadata.json`), 'utf8'));
+}
+
+// The live data files of the current snapshot, read with avsc.
+async function liveFiles() {
+  const md = currentMetadata();
+  const snap = md.snapshots.find((s) => s.snapshot_id === md['current-snapshot-id'] ||
+                                        s['snapshot-id'] === md['current-snapshot-id']);
+  const files = [];
+  for (const m of await readAvro(local(snap['manifest-list']))) {
+    for (const e of await readAvro(local(m.manifest_path))) {
+      if (e.status !== 2) files.push({ path: local(e.data_file.file_path), grp: e.data_file.partition.grp });
+    }
+  }
+  return { md, files };
+}
+
+function perPartition(files) {
+  const counts = {};
+  for (const f of files) counts[f.grp] = (counts[f.grp] || 0) + 1;
+  return counts;
+}
+
+function allDataFiles(dir = path.join(tableDir(), 'data')) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? allDataFiles(path.join(dir, d.name)) : [path.join(dir, d.name)]);
+}
+
+const key = (r) => `${r.kp}/${r.ko}`;
+const canon = (rows) => rows.map((r) => `${key(r)}:${r.id}:${r.grp}`).sort();
+
+async function readIcebird() {
+  const t0 = performance.now();
+  const { rows } = await readTable(job.destination.path.replace(/\/$/, ''));
+  return { rows: rows.map((r) => ({ id: Number(r.id), grp: r.grp, kp: Number(r.kp), ko: Number(r.ko) })),
+           ms: performance.now() - t0 };
+}
+
+async function readDuckdb(files) {
+  const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', threads: '1' });
+  const conn = await db.connect();
+  const list = files.map((f) => `'${f.path}'`).join(',');
+  const t0 = performance.now();
+  const rows = (await conn.runAndReadAll(
+    `SELECT id::BIGINT AS id, grp, kp::INT AS kp, ko::BIGINT AS ko FROM read_parquet([${list}])`)).getRowObjectsJson();
+  const ms = performance.now() - t0;
+  conn.closeSync();
+  return { rows: rows.map((r) => ({ id: Number(r.id), grp: r.grp, kp: Number(r.kp), ko: Number(r.ko) })), ms };
+}
+
+function assertExactlyProduced(rows, n) {
+  assert.equal(new Set(rows.map(key)).size, rows.length, 'a (partition, offset) appears twice');
+  assert.deepEqual(rows.map((r) => r.id).sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+}
+
+async function produceBatch(count) {
+  const lines = [];
+  for (let i = 0; i < count; i++, produced++)
+    lines.push(JSON.stringify({ id: produced, grp: produced % 2 ? 'a' : 'b', name: `n${produced}` }));
+  await broker.produce('events', lines);
+}
+
+// Produces a batch every 250 ms until stop() is called.
+function produceContinuously() {
+  let running = true;
+  const done = (async () => { while (running) { await produceBatch(20); await sleep(250); } })();
+  return async () => { running = false; await done; };
+}
+
+async function waitForRows(n, timeoutMs = 30000) {
+  const until = Date.now() + timeoutMs;
+  let rows = [];
+  while (Date.now() < until) {
+    try { ({ rows } = await readIcebird()); } catch { rows = []; }
+    if (rows.length >= n) return rows;
+    await sleep(300);
+  }
+  assert.fail(`table has ${rows.length} rows, expected ${n}`);
+}
+
+const api = (method, p, body) => server.request(method, p, { body });
+const maintenancePath = () => `/api/v1/databases/maint/tables/events/maintenance`;
+
+before(async () => {
+  broker = await startBroker(['events:2']);
+  server = await startServer({ env });
+  const group = (await api('GET', '/api/v1/resource-groups')).json.items[0].id;
+  const source = await api('POST', '/api/v1/data-sources', {
+    type: 'kafka', bootstrap_servers: broker.bootstrap, topic: 'events', message_format: 'json' });
+  assert.equal(source.status, 201, source.text);
+  const res = await api('POST', '/api/v1/jobs', {
+    data_source_id: source.json.id,
+    destination: { type: 'managed', format: 'iceberg' },
+    database: 'maint', table: 'events', parse_levels: 1,
+    fields: [
+      { source: 'id', name: 'id', type: 'bigint' },
+      { source: 'grp', name: 'grp', type: 'string' },
+      { source: 'name', name: 'name', type: 'string' },
+      { source: '__kafka_partition__', name: 'kp', type: 'int' },
+      { source: '__kafka_offset__', name: 'ko', type: 'bigint' },
+    ],
+    partition: [{ source: 'grp', transform: 'identity', name: 'grp' }],
+    sync: { start: { mode: 'earliest' }, resource_group_id: group, acus: 2 },
+    // Scheduled runs off: this test runs maintenance itself, at known times.
+    advanced: { commit_interval_s: 1, maintenance: {
+      enabled: false, min_input_files: 3, snapshot_retention: { max_age_s: 0, min_keep: 1 } } },
+  });
+  assert.equal(res.status, 201, res.text);
+  job = res.json;
+});
+
+after(async () => {
+  await server.cleanup();
+  await broker.stop();
+});
+
+test('settings are validated naming the field', async () => {
+  const res = await api('PATCH', `/api/v1/jobs/${job.id}`, {
+    advanced: { commit_interval_s: 1, maintenance: { orphan_age_s: 5 } } });
+  assert.equal(res.status, 400, res.text);
+  assert.equal(res.json.error.field, 'advanced.maintenance.orphan_age_s');
+});
+
+test('compaction under ingestion, same rows for icebird and DuckDB, expired files gone', async () => {
+  assert.equal((await api('POST', `/api/v1/jobs/${job.id}/start`)).status, 200);
+  let stop = produceContinuously();
+  await waitForRows(1);
+  await sleep(INGEST_S * 1000); // a 1 s commit of small files per partition each second
+  await stop();
+  await waitForRows(produced);
+
+  // Before: many small files per partition.
+  const before = await liveFiles();
+  const beforeCounts = perPartition(before.files);
+  const iceBefore = await readIcebird();
+  const duckBefore = await readDuckdb(before.files);
+  assertExactlyProduced(iceBefore.rows, produced);
+  assert.deepEqual(canon(duckBefore.rows), canon(iceBefore.rows));
+  assert.ok(Math.max(...Object.values(beforeCounts)) > BOUND + 2, JSON.stringify(beforeCounts));
+
+  // Compaction while ingestion continues.
+  stop = produceContinuously();
+  await sleep(1500);
+  const run = await api('POST', maintenancePath());
+  assert.equal(run.status, 200, run.text);
+  const r = run.json.result;
+  assert.ok(r.files_rewritten >= before.files.length - 2, JSON.stringify(r));
+  assert.ok(r.max_partition_files_after <= BOUND + 2, JSON.stringify(r));
+  assert.ok(r.replace_snapshot_id > 0);
+  await sleep(1500);
+  await stop();
+  await waitForRows(produced);
+
+  // Ingestion went on from the same offsets: every message exactly once.
+  const during = await readIcebird();
+  assertExactlyProduced(during.rows, produced);
+
+  // A quiet run: compaction of the tail, expiration of all but the current
+  // snapshot, and the same rows for both readers as right before it.
+  const rowsBefore = canon(during.rows);
+  const run2 = await api('POST', maintenancePath());
+  assert.equal(run2.status, 200, run2.text);
+  const afterFiles = await liveFiles();
+  const afterCounts = perPartition(afterFiles.files);
+  for (const n of Object.values(afterCounts)) assert.ok(n <= BOUND, JSON.stringify(afterCounts));
+  const iceAfter = await readIcebird();
+  const duckAfter = await readDuckdb(afterFiles.files);
+  assert.deepEqual(canon(iceAfter.rows), rowsBefore);
+  assert.deepEqual(canon(duckAfter.rows), rowsBefore);
+  assertExactlyProduced(iceAfter.rows, produced);
+
+  // Expired snapshots' files are gone: on disk only the current snapshot's
+  // data files remain, and only its manifest list.
+  assert.equal(afterFiles.md.snapshots.length, 1);
+  assert.ok(run2.json.result.snapshots_expired > 0);
+  assert.deepEqual(allDataFiles().sort(), afterFiles.files.map((f) => f.path).sort());
+  const lists = fs.readdirSync(path.join(tableDir(), 'metadata')).filter((n) => n.startsWith('snap-'));
+  assert.deepEqual(lists.map((n) => path.join(tableDir(), 'metadata', n)),
+                   [local(afterFiles.md.snapshots[0]['manifest-list'])]);
+  // The offsets survive: the job goes on exactly once.
+  stop = produceContinuously();
+  await sleep(1500);
+  await stop();
+  assertExactlyProduced(await waitForRows(produced), produced);
+
+  // Figures: the API, /metrics and the job's events.
+  const state = await api('GET', maintenancePath());
+  assert.equal(state.status, 200, state.text);
+  assert.equal(state.json.runs, 2);
+  assert.equal(state.json.settings.enabled, false);
+  assert.ok(state.json.totals.files_rewritten >= r.files_rewritten);
+  const metrics = await api('GET', '/metrics');
+  assert.match(metrics.text, /lakesync_table_maintenance_files_rewritten_total\{database="maint",table="events"\} [1-9]/);
+  const events = await api('GET', `/api/v1/jobs/${job.id}/events`);
+  assert.ok(events.json.items.some((e) => e.kind === 'maintenance'), events.text);
+
+  console.log(`maintenance: live data files ${before.files.length} -> ${afterFiles.files.length}, ` +
+              `per partition ${JSON.stringify(beforeCounts)} -> ${JSON.stringify(afterCounts)}, ` +
+              `icebird read ${iceBefore.ms.toFixed(0)} ms -> ` +
+              `${iceAfter.ms.toFixed(0)} ms, DuckDB ${duckBefore.ms.toFixed(0)} ms -> ${duckAfter.ms.toFixed(0)} ms ` +
+              `(${produced} rows)`);
+  assert.equal((await api('POST', `/api/v1/jobs/${job.id}/stop`)).status, 200);
+});
+
+test('run-now on an unknown table answers 404', async () => {
+  const res = await api('POST', '/api/v1/databases/maint/tables/nope/maintenance');
+  assert.equal(res.status, 404, res.text);
+});
