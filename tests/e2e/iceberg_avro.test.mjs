@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import avro from 'avsc';
+import { longType } from './lib/avro_long.mjs';
 import { decompress as zstdDecompress } from 'fzstd';
 import { snappyUncompress } from 'hysnappy';
 
@@ -28,14 +29,6 @@ const reference = {};
   }
 }
 
-const longType = avro.types.LongType.__with({
-  fromBuffer: (b) => b.readBigInt64LE(),
-  toBuffer: (n) => { const b = Buffer.alloc(8); b.writeBigInt64LE(BigInt(n)); return b; },
-  fromJSON: BigInt,
-  toJSON: Number,
-  isValid: (n) => typeof n === 'bigint',
-  compare: (a, b) => (a === b ? 0 : a < b ? -1 : 1),
-});
 
 function snappyBlock(buf, cb) {
   try {

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import avro from 'avsc';
+import { longType } from './lib/avro_long.mjs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startServer } from './lib/server.mjs';
 import { startBroker } from './lib/broker.mjs';
@@ -28,15 +29,6 @@ let broker;
 let server;
 let job;
 let produced = 0;
-
-const longType = avro.types.LongType.__with({
-  fromBuffer: (b) => b.readBigInt64LE(),
-  toBuffer: (n) => { const b = Buffer.alloc(8); b.writeBigInt64LE(BigInt(n)); return b; },
-  fromJSON: BigInt,
-  toJSON: Number,
-  isValid: (n) => typeof n === 'bigint',
-  compare: (a, b) => (a === b ? 0 : a < b ? -1 : 1),
-});
 
 function readAvro(file) {
   return new Promise((resolve, reject) => {
