@@ -11,19 +11,13 @@
 // $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never the repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer } from '../e2e/lib/server.mjs';
 import { startBroker } from '../e2e/lib/broker.mjs';
+import { launchBrowser, screenshotDir, assertLabelled } from '../e2e/lib/browser.mjs';
 
-const CHROMIUM = process.env.LAKESYNC_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
 const LONG = 60000;
-const shots = process.env.LAKESYNC_SCREENSHOT_DIR ||
-  fs.mkdtempSync(path.join(os.tmpdir(), 'lakesync-console-shots-'));
+const shots = screenshotDir('lakesync-console-shots');
 
 let broker, server, browser, page;
 const pageErrors = [];
@@ -39,15 +33,6 @@ async function shot(name) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
-// Every visible input, select and textarea has a label (or aria-label).
-async function assertLabelled(where) {
-  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
-    .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
-    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
-    .map((el) => el.outerHTML.slice(0, 120)));
-  assert.deepEqual(unlabelled, [], `unlabelled inputs on ${where}`);
-}
-
 async function metric(name) {
   const t = await page.locator(`[data-metric="${name}"]`).textContent();
   return Number((t || '').replace(/[^0-9]/g, '')) || 0;
@@ -57,7 +42,7 @@ before(async () => {
   broker = await startBroker(['clicks:2']);
   await broker.produce('clicks', Array.from({ length: 200 }, (_, i) => message(i + 1)));
   server = await startServer({ env: { LAKESYNC_KAFKA_SESSION_TIMEOUT_MS: '6000' } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(LONG);
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -102,7 +87,7 @@ async function flow() {
   await page.getByLabel('Description').fill('clicks from the shop');
   await page.getByLabel('Bootstrap servers').fill(broker.bootstrap);
   await page.getByLabel('Kafka topic').fill('clicks');
-  await assertLabelled('the data source form');
+  await assertLabelled(page, 'the data source form');
   await shot('02-source-new');
   await page.getByRole('button', { name: 'Create' }).click();
   await page.getByRole('heading', { name: 'clicks_source' }).waitFor();
@@ -175,7 +160,7 @@ async function flow() {
   await acus.fill('1');
   await page.getByText('Advanced settings').click();
   await page.getByLabel('Commit interval (seconds)').fill('1');
-  await assertLabelled('the wizard');
+  await assertLabelled(page, 'the wizard');
   await page.getByRole('button', { name: 'Submit' }).click();
   const acusError = page.locator('[data-field="sync.acus"] .field-error');
   await acusError.waitFor();

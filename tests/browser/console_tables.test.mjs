@@ -14,20 +14,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer, tempDir } from '../e2e/lib/server.mjs';
 import { startBroker } from '../e2e/lib/broker.mjs';
+import { launchBrowser, screenshotDir, assertLabelled } from '../e2e/lib/browser.mjs';
 
-const CHROMIUM = process.env.LAKESYNC_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
 const LONG = 60000;
 const COUNT = 120;
 const REGIONS = ['eu', 'us', 'ap'];
-const shots = process.env.LAKESYNC_SCREENSHOT_DIR ||
-  fs.mkdtempSync(path.join(os.tmpdir(), 'lakesync-console-tables-shots-'));
+const shots = screenshotDir('lakesync-console-tables-shots');
 
 let broker, server, browser, page, warehouse;
 const jobs = {};
@@ -41,14 +36,6 @@ function message(i) {
 
 async function shot(name) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
-
-async function assertLabelled(where) {
-  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
-    .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
-    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
-    .map((el) => el.outerHTML.slice(0, 120)));
-  assert.deepEqual(unlabelled, [], `unlabelled inputs on ${where}`);
 }
 
 // Presses Tab from the top of the page until the element matching selector
@@ -117,7 +104,7 @@ before(async () => {
   for (const j of Object.values(jobs)) assert.equal((await api('POST', `/api/v1/jobs/${j.id}/start`)).status, 200);
   await waitForRecords('shop/tables/orders', COUNT);
   await waitForRecords('plake/tables/orders', COUNT);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(LONG);
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -249,7 +236,7 @@ async function checkTablePage(db, format) {
   assert.ok(sum >= COUNT);
   const shown = Object.entries(offsets.partitions).map(([p, v]) => `p${p}: ${v}`).join(', ');
   assert.equal(await newest.locator('td').last().textContent(), shown);
-  await assertLabelled(`the ${format} table page`);
+  await assertLabelled(page, `the ${format} table page`);
   await tabTo('#file-filter');
   return { t, files, snaps };
 }
