@@ -1,7 +1,7 @@
 // ctest-labels: sanitize
 // GET /api/v1/databases/{db}/tables/{table}/files on tables real jobs wrote:
-// an Iceberg table partitioned by region and day, and a Paimon table
-// partitioned by region. Proves for both formats: the list holds exactly the
+// an Iceberg table partitioned by region and day, one by year, month, hour
+// and truncate[1], and a Paimon table partitioned by region. Proves for both formats: the list holds exactly the
 // live files (their record counts add up to the produced messages), each
 // file exists with the listed size, DuckDB reads in each file only rows of
 // the file's listed partition values, the totals match, paging walks the
@@ -87,6 +87,12 @@ before(async () => {
     iceberg: { ...common, destination: { type: 'managed', format: 'iceberg' }, database: 'ifiles', table: 'events',
                partition: [{ source: 'region', transform: 'identity', name: 'region' },
                            { source: 'ts', transform: 'day', name: 'ts_day' }] },
+    // Iceberg's other time transforms, and truncate, as partition paths show them.
+    times: { ...common, destination: { type: 'managed', format: 'iceberg' }, database: 'ifiles', table: 'times',
+             partition: [{ source: 'ts', transform: 'year', name: 'ts_year' },
+                         { source: 'ts', transform: 'month', name: 'ts_month' },
+                         { source: 'ts', transform: 'hour', name: 'ts_hour' },
+                         { source: 'region', transform: 'truncate[1]', name: 'region_initial' }] },
     paimon: { ...common, destination: { type: 'user_path', format: 'paimon', path: `${wh}/pfiles.db/events/` },
               database: 'pfiles', table: 'events',
               partition: [{ source: 'region', transform: 'identity', name: 'region' }] },
@@ -101,6 +107,7 @@ before(async () => {
     assert.equal((await api('POST', `/api/v1/jobs/${j.id}/start`)).status, 200);
   await waitForRecords('ifiles/tables/events', COUNT);
   await waitForRecords('pfiles/tables/events', COUNT);
+  await waitForRecords('ifiles/tables/times', COUNT);
 });
 
 after(async () => {
@@ -186,6 +193,17 @@ test('Iceberg: the live files with partition values and the snapshots that added
   const summary = snaps.at(-1).summary;
   assert.equal(Number(summary['total-files-size']), all.total_file_size_bytes);
   assert.equal(Number(summary['total-data-files']), all.file_count);
+});
+
+test('Iceberg: year, month and hour as in partition paths, truncated strings', async () => {
+  await api('POST', `/api/v1/jobs/${jobs.times.id}/stop`);
+  const partitionOf = (id) => ({
+    ts_year: '2026', ts_month: '2026-11', ts_hour: `${dayOf(id)}-1${id % 10}`, region_initial: REGIONS[id % 3][0],
+  });
+  const all = await checkList('ifiles/tables/times', 'iceberg', partitionOf);
+  // Every distinct partition value has its own file(s).
+  const distinct = new Set(Array.from({ length: COUNT }, (_, i) => JSON.stringify(partitionOf(i + 1))));
+  assert.deepEqual(new Set(all.items.map((f) => JSON.stringify(f.partition))), distinct);
 });
 
 test('Paimon: the live files with partition values, buckets and levels', async () => {
