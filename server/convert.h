@@ -11,6 +11,8 @@
  * name the Parquet column name; type a lakesync field type; required is
  * optional (default false). Columns get field ids 1..N in mapping order.
  * --parse-level defaults to the depth of the deepest source path (at most 4).
+ * The codec defaults to zstd at level 2 (cheaper than the writer's default
+ * 3 for a bulk conversion; --compression-level 3 restores it).
  *
  * Each line of the input is one message; empty lines are skipped. Lines the
  * scanner rejects are counted and the first few reported on stderr with

@@ -957,6 +957,9 @@ static ls_code set_decimal(scanner *s, ls_column *col, const token *t)
 
 static ls_code set_text(scanner *s, ls_column *col, const token *t)
 {
+    /* The usual case, a string without escapes, is its body in place. */
+    if (t->kind == LS_JSON_STRING && !t->escaped && !t->verbatim)
+        return ls_column_set_bytes(col, t->raw + 1, t->raw_len - 2, s->err);
     const uint8_t *text;
     size_t len;
     ls_code rc = token_text(s, t, &text, &len);
