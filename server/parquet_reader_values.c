@@ -182,15 +182,18 @@ static ls_code convert_fixed(const pq_column_desc *d, const uint8_t *p, size_t l
     case PQ_CONV_INT96: {
         /* Nanoseconds within the day, then the Julian day number. Some
          * writers (Paimon via Flink) store nanoseconds outside 0..1 day, so
-         * the two are simply added, as DuckDB and Spark do; nanoseconds are
-         * truncated to microseconds toward zero, as they do too. */
+         * the two are simply added, as DuckDB and Spark do. Nanoseconds are
+         * cut to microseconds toward -infinity, like NANOS columns above, so
+         * an instant before 1970 keeps its printed microseconds (Paimon's
+         * 1899-01-01T00:59:20.001001001 reads .001001; DuckDB and Spark,
+         * truncating the negative total toward zero, show .001002). */
         int64_t nanos = (int64_t)load_le(p, 8);
         int64_t day = (int32_t)(uint32_t)load_le(p + 8, 4) - INT64_C(2440588);
         /* Days beyond +-106751991 do not fit int64 microseconds. */
         if (day > INT64_C(106751991) || day < INT64_C(-106751991))
             return corrupt(err, d, "INT96 timestamp out of the microsecond range");
         int64_t day_micros = day * INT64_C(86400000000);
-        int64_t micros = nanos / 1000;
+        int64_t micros = nanos / 1000 - (nanos % 1000 < 0);
         if ((micros > 0 && day_micros > INT64_MAX - micros) ||
             (micros < 0 && day_micros < INT64_MIN - micros))
             return corrupt(err, d, "INT96 timestamp out of the microsecond range");
