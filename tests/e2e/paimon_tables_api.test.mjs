@@ -404,3 +404,20 @@ test('what the preview cannot apply, and corrupt metadata, answer errors naming 
   }
   assert.equal((await api('GET', `${url}/preview`)).json.error.code, 'corrupt_data');
 });
+
+test('snapshots: the newest 500 when a table has more, and the stale LATEST hint is not trusted', async () => {
+  // Runs after the fixture test: 503 more snapshots of the schema-evolution
+  // fixture (copies of snapshot-2 with their own ids; LATEST still says 2).
+  const root = path.join(server.dataDir, 'wh-pfix', 'pfix.db', 'append_unaware_partitioned_schema_evolution');
+  const snap2 = JSON.parse(fs.readFileSync(path.join(root, 'snapshot', 'snapshot-2'), 'utf8'));
+  for (let id = 3; id <= 505; id++)
+    fs.writeFileSync(path.join(root, 'snapshot', `snapshot-${id}`), JSON.stringify({ ...snap2, id }));
+  const url = '/api/v1/databases/pfix/tables/append_unaware_partitioned_schema_evolution';
+  const res = await api('GET', `${url}/snapshots`);
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json.truncated, true);
+  assert.equal(res.json.items.length, 500);
+  assert.deepEqual([res.json.items[0].snapshot_id, res.json.items.at(-1).snapshot_id], [6, 505]);
+  assert.equal((await api('GET', url)).json.current_snapshot.snapshot_id, 505);
+  assert.equal((await api('GET', `${url}/preview`)).json.snapshot_id, 505);
+});
