@@ -120,5 +120,6 @@ ls_code api_internal_spec(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_internal_offsets(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_internal_commit(ls_api_request *req, ls_error *err) LS_MUST_USE;
 ls_code api_internal_heartbeat(ls_api_request *req, ls_error *err) LS_MUST_USE;
+ls_code api_internal_schema(ls_api_request *req, ls_error *err) LS_MUST_USE;
 
 #endif

@@ -572,9 +572,12 @@ static ls_code sync_check(json_t *doc, api_job_spec *spec, ls_error *err)
 
 static ls_code advanced_check(json_t *doc, ls_error *err)
 {
-    static const char *const allowed[] = {"commit_interval_s", "maintenance", NULL};
+    static const char *const allowed[] = {"commit_interval_s", "maintenance", "schema_evolution",
+                                          NULL};
+    static const char *const evolutions[] = {"none", "add_columns", "add_and_widen", NULL};
     json_t *advanced = NULL;
     int64_t interval = API_JOB_COMMIT_INTERVAL_DEFAULT_S;
+    const char *evolution = NULL;
     ls_code rc = api_json_object(doc, "", "advanced", false, &advanced, err);
     if (rc)
         return rc;
@@ -592,6 +595,11 @@ static ls_code advanced_check(json_t *doc, ls_error *err)
     if (!rc)
         rc = ls_maintenance_config_from_json(json_object_get(advanced, "maintenance"),
                                              &maintenance, err);
+    if (!rc)
+        rc = api_json_enum(advanced, "advanced", "schema_evolution", evolutions, "add_columns",
+                           &evolution, err);
+    if (!rc)
+        json_object_set_new(advanced, "schema_evolution", json_string(evolution));
     return rc;
 }
 

@@ -74,6 +74,7 @@ const ls_api_route ls_api_routes[] = {
     {"GET", "/internal/v1/jobs/{id}/offsets", api_internal_offsets, PUBLIC},
     {"POST", "/internal/v1/jobs/{id}/commits", api_internal_commit, PUBLIC},
     {"POST", "/internal/v1/jobs/{id}/heartbeat", api_internal_heartbeat, PUBLIC},
+    {"POST", "/internal/v1/jobs/{id}/schema", api_internal_schema, PUBLIC},
 
     {NULL, NULL, NULL, PUBLIC},
 };

@@ -209,3 +209,16 @@ ls_code api_internal_heartbeat(ls_api_request *req, ls_error *err)
     json_decref(request);
     return rc ? rc : api_reply_json(req, 200, body, err);
 }
+
+ls_code api_internal_schema(ls_api_request *req, ls_error *err)
+{
+    json_t *request = NULL, *body = NULL;
+    ls_code rc = ls_jobrun_authorize(req->api->jobrun, api_param(req, "id"), bearer(req), err);
+    if (!rc)
+        rc = api_json_body(req, false, &request, err);
+    if (!rc)
+        rc = ls_jobrun_worker_schema(req->api->jobrun, api_param(req, "id"), bearer(req), request,
+                                     &body, err);
+    json_decref(request);
+    return rc ? rc : api_reply_json(req, 200, body, err);
+}

@@ -320,6 +320,14 @@ ls_code ls_control_post_commit(ls_control_client *c, const json_t *body, json_t 
     return call_json(c, "POST", "commits", body, response_out, &status, retried_out, err);
 }
 
+ls_code ls_control_post_schema(ls_control_client *c, const json_t *body, json_t **response_out,
+                               ls_error *err)
+{
+    long status = 0;
+    bool retried = false;
+    return call_json(c, "POST", "schema", body, response_out, &status, &retried, err);
+}
+
 ls_code ls_control_post_heartbeat(ls_control_client *c, const json_t *body, bool *stop_out,
                                   ls_error *err)
 {

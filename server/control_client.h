@@ -82,6 +82,13 @@ ls_code ls_control_post_commit(ls_control_client *client, const json_t *body, js
 ls_code ls_control_post_heartbeat(ls_control_client *client, const json_t *body, bool *stop_out,
                                   ls_error *err) LS_MUST_USE;
 
+/* POST /internal/v1/jobs/{id}/schema with body (borrowed): a schema change
+ * proposal. On 200 *response_out receives the answer ({"changed",
+ * "schema_id", "fields"}); 409 (the change is refused) is LS_ERR_CONFLICT.
+ * Safe to retry: the server skips changes already made. */
+ls_code ls_control_post_schema(ls_control_client *client, const json_t *body,
+                               json_t **response_out, ls_error *err) LS_MUST_USE;
+
 /* Reads the table's offsets out of a 409 body: "offsets" at the top level or
  * inside "error" (a borrowed reference), NULL when absent. */
 const json_t *ls_control_conflict_offsets(const json_t *body);

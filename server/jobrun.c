@@ -11,6 +11,7 @@
 #include "iceberg_types.h"
 #include "jsonscan.h"
 #include "kafka_sample.h"
+#include "schema_evolve.h"
 #include "supervisor.h"
 #include "util/log.h"
 
@@ -42,6 +43,9 @@ struct ls_jobrun {
     ls_supervisor *supervisor;
     ls_committer *committer;
     pthread_mutex_t mu; /* guards runs and next_run_id */
+    /* Serializes schema changes (rare): a job's fields are read, changed
+     * and written back under it, with the table evolved in between. */
+    pthread_mutex_t schema_mu;
     run *runs[MAX_RUNS];
     size_t run_count;
     int64_t next_run_id;
@@ -66,11 +70,31 @@ static void wipe(void *p, size_t n)
 
 /* ---- job state in the store ------------------------------------------ */
 
+/* Adds a job event, inside the caller's transaction. */
+static ls_code insert_event(ls_store *store, const char *job_id, const char *kind,
+                            const char *message, ls_error *err)
+{
+    ls_stmt *event = NULL;
+    bool row = false;
+    ls_code rc = ls_stmt_prepare(store,
+                                 "INSERT INTO job_events (job_id, at, kind, message) VALUES "
+                                 "(?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?2, ?3)",
+                                 &event, err);
+    if (!rc) {
+        ls_stmt_bind_text(event, 1, job_id);
+        ls_stmt_bind_text(event, 2, kind);
+        ls_stmt_bind_text(event, 3, message);
+        rc = ls_stmt_step(event, &row, err);
+    }
+    ls_stmt_free(event);
+    return rc;
+}
+
 static ls_code record_state(ls_jobrun *jr, const char *job_id, const char *state,
                             const char *reason, ls_error *err)
 {
     ls_store *store = jr->options.store;
-    ls_stmt *update = NULL, *event = NULL;
+    ls_stmt *update = NULL;
     bool row = false;
     ls_code rc = ls_store_begin(store, err);
     if (rc)
@@ -88,21 +112,13 @@ static ls_code record_state(ls_jobrun *jr, const char *job_id, const char *state
         ls_stmt_bind_text(update, 3, job_id);
         rc = ls_stmt_step(update, &row, err);
     }
-    if (!rc)
-        rc = ls_stmt_prepare(store,
-                             "INSERT INTO job_events (job_id, at, kind, message) VALUES "
-                             "(?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'state', ?2)",
-                             &event, err);
     if (!rc) {
         char message[512];
         snprintf(message, sizeof message, "%s%s%s", state, reason && *reason ? ": " : "",
                  reason ? reason : "");
-        ls_stmt_bind_text(event, 1, job_id);
-        ls_stmt_bind_text(event, 2, message);
-        rc = ls_stmt_step(event, &row, err);
+        rc = insert_event(store, job_id, "state", message, err);
     }
     ls_stmt_free(update);
-    ls_stmt_free(event);
     if (!rc)
         return ls_store_commit(store, err);
     ls_store_rollback(store);
@@ -585,6 +601,7 @@ static json_t *build_spec(const run *r, const job_row *row)
     const json_t *advanced = json_object_get(row->job, "advanced");
     const json_t *interval = json_object_get(advanced, "commit_interval_s");
     const char *policy = member_text(advanced, NULL, "error_policy");
+    const char *evolution = member_text(advanced, NULL, "schema_evolution");
     char data_location[URI_MAX + 8];
     /* Paimon data files live in partition directories under the table root. */
     snprintf(data_location, sizeof data_location, is_paimon(row->job) ? "%s" : "%s/data",
@@ -592,7 +609,7 @@ static json_t *build_spec(const run *r, const job_row *row)
     json_int_t interval_ms = json_is_integer(interval) ? json_integer_value(interval) * 1000 : 300000;
     return json_pack(
         "{s:s, s:I, s:o, s:{s:s, s:I}, s:O, s:o, s:o, s:s, s:s, s:{s:s?, s:s?, s:b, s:s?, s:s?},"
-        " s:I, s:I, s:s}",
+        " s:I, s:I, s:s, s:s}",
         "job_id", r->job_id, "run_id", (json_int_t)r->run_id, "kafka", spec_kafka(r, row),
         "start", "mode", member_text(start, NULL, "mode") ? member_text(start, NULL, "mode")
                                                           : "earliest",
@@ -605,7 +622,8 @@ static json_t *build_spec(const run *r, const job_row *row)
         r->access_key_id[0] ? r->access_key_id : NULL, "secret_access_key",
         r->secret_access_key[0] ? r->secret_access_key : NULL, "commit_interval_ms", interval_ms,
         "target_file_size_bytes", (json_int_t)DEFAULT_TARGET_FILE_BYTES, "error_policy",
-        policy ? policy : "dlq");
+        policy ? policy : "dlq", "schema_evolution",
+        evolution ? evolution : ls_schema_evolution_name(LS_EVOLUTION_DEFAULT));
 }
 
 ls_code ls_jobrun_worker_spec(ls_jobrun *jr, const char *job_id, const char *token, json_t **out,
@@ -673,6 +691,22 @@ static void note_commit(ls_jobrun *jr, const char *job_id, int64_t snapshot_id)
     pthread_mutex_unlock(&jr->mu);
 }
 
+/* authorize, and a request naming another run (an older one) is refused. */
+static ls_code authorize_run(ls_jobrun *jr, const char *job_id, const char *token,
+                             const json_t *request, run *copy, ls_error *err)
+{
+    ls_code rc = authorize(jr, job_id, token, copy, err);
+    if (rc)
+        return rc;
+    const json_t *run_id = json_object_get(request, "run_id");
+    if (json_is_integer(run_id) && json_integer_value(run_id) != copy->run_id) {
+        wipe(copy->secret_access_key, sizeof copy->secret_access_key);
+        return ls_error_set(err, LS_ERR_UNAUTHENTICATED, "run %" PRId64 " is over",
+                            (int64_t)json_integer_value(run_id));
+    }
+    return LS_OK;
+}
+
 ls_code ls_jobrun_worker_commit(ls_jobrun *jr, const char *job_id, const char *token,
                                 const json_t *request, json_t **out, ls_error *err)
 {
@@ -680,15 +714,9 @@ ls_code ls_jobrun_worker_commit(ls_jobrun *jr, const char *job_id, const char *t
     ls_objstore_options storage;
     ls_commit_result result;
     *out = NULL;
-    ls_code rc = authorize(jr, job_id, token, &r, err);
+    ls_code rc = authorize_run(jr, job_id, token, request, &r, err);
     if (rc)
         return rc;
-    const json_t *run_id = json_object_get(request, "run_id");
-    if (json_is_integer(run_id) && json_integer_value(run_id) != r.run_id) {
-        wipe(r.secret_access_key, sizeof r.secret_access_key);
-        return ls_error_set(err, LS_ERR_UNAUTHENTICATED, "run %" PRId64 " is over",
-                            (int64_t)json_integer_value(run_id));
-    }
     ls_table_ref ref = run_ref(&r, &storage);
     rc = ls_committer_commit_json(jr->committer, &ref, job_id, r.topic, request, &result, err);
     if (!rc) {
@@ -700,6 +728,150 @@ ls_code ls_jobrun_worker_commit(ls_jobrun *jr, const char *job_id, const char *t
         *out = json_pack("{s:o}", "offsets", offsets_json(&result.offsets));
     }
     ls_offsets_cleanup(&result.offsets);
+    wipe(r.secret_access_key, sizeof r.secret_access_key);
+    return rc;
+}
+
+/* ---- schema changes ---------------------------------------------------------- */
+
+/* Stores the job's new fields (a new etag: the job changed) and the event
+ * naming the change, in one transaction. */
+static ls_code store_fields(ls_jobrun *jr, const char *job_id, const json_t *fields,
+                            const char *summary, ls_error *err)
+{
+    ls_store *store = jr->options.store;
+    ls_stmt *read = NULL, *update = NULL;
+    json_t *job = NULL;
+    char *text = NULL, etag[33];
+    bool row = false;
+    ls_code rc = ls_secret_random_hex(16, etag, sizeof etag, err);
+    if (!rc)
+        rc = ls_store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = ls_stmt_prepare(store, "SELECT spec FROM jobs WHERE id = ?1", &read, err);
+    if (!rc) {
+        ls_stmt_bind_text(read, 1, job_id);
+        rc = ls_stmt_step(read, &row, err);
+    }
+    if (!rc && !row)
+        rc = ls_error_set(err, LS_ERR_NOT_FOUND, "job %s does not exist", job_id);
+    if (!rc)
+        rc = parse_row_json(read, 0, &job, err);
+    if (!rc && (json_object_set(job, "fields", (json_t *)fields) ||
+                !(text = json_dumps(job, JSON_COMPACT | JSON_PRESERVE_ORDER))))
+        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = ls_stmt_prepare(store,
+                             "UPDATE jobs SET spec = ?1, etag = ?2, updated_at = "
+                             "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?3",
+                             &update, err);
+    if (!rc) {
+        ls_stmt_bind_text(update, 1, text);
+        ls_stmt_bind_text(update, 2, etag);
+        ls_stmt_bind_text(update, 3, job_id);
+        rc = ls_stmt_step(update, &row, err);
+    }
+    if (!rc)
+        rc = insert_event(store, job_id, "schema_changed", summary, err);
+    ls_stmt_free(read);
+    ls_stmt_free(update);
+    free(text);
+    json_decref(job);
+    if (!rc)
+        return ls_store_commit(store, err);
+    ls_store_rollback(store);
+    return rc;
+}
+
+/* Applies a worker's proposal to the job's fields; *fields_out is the new
+ * array (the old one's copy when nothing changed). */
+static ls_code proposed_fields(const job_row *row, const json_t *proposal, json_t **fields_out,
+                               char *summary, size_t summary_size, ls_error *err)
+{
+    const json_t *advanced = json_object_get(row->job, "advanced");
+    const json_t *levels = json_object_get(row->job, "parse_levels");
+    ls_schema_evolution policy;
+    ls_code rc = ls_schema_evolution_parse(member_text(advanced, NULL, "schema_evolution"),
+                                           &policy, err);
+    if (!rc)
+        rc = ls_schema_evolve_apply(json_object_get(row->job, "fields"),
+                                    json_is_integer(levels) ? (int)json_integer_value(levels) : 1,
+                                    policy, proposal, LS_JSONSCAN_MAX_FIELDS, fields_out, summary,
+                                    summary_size, err);
+    return rc;
+}
+
+/* The table schema of fields (ids 1..n in order, as the worker writes them). */
+static ls_code fields_schema(const json_t *job, const json_t *fields, ls_iceberg_schema *schema,
+                             ls_error *err)
+{
+    json_t *copy = json_copy((json_t *)job);
+    ls_iceberg_partition_spec spec;
+    ls_iceberg_spec_init(&spec, 0);
+    ls_code rc = copy && !json_object_set(copy, "fields", (json_t *)fields)
+                     ? job_schema(copy, schema, &spec, err)
+                     : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    ls_iceberg_spec_cleanup(&spec);
+    json_decref(copy);
+    return rc;
+}
+
+/* Under schema_mu: the job's fields with the proposal applied, the table
+ * evolved to them, then the job stored with its event. The table goes
+ * first: if storing the job fails, the next proposal evolves the table to
+ * the same schema again, which changes nothing. */
+static ls_code evolve_locked(ls_jobrun *jr, const run *r, const char *job_id,
+                             const json_t *proposal, json_t **out, ls_error *err)
+{
+    job_row row;
+    json_t *fields = NULL;
+    ls_iceberg_schema schema;
+    ls_objstore_options storage;
+    char summary[LS_EVOLUTION_SUMMARY_MAX];
+    int64_t schema_id = -1;
+    bool changed = false;
+    ls_iceberg_schema_init(&schema, 0);
+    ls_code rc = load_job(jr, job_id, &row, err);
+    if (rc)
+        return rc;
+    rc = proposed_fields(&row, proposal, &fields, summary, sizeof summary, err);
+    if (!rc)
+        rc = fields_schema(row.job, fields, &schema, err);
+    ls_table_ref ref = run_ref(r, &storage);
+    if (!rc)
+        rc = ls_committer_evolve_schema(jr->committer, &ref, &schema, &schema_id, &changed, err);
+    if (!rc && summary[0]) {
+        rc = store_fields(jr, job_id, fields, summary, err);
+        if (!rc)
+            ls_log_info("jobrun", "job %s: %s (table schema %" PRId64 ")", job_id, summary,
+                        schema_id);
+    }
+    if (!rc) {
+        json_t *spec_view = json_pack("{s:O}", "fields", fields);
+        *out = json_pack("{s:b, s:I, s:o}", "changed", summary[0] != '\0', "schema_id",
+                         (json_int_t)schema_id, "fields", spec_fields(spec_view));
+        json_decref(spec_view);
+        if (!*out)
+            rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    }
+    ls_iceberg_schema_cleanup(&schema);
+    json_decref(fields);
+    job_row_cleanup(&row);
+    return rc;
+}
+
+ls_code ls_jobrun_worker_schema(ls_jobrun *jr, const char *job_id, const char *token,
+                                const json_t *request, json_t **out, ls_error *err)
+{
+    run r;
+    *out = NULL;
+    ls_code rc = authorize_run(jr, job_id, token, request, &r, err);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&jr->schema_mu);
+    rc = evolve_locked(jr, &r, job_id, request, out, err);
+    pthread_mutex_unlock(&jr->schema_mu);
     wipe(r.secret_access_key, sizeof r.secret_access_key);
     return rc;
 }
@@ -987,6 +1159,7 @@ ls_code ls_jobrun_new(const ls_jobrun_options *options, ls_jobrun **out, ls_erro
              options->log_level ? options->log_level : "info");
     jr->next_run_id = wall_ms(); /* run ids grow across server restarts */
     pthread_mutex_init(&jr->mu, NULL);
+    pthread_mutex_init(&jr->schema_mu, NULL);
     ls_supervisor_options sup = {.on_state = on_state, .ctx = jr};
     ls_code rc = ls_committer_new(options->store, &jr->committer, err);
     if (!rc)
@@ -1020,6 +1193,7 @@ void ls_jobrun_free(ls_jobrun *jr)
         free(jr->runs[i]);
     }
     pthread_mutex_destroy(&jr->mu);
+    pthread_mutex_destroy(&jr->schema_mu);
     free(jr);
 }
 

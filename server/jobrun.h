@@ -80,6 +80,15 @@ ls_code ls_jobrun_worker_offsets(ls_jobrun *jr, const char *job_id, const char *
                                  json_t **out, ls_error *err) LS_MUST_USE;
 ls_code ls_jobrun_worker_commit(ls_jobrun *jr, const char *job_id, const char *token,
                                 const json_t *request, json_t **out, ls_error *err) LS_MUST_USE;
+/* POST .../schema: applies a worker's proposal ({"add":[{"source","type"}],
+ * "widen":[{"field_id","type"}]}) under the job's schema_evolution: the
+ * table is evolved (serialized with its commits), the job's fields gain the
+ * new fields / types, and a schema_changed event names the changes. *out is
+ * {"changed", "schema_id", "fields": [as in the spec]}. LS_ERR_CONFLICT for
+ * a change the policy or the table refuses, LS_ERR_INVALID for a malformed
+ * proposal. */
+ls_code ls_jobrun_worker_schema(ls_jobrun *jr, const char *job_id, const char *token,
+                                const json_t *request, json_t **out, ls_error *err) LS_MUST_USE;
 ls_code ls_jobrun_worker_heartbeat(ls_jobrun *jr, const char *job_id, const char *token,
                                    const json_t *request, json_t **out, ls_error *err) LS_MUST_USE;
 

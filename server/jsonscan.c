@@ -124,6 +124,8 @@ struct ls_jsonscan_plan {
     unmapped_entry *unmapped;
     size_t unmapped_count, unmapped_dropped;
     uint32_t *unmapped_table; /* 2 * LS_JSONSCAN_MAX_UNMAPPED slots */
+    bool hold_unmapped;     /* see ls_jsonscan_set_hold_unmapped */
+    size_t unmapped_values; /* non-null unmapped values in the current message */
 };
 
 /* A scalar token or a captured container, handed to the coercions. */
@@ -152,7 +154,7 @@ typedef struct scanner {
 
 static const char *const error_kind_names[] = {
     "ok",         "invalid_json",  "invalid_utf8", "too_deep",      "too_large",
-    "not_object", "type_mismatch", "out_of_range", "required_null",
+    "not_object", "type_mismatch", "out_of_range", "required_null", "type_conflict",
 };
 
 const char *ls_jsonscan_error_kind_name(ls_jsonscan_error_kind kind)
@@ -1399,6 +1401,11 @@ size_t ls_jsonscan_unmapped_dropped(const ls_jsonscan_plan *plan)
     return plan->unmapped_dropped;
 }
 
+void ls_jsonscan_set_hold_unmapped(ls_jsonscan_plan *plan, bool hold)
+{
+    plan->hold_unmapped = hold && plan->collect_unmapped;
+}
+
 void ls_jsonscan_unmapped_reset(ls_jsonscan_plan *plan)
 {
     for (size_t i = 0; i < plan->unmapped_count; i++)
@@ -1413,6 +1420,7 @@ void ls_jsonscan_unmapped_reset(ls_jsonscan_plan *plan)
  * runs out, since schema-evolution hints must never fail a record. */
 static void unmapped_note(ls_jsonscan_plan *plan, const char *path, size_t len, ls_json_kind kind)
 {
+    plan->unmapped_values += kind != LS_JSON_NULL;
     const uint32_t mask = 2 * LS_JSONSCAN_MAX_UNMAPPED - 1;
     uint32_t slot = key_hash((const uint8_t *)path, len) & mask;
     for (;; slot = (slot + 1) & mask) {
@@ -1897,6 +1905,7 @@ ls_code ls_jsonscan_row(ls_jsonscan_plan *plan, const uint8_t *message, size_t l
         return fail(&s, LS_JSONSCAN_TOO_LARGE, NULL, "message of %zu bytes is over the %zu cap",
                     length, plan->max_message_bytes);
     ls_column_batch_row_begin(batch);
+    plan->unmapped_values = 0;
     rc = scan_document(&s);
     if (!rc)
         rc = deliver_meta(&s, meta);
@@ -1905,6 +1914,10 @@ ls_code ls_jsonscan_row(ls_jsonscan_plan *plan, const uint8_t *message, size_t l
         rc = held;
     if (!rc)
         rc = check_required(&s);
+    if (!rc && plan->hold_unmapped && plan->unmapped_values > 0)
+        rc = ls_error_set(err, LS_ERR_CONFLICT,
+                          "the message has %zu value(s) at paths no field maps",
+                          plan->unmapped_values);
     if (rc) {
         ls_column_batch_row_abort(batch);
         return rc;

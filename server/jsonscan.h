@@ -113,6 +113,9 @@ typedef enum ls_jsonscan_error_kind {
     LS_JSONSCAN_TYPE_MISMATCH, /* the value's JSON kind cannot become the column's type */
     LS_JSONSCAN_OUT_OF_RANGE,  /* right kind, but it does not fit the column's type */
     LS_JSONSCAN_REQUIRED_NULL, /* a required field is null or absent */
+    LS_JSONSCAN_TYPE_CONFLICT, /* never from the scanner: the worker's verdict on a
+                                  type_mismatch / out_of_range that schema
+                                  evolution cannot resolve (schema_evolve.h) */
 } ls_jsonscan_error_kind;
 
 /* A record-level error. field is the source path ("" for syntax errors);
@@ -165,7 +168,7 @@ const char *ls_json_kind_name(ls_json_kind kind);
 
 /* A short stable name for an error kind: "invalid_json", "invalid_utf8",
  * "too_deep", "too_large", "not_object", "type_mismatch", "out_of_range",
- * "required_null" ("ok" for LS_JSONSCAN_OK). */
+ * "required_null", "type_conflict" ("ok" for LS_JSONSCAN_OK). */
 const char *ls_jsonscan_error_kind_name(ls_jsonscan_error_kind kind);
 
 typedef struct ls_jsonscan_plan ls_jsonscan_plan;
@@ -191,6 +194,8 @@ void ls_jsonscan_plan_free(ls_jsonscan_plan *plan);
  *                      aborted; flush the batch and scan the message again.
  *                      err says so; *record is not set.
  *   LS_ERR_NOMEM       allocation failed; the row was aborted.
+ *   LS_ERR_CONFLICT    only with ls_jsonscan_set_hold_unmapped: the message
+ *                      has new fields; the row was aborted.
  * meta may be NULL (Kafka metadata columns are then null). record and err
  * must not be NULL. The batch's columns must have the plan's types at the
  * plan's column indexes (LS_ERR_INTERNAL otherwise, checked on every call). */
@@ -209,6 +214,14 @@ const char *ls_jsonscan_unmapped_path(const ls_jsonscan_plan *plan, size_t index
                                       unsigned *kinds_out);
 size_t ls_jsonscan_unmapped_dropped(const ls_jsonscan_plan *plan);
 void ls_jsonscan_unmapped_reset(ls_jsonscan_plan *plan);
+
+/* With collect_unmapped, for schema evolution: while hold is set, a message
+ * that is otherwise valid but has a non-null value at a path no field maps
+ * is not added: ls_jsonscan_row aborts the row and returns LS_ERR_CONFLICT
+ * (err says so; *record is not set), and the unmapped set holds its paths.
+ * The caller evolves the mapping, or clears hold and scans it again to take
+ * the row without those values. Nulls at unmapped paths never hold a row. */
+void ls_jsonscan_set_hold_unmapped(ls_jsonscan_plan *plan, bool hold);
 
 /* Validates one message only (no mapping): LS_OK when it is valid JSON under
  * the rules above, LS_ERR_INVALID with *record filled otherwise. max_depth 0

@@ -323,9 +323,68 @@ static void reject_record(worker *w, const ls_kafka_message *m, const ls_jsonsca
     }
 }
 
-static ls_code handle_message(worker *w, const ls_kafka_message *m, ls_error *err)
+/* How far a message got (schema evolution may interrupt it). */
+typedef enum take_outcome {
+    TAKEN,        /* scanned into staging, or rejected */
+    TAKE_AGAIN,   /* the schema changed for it: take it again */
+    TAKE_REFUSED, /* the server refused the change it needs: take it without */
+    TAKE_LATER,   /* the consumer went back to the table's offsets: it comes again */
+} take_outcome;
+
+/* Gives back message m's place in its partition's range, and its counts, so
+ * that a commit now covers exactly the messages before it. */
+static void unobserve(worker *w, const ls_kafka_message *m)
+{
+    ls_worker_partition_state *s = &w->ranges.items[m->partition];
+    s->end = m->offset;
+    s->messages--;
+    s->bytes -= m->value_len;
+    w->messages--;
+    w->bytes -= m->value_len;
+}
+
+/* Schema evolution for message m: commit everything before it (no file ever
+ * mixes two schemas), then ask the server for the change and rebuild the
+ * schema from its answer. Takes proposal. */
+static ls_code evolve(worker *w, const ls_kafka_message *m, json_t *proposal, bool additions,
+                      take_outcome *outcome, ls_error *err)
+{
+    unobserve(w, m);
+    ls_code rc = worker_commit(w, false, err);
+    if (rc || w->ranges.items[m->partition].end != m->offset) {
+        json_decref(proposal);
+        *outcome = TAKE_LATER; /* the commit did not land: everything is read again */
+        return rc;
+    }
+    json_t *answer = NULL;
+    ls_error why;
+    ls_error_clear(&why);
+    rc = ls_control_post_schema(w->control, proposal, &answer, &why);
+    json_decref(proposal);
+    if (rc == LS_ERR_CONFLICT) {
+        ls_log_warn("worker", "the server refused a schema change: %s%s", why.message,
+                    additions ? " (new fields are ignored from now on)" : "");
+        w->additions_refused = w->additions_refused || additions;
+        *outcome = TAKE_REFUSED;
+        rc = LS_OK;
+    } else if (rc) {
+        rc = ls_error_set(err, rc, "schema change: %s", why.message);
+    } else {
+        rc = worker_apply_schema(w, answer, err);
+        *outcome = TAKE_AGAIN;
+    }
+    json_decref(answer);
+    return rc;
+}
+
+/* Scans one message into staging, or rejects it. With may_evolve, a message
+ * with new fields or (add_and_widen) a value too large for its column
+ * evolves the schema first (evolve). */
+static ls_code take_message(worker *w, const ls_kafka_message *m, bool may_evolve,
+                            take_outcome *outcome, ls_error *err)
 {
     bool accepted = false;
+    *outcome = TAKEN;
     ls_code rc = ls_worker_ranges_observe(&w->ranges, m->partition, m->offset, &accepted, err);
     if (rc || !accepted)
         return rc; /* a replay below what we hold: already in the files */
@@ -341,7 +400,9 @@ static ls_code handle_message(worker *w, const ls_kafka_message *m, ls_error *er
                           .key_len = m->key_len};
     /* A tombstone has no value: the scanner rejects it as empty JSON. */
     const uint8_t *value = m->value ? m->value : (const uint8_t *)"";
-    for (int attempt = 0;; attempt++) {
+    bool flushed = false;
+    ls_jsonscan_set_hold_unmapped(w->plan, may_evolve && !w->additions_refused);
+    for (;;) {
         ls_jsonscan_error record;
         ls_error scan_err;
         memset(&record, 0, sizeof record);
@@ -352,10 +413,21 @@ static ls_code handle_message(worker *w, const ls_kafka_message *m, ls_error *er
             w->rows++;
             break;
         }
-        if (rc == LS_ERR_TOO_LARGE && attempt == 0 && w->staging->row_count > 0) {
+        if (rc == LS_ERR_TOO_LARGE && !flushed && w->staging->row_count > 0) {
+            flushed = true;
             rc = worker_flush_staging(w, err); /* full batch: flush and scan again */
             if (rc)
                 return rc;
+            continue;
+        }
+        if (rc == LS_ERR_CONFLICT) { /* held: values at paths no field maps */
+            json_t *proposal = NULL;
+            rc = worker_additions_proposal(w, value, m->value_len, &proposal, err);
+            if (rc)
+                return rc;
+            if (proposal)
+                return evolve(w, m, proposal, true, outcome, err);
+            ls_jsonscan_set_hold_unmapped(w->plan, false); /* nothing to add: take it */
             continue;
         }
         if (rc == LS_ERR_TOO_LARGE) { /* one message larger than a whole batch */
@@ -365,12 +437,34 @@ static ls_code handle_message(worker *w, const ls_kafka_message *m, ls_error *er
         }
         if (rc != LS_ERR_INVALID)
             return ls_error_set(err, rc, "%s", scan_err.message);
+        json_t *widen = may_evolve ? worker_widen_proposal(w, &record) : NULL;
+        if (widen)
+            return evolve(w, m, widen, false, outcome, err);
+        if (worker_evolving(w))
+            worker_type_conflict(w, &record);
         reject_record(w, m, &record);
         break;
     }
+    worker_unmapped_tidy(w);
     if (w->staging->row_count >= STAGING_MAX_ROWS)
         return worker_flush_staging(w, err);
     return LS_OK;
+}
+
+#define MAX_EVOLUTIONS_PER_MESSAGE 4 /* e.g. new fields, then a widening */
+
+static ls_code handle_message(worker *w, const ls_kafka_message *m, ls_error *err)
+{
+    bool may_evolve = worker_evolving(w);
+    for (int round = 0;; round++) {
+        take_outcome outcome = TAKEN;
+        ls_code rc =
+            take_message(w, m, may_evolve && round < MAX_EVOLUTIONS_PER_MESSAGE, &outcome, err);
+        if (rc || outcome == TAKEN || outcome == TAKE_LATER)
+            return rc;
+        if (outcome == TAKE_REFUSED)
+            may_evolve = false;
+    }
 }
 
 /* ---- heartbeat ------------------------------------------------------------------------- */
@@ -480,48 +574,6 @@ static ls_code connect_control(worker *w, ls_error *err)
     return ls_control_client_new(&options, &w->control, err);
 }
 
-/* The scanner plan, the column types and the Parquet schema, all in the
- * spec's field order (field i is batch column i). */
-static ls_code build_schema(worker *w, ls_error *err)
-{
-    size_t n = w->spec.field_count;
-    ls_jsonscan_field *fields = calloc(n, sizeof *fields);
-    w->types = calloc(n, sizeof *w->types);
-    w->columns = calloc(n, sizeof *w->columns);
-    w->cursors = calloc(n, sizeof *w->cursors);
-    ls_code rc = LS_OK;
-    if (!fields || !w->types || !w->columns || !w->cursors) {
-        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const ls_worker_field *f = &w->spec.fields[i];
-        fields[i] = (ls_jsonscan_field){.source = f->source, .column = i, .type = f->type};
-        w->types[i] = f->type;
-        w->columns[i] =
-            (ls_parquet_column_spec){.name = f->name, .field_id = f->field_id, .type = f->type};
-    }
-    ls_jsonscan_options options = {.parse_level = w->spec.parse_level};
-    rc = ls_jsonscan_plan_new(&options, fields, n, &w->plan, err);
-    if (rc)
-        goto out;
-    w->staging = ls_column_batch_new(w->types, n, STAGING_MAX_BYTES);
-    if (!w->staging) {
-        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    ls_parquet_options_init(&w->parquet);
-    w->parquet.row_group_bytes = w->spec.target_file_size_bytes < ROW_GROUP_MAX_BYTES
-                                     ? w->spec.target_file_size_bytes
-                                     : ROW_GROUP_MAX_BYTES;
-    if (w->spec.paimon)
-        w->parquet.root_name = "paimon_schema";
-    rc = ls_worker_partitioner_init(&w->partitioner, &w->spec, err);
-out:
-    free(fields);
-    return rc;
-}
-
 static ls_code open_store(worker *w, ls_error *err)
 {
     ls_objstore_options options;
@@ -574,7 +626,7 @@ static ls_code setup(worker *w, ls_error *err)
     if (!rc)
         rc = ls_worker_uuid(w->uuid, sizeof w->uuid, err);
     if (!rc)
-        rc = build_schema(w, err);
+        rc = worker_schema_build(w, err);
     if (!rc)
         rc = open_store(w, err);
     if (!rc)
@@ -597,12 +649,7 @@ static void teardown(worker *w)
         worker_file_abort(&w->files[i]);
     worker_drop_waiting_files(w, false);
     ls_objstore_free(w->store);
-    ls_column_batch_free(w->staging);
-    ls_jsonscan_plan_free(w->plan);
-    ls_worker_partitioner_cleanup(&w->partitioner);
-    free(w->types);
-    free(w->columns);
-    free(w->cursors);
+    worker_schema_free(w);
     ls_worker_ranges_cleanup(&w->ranges);
     json_decref(w->offsets_cache);
     ls_worker_spec_cleanup(&w->spec);

@@ -23,6 +23,7 @@
 #include "kafka_consumer.h"
 #include "paimon_binaryrow.h"
 #include "parquet_writer.h"
+#include "schema_evolve.h"
 #include "schema_type.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -78,6 +79,7 @@ typedef struct ls_worker_spec {
     int64_t commit_interval_ms;
     uint64_t target_file_size_bytes;
     ls_worker_error_policy error_policy;
+    ls_schema_evolution schema_evolution; /* none when the spec does not say */
 } ls_worker_spec;
 
 /* Parses and checks a spec document (a borrowed object; the spec takes its

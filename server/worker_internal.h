@@ -64,6 +64,7 @@ typedef struct worker {
     char uuid[40];
     uint64_t file_sequence, use_clock;
     bool commit_soon; /* a cap was crossed: commit at the next chance */
+    bool additions_refused; /* the server refused new columns: take rows without them */
     bool stop;        /* graceful stop requested (signal or heartbeat) */
     bool failed;      /* failure holds why the worker must exit */
     bool fatal;       /* ... and a restart cannot fix it */
@@ -73,6 +74,25 @@ typedef struct worker {
     int64_t last_snapshot_id;
     uint64_t last_commit_ms, last_heartbeat_ms, heartbeat_interval_ms;
 } worker;
+
+/* worker_evolve.c: the schema built from the spec, and its evolution. */
+bool worker_evolving(const worker *w);
+ls_code worker_schema_build(worker *w, ls_error *err) LS_MUST_USE;
+void worker_schema_free(worker *w);
+/* Starts the unmapped-path set over once it holds many (null-only) paths. */
+void worker_unmapped_tidy(worker *w);
+/* The proposal of the new fields of a held message (NULL in *out when none
+ * has a value to type it by); the unmapped set starts over. */
+ls_code worker_additions_proposal(worker *w, const uint8_t *value, size_t len, json_t **out,
+                                  ls_error *err) LS_MUST_USE;
+/* The proposal widening the columns of record's source, or NULL when the
+ * policy or the value's kind allows none. */
+json_t *worker_widen_proposal(const worker *w, const ls_jsonscan_error *record);
+/* Turns an unresolved type_mismatch / out_of_range into type_conflict,
+ * naming the column, its type and the value's. */
+void worker_type_conflict(const worker *w, ls_jsonscan_error *record);
+/* Rebuilds the spec and schema from the server's answer to a proposal. */
+ls_code worker_apply_schema(worker *w, const json_t *answer, ls_error *err) LS_MUST_USE;
 
 /* worker_files.c */
 ls_code worker_flush_staging(worker *w, ls_error *err) LS_MUST_USE;

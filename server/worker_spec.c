@@ -186,7 +186,10 @@ static ls_code parse_policies(const json_t *doc, ls_worker_spec *s, ls_error *er
     else
         return ls_error_set_field(err, LS_ERR_INVALID, "error_policy", "unknown policy '%s'",
                                   policy);
-    return LS_OK;
+    /* A server that does not say cannot evolve the table: none. */
+    const char *evolution = opt_string(doc, "schema_evolution");
+    s->schema_evolution = LS_EVOLUTION_NONE;
+    return evolution ? ls_schema_evolution_parse(evolution, &s->schema_evolution, err) : LS_OK;
 }
 
 ls_code ls_worker_spec_parse(json_t *document, ls_worker_spec *out, ls_error *err)

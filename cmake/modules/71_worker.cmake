@@ -3,10 +3,11 @@
 lakesync_module(worker MAIN SOURCES
   server/worker.c
   server/worker_commit.c
+  server/worker_evolve.c
   server/worker_files.c
   server/worker_route.c
   server/worker_spec.c
-  DEPS ls_kafka_consumer ls_json ls_parquet ls_objstore ls_control_client ls_iceberg ls_paimon
+  DEPS ls_kafka_consumer ls_json ls_schema_evolve ls_parquet ls_objstore ls_control_client ls_iceberg ls_paimon
        PkgConfig::JANSSON PkgConfig::CURL)
 
 lakesync_unit_test(worker SOURCES tests/unit/test_worker.c DEPS ls_worker)

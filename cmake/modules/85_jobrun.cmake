@@ -2,4 +2,4 @@
 # worker protocol. Joins the supervisor, the committer and the store.
 lakesync_module(jobrun MAIN SOURCES
   server/jobrun.c
-  DEPS ls_supervisor ls_committer ls_secret ls_json ls_kafka ls_store PkgConfig::JANSSON Threads::Threads)
+  DEPS ls_supervisor ls_committer ls_schema_evolve ls_secret ls_json ls_kafka ls_store PkgConfig::JANSSON Threads::Threads)

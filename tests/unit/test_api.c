@@ -185,6 +185,9 @@ TEST(jobspec_valid_job_is_normalized)
     CHECK_EQ_INT(
         json_integer_value(json_object_get(json_object_get(doc, "advanced"), "commit_interval_s")),
         300);
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(doc, "advanced"),
+                                                   "schema_evolution")),
+                 "add_columns");
     api_jobspec_wipe(&spec);
     json_decref(doc);
 }
@@ -219,6 +222,8 @@ TEST(jobspec_rules_name_their_field)
                  "sync.start.timestamp");
     expect_field(JOB_HEAD MANAGED FIELDS ",\"advanced\":{\"commit_interval_s\":0}}",
                  "advanced.commit_interval_s");
+    expect_field(JOB_HEAD MANAGED FIELDS ",\"advanced\":{\"schema_evolution\":\"drop\"}}",
+                 "advanced.schema_evolution");
     expect_field(JOB_HEAD MANAGED "\"fields\":[{\"source\":\"a\",\"type\":\"text\"}]}",
                  "fields[0].type");
     expect_field(JOB_HEAD MANAGED "\"fields\":[{\"source\":\"a\",\"type\":\"int\"},"

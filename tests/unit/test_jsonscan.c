@@ -804,6 +804,30 @@ TEST(doubles_match_strtod_bit_for_bit)
     fixture_cleanup(&fx);
 }
 
+/* Schema evolution's hold: a message with a value at an unmapped path is not
+ * added (LS_ERR_CONFLICT, row aborted) until the hold is lifted; nulls at
+ * unmapped paths and invalid messages are what they always were. */
+TEST(held_messages_with_new_fields_are_not_added)
+{
+    const char *const specs[][2] = {{"name", "string"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 1, false);
+    ls_jsonscan_set_hold_unmapped(fx.plan, true);
+    scan_ok(&fx, "{\"name\":\"a\",\"gone\":null}");
+    CHECK_EQ_INT(fx.batch->row_count, 1);
+    CHECK(scan(&fx, "{\"name\":\"b\",\"model\":\"x\"}") == LS_ERR_CONFLICT);
+    CHECK_EQ_INT(fx.batch->row_count, 1);
+    CHECK_EQ_INT(ls_jsonscan_unmapped_count(fx.plan), 2);
+    CHECK_EQ_STR(ls_jsonscan_unmapped_path(fx.plan, 1, NULL), "model");
+    scan_fails(&fx, "{\"name\":\"b\",\"model\":\"x\"", LS_JSONSCAN_INVALID_JSON);
+    ls_jsonscan_set_hold_unmapped(fx.plan, false);
+    scan_ok(&fx, "{\"name\":\"b\",\"model\":\"x\"}");
+    CHECK_EQ_INT(fx.batch->row_count, 2);
+    CHECK_EQ_STR(last_text(&fx, 0), "b");
+    CHECK_EQ_STR(ls_jsonscan_error_kind_name(LS_JSONSCAN_TYPE_CONFLICT), "type_conflict");
+    fixture_cleanup(&fx);
+}
+
 TEST(batch_mismatch_is_internal_error)
 {
     ls_type types[1] = {{.kind = LS_TYPE_BIGINT}};
