@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ struct api_maintenance {
     ls_committer *committer;
     int64_t tick_ms;
     pthread_t thread;
+    _Atomic bool cancel; /* set at stop: a run in progress ends early */
     pthread_mutex_t mu; /* guards everything below */
     pthread_cond_t wake;
     bool stopping;
@@ -204,11 +206,14 @@ static ls_code run_table(api_maintenance *m, const char *db, const char *table, 
     ls_code rc = load_settings(m->api->store, db, table, &config, job_id, sizeof job_id, err);
     if (rc)
         return rc;
+    config.cancel = &m->cancel;
     int64_t start = wall_ms();
     pthread_mutex_lock(&m->mu);
     table_state *s = state_of(m, db, table);
     if (!s)
         rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    else if (m->stopping)
+        rc = ls_error_set(err, LS_ERR_UNAVAILABLE, "the server is shutting down");
     else if (s->busy)
         rc = ls_error_set(err, LS_ERR_CONFLICT, "maintenance of %s.%s is already running", db,
                           table);
@@ -240,6 +245,7 @@ static ls_code run_table(api_maintenance *m, const char *db, const char *table, 
     pthread_mutex_lock(&m->mu);
     s = state_of(m, db, table); /* the array may have moved */
     s->busy = false;
+    pthread_cond_broadcast(&m->wake); /* api_maintenance_stop may wait for it */
     s->runs++;
     s->failures += run_rc != LS_OK;
     add_totals(&s->totals, &result);
@@ -375,15 +381,40 @@ ls_code api_maintenance_start(ls_api *api, ls_committer *committer, int64_t tick
     return LS_OK;
 }
 
+static bool any_busy(const api_maintenance *m)
+{
+    for (size_t i = 0; i < m->count; i++)
+        if (m->tables[i].busy)
+            return true;
+    return false;
+}
+
 void api_maintenance_stop(api_maintenance *m)
 {
     if (!m)
         return;
+    atomic_store(&m->cancel, true);
     pthread_mutex_lock(&m->mu);
+    if (m->stopping) {
+        pthread_mutex_unlock(&m->mu);
+        return;
+    }
     m->stopping = true;
-    pthread_cond_signal(&m->wake);
+    pthread_cond_broadcast(&m->wake);
     pthread_mutex_unlock(&m->mu);
     pthread_join(m->thread, NULL);
+    /* Runs started by requests end too before the committer goes away. */
+    pthread_mutex_lock(&m->mu);
+    while (any_busy(m))
+        pthread_cond_wait(&m->wake, &m->mu);
+    pthread_mutex_unlock(&m->mu);
+}
+
+void api_maintenance_free(api_maintenance *m)
+{
+    if (!m)
+        return;
+    api_maintenance_stop(m);
     for (size_t i = 0; i < m->count; i++)
         json_decref(m->tables[i].last);
     free(m->tables);

@@ -25,9 +25,14 @@ typedef struct api_maintenance api_maintenance;
 ls_code api_maintenance_start(ls_api *api, ls_committer *committer, int64_t tick_ms,
                               api_maintenance **out, ls_error *err) LS_MUST_USE;
 
-/* Stops the scheduler (a run in progress finishes first) and frees it.
- * NULL-safe. */
+/* Stops the scheduler and waits for runs in progress, which stop at their
+ * next file (before committing); later run requests answer 503. The
+ * committer may go away afterwards. NULL-safe; a second call does nothing. */
 void api_maintenance_stop(api_maintenance *m);
+
+/* Stops (if not yet) and frees, once no request can reach it any more.
+ * NULL-safe. */
+void api_maintenance_free(api_maintenance *m);
 
 /* POST /api/v1/databases/{db}/tables/{table}/maintenance: runs compaction,
  * expiration and orphan removal now and answers 200 with the run's result.

@@ -32,6 +32,7 @@
 #define LAKESYNC_MAINTENANCE_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -46,6 +47,9 @@ typedef struct ls_maintenance_config {
     int64_t snapshot_min_keep;      /* default 10 */
     int64_t orphan_age_ms;          /* default 1 h */
     int64_t interval_ms;            /* default 5 min: the scheduler's period */
+    /* Non-NULL: checked between files; once set, a run stops with
+     * LS_ERR_UNAVAILABLE before its next commit (server shutdown). */
+    const _Atomic bool *cancel;
 } ls_maintenance_config;
 
 /* Fills config with the defaults above. */

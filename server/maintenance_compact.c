@@ -375,6 +375,8 @@ static ls_code rewrite_group(compaction *c, const candidate *files, size_t n, ls
 {
     ls_code rc = LS_OK;
     for (size_t i = 0; !rc && i < n; i++) {
+        if (ls_maintenance_cancelled(c->config, err))
+            return LS_ERR_UNAVAILABLE;
         rc = rewrite_file(c, files[i].file, err);
         if (!rc) {
             c->removed[c->removed_count++] = files[i].file->path;

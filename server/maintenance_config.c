@@ -1,7 +1,7 @@
 /* Maintenance settings, results and the whole run: see maintenance.h. */
 #include <string.h>
 
-#include "maintenance.h"
+#include "maintenance_internal.h"
 
 #define MIB ((int64_t)1 << 20)
 
@@ -14,6 +14,7 @@ void ls_maintenance_config_init(ls_maintenance_config *c)
     c->snapshot_min_keep = 10;
     c->orphan_age_ms = 3600 * 1000;
     c->interval_ms = 300 * 1000;
+    c->cancel = NULL;
 }
 
 /* Reads an integer member in [min, max] into *out times scale. */
@@ -112,13 +113,25 @@ json_t *ls_maintenance_result_json(const ls_maintenance_result *r)
         "orphan_bytes_deleted", (json_int_t)r->orphan_bytes_deleted);
 }
 
+bool ls_maintenance_cancelled(const ls_maintenance_config *config, ls_error *err)
+{
+    if (!config->cancel || !atomic_load(config->cancel))
+        return false;
+    ls_error_set(err, LS_ERR_UNAVAILABLE, "maintenance stopped: the server is shutting down");
+    return true;
+}
+
 ls_code ls_maintenance_run(ls_committer *committer, const ls_table_ref *ref,
                            const ls_maintenance_config *config, int64_t now_ms,
                            ls_maintenance_result *result, ls_error *err)
 {
     ls_code rc = ls_maintenance_compact(committer, ref, config, result, err);
+    if (!rc && ls_maintenance_cancelled(config, err))
+        rc = LS_ERR_UNAVAILABLE;
     if (!rc)
         rc = ls_maintenance_expire(committer, ref, config, now_ms, result, err);
+    if (!rc && ls_maintenance_cancelled(config, err))
+        rc = LS_ERR_UNAVAILABLE;
     if (!rc)
         rc = ls_maintenance_remove_orphans(committer, ref, config, now_ms, result, err);
     return rc;

@@ -40,6 +40,9 @@ void ls_maint_table_close(ls_maint_table *table);
 void ls_maint_offsets_carrier(const ls_iceberg_metadata *md, const char **job_id,
                               const char **offsets, int64_t *carrier_id);
 
+/* True (err filled with LS_ERR_UNAVAILABLE) once config->cancel is set. */
+bool ls_maintenance_cancelled(const ls_maintenance_config *config, ls_error *err);
+
 /* Wall-clock milliseconds since the epoch. */
 int64_t ls_maint_wall_ms(void);
 

@@ -268,12 +268,12 @@ static int run_server(ls_api *api, const serve_options *opt)
     /* Maintenance stops first (it commits through the job runtime's
      * committer), then workers, while the API still answers their final
      * commits. */
-    api_maintenance *maintenance = api->maintenance;
-    api->maintenance = NULL;
-    api_maintenance_stop(maintenance);
+    api_maintenance_stop(api->maintenance);
     ls_jobrun_free(api->jobrun);
     api->jobrun = NULL;
     ls_http_server_free(server);
+    api_maintenance_free(api->maintenance);
+    api->maintenance = NULL;
     return 0;
 }
 

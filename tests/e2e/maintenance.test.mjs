@@ -252,6 +252,50 @@ test('compaction under ingestion, same rows for icebird and DuckDB, expired file
   assert.equal((await api('POST', `/api/v1/jobs/${job.id}/stop`)).status, 200);
 });
 
+test('the scheduler compacts a table on its own at the job\'s interval', async () => {
+  const group = (await api('GET', '/api/v1/resource-groups')).json.items[0].id;
+  const sources = (await api('GET', '/api/v1/data-sources')).json.items;
+  const res = await api('POST', '/api/v1/jobs', {
+    data_source_id: sources[0].id,
+    destination: { type: 'managed', format: 'iceberg' },
+    database: 'maint', table: 'auto', parse_levels: 1,
+    fields: [
+      { source: 'id', name: 'id', type: 'bigint' },
+      { source: '__kafka_partition__', name: 'kp', type: 'int' },
+      { source: '__kafka_offset__', name: 'ko', type: 'bigint' },
+    ],
+    sync: { start: { mode: 'earliest' }, resource_group_id: group, acus: 2 },
+    advanced: { commit_interval_s: 1, maintenance: { interval_s: 2, min_input_files: 3 } },
+  });
+  assert.equal(res.status, 201, res.text);
+  const auto = res.json;
+  assert.equal((await api('POST', `/api/v1/jobs/${auto.id}/start`)).status, 200);
+  const stop = produceContinuously();
+  const statePath = '/api/v1/databases/maint/tables/auto/maintenance';
+  const until = Date.now() + 30000;
+  let state;
+  while (Date.now() < until) {
+    state = (await api('GET', statePath)).json;
+    if (state && state.totals && state.totals.files_rewritten > 0) break;
+    await sleep(500);
+  }
+  await stop();
+  assert.ok(state.totals.files_rewritten > 0, JSON.stringify(state));
+  assert.ok(state.runs >= 1 && state.failures === 0, JSON.stringify(state));
+  assert.equal(state.settings.interval_s, 2);
+  assert.equal((await api('POST', `/api/v1/jobs/${auto.id}/stop`)).status, 200);
+  // Every message of the topic exactly once in this table too.
+  const url = auto.destination.path.replace(/\/$/, '');
+  const deadline = Date.now() + 30000;
+  let rows = [];
+  while (Date.now() < deadline) {
+    ({ rows } = await readTable(url));
+    if (rows.length >= produced) break;
+    await sleep(300);
+  }
+  assertExactlyProduced(rows.map((r) => ({ id: Number(r.id), kp: Number(r.kp), ko: Number(r.ko) })), produced);
+});
+
 test('run-now on an unknown table answers 404', async () => {
   const res = await api('POST', '/api/v1/databases/maint/tables/nope/maintenance');
   assert.equal(res.status, 404, res.text);
