@@ -26,7 +26,19 @@ ls_code ls_bitpack_append(ls_buf *out, const uint32_t *values, size_t count, int
     uint64_t acc = 0;
     int bits = 0;
     uint64_t mask = bit_width == 32 ? 0xFFFFFFFFu : ((uint64_t)1 << bit_width) - 1;
-    for (size_t i = 0; i < count; i++) {
+    size_t i = 0;
+    /* Dictionary indices and levels are mostly narrow: eight values of up to
+     * 8 bits fill exactly bit_width bytes, assembled in one word. */
+    if (bit_width <= 8) {
+        for (; i + 8 <= count; i += 8) {
+            uint64_t group = 0;
+            for (int k = 0; k < 8; k++)
+                group |= ((uint64_t)values[i + k] & mask) << (k * bit_width);
+            for (int b = 0; b < bit_width; b++)
+                *dst++ = (uint8_t)(group >> (8 * b));
+        }
+    }
+    for (; i < count; i++) {
         acc |= ((uint64_t)values[i] & mask) << bits;
         bits += bit_width;
         while (bits >= 8) {
@@ -156,9 +168,20 @@ uint32_t ls_parquet_hash_bytes(const void *data, size_t len)
         len -= 8;
     }
     if (len) {
-        /* Past the first word, the tail is the value's last 8 bytes (one
-         * load, overlapping bytes already mixed in) instead of a byte loop. */
-        uint64_t k = (const uint8_t *)data + 8 <= p ? load64_at(p + len - 8) : load64_tail(p, len);
+        /* The tail in one or two loads instead of a byte loop: past the first
+         * word, the value's last 8 bytes (overlapping bytes already mixed
+         * in); a short value of 4 to 7 bytes, two overlapping half-words. */
+        uint64_t k;
+        if ((const uint8_t *)data + 8 <= p) {
+            k = load64_at(p + len - 8);
+        } else if (len >= 4) {
+            uint32_t lo, hi;
+            memcpy(&lo, p, 4);
+            memcpy(&hi, p + len - 4, 4);
+            k = (uint64_t)hi << 32 | lo;
+        } else {
+            k = load64_tail(p, len);
+        }
         k *= 0x87C37B91114253D5ull;
         h ^= (k << 31) | (k >> 33);
     }
@@ -236,7 +259,7 @@ static ls_code dict_grow(ls_parquet_dict *dict, ls_error *err)
     return LS_OK;
 }
 
-static bool dict_entry_equals(const ls_parquet_dict *dict, uint32_t e, const void *value,
+static inline bool dict_entry_equals(const ls_parquet_dict *dict, uint32_t e, const void *value,
                               size_t len)
 {
     if (dict->value_width == 8) {
