@@ -218,23 +218,7 @@ static ls_code close_output(compaction *c, ls_error *err)
                                              a->split_offsets, &a->data_file, err);
 }
 
-/* Whether a file column of type from can be read into the schema's type to
- * (the same, or an Iceberg promotion of an older file). */
-static int readable_as(ls_type from, ls_type to)
-{
-    if (ls_type_equal(from, to))
-        return 1;
-    ls_storage f = ls_type_storage(from), t = ls_type_storage(to);
-    if (from.kind == LS_TYPE_INT && to.kind == LS_TYPE_BIGINT)
-        return 1;
-    if (from.kind == LS_TYPE_FLOAT && to.kind == LS_TYPE_DOUBLE)
-        return 1;
-    return from.kind == LS_TYPE_DECIMAL && to.kind == LS_TYPE_DECIMAL &&
-           from.scale == to.scale && from.precision <= to.precision &&
-           (f == t || f == LS_STORAGE_INT64 || f == LS_STORAGE_INT32);
-}
-
-/* Appends value vi of src to dst, widening as readable_as allows. */
+/* Appends value vi of src to dst, widening as ls_type_promotes allows. */
 static ls_code copy_value(const ls_column *src, size_t vi, ls_column *dst, ls_error *err)
 {
     const void *values = src->values.data;
@@ -318,7 +302,8 @@ static ls_code map_columns(const compaction *c, const ls_parquet_reader *reader,
             const ls_parquet_reader_column *col = ls_parquet_reader_column_at(reader, i);
             if (!col->has_field_id || col->field_id != f->id)
                 continue;
-            if (!readable_as(col->type, f->type))
+            /* An older file may hold a type the column was promoted from. */
+            if (!ls_type_promotes(col->type, f->type))
                 return ls_error_set(err, LS_ERR_UNPROCESSABLE,
                                     "%s: column %s cannot be read as the table's type", path,
                                     col->name);

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "committer.h"
@@ -471,6 +473,73 @@ TEST(failed_compaction_commit_leaves_the_table_correct)
     CHECK_OK(ls_maintenance_compact(fx.committer, &fx.ref, &config, &result, &err), &err);
     CHECK_EQ_INT(result.files_written, 1);
     check_rows(&fx, 50, 0, 0);
+    fixture_close(&fx);
+}
+
+/* Runs a compaction in a child process with its own store and committer
+ * (as a second server would) and kills it after delay_us. True when the
+ * child finished before. */
+static bool compact_and_kill(const fixture *fx, useconds_t delay_us)
+{
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        ls_store *store = NULL;
+        ls_committer *committer = NULL;
+        ls_error err;
+        ls_error_clear(&err);
+        char path[1100];
+        snprintf(path, sizeof path, "%s/lakesync.db", testing_tmpdir());
+        if (ls_store_open(path, &store, &err) || ls_committer_new(store, &committer, &err))
+            _exit(2);
+        ls_maintenance_config config = small_config();
+        ls_maintenance_result result = {0};
+        ls_code rc = ls_maintenance_compact(committer, &fx->ref, &config, &result, &err);
+        _exit(rc ? 1 : 0);
+    }
+    usleep(delay_us);
+    kill(pid, SIGKILL);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    return !WIFSIGNALED(status);
+}
+
+TEST(a_crash_at_any_point_of_compaction_leaves_the_table_correct)
+{
+    fixture fx;
+    fixture_open(&fx, NULL);
+    for (int i = 0; i < 30; i++)
+        ingest(&fx, 200, 1, NULL);
+    /* Kill points from the start, ever later, until a run gets to finish:
+     * each killed run leaves the table as it was, so the next one does the
+     * same work and is killed a little later, sweeping the whole run. */
+    bool finished = false;
+    int runs = 0;
+    for (useconds_t delay_us = 0; !finished && runs < 400; delay_us += 1000 + delay_us / 8, runs++) {
+        finished = compact_and_kill(&fx, delay_us);
+        check_rows(&fx, fx.next_offset, 0, 0);
+        CHECK_EQ_INT(table_offset(&fx), fx.next_offset);
+    }
+    CHECK(finished);
+    CHECK(runs > 3);
+    ingest(&fx, 7, 1, NULL); /* the committer carries on after the crashes */
+    check_rows(&fx, fx.next_offset, 0, 0);
+    /* What the crashed runs left is orphaned; once old enough it goes, and
+     * the data files on disk are then exactly the live ones. */
+    ls_maintenance_config config = small_config();
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_compact(fx.committer, &fx.ref, &config, &result, &err), &err);
+    config.snapshot_max_age_ms = 0;
+    config.snapshot_min_keep = 1;
+    CHECK_OK(ls_maintenance_run(fx.committer, &fx.ref, &config,
+                                wall_ms() + 2 * config.orphan_age_ms, &result, &err),
+             &err);
+    check_rows(&fx, fx.next_offset, 0, 0);
+    ls_iceberg_scan *s = scan(&fx);
+    CHECK_EQ_INT(count_files(&fx, "data"), (int)s->data_file_count);
+    ls_iceberg_scan_free(s);
     fixture_close(&fx);
 }
 
