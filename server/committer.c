@@ -627,6 +627,29 @@ static ls_code evolve_iceberg(ls_committer *c, const ls_table_ref *ref,
     return rc;
 }
 
+ls_code ls_committer_schema_id(ls_committer *c, const ls_table_ref *ref, int64_t *id_out,
+                               ls_error *err)
+{
+    table_pointer t;
+    ls_objstore *os = NULL;
+    ls_iceberg_metadata *md = NULL;
+    *id_out = -1;
+    if (ls_committer_paimon_is_table(c->store, ref))
+        return ls_committer_paimon_schema_id(c->store, ref, id_out, err);
+    ls_code rc = ls_catalog_load(c->store, ref, "iceberg", &t, err);
+    if (!rc)
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    if (!rc)
+        rc = read_metadata(os, &t, &md, err);
+    if (!rc) {
+        const json_t *id = json_object_get(ls_iceberg_metadata_json(md), "current-schema-id");
+        *id_out = json_is_integer(id) ? json_integer_value(id) : 0; /* v1: schema 0 */
+    }
+    ls_iceberg_metadata_free(md);
+    ls_objstore_free(os);
+    return rc;
+}
+
 ls_code ls_committer_evolve_schema(ls_committer *c, const ls_table_ref *ref,
                                    const ls_iceberg_schema *proposed, int64_t *schema_id_out,
                                    bool *changed_out, ls_error *err)

@@ -109,7 +109,9 @@ typedef struct ls_commit_result {
  * no files only advances offsets (a snapshot with no manifest added).
  * Paimon data files must lie at <location>/<partition dirs>/bucket-0/<name>
  * with the directories as Paimon names them; the answer's sequence_number
- * is then the snapshot id.
+ * is then the snapshot id. A request's optional "schema_id" (Paimon) is the
+ * schema its files were written with: their DataFileMeta schemaId and the
+ * schema their stats are read against (default: the newest).
  * dead_letter_files (same form as files, unpartitioned, under the dead-letter
  * table's location) go to "<table>__dlq" in the same commit: for Iceberg
  * both pointers move in one SQLite transaction (both tables land or
@@ -127,6 +129,12 @@ typedef struct ls_commit_result {
 ls_code ls_committer_commit_json(ls_committer *c, const ls_table_ref *ref, const char *job_id,
                                  const char *topic, const json_t *request,
                                  ls_commit_result *result, ls_error *err) LS_MUST_USE;
+
+/* The table's current schema id: Iceberg's current-schema-id, Paimon's
+ * newest schema file. Workers send it back with their commits (the schema
+ * their files were written with). */
+ls_code ls_committer_schema_id(ls_committer *c, const ls_table_ref *ref, int64_t *id_out,
+                               ls_error *err) LS_MUST_USE;
 
 /* Schema evolution, serialized with the table's commits: makes proposed
  * (every column of the table by id, in order) the table's current schema.

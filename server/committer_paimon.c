@@ -367,9 +367,9 @@ static ls_code entry_of(ls_objstore *os, const char *location, const ls_paimon_s
  * with the offsets after it and *entries with the files to add. On a fence
  * the table's offsets go to result->offsets. */
 static ls_code prepare(ls_objstore *os, const char *location, const ls_paimon_storage *st,
-                       const ls_paimon_table *table, const char *topic, const json_t *request,
-                       paimon_entries *entries, ls_offsets *next, ls_commit_result *result,
-                       ls_error *err)
+                       const ls_paimon_table *table, const ls_paimon_schema *files_schema,
+                       const char *topic, const json_t *request, paimon_entries *entries,
+                       ls_offsets *next, ls_commit_result *result, ls_error *err)
 {
     ls_iceberg_schema mirror;
     ls_iceberg_partition_spec spec;
@@ -381,7 +381,7 @@ static ls_code prepare(ls_objstore *os, const char *location, const ls_paimon_st
     ls_code rc = table_offsets(st, table, &current, err);
     if (rc)
         goto out;
-    rc = mirror_schema(&table->schema, &mirror, &spec, err);
+    rc = mirror_schema(files_schema, &mirror, &spec, err);
     if (!rc)
         rc = ls_commit_files_decode(request, &mirror, &spec, &files, err);
     if (!rc) {
@@ -402,7 +402,7 @@ static ls_code prepare(ls_objstore *os, const char *location, const ls_paimon_st
             rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     }
     for (size_t i = 0; !rc && i < files.file_count; i++) {
-        rc = entry_of(os, location, &table->schema, &mirror, &files.files[i], i, &entries->items[i],
+        rc = entry_of(os, location, files_schema, &mirror, &files.files[i], i, &entries->items[i],
                       err);
         if (!rc)
             entries->count++;
@@ -496,6 +496,32 @@ static ls_code snapshot_properties(const snapshot_args *a, const ls_offsets *nex
     return rc;
 }
 
+/* The schema the request's files were written with: its "schema_id" when
+ * it names an older schema than the newest (their DataFileMeta then carries
+ * that id, and their stats are of that schema's fields), else the newest.
+ * *own tells whether *out was read here (the caller cleans it up). */
+static ls_code files_schema_of(const ls_paimon_storage *st, const ls_paimon_table *table,
+                               const json_t *request, ls_paimon_schema *out, bool *own,
+                               ls_error *err)
+{
+    const json_t *id = json_object_get(request, "schema_id");
+    *own = false;
+    if (!id || json_is_null(id))
+        return LS_OK;
+    if (!json_is_integer(id) || json_integer_value(id) < 0 ||
+        json_integer_value(id) > table->schema.id)
+        return ls_error_set_field(err, LS_ERR_INVALID, "schema_id",
+                                  "schema_id must be a schema of the table (0..%" PRId64 ")",
+                                  table->schema.id);
+    if (json_integer_value(id) == table->schema.id)
+        return LS_OK;
+    ls_code rc = ls_paimon_read_schema(st, json_integer_value(id), out, err);
+    if (rc == LS_ERR_NOT_FOUND)
+        rc = ls_error_set_field(err, LS_ERR_INVALID, "schema_id", "%s", err->message);
+    *own = rc == LS_OK;
+    return rc;
+}
+
 /* One attempt: read the latest snapshot, fence, check, plan and write.
  * On success *plan holds what was written. */
 static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const snapshot_args *a,
@@ -507,12 +533,16 @@ static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const snapsho
     paimon_entries entries = {0};
     ls_paimon_strmap properties = {0};
     char uuid[37];
+    ls_paimon_schema older;
+    bool own_older = false;
     ls_code rc = ls_paimon_table_read(&st, &table, err);
     if (!rc)
         rc = use_newest_schema(&st, table, err);
     if (!rc)
-        rc = prepare(os, t->location, &st, table, a->topic, a->request, &entries, next, result,
-                     err);
+        rc = files_schema_of(&st, table, a->request, &older, &own_older, err);
+    if (!rc)
+        rc = prepare(os, t->location, &st, table, own_older ? &older : &table->schema, a->topic,
+                     a->request, &entries, next, result, err);
     if (!rc)
         rc = snapshot_properties(a, next, &properties, err);
     if (!rc)
@@ -540,6 +570,8 @@ static ls_code attempt(ls_objstore *os, const ls_table_pointer *t, const snapsho
 out:
     ls_paimon_strmap_cleanup(&properties);
     entries_cleanup(&entries);
+    if (own_older)
+        ls_paimon_schema_cleanup(&older);
     ls_paimon_table_free(table);
     return rc;
 }
@@ -650,7 +682,8 @@ static ls_code check_dead_letters(ls_store *store, const ls_table_ref *dead, con
     if (!rc)
         rc = ls_paimon_table_read(&st, &table, err);
     if (!rc)
-        rc = prepare(os, t.location, &st, table, topic, request, &entries, &next, &scratch, err);
+        rc = prepare(os, t.location, &st, table, &table->schema, topic, request, &entries, &next,
+                     &scratch, err);
     if (rc == LS_ERR_INVALID && strncmp(err->field, "files", 5) == 0) {
         char field[LS_ERROR_FIELD_MAX + 16];
         snprintf(field, sizeof field, "dead_letter_%s", err->field);
@@ -875,6 +908,27 @@ ls_code ls_committer_paimon_evolve(ls_store *store, const ls_table_ref *ref,
     if (have_current)
         ls_paimon_schema_cleanup(&current);
     ls_buf_cleanup(&json);
+    ls_objstore_free(os);
+    return rc;
+}
+
+ls_code ls_committer_paimon_schema_id(ls_store *store, const ls_table_ref *ref, int64_t *id_out,
+                                      ls_error *err)
+{
+    ls_table_pointer t;
+    ls_objstore *os = NULL;
+    ls_paimon_schema newest;
+    *id_out = -1;
+    ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
+    if (!rc)
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
+    if (!rc)
+        rc = ls_paimon_newest_schema(&st, &newest, err);
+    if (!rc) {
+        *id_out = newest.id;
+        ls_paimon_schema_cleanup(&newest);
+    }
     ls_objstore_free(os);
     return rc;
 }

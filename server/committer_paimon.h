@@ -41,6 +41,10 @@ ls_code ls_committer_paimon_commit(ls_store *store, const ls_table_ref *ref, con
                                    const char *topic, const json_t *request,
                                    ls_commit_result *result, ls_error *err) LS_MUST_USE;
 
+/* See ls_committer_schema_id (committer.h). */
+ls_code ls_committer_paimon_schema_id(ls_store *store, const ls_table_ref *ref, int64_t *id_out,
+                                      ls_error *err) LS_MUST_USE;
+
 /* See ls_committer_evolve_schema (committer.h). */
 ls_code ls_committer_paimon_evolve(ls_store *store, const ls_table_ref *ref,
                                    const ls_iceberg_schema *proposed, int64_t *schema_id_out,

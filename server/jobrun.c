@@ -631,16 +631,33 @@ ls_code ls_jobrun_worker_spec(ls_jobrun *jr, const char *job_id, const char *tok
 {
     run r;
     job_row row;
+    ls_objstore_options storage;
+    int64_t schema_id = -1;
     *out = NULL;
     ls_code rc = authorize(jr, job_id, token, &r, err);
-    if (!rc)
-        rc = load_job(jr, job_id, &row, err);
     if (rc)
         return rc;
-    *out = build_spec(&r, &row);
+    storage_options(&r, &storage);
+    ls_table_ref ref = {.database = r.database, .table = r.table, .storage = &storage};
+    /* The fields and the table's schema id as one state: no schema change
+     * in between (they happen under schema_mu). */
+    pthread_mutex_lock(&jr->schema_mu);
+    rc = load_job(jr, job_id, &row, err);
+    if (!rc)
+        rc = ls_committer_schema_id(jr->committer, &ref, &schema_id, err);
+    pthread_mutex_unlock(&jr->schema_mu);
+    if (!rc) {
+        *out = build_spec(&r, &row);
+        if (!*out || json_object_set_new(*out, "schema_id", json_integer(schema_id)))
+            rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory building a spec");
+        job_row_cleanup(&row);
+    }
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    }
     wipe(r.secret_access_key, sizeof r.secret_access_key);
-    job_row_cleanup(&row);
-    return *out ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory building a spec");
+    return rc;
 }
 
 static json_t *offsets_json(const ls_offsets *offsets)

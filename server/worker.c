@@ -97,8 +97,16 @@ static json_t *commit_body(worker *w)
         json_decref(ranges);
         return NULL;
     }
-    return json_pack("{sIsisosos[]}", "run_id", (json_int_t)w->spec.run_id, "worker_index",
-                     w->worker_index, "ranges", ranges, "files", files, "dead_letter_files");
+    json_t *body = json_pack("{sIsisosos[]}", "run_id", (json_int_t)w->spec.run_id,
+                             "worker_index", w->worker_index, "ranges", ranges, "files", files,
+                             "dead_letter_files");
+    /* The schema the files were written with (they never straddle a change). */
+    if (body && w->spec.schema_id >= 0 &&
+        json_object_set_new(body, "schema_id", json_integer(w->spec.schema_id))) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
 }
 
 /* After the server accepted the commit: Kafka group offsets for lag tools,

@@ -80,6 +80,7 @@ typedef struct ls_worker_spec {
     uint64_t target_file_size_bytes;
     ls_worker_error_policy error_policy;
     ls_schema_evolution schema_evolution; /* none when the spec does not say */
+    int64_t schema_id; /* the table schema of the fields; -1 when the spec does not say */
 } ls_worker_spec;
 
 /* Parses and checks a spec document (a borrowed object; the spec takes its

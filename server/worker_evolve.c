@@ -179,7 +179,10 @@ ls_code worker_apply_schema(worker *w, const json_t *answer, ls_error *err)
     json_t *document = json_incref(w->spec.document);
     json_t *old_fields = json_incref(json_object_get(document, "fields"));
     ls_worker_spec next;
-    ls_code rc = json_object_set(document, "fields", (json_t *)fields)
+    const json_t *schema_id = json_object_get(answer, "schema_id");
+    ls_code rc = json_object_set(document, "fields", (json_t *)fields) ||
+                         (json_is_integer(schema_id) &&
+                          json_object_set(document, "schema_id", (json_t *)schema_id))
                      ? ls_error_set(err, LS_ERR_NOMEM, "out of memory")
                      : ls_worker_spec_parse(document, &next, err);
     if (rc) {

@@ -188,6 +188,10 @@ static ls_code parse_policies(const json_t *doc, ls_worker_spec *s, ls_error *er
                                   policy);
     /* A server that does not say cannot evolve the table: none. */
     const char *evolution = opt_string(doc, "schema_evolution");
+    const json_t *schema_id = json_object_get(doc, "schema_id");
+    s->schema_id = json_is_integer(schema_id) && json_integer_value(schema_id) >= 0
+                       ? json_integer_value(schema_id)
+                       : -1;
     s->schema_evolution = LS_EVOLUTION_NONE;
     return evolution ? ls_schema_evolution_parse(evolution, &s->schema_evolution, err) : LS_OK;
 }

@@ -5,9 +5,14 @@
 // column existed read null there); the table gained the new columns and the
 // widened type as new schemas; the job's fields show them; each change is a
 // schema_changed event; records no change fits are rejected as type_conflict;
-// the job never stops.
+// the job never stops. A Paimon job (the default policy, add_columns) gets
+// schema/schema-1 as Paimon writes it, and each data file its schema's id.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { startServer, tempDir } from './lib/server.mjs';
 import { startBroker } from './lib/broker.mjs';
 import { readTable } from './lib/iceberg_read.mjs';
@@ -17,19 +22,22 @@ const range = (from, to) => Array.from({ length: to - from }, (_, i) => from + i
 
 let broker;
 let server;
+let warehouse;
 
 async function api(method, path, body) {
   return server.request(method, path, { body });
 }
 
 before(async () => {
-  broker = await startBroker(['mixed:1']);
+  broker = await startBroker(['mixed:1', 'pmixed:1']);
   server = await startServer({ dataDir: tempDir('lakesync-evolve-') });
+  warehouse = tempDir('lakesync-evolve-wh-');
 });
 
 after(async () => {
   await server.cleanup();
   await broker.stop();
+  fs.rmSync(warehouse, { recursive: true, force: true });
 });
 
 async function waitForRows(tableUrl, want, timeoutMs = 40000) {
@@ -150,5 +158,83 @@ test('a mixed topic evolves the table and the job keeps running', async () => {
                               ['score', 'column score is bigint and 1.5 is not an integer']]) {
     assert.match(log, new RegExp(`type_conflict in '${field}' at byte \\d+: type conflict: ${why}`));
   }
+  assert.equal((await api('POST', `/api/v1/jobs/${job.id}/stop`)).status, 200);
+});
+
+// The committed rows of a Paimon table: the live files our reader lists,
+// read by DuckDB by column name across the files' schemas.
+async function paimonRows(dir) {
+  let table;
+  try {
+    table = JSON.parse(execFileSync(path.join(process.env.LAKESYNC_BUILD_DIR, 'paimon_ls'), [dir],
+                                    { encoding: 'utf8' }));
+  } catch {
+    return { table: null, rows: [] };
+  }
+  if (!table.files.length) return { table, rows: [] };
+  const files = table.files.map((f) => `'${path.join(dir, f.path)}'`);
+  const conn = await (await DuckDBInstance.create(':memory:')).connect();
+  const rows = (await conn.runAndReadAll(
+    `SELECT * FROM read_parquet([${files.join(', ')}], union_by_name = true)`,
+  )).getRowObjectsJson();
+  return { table, rows };
+}
+
+test('a Paimon job adds columns as schema/schema-1', async () => {
+  const wh = `file://${warehouse}/wh`;
+  const db = await api('POST', '/api/v1/databases', {
+    name: 'pdb', catalog: 'paimon', external: true, location: `${wh}/pdb.db/`,
+    properties: { 'paimon.warehouse': wh },
+  });
+  assert.equal(db.status, 201, db.text);
+  const source = await api('POST', '/api/v1/data-sources', {
+    type: 'kafka', bootstrap_servers: broker.bootstrap, topic: 'pmixed', message_format: 'json',
+  });
+  const groupId = (await api('GET', '/api/v1/resource-groups')).json.items[0].id;
+  const created = await api('POST', '/api/v1/jobs', {
+    data_source_id: source.json.id,
+    destination: { type: 'user_path', format: 'paimon', path: `${wh}/pdb.db/events/` },
+    database: 'pdb', table: 'events', parse_levels: 1,
+    fields: [{ source: 'id', name: 'id', type: 'bigint' }, { source: 'name', name: 'name', type: 'string' }],
+    sync: { start: { mode: 'earliest' }, resource_group_id: groupId, acus: 2 },
+    advanced: { commit_interval_s: 1 },
+  });
+  assert.equal(created.status, 201, created.text);
+  const job = created.json;
+  assert.equal(job.advanced.schema_evolution, 'add_columns');
+  await broker.produce('pmixed', [
+    ...range(1, 11).map((i) => JSON.stringify({ id: i, name: `n${i}` })),
+    ...range(11, 21).map((i) => JSON.stringify({ id: i, name: `n${i}`, model: `m${i}` })),
+  ]);
+  assert.equal((await api('POST', `/api/v1/jobs/${job.id}/start`)).status, 200);
+
+  const dir = path.join(warehouse, 'wh', 'pdb.db', 'events');
+  let got = { rows: [] };
+  for (const until = Date.now() + 40000; Date.now() < until && got.rows.length < 20;) {
+    await sleep(300);
+    got = await paimonRows(dir);
+  }
+  assert.equal(got.rows.length, 20);
+  const byId = new Map(got.rows.map((r) => [Number(r.id), r]));
+  assert.equal(byId.get(3).model, null);
+  assert.equal(byId.get(13).model, 'm13');
+
+  const schema1 = JSON.parse(fs.readFileSync(path.join(dir, 'schema', 'schema-1'), 'utf8'));
+  assert.deepEqual(schema1.fields.map((f) => [f.id, f.name, f.type]),
+                   [[1, 'id', 'BIGINT'], [2, 'name', 'STRING'], [3, 'model', 'STRING']]);
+  assert.equal(schema1.highestFieldId, 3);
+  assert.equal(schema1.id, 1);
+  assert.ok(!fs.existsSync(path.join(dir, 'schema', 'schema-2')));
+  assert.equal(got.table.schema_id, 1);
+  // Files written before the change keep schema 0; every file with a model has 1.
+  const ids = new Set(got.table.files.map((f) => f.schema_id));
+  assert.deepEqual([...ids].sort(), [0, 1]);
+
+  const table = (await api('GET', '/api/v1/databases/pdb/tables/events')).json;
+  assert.deepEqual(table.schemas.map((s) => s.schema_id), [0, 1]);
+  const events = (await api('GET', `/api/v1/jobs/${job.id}/events`)).json.items;
+  assert.deepEqual(events.filter((e) => e.kind === 'schema_changed').map((e) => e.message),
+                   ["added column model (string) for 'model'"]);
+  assert.equal((await api('GET', `/api/v1/jobs/${job.id}`)).json.state, 'running');
   assert.equal((await api('POST', `/api/v1/jobs/${job.id}/stop`)).status, 200);
 });

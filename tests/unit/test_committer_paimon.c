@@ -429,12 +429,24 @@ TEST(schema_evolution_writes_the_next_schema_file)
     data_file(&fx, "region=us/", "data-b-1.parquet", 100, uri2, sizeof uri2);
     CHECK_OK(commit(&fx, request("{\"0\":[10,20]}", uri2, 100, 10, "us"), &result, &err), &err);
     ls_offsets_cleanup(&result.offsets);
+    /* Another worker's file written before the change says so. */
+    data_file(&fx, "region=us/", "data-c-1.parquet", 100, uri2, sizeof uri2);
+    json_t *req = request("{\"0\":[20,30]}", uri2, 100, 10, "us");
+    json_object_set_new(req, "schema_id", json_integer(0));
+    CHECK_OK(commit(&fx, req, &result, &err), &err);
+    ls_offsets_cleanup(&result.offsets);
+    req = request("{\"0\":[30,40]}", NULL, 0, 0, NULL);
+    json_object_set_new(req, "schema_id", json_integer(2));
+    CHECK_EQ_INT(commit(&fx, req, &result, &err), LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "schema_id");
+    ls_offsets_cleanup(&result.offsets);
     ls_paimon_table *t = read_table(&fx);
     CHECK_EQ_INT(t->snapshot.schema_id, 1);
     CHECK_EQ_INT(t->schema.field_count, 4);
-    CHECK_EQ_INT(t->file_count, 2);
+    CHECK_EQ_INT(t->file_count, 3);
     CHECK_EQ_INT(t->files[0].entry.file.schema_id, 0);
     CHECK_EQ_INT(t->files[1].entry.file.schema_id, 1);
+    CHECK_EQ_INT(t->files[2].entry.file.schema_id, 0);
     ls_paimon_table_free(t);
     fixture_close(&fx);
 }
