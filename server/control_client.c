@@ -25,6 +25,9 @@ struct ls_control_client {
     char *auth_header; /* "Authorization: Bearer ..." (secret) */
     CURL *curl;
     uint64_t jitter_state;
+    const volatile sig_atomic_t *stop_flag; /* NULL: not watched */
+    uint64_t stop_budget_ms;
+    uint64_t deadline_ms; /* monotonic; 0 while not stopping */
 };
 
 void ls_control_options_init(ls_control_options *o)
@@ -43,13 +46,6 @@ static uint64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(uint64_t ms)
-{
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
 }
 
 /* xorshift64: jitter only needs to spread retries of several workers. */
@@ -127,11 +123,74 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
     return n;
 }
 
+void ls_control_watch_stop(ls_control_client *c, const volatile sig_atomic_t *flag,
+                           uint64_t budget_ms)
+{
+    c->stop_flag = flag;
+    c->stop_budget_ms = budget_ms;
+}
+
+void ls_control_begin_stop(ls_control_client *c)
+{
+    if (!c->deadline_ms)
+        c->deadline_ms = now_ms() + c->stop_budget_ms;
+}
+
+uint64_t ls_control_stop_deadline(ls_control_client *c)
+{
+    if (!c->deadline_ms && c->stop_flag && *c->stop_flag)
+        ls_control_begin_stop(c);
+    return c->deadline_ms;
+}
+
+/* Milliseconds left before the stop deadline (UINT64_MAX while not
+ * stopping). */
+static uint64_t time_left(ls_control_client *c)
+{
+    uint64_t deadline = ls_control_stop_deadline(c);
+    if (!deadline)
+        return UINT64_MAX;
+    uint64_t now = now_ms();
+    return now < deadline ? deadline - now : 0;
+}
+
+/* Waits ms, or less when a stop (a signal interrupts the wait) leaves less
+ * time than that. */
+static void sleep_ms(ls_control_client *c, uint64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+        uint64_t left = time_left(c);
+        uint64_t rest = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+        if (left < rest)
+            ts = (struct timespec){.tv_sec = (time_t)(left / 1000),
+                                   .tv_nsec = (long)(left % 1000) * 1000000L};
+    }
+}
+
+/* curl's progress callback: cuts an attempt off when a stop's deadline
+ * passes (the flag may be set while the attempt is in flight). */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return time_left(ctx) == 0;
+}
+
 /* One attempt. *status is the HTTP status, or 0 when no answer came (then
  * the curl error is in err as LS_ERR_UNAVAILABLE). */
 static ls_code attempt(ls_control_client *c, const char *method, const char *url, const char *body,
                        ls_buf *response, long *status, ls_error *err)
 {
+    uint64_t timeout = c->options.request_timeout_ms, left = time_left(c);
+    if (left < timeout)
+        timeout = left;
+    *status = 0;
+    if (timeout == 0) /* curl reads 0 as no timeout at all */
+        return ls_error_set(err, LS_ERR_UNAVAILABLE, "%s %s: the deadline has passed", method, url);
     struct curl_slist *headers = NULL;
     char curl_message[CURL_ERROR_SIZE] = "";
     ls_code rc = LS_OK;
@@ -147,7 +206,10 @@ static ls_code attempt(ls_control_client *c, const char *method, const char *url
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->options.connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->options.request_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, response);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_message);
@@ -226,7 +288,7 @@ static ls_code request(ls_control_client *c, const char *method, const char *end
         uint64_t delay = backoff_ms(c, i);
         *retried = true; /* a failed attempt may still have reached the server */
         if (i + 1 >= c->options.max_attempts ||
-            now_ms() + delay - started > c->options.max_retry_total_ms) {
+            now_ms() + delay - started > c->options.max_retry_total_ms || delay >= time_left(c)) {
             if (rc == LS_OK)
                 return status_error(*status, method, endpoint, err);
             return ls_error_set(err, LS_ERR_UNAVAILABLE, "%s (after %u attempts)",
@@ -234,7 +296,7 @@ static ls_code request(ls_control_client *c, const char *method, const char *end
         }
         ls_log_warn("control", "%s %s failed (%s), retrying in %llu ms", method, endpoint,
                     rc ? attempt_err.message : "server error", (unsigned long long)delay);
-        sleep_ms(delay);
+        sleep_ms(c, delay);
     }
 }
 

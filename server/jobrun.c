@@ -29,7 +29,7 @@ typedef struct run {
     char database[NAME_MAX_BYTES], table[NAME_MAX_BYTES], topic[NAME_MAX_BYTES];
     char location[URI_MAX];
     char endpoint[URI_MAX], region[64], access_key_id[256], secret_access_key[256];
-    int path_style;
+    int path_style; /* 1: path-style asked; -1: automatic (the job says false or nothing) */
     int worker_count;
     json_t *worker_metrics[LS_SUPERVISOR_MAX_WORKERS];
     int64_t commits, last_commit_ms, last_snapshot_id;
@@ -425,15 +425,17 @@ static ls_code run_renew(ls_jobrun *jr, const job_row *row, int workers, const c
 
 static ls_code spawn(ls_jobrun *jr, const run *r, const char *token, ls_error *err)
 {
-    char url[320], job[ID_MAX + 32], tok[256], level[48];
+    char url[320], job[ID_MAX + 32], tok[256], level[48], grace[64];
     snprintf(url, sizeof url, "LAKESYNC_SERVER_URL=%s", jr->server_url);
     snprintf(job, sizeof job, "LAKESYNC_JOB_ID=%s", r->job_id);
     snprintf(tok, sizeof tok, "LAKESYNC_WORKER_TOKEN=%s", token);
     snprintf(level, sizeof level, "LAKESYNC_LOG_LEVEL=%s", jr->log_level);
+    /* The worker ends its final commit before the supervisor's SIGKILL. */
+    snprintf(grace, sizeof grace, "LAKESYNC_STOP_GRACE_MS=%" PRId64, jr->options.stop_grace_ms);
     const char *argv[] = {jr->worker_program, "worker"};
-    const char *env[] = {url, job, tok, level};
+    const char *env[] = {url, job, tok, level, grace};
     ls_supervisor_job spec = {.job_id = r->job_id, .argv = argv, .argc = 2, .env = env,
-                              .env_count = 4, .worker_count = r->worker_count};
+                              .env_count = 5, .worker_count = r->worker_count};
     ls_code rc = ls_supervisor_start(jr->supervisor, &spec, err);
     wipe(tok, sizeof tok);
     return rc;
@@ -608,7 +610,7 @@ static json_t *build_spec(const run *r, const job_row *row)
              r->location);
     json_int_t interval_ms = json_is_integer(interval) ? json_integer_value(interval) * 1000 : 300000;
     return json_pack(
-        "{s:s, s:I, s:o, s:{s:s, s:I}, s:O, s:o, s:o, s:s, s:s, s:{s:s?, s:s?, s:b, s:s?, s:s?},"
+        "{s:s, s:I, s:o, s:{s:s, s:I}, s:O, s:o, s:o, s:s, s:s, s:{s:s?, s:s?, s:o, s:s?, s:s?},"
         " s:I, s:I, s:s, s:s}",
         "job_id", r->job_id, "run_id", (json_int_t)r->run_id, "kafka", spec_kafka(r, row),
         "start", "mode", member_text(start, NULL, "mode") ? member_text(start, NULL, "mode")
@@ -618,7 +620,7 @@ static json_t *build_spec(const run *r, const job_row *row)
         spec_partition(row->job), "format", is_paimon(row->job) ? "paimon" : "iceberg",
         "data_location", data_location, "storage",
         "endpoint", r->endpoint[0] ? r->endpoint : NULL, "region", r->region[0] ? r->region : NULL,
-        "path_style", r->path_style == 1, "access_key_id",
+        "path_style", r->path_style == 1 ? json_true() : json_null(), "access_key_id",
         r->access_key_id[0] ? r->access_key_id : NULL, "secret_access_key",
         r->secret_access_key[0] ? r->secret_access_key : NULL, "commit_interval_ms", interval_ms,
         "target_file_size_bytes", (json_int_t)DEFAULT_TARGET_FILE_BYTES, "error_policy",

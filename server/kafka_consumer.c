@@ -260,6 +260,10 @@ static ls_code resolve_positions(ls_kafka_consumer *c, rd_kafka_topic_partition_
                     filters[i] = unseen_filters[u];
                 }
             }
+            /* A time start is found again by the same lookup; latest is not. */
+            if (c->options.pinned && c->options.start_mode == LS_KAFKA_START_LATEST)
+                c->options.pinned(c->options.ctx, unseen->elems[u].partition,
+                                  unseen->elems[u].offset);
         }
         free(unseen_filters);
     }

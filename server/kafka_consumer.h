@@ -8,7 +8,9 @@
  * partition the table has never seen starts from the job's start position:
  *
  *   earliest   the partition's low watermark
- *   latest     the partition's high watermark at assignment time
+ *   latest     the partition's high watermark at its first assignment
+ *              (the pinned callback lets the owner record it in the table,
+ *              so a restart does not move it forward)
  *   timestamp  the first message whose timestamp is >= the start time
  *
  * The time start uses the broker's own lookup (ListOffsets by timestamp) when
@@ -64,6 +66,14 @@ typedef ls_code (*ls_kafka_position_fn)(void *ctx, int32_t partition, int64_t *n
 typedef void (*ls_kafka_rebalance_fn)(void *ctx, bool assigned, const int32_t *partitions,
                                       size_t count);
 
+/* Told the offset a partition the table has never seen starts at, when that
+ * start cannot be worked out again later: latest is the high watermark of
+ * the moment, and resolving it again after a restart would skip whatever was
+ * produced in between. The owner makes it durable (the worker commits the
+ * empty range [offset, offset), so the table records it). Runs before the
+ * partition's first message. */
+typedef void (*ls_kafka_pinned_fn)(void *ctx, int32_t partition, int64_t offset);
+
 typedef struct ls_kafka_consumer_options {
     const char *topic;
     const char *group_id;
@@ -74,6 +84,7 @@ typedef struct ls_kafka_consumer_options {
     int metadata_timeout_ms;     /* bound on broker look-ups; 0: 10000 */
     ls_kafka_position_fn position;
     ls_kafka_rebalance_fn rebalance; /* optional */
+    ls_kafka_pinned_fn pinned;       /* optional */
     void *ctx;
 } ls_kafka_consumer_options;
 

@@ -53,7 +53,9 @@ static void serve_usage(FILE *out)
         "                            first start (env LAKESYNC_DEFAULT_GROUP_ACUS, default %d)\n"
         "  --web-dir DIR             console files (env LAKESYNC_WEB_DIR)\n"
         "  --print-routes            print the API routes and exit\n"
-        "LAKESYNC_ADMIN_TOKEN, when set, is accepted as an admin token.\n",
+        "LAKESYNC_ADMIN_TOKEN, when set, is accepted as an admin token.\n"
+        "LAKESYNC_STOP_GRACE_MS: how long a stopping job's workers get for their final\n"
+        "commit before they are killed (1000 to 3600000, default 30000).\n",
         DEFAULT_LISTEN, DEFAULT_DATA_DIR, DEFAULT_GROUP_ACUS);
 }
 
@@ -228,8 +230,15 @@ static ls_code open_jobs(ls_api *api, const serve_options *opt, ls_error *err)
     if (!realpath("/proc/self/exe", self))
         return ls_error_set(err, LS_ERR_IO, "cannot find this program's path: %s",
                             strerror(errno));
+    const char *grace = env_or("LAKESYNC_STOP_GRACE_MS", NULL);
+    char *end = NULL;
+    long long grace_ms = grace ? strtoll(grace, &end, 10) : 0;
+    if (grace && (*end || grace_ms < 1000 || grace_ms > 3600000))
+        return ls_error_set(err, LS_ERR_INVALID,
+                            "LAKESYNC_STOP_GRACE_MS must be milliseconds from 1000 to 3600000");
     ls_jobrun_options options = {.store = api->store, .key = &api->key,
-                                 .worker_program = self, .log_level = opt->log_level};
+                                 .worker_program = self, .log_level = opt->log_level,
+                                 .stop_grace_ms = grace_ms};
     return ls_jobrun_new(&options, &api->jobrun, err);
 }
 

@@ -18,7 +18,9 @@
  * exits with LS_WORKER_EXIT_FATAL (a problem a restart cannot fix: a bad
  * spec, a table that cannot be written). Stop waits grace_ms for a clean
  * exit, then sends SIGKILL: uncommitted data is never lost by that, only
- * re-read (the table holds the committed offsets).
+ * re-read (the table holds the committed offsets). Workers are told the same
+ * grace (LAKESYNC_STOP_GRACE_MS, set by jobrun.c) and end their final commit
+ * before it, so the SIGKILL is only a backstop.
  *
  * Threads: the supervisor owns one thread that reaps and restarts. All public
  * functions are thread-safe. The state callback runs on the supervisor's

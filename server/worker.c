@@ -27,6 +27,7 @@
 #define FIRST_ERRORS_LOGGED 10
 #define COMMIT_GIVE_UP_MS (5 * 60 * 1000)
 #define COMMIT_RETRY_MAX_DELAY_MS 5000
+#define STOP_GRACE_DEFAULT_MS 30000 /* the supervisor's default (jobrun.c) */
 
 /* Set by SIGTERM / SIGINT; the only state a signal handler may touch. */
 static volatile sig_atomic_t stop_signal;
@@ -48,6 +49,19 @@ static void sleep_ms(uint64_t ms)
 {
     struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+/* The supervisor sends SIGKILL when its grace period (LAKESYNC_STOP_GRACE_MS)
+ * ends after SIGTERM. A stopping worker gives its requests to the server
+ * (the final commit above all) until a margin before that, then gives up
+ * cleanly: nothing is lost either way (the table holds the offsets), but a
+ * clean exit keeps files of an unknown outcome and says why. */
+static uint64_t stop_budget_ms(void)
+{
+    const char *text = getenv("LAKESYNC_STOP_GRACE_MS");
+    long grace = text && atol(text) > 0 ? atol(text) : STOP_GRACE_DEFAULT_MS;
+    long margin = grace / 10 > 1000 ? grace / 10 : 1000;
+    return grace > 2 * margin ? (uint64_t)(grace - margin) : (uint64_t)grace / 2;
 }
 
 /* Records why the worker must exit (the first reason wins). */
@@ -194,9 +208,11 @@ static ls_code post_commit(worker *w, const json_t *body, commit_outcome *outcom
             return ls_error_set(err, rc, "commit refused: %s", attempt_err.message);
         }
         uncertain = true; /* the request may have reached the server */
-        if (now_ms() - started > COMMIT_GIVE_UP_MS) {
+        uint64_t deadline = ls_control_stop_deadline(w->control), now = now_ms();
+        if (now - started > COMMIT_GIVE_UP_MS || (deadline && now + delay >= deadline)) {
             *outcome = COMMIT_UNKNOWN;
-            return ls_error_set(err, LS_ERR_UNAVAILABLE, "giving up the commit: %s",
+            return ls_error_set(err, LS_ERR_UNAVAILABLE, "giving up the commit%s: %s",
+                                deadline ? " (the stop grace period ends)" : "",
                                 attempt_err.message);
         }
         ls_log_warn("worker", "commit failed (%s); retrying", attempt_err.message);
@@ -275,6 +291,20 @@ static ls_code position_cb(void *ctx, int32_t partition, int64_t *next_offset, l
     *next_offset =
         json_is_integer(next) && json_integer_value(next) >= 0 ? json_integer_value(next) : -1;
     return ls_worker_ranges_reset(&w->ranges, partition, *next_offset, err);
+}
+
+/* A latest start is recorded in the table at once (an empty range in a
+ * commit right away): a restart must resume there, not at a newer end. */
+static void pinned_cb(void *ctx, int32_t partition, int64_t offset)
+{
+    worker *w = ctx;
+    ls_error err;
+    ls_error_clear(&err);
+    if (ls_worker_ranges_pin(&w->ranges, partition, offset, &err) != LS_OK)
+        ls_log_warn("worker", "cannot record the start of partition %d: %s", (int)partition,
+                    err.message);
+    else
+        w->commit_soon = true;
 }
 
 static void rebalance_cb(void *ctx, bool assigned, const int32_t *partitions, size_t count)
@@ -579,7 +609,10 @@ static ls_code connect_control(worker *w, ls_error *err)
     options.server_url = url;
     options.job_id = job;
     options.token = token;
-    return ls_control_client_new(&options, &w->control, err);
+    ls_code rc = ls_control_client_new(&options, &w->control, err);
+    if (!rc)
+        ls_control_watch_stop(w->control, &stop_signal, stop_budget_ms());
+    return rc;
 }
 
 static ls_code open_store(worker *w, ls_error *err)
@@ -617,6 +650,7 @@ static ls_code open_consumer(worker *w, ls_error *err)
         .session_timeout_ms = session_ms,
         .position = position_cb,
         .rebalance = rebalance_cb,
+        .pinned = pinned_cb,
         .ctx = w,
     };
     return ls_kafka_consumer_new(&connection, &options, &w->consumer, err);
@@ -715,7 +749,10 @@ static void run(worker *w, int32_t *assigned, size_t capacity)
     }
     if (w->failed)
         return;
-    ls_log_info("worker", "stopping: final commit");
+    ls_control_begin_stop(w->control); /* a no-op when SIGTERM started it */
+    uint64_t deadline = ls_control_stop_deadline(w->control), now = now_ms();
+    ls_log_info("worker", "stopping: final commit within %llu ms",
+                (unsigned long long)(deadline > now ? deadline - now : 0));
     ls_error err;
     ls_error_clear(&err);
     ls_code rc = worker_commit(w, false, &err);

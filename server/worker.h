@@ -94,9 +94,12 @@ void ls_worker_spec_cleanup(ls_worker_spec *spec);
 
 /* What the worker knows of one partition: the half-open range [start, end)
  * of offsets whose messages are in uncommitted files (start == -1: not yet
- * known, set by the first message), and counters for metrics. */
+ * known, set by the first message), and counters for metrics. pinned: the
+ * table never saw the partition and start is where the job's start put it;
+ * the next commit records it, even as an empty range. */
 typedef struct ls_worker_partition_state {
     int64_t start, end;
+    bool pinned;
     uint64_t messages, rows, bytes, errors;
 } ls_worker_partition_state;
 
@@ -122,11 +125,18 @@ ls_code ls_worker_ranges_reset(ls_worker_ranges *r, int32_t p, int64_t next_offs
 ls_code ls_worker_ranges_observe(ls_worker_ranges *r, int32_t p, int64_t offset, bool *accepted,
                                  ls_error *err) LS_MUST_USE;
 
-/* True when some partition has a non-empty range. */
+/* Records where partition p, which the table never saw, starts (a latest
+ * start: the high watermark at its first assignment) so that the next
+ * commit sends [offset, offset) and the table keeps that start across
+ * restarts. Ignored when p already has a position. */
+ls_code ls_worker_ranges_pin(ls_worker_ranges *r, int32_t p, int64_t offset,
+                             ls_error *err) LS_MUST_USE;
+
+/* True when some partition has a non-empty range or a pinned start. */
 bool ls_worker_ranges_pending(const ls_worker_ranges *r);
 
-/* {"p": [start, end], ...} of the non-empty ranges. NULL on allocation
- * failure. */
+/* {"p": [start, end], ...} of the non-empty ranges and pinned starts. NULL
+ * on allocation failure. */
 json_t *ls_worker_ranges_to_json(const ls_worker_ranges *r);
 
 /* True when offsets ({"p": next, ...}, the table's) holds end for every

@@ -48,7 +48,7 @@ static ls_code ranges_reach(ls_worker_ranges *r, int32_t p, ls_error *err)
 
 static bool range_pending(const ls_worker_partition_state *s)
 {
-    return s->start >= 0 && s->end > s->start;
+    return s->start >= 0 && (s->end > s->start || s->pinned);
 }
 
 ls_code ls_worker_ranges_reset(ls_worker_ranges *r, int32_t p, int64_t next_offset, ls_error *err)
@@ -63,6 +63,20 @@ ls_code ls_worker_ranges_reset(ls_worker_ranges *r, int32_t p, int64_t next_offs
                             (int)p, (long long)s->start, (long long)s->end);
     s->start = next_offset >= 0 ? next_offset : -1;
     s->end = s->start;
+    s->pinned = false;
+    return LS_OK;
+}
+
+ls_code ls_worker_ranges_pin(ls_worker_ranges *r, int32_t p, int64_t offset, ls_error *err)
+{
+    ls_code rc = ranges_reach(r, p, err);
+    if (rc)
+        return rc;
+    ls_worker_partition_state *s = &r->items[p];
+    if (s->start >= 0 || offset < 0)
+        return LS_OK;
+    s->start = s->end = offset;
+    s->pinned = true;
     return LS_OK;
 }
 
@@ -128,15 +142,19 @@ bool ls_worker_ranges_landed(const ls_worker_ranges *r, const json_t *offsets)
 
 void ls_worker_ranges_committed(ls_worker_ranges *r)
 {
-    for (size_t i = 0; i < r->count; i++)
+    for (size_t i = 0; i < r->count; i++) {
         if (r->items[i].start >= 0)
             r->items[i].start = r->items[i].end;
+        r->items[i].pinned = false;
+    }
 }
 
 void ls_worker_ranges_abandon(ls_worker_ranges *r)
 {
-    for (size_t i = 0; i < r->count; i++)
+    for (size_t i = 0; i < r->count; i++) {
         r->items[i].start = r->items[i].end = -1;
+        r->items[i].pinned = false;
+    }
 }
 
 /* ---- typed JSON values --------------------------------------------------------- */

@@ -11,6 +11,15 @@
  * stops when its stdin reaches end of file, so a test harness that spawns it
  * with a pipe cannot leak it even when the harness dies without cleaning up.
  *
+ * With --exit-on-stdin-eof, commands read one per line on stdin (faults for
+ * tests), each answered on stdout
+ * by "ok <command>" once done or "error <command>: <why>":
+ *   down ID|all   the broker disconnects its clients and refuses new
+ *                 connections (rd_kafka_mock_broker_set_down; no leader
+ *                 change, so its partitions are unavailable meanwhile)
+ *   up ID|all     it accepts connections again
+ * Broker ids are 1..N (--brokers N).
+ *
  * Caveats of the mock (../shared/TESTING.md): about 5 MiB kept per partition
  * (older messages silently dropped), no ListOffsets by timestamp, slow group
  * joins. Exit status: 0 on a signal or EOF, 1 when the cluster cannot start,
@@ -97,20 +106,67 @@ static int parse_args(int argc, char **argv, options *opt)
     return 0;
 }
 
-/* Waits for a signal, or for stdin's end when asked. */
-static void wait_for_stop(bool watch_stdin)
+/* Runs one command line (see the header) and answers it on stdout. */
+static void run_command(rd_kafka_mock_cluster_t *cluster, int brokers, char *line)
 {
+    char verb[16] = "", target[16] = "";
+    int32_t id = -1;
+    const char *why = NULL;
+    if (sscanf(line, "%15s %15s", verb, target) != 2) {
+        why = "expected 'down ID|all' or 'up ID|all'";
+    } else if (strcmp(target, "all") != 0) {
+        char *end = NULL;
+        long n = strtol(target, &end, 10);
+        if (*end || n < 1 || n > brokers)
+            why = "no such broker";
+        id = (int32_t)n;
+    }
+    rd_kafka_resp_err_t rerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (!why && strcmp(verb, "down") == 0)
+        rerr = rd_kafka_mock_broker_set_down(cluster, id);
+    else if (!why && strcmp(verb, "up") == 0)
+        rerr = rd_kafka_mock_broker_set_up(cluster, id);
+    else if (!why)
+        why = "unknown command";
+    if (!why && rerr)
+        why = rd_kafka_err2str(rerr);
+    if (why)
+        printf("error %s: %s\n", line, why);
+    else
+        printf("ok %s\n", line);
+    fflush(stdout);
+}
+
+/* Waits for a signal, or for stdin's end when asked, running the commands
+ * that arrive on stdin meanwhile. */
+static void wait_for_stop(rd_kafka_mock_cluster_t *cluster, int brokers, bool watch_stdin)
+{
+    char line[256];
+    size_t used = 0;
     while (!stop_requested) {
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
         int n = poll(&pfd, watch_stdin ? 1 : 0, 500);
         if (n < 0 && errno != EINTR)
             return;
-        if (n > 0) {
-            char buf[256];
-            ssize_t got = read(STDIN_FILENO, buf, sizeof buf);
-            if (got <= 0 && !(got < 0 && errno == EINTR))
-                return; /* EOF or error: the harness is gone */
+        if (n <= 0)
+            continue;
+        ssize_t got = read(STDIN_FILENO, line + used, sizeof line - 1 - used);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return; /* EOF or error: the harness is gone */
+        used += (size_t)got;
+        line[used] = '\0';
+        char *newline;
+        while ((newline = strchr(line, '\n')) != NULL) {
+            *newline = '\0';
+            if (newline > line)
+                run_command(cluster, brokers, line);
+            used -= (size_t)(newline + 1 - line);
+            memmove(line, newline + 1, used + 1);
         }
+        if (used == sizeof line - 1)
+            used = 0; /* an overlong line: drop it */
     }
 }
 
@@ -153,7 +209,7 @@ int main(int argc, char **argv)
     }
     printf("bootstrap %s\n", rd_kafka_mock_cluster_bootstraps(cluster));
     fflush(stdout);
-    wait_for_stop(opt.exit_on_stdin_eof);
+    wait_for_stop(cluster, opt.brokers, opt.exit_on_stdin_eof);
 out:
     rd_kafka_mock_cluster_destroy(cluster);
     rd_kafka_destroy(rk);

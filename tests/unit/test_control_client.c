@@ -4,7 +4,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control_client.h"
@@ -213,4 +215,78 @@ TEST(conflict_after_a_failed_attempt_is_uncertain)
     json_decref(answer);
     ls_control_client_free(c);
     close(s.listen_fd);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void *raise_stop_later(void *ctx)
+{
+    (void)ctx;
+    usleep(300 * 1000);
+    stop_flag = 1; /* as the worker's SIGTERM handler does, mid-request */
+    return NULL;
+}
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A stopping worker's commit is cut off at the stop deadline, not after the
+ * 20 s request timeout and its retries; later requests fail at once. */
+TEST(stop_deadline_cuts_requests_short)
+{
+    script s = {0};
+    start_listening(&s); /* the kernel accepts connections; nobody answers */
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+    ls_control_options o;
+    ls_control_options_init(&o);
+    o.server_url = url;
+    o.job_id = "job_1";
+    o.token = "t";
+    o.request_timeout_ms = 20000;
+    ls_control_client *c = NULL;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_control_client_new(&o, &c, &err), &err);
+    stop_flag = 0;
+    ls_control_watch_stop(c, &stop_flag, 500);
+    CHECK_EQ_INT(ls_control_stop_deadline(c), 0);
+    pthread_t thread;
+    pthread_create(&thread, NULL, raise_stop_later, NULL);
+    json_t *body = json_object(), *answer = NULL;
+    bool retried = false;
+    uint64_t started = monotonic_ms();
+    CHECK_EQ_INT(ls_control_post_commit(c, body, &answer, &retried, &err), LS_ERR_UNAVAILABLE);
+    uint64_t took = monotonic_ms() - started;
+    pthread_join(thread, NULL);
+    CHECK(retried);
+    CHECK(took >= 700 && took < 5000);
+    uint64_t deadline = ls_control_stop_deadline(c);
+    CHECK(deadline > 0 && deadline <= monotonic_ms());
+    ls_error_clear(&err);
+    started = monotonic_ms();
+    CHECK_EQ_INT(ls_control_get_offsets(c, &answer, &err), LS_ERR_UNAVAILABLE);
+    CHECK(strstr(err.message, "deadline") != NULL);
+    CHECK(monotonic_ms() - started < 1000);
+    json_decref(body);
+    ls_control_client_free(c);
+    close(s.listen_fd);
+}
+
+TEST(begin_stop_starts_the_deadline_without_a_flag)
+{
+    ls_control_client *c = client_for(1, 1);
+    ls_control_watch_stop(c, NULL, 2000);
+    CHECK_EQ_INT(ls_control_stop_deadline(c), 0);
+    uint64_t before = monotonic_ms();
+    ls_control_begin_stop(c);
+    uint64_t deadline = ls_control_stop_deadline(c);
+    CHECK(deadline >= before + 2000 && deadline <= monotonic_ms() + 2000);
+    ls_control_begin_stop(c); /* a second call keeps the first deadline */
+    CHECK_EQ_INT(ls_control_stop_deadline(c), deadline);
+    ls_control_client_free(c);
 }

@@ -66,7 +66,16 @@ static void produce(const cluster *cl, const char *topic, int first, int count, 
 typedef struct table_positions {
     int64_t next[PARTITIONS]; /* -1: never seen */
     int assignments;
+    int64_t pinned[PARTITIONS]; /* what the pinned callback said; 0 when silent */
+    int pin_calls;
 } table_positions;
+
+static void pinned_cb(void *ctx, int32_t partition, int64_t offset)
+{
+    table_positions *t = ctx;
+    t->pinned[partition] = offset;
+    t->pin_calls++;
+}
 
 static ls_code position_cb(void *ctx, int32_t partition, int64_t *next, ls_error *err)
 {
@@ -94,7 +103,7 @@ static ls_kafka_consumer *consumer_new(const cluster *cl, const char *topic,
     ls_kafka_consumer_options opt = {
         .topic = topic, .group_id = group, .start_mode = mode, .start_timestamp_ms = start_ts,
         .session_timeout_ms = 6000, .metadata_timeout_ms = 5000,
-        .position = position_cb, .rebalance = rebalance_cb, .ctx = t,
+        .position = position_cb, .rebalance = rebalance_cb, .pinned = pinned_cb, .ctx = t,
     };
     ls_kafka_consumer *c = NULL;
     ls_error err;
@@ -181,6 +190,7 @@ TEST(earliest_respects_table_positions)
     int64_t from[PARTITIONS] = {4, 0, 0};
     check_ranges(&s, from, 10);
     CHECK_EQ_INT(t.assignments, 1);
+    CHECK_EQ_INT(t.pin_calls, 0); /* earliest is found again by the same lookup */
     ls_kafka_consumer_free(c);
     cluster_stop(&cl);
 }
@@ -199,6 +209,10 @@ TEST(latest_reads_only_new_messages)
     consume(c, &s, 3 + 3 + 6);
     int64_t from[PARTITIONS] = {5, 5, 2}; /* partition 2 resumes from the table */
     check_ranges(&s, from, 8);
+    /* The owner was told where the unseen partitions start, to record it. */
+    CHECK_EQ_INT(t.pin_calls, 2);
+    CHECK_EQ_INT(t.pinned[0], 5);
+    CHECK_EQ_INT(t.pinned[1], 5);
     ls_kafka_consumer_free(c);
     cluster_stop(&cl);
 }

@@ -64,6 +64,52 @@ TEST(ranges_track_half_open_ranges)
     ls_worker_ranges_cleanup(&r);
 }
 
+/* A latest start is pinned: the next commit carries [start, start) even
+ * when no message came, and the pin goes once committed or abandoned. */
+TEST(ranges_pin_latest_starts)
+{
+    ls_worker_ranges r;
+    ls_error err;
+    ls_error_clear(&err);
+    bool ok = false;
+    ls_worker_ranges_init(&r);
+    CHECK_OK(ls_worker_ranges_reset(&r, 0, 40, &err), &err); /* the table knows 0 */
+    CHECK_OK(ls_worker_ranges_reset(&r, 1, -1, &err), &err);
+    CHECK_OK(ls_worker_ranges_reset(&r, 2, -1, &err), &err);
+    CHECK_OK(ls_worker_ranges_pin(&r, 0, 99, &err), &err); /* ignored: it has a position */
+    CHECK_OK(ls_worker_ranges_pin(&r, 1, 7, &err), &err);
+    CHECK_OK(ls_worker_ranges_pin(&r, 2, 0, &err), &err);
+    CHECK(ls_worker_ranges_pending(&r));
+    json_t *json = ls_worker_ranges_to_json(&r);
+    CHECK_JSON(json, "{\"1\":[7,7],\"2\":[0,0]}");
+    json_decref(json);
+    CHECK_OK(ls_worker_ranges_observe(&r, 1, 9, &ok, &err), &err); /* covers 7..9 */
+    CHECK(ok);
+    CHECK_OK(ls_worker_ranges_observe(&r, 2, 3, &ok, &err), &err);
+    json = ls_worker_ranges_to_json(&r);
+    CHECK_JSON(json, "{\"1\":[7,10],\"2\":[0,4]}");
+    json_decref(json);
+    json_t *table = json_pack("{sisisi}", "0", 40, "1", 10, "2", 4);
+    CHECK(ls_worker_ranges_landed(&r, table));
+    json_decref(table);
+    ls_worker_ranges_committed(&r);
+    CHECK(!ls_worker_ranges_pending(&r));
+
+    CHECK_OK(ls_worker_ranges_reset(&r, 3, -1, &err), &err);
+    CHECK_OK(ls_worker_ranges_pin(&r, 3, 5, &err), &err);
+    table = json_pack("{si}", "3", 4);
+    CHECK(!ls_worker_ranges_landed(&r, table)); /* the pin is not in the table yet */
+    json_decref(table);
+    ls_worker_ranges_committed(&r);
+    CHECK(!ls_worker_ranges_pending(&r));
+    CHECK_OK(ls_worker_ranges_reset(&r, 4, -1, &err), &err);
+    CHECK_OK(ls_worker_ranges_pin(&r, 4, 5, &err), &err);
+    ls_worker_ranges_abandon(&r);
+    CHECK(!ls_worker_ranges_pending(&r));
+    CHECK_EQ_INT(ls_worker_ranges_pin(&r, -2, 5, &err), LS_ERR_INVALID);
+    ls_worker_ranges_cleanup(&r);
+}
+
 TEST(int128_text)
 {
     char text[48];

@@ -1,8 +1,11 @@
 // The test Kafka broker (tests/tools/testbroker.c, librdkafka's mock cluster)
 // and kcat as the producer.
 //
-//   startBroker(['events:4', 'other:1']) -> Promise<{bootstrap, produce, stop}>
-//     produce(topic, lines) -> Promise  sends each line as one message (kcat -P)
+//   startBroker(['events:4', 'other:1']) -> Promise<{bootstrap, produce, down, up, stop}>
+//     produce(topic, lines, {partition}?) -> Promise  sends each line as one
+//                                       message (kcat -P), to one partition if given
+//     down(id = 'all'), up(id = 'all') -> Promise  takes broker id (1..N) or all
+//                                       of them down / up (rd_kafka_mock_broker_set_down/up)
 //     stop()                            ends the broker
 // The broker exits on its own when this process dies (--exit-on-stdin-eof).
 import { spawn } from 'node:child_process';
@@ -26,9 +29,30 @@ export async function startBroker(topics) {
     });
     proc.on('exit', (code) => reject(new Error(`test broker exited with ${code}`)));
   });
-  const produce = (topic, lines) =>
+  // Commands go on stdin; the broker answers each with "ok <command>" in order.
+  let out = '';
+  const waiting = [];
+  proc.stdout.on('data', (chunk) => {
+    out += chunk;
+    let nl;
+    while ((nl = out.indexOf('\n')) >= 0) {
+      const line = out.slice(0, nl);
+      out = out.slice(nl + 1);
+      if (/^(ok|error) /.test(line)) waiting.shift()?.(line);
+    }
+  });
+  const command = async (line) => {
+    const answer = await new Promise((resolve) => {
+      waiting.push(resolve);
+      proc.stdin.write(line + '\n');
+    });
+    if (!answer.startsWith('ok ')) throw new Error(`test broker: ${answer}`);
+  };
+  const produce = (topic, lines, { partition } = {}) =>
     new Promise((resolve, reject) => {
-      const kcat = spawn('kcat', ['-P', '-b', bootstrap, '-t', topic, '-X', 'linger.ms=5'], {
+      const args = ['-P', '-b', bootstrap, '-t', topic, '-X', 'linger.ms=5'];
+      if (partition !== undefined) args.push('-p', String(partition));
+      const kcat = spawn('kcat', args, {
         stdio: ['pipe', 'inherit', 'inherit'],
       });
       kcat.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited ${code}`))));
@@ -41,5 +65,9 @@ export async function startBroker(topics) {
       proc.stdin.end();
       proc.kill('SIGTERM');
     });
-  return { bootstrap, produce, stop };
+  return {
+    bootstrap, produce, stop,
+    down: (id = 'all') => command(`down ${id}`),
+    up: (id = 'all') => command(`up ${id}`),
+  };
 }

@@ -19,7 +19,7 @@
 //     url, port,
 //     log,                 // [{ method, url, headers, fault }] every request seen, in order
 //     counts,              // { requests, forwarded, '500', '503', '412', reset, stall, etag }
-//     setFaultRate(r), setMatch(fn),
+//     setFaultRate(r), setMatch(fn), setFaults(kinds),
 //     stop() -> Promise<void>   // closes the server and destroys open sockets
 //   }>
 import http from 'node:http';
@@ -58,6 +58,7 @@ export async function startFaultProxy({
   const counts = { requests: 0, forwarded: 0, '500': 0, '503': 0, '412': 0, reset: 0, stall: 0, etag: 0 };
   let rate = faultRate;
   let matcher = match;
+  let kinds = faults;
 
   const forward = (req, res, path, fault = null) => {
     counts.forwarded++;
@@ -91,7 +92,7 @@ export async function startFaultProxy({
     }
     // Draw for every request so the sequence depends only on request order.
     const roll = random();
-    const pick = faults[Math.floor(random() * faults.length)];
+    const pick = kinds[Math.floor(random() * kinds.length)];
     const fault = matcher(req) && roll < rate ? pick : null;
     log.push({ method: req.method, url: req.url, path, headers: req.headers, fault });
     if (!fault) return forward(req, res, path);
@@ -130,6 +131,7 @@ export async function startFaultProxy({
     counts,
     setFaultRate(r) { rate = r; },
     setMatch(fn) { matcher = fn; },
+    setFaults(list) { kinds = list; },
     async stop() {
       for (const t of timers) clearTimeout(t);
       for (const s of sockets) s.destroy();
