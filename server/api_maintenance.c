@@ -26,6 +26,7 @@ typedef struct table_state {
     char database[NAME_BYTES], table[NAME_BYTES];
     bool busy;
     int64_t last_run_ms; /* start of the last run, 0 before the first */
+    int64_t first_seen_ms; /* the first scheduled run is one interval after */
     int64_t runs, failures;
     ls_maintenance_result totals;
     json_t *last; /* the last run: {started_at, duration_ms, result | error} */
@@ -70,6 +71,7 @@ static table_state *state_of(api_maintenance *m, const char *db, const char *tab
     memset(s, 0, sizeof *s);
     snprintf(s->database, sizeof s->database, "%s", db);
     snprintf(s->table, sizeof s->table, "%s", table);
+    s->first_seen_ms = wall_ms();
     return s;
 }
 
@@ -217,7 +219,10 @@ static ls_code run_table(api_maintenance *m, const char *db, const char *table, 
     else if (s->busy)
         rc = ls_error_set(err, LS_ERR_CONFLICT, "maintenance of %s.%s is already running", db,
                           table);
-    bool due = s && (forced || (config.enabled && start - s->last_run_ms >= config.interval_ms));
+    int64_t since = s && s->last_run_ms > s->first_seen_ms ? s->last_run_ms
+                    : s                                  ? s->first_seen_ms
+                                                         : 0;
+    bool due = s && (forced || (config.enabled && start - since >= config.interval_ms));
     if (!rc && due) {
         s->busy = true;
         s->last_run_ms = start;
@@ -271,7 +276,7 @@ typedef struct table_name {
     char database[NAME_BYTES], table[NAME_BYTES];
 } table_name;
 
-/* The catalog's Iceberg tables with metadata. */
+/* The catalog's tables with metadata (Iceberg and Paimon). */
 static ls_code list_tables(ls_store *store, table_name **out, size_t *count, ls_error *err)
 {
     ls_stmt *stmt = NULL;
@@ -282,8 +287,8 @@ static ls_code list_tables(ls_store *store, table_name **out, size_t *count, ls_
     if (rc)
         return rc;
     rc = ls_stmt_prepare(store,
-                         "SELECT database, name FROM tables WHERE format = 'iceberg' AND "
-                         "metadata_location IS NOT NULL ORDER BY seq",
+                         "SELECT database, name FROM tables WHERE metadata_location IS NOT NULL "
+                         "ORDER BY seq",
                          &stmt, err);
     for (bool row = true; !rc && row && *count < MAX_TABLES;) {
         if ((rc = ls_stmt_step(stmt, &row, err)) || !row)
@@ -425,7 +430,7 @@ void api_maintenance_free(api_maintenance *m)
 
 /* ---- REST ------------------------------------------------------------------ */
 
-/* 404 unless {db}/{table} is in the catalog; 422 for a Paimon table. */
+/* 404 unless {db}/{table} is in the catalog. */
 static ls_code route_table(ls_api_request *req, const char **db, const char **table,
                            ls_error *err)
 {
@@ -434,11 +439,7 @@ static ls_code route_table(ls_api_request *req, const char **db, const char **ta
     *table = api_param(req, "table");
     if (!req->api->maintenance)
         return ls_error_set(err, LS_ERR_UNAVAILABLE, "table maintenance is not running");
-    ls_code rc = ls_table_read_pointer(req->api->store, *db, *table, &pointer, err);
-    if (!rc && strcmp(pointer.format, "iceberg") != 0)
-        rc = ls_error_set(err, LS_ERR_UNPROCESSABLE,
-                          "maintenance of %s tables is not supported yet", pointer.format);
-    return rc;
+    return ls_table_read_pointer(req->api->store, *db, *table, &pointer, err);
 }
 
 ls_code api_table_maintenance_run(ls_api_request *req, ls_error *err)

@@ -1,9 +1,11 @@
 /*
  * Table maintenance inside the server (maintenance.h does the work): a
- * scheduler thread that maintains every Iceberg table of the catalog at its
- * interval, the REST routes to read its state and to run it now, its
+ * scheduler thread that maintains every table of the catalog at its
+ * interval (Paimon tables: compaction only), the REST routes to read its state and to run it now, its
  * Prometheus figures and its events.
  *
+ * A table's first scheduled run comes one interval after the server first
+ * saw it (not at start-up, when every table would run at once).
  * Settings come from the job that writes the table (advanced.maintenance;
  * a dead-letter table follows its job's), defaults for tables without a
  * job. Storage credentials are the job's destination ones, as for reads.

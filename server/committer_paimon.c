@@ -172,26 +172,6 @@ ls_code ls_committer_paimon_offsets(ls_store *store, const ls_table_ref *ref, ls
 
 /* ---- decoding a request against the Paimon schema --------------------- */
 
-static ls_type ls_type_of(ls_paimon_type t)
-{
-    static const ls_type_kind kinds[] = {
-        [LS_PAIMON_BOOLEAN] = LS_TYPE_BOOLEAN,
-        [LS_PAIMON_TINYINT] = LS_TYPE_INT,
-        [LS_PAIMON_SMALLINT] = LS_TYPE_INT,
-        [LS_PAIMON_INT] = LS_TYPE_INT,
-        [LS_PAIMON_BIGINT] = LS_TYPE_BIGINT,
-        [LS_PAIMON_FLOAT] = LS_TYPE_FLOAT,
-        [LS_PAIMON_DOUBLE] = LS_TYPE_DOUBLE,
-        [LS_PAIMON_DATE] = LS_TYPE_DATE,
-        [LS_PAIMON_DECIMAL] = LS_TYPE_DECIMAL,
-        [LS_PAIMON_STRING] = LS_TYPE_STRING,
-        [LS_PAIMON_BYTES] = LS_TYPE_BINARY,
-        [LS_PAIMON_TIMESTAMP] = LS_TYPE_TIMESTAMP,
-        [LS_PAIMON_TIMESTAMP_LTZ] = LS_TYPE_TIMESTAMPTZ,
-    };
-    return (ls_type){.kind = kinds[t.kind], .precision = t.precision, .scale = t.scale};
-}
-
 /* The request decoder speaks Iceberg structs: mirror the Paimon schema as an
  * Iceberg schema with the same field ids and an identity spec whose field
  * names are the partition keys (the worker keys partition values by them). */
@@ -205,7 +185,7 @@ static ls_code mirror_schema(const ls_paimon_schema *ps, ls_iceberg_schema *sche
                                 "field %s has id %" PRId32 "; lakesync writes ids from %d",
                                 ps->fields[i].name, ps->fields[i].id, FIRST_FIELD_ID);
         rc = ls_iceberg_schema_add(schema, ps->fields[i].id, ps->fields[i].name,
-                                   ls_type_of(ps->fields[i].type), 0, err);
+                                   ls_paimon_type_to_ls(ps->fields[i].type), 0, err);
     }
     for (size_t i = 0; !rc && i < ps->partition_key_count; i++)
         rc = ls_iceberg_spec_add(spec, schema, ps->partition_keys[i], "identity",
@@ -835,7 +815,7 @@ static ls_code apply_proposed(ls_paimon_schema *next, const ls_iceberg_schema *p
                 old = &next->fields[k];
         char a[48], b[48];
         if (old) {
-            ls_type from = ls_type_of(old->type);
+            ls_type from = ls_paimon_type_to_ls(old->type);
             if (strcmp(old->name, f->name) != 0)
                 return ls_error_set_field(err, LS_ERR_CONFLICT, f->name,
                                           "column %" PRId32 " is '%s' in the table, not '%s'",
@@ -929,6 +909,161 @@ ls_code ls_committer_paimon_schema_id(ls_store *store, const ls_table_ref *ref, 
         *id_out = newest.id;
         ls_paimon_schema_cleanup(&newest);
     }
+    ls_objstore_free(os);
+    return rc;
+}
+
+/* ---- compaction (table maintenance) -------------------------------------- */
+
+/* The live file of t that e names (same partition, bucket and file name). */
+static const ls_paimon_live_file *find_live(const ls_paimon_table *t,
+                                            const ls_paimon_manifest_entry *e)
+{
+    for (size_t i = 0; i < t->file_count; i++) {
+        const ls_paimon_manifest_entry *l = &t->files[i].entry;
+        if (l->bucket == e->bucket && l->partition.len == e->partition.len &&
+            (!l->partition.len || memcmp(l->partition.data, e->partition.data, l->partition.len) == 0) &&
+            strcmp(l->file.file_name, e->file.file_name) == 0)
+            return &t->files[i];
+    }
+    return NULL;
+}
+
+/* The COMPACT commit's entries: DELETEs of the removed files as the table
+ * holds them (LS_ERR_CONFLICT when one is no longer live), then the ADDs.
+ * Shallow copies: they borrow from table and added. */
+static ls_code compact_entries(const ls_paimon_table *table, const ls_paimon_compaction *job,
+                               ls_paimon_manifest_entry **out, ls_error *err)
+{
+    size_t n = job->removed_count + job->added_count;
+    ls_paimon_manifest_entry *entries = calloc(n ? n : 1, sizeof *entries);
+    if (!entries)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    int64_t removed_rows = 0, added_rows = 0;
+    for (size_t i = 0; i < job->removed_count; i++) {
+        const ls_paimon_live_file *live = find_live(table, &job->removed[i]);
+        if (!live) {
+            free(entries);
+            return ls_error_set(err, LS_ERR_CONFLICT, "%s is no longer a live file of the table",
+                                job->removed[i].file.file_name);
+        }
+        entries[i] = live->entry;
+        entries[i].kind = LS_PAIMON_KIND_DELETE;
+        removed_rows += live->entry.file.row_count;
+    }
+    for (size_t i = 0; i < job->added_count; i++) {
+        entries[job->removed_count + i] = job->added[i];
+        added_rows += job->added[i].file.row_count;
+    }
+    if (removed_rows != added_rows) {
+        free(entries);
+        return ls_error_set(err, LS_ERR_INVALID,
+                            "the added files hold %" PRId64 " rows, the removed ones %" PRId64,
+                            added_rows, removed_rows);
+    }
+    *out = entries;
+    return LS_OK;
+}
+
+/* One attempt of a COMPACT snapshot on the latest one. */
+static ls_code compact_attempt(ls_objstore *os, const ls_paimon_compaction *job,
+                               ls_paimon_commit_plan *plan, bool *planned, ls_error *err)
+{
+    ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
+    ls_paimon_table *table = NULL;
+    ls_paimon_manifest_entry *entries = NULL;
+    ls_paimon_strmap properties = {0};
+    char uuid[37];
+    ls_code rc = ls_paimon_table_read(&st, &table, err);
+    if (!rc && !table->has_snapshot)
+        rc = ls_error_set(err, LS_ERR_CONFLICT, "the table has no snapshot to compact");
+    if (!rc)
+        rc = use_newest_schema(&st, table, err);
+    if (!rc)
+        rc = compact_entries(table, job, &entries, err);
+    /* The progress of the snapshot it replaces files of, unchanged, and for
+     * a dead-letter table the job snapshot it holds the dead letters of (so
+     * roll_forward does not land them twice). Not the pending dead-letter
+     * files: ls_committer_paimon_compact landed them first. */
+    static const char *const carried[] = {LS_PAIMON_PROP_JOB_ID, LS_PAIMON_PROP_OFFSETS,
+                                          PROP_SOURCE_SNAPSHOT};
+    for (size_t i = 0; !rc && i < sizeof carried / sizeof carried[0]; i++) {
+        const char *v = ls_paimon_strmap_get(&table->snapshot.properties, carried[i]);
+        if (v)
+            rc = ls_paimon_strmap_set(&properties, carried[i], v, err);
+    }
+    if (!rc)
+        rc = ls_iceberg_random_uuid(uuid, err);
+    if (rc)
+        goto out;
+    const char *user = ls_paimon_strmap_get(&properties, LS_PAIMON_PROP_JOB_ID);
+    ls_paimon_commit_input in = {
+        .schema = &table->schema,
+        .entries = entries,
+        .entry_count = job->removed_count + job->added_count,
+        .commit_kind = "COMPACT",
+        .commit_user = user ? user : table->snapshot.commit_user,
+        .time_millis = ls_catalog_wall_ms(),
+        .name_uuid = uuid,
+        .properties = &properties,
+        .codec = LS_AVRO_CODEC_ZSTANDARD,
+    };
+    ls_paimon_commit_input_set_previous(&in, table);
+    in.commit_identifier = table->snapshot.id + 1;
+    rc = ls_paimon_commit_plan_build(&in, plan, err);
+    if (rc)
+        goto out;
+    *planned = true;
+    rc = write_plan(os, plan, err);
+out:
+    free(entries);
+    ls_paimon_strmap_cleanup(&properties);
+    ls_paimon_table_free(table);
+    return rc;
+}
+
+ls_code ls_committer_paimon_compact(ls_store *store, const ls_table_ref *ref,
+                                    const ls_paimon_compaction *job, int64_t *snapshot_id_out,
+                                    ls_error *err)
+{
+    ls_table_pointer t;
+    ls_objstore *os = NULL;
+    ls_paimon_commit_plan plan;
+    bool planned = false;
+    char uri[PATH_MAX_BYTES + 64];
+    *snapshot_id_out = 0;
+    /* A dead-letter part pending from the latest commit lands first: the
+     * COMPACT snapshot becomes the latest and does not carry it. */
+    ls_code rc = ls_committer_paimon_roll_forward(store, ref, err);
+    if (!rc)
+        rc = ls_catalog_load(store, ref, "paimon", &t, err);
+    if (!rc)
+        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    for (int i = 0; !rc && i < SNAPSHOT_ATTEMPTS; i++) {
+        if (planned)
+            ls_paimon_commit_plan_cleanup(&plan);
+        planned = false;
+        rc = compact_attempt(os, job, &plan, &planned, err);
+        if (rc != LS_ERR_CONFLICT || !planned)
+            break; /* done, failed, or a removed file is gone */
+        ls_error_clear(err);
+        rc = i + 1 == SNAPSHOT_ATTEMPTS
+                 ? ls_error_set(err, LS_ERR_UNAVAILABLE, "table %s.%s: lost the snapshot race",
+                                ref->database, ref->table)
+                 : LS_OK;
+    }
+    if (!rc) {
+        snprintf(uri, sizeof uri, "%s/%s", t.location, plan.snapshot_path);
+        rc = ls_catalog_swap(store, ref, t.metadata_location, uri, err);
+    }
+    if (!rc) {
+        *snapshot_id_out = plan.snapshot_id;
+        ls_log_info("committer", "%s.%s: Paimon COMPACT snapshot %" PRId64 ": %zu files -> %zu",
+                    ref->database, ref->table, plan.snapshot_id, job->removed_count,
+                    job->added_count);
+    }
+    if (planned)
+        ls_paimon_commit_plan_cleanup(&plan);
     ls_objstore_free(os);
     return rc;
 }

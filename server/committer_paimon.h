@@ -20,6 +20,7 @@
 #include <stdbool.h>
 
 #include "committer.h"
+#include "paimon_meta.h"
 
 /* True when the catalog holds ref as a Paimon table (false on any error:
  * the Iceberg path then reports it). */
@@ -55,5 +56,26 @@ ls_code ls_committer_paimon_evolve(ls_store *store, const ls_table_ref *ref,
  * LS_OK when there is nothing to do. Called with the table's lock held. */
 ls_code ls_committer_paimon_roll_forward(ls_store *store, const ls_table_ref *ref,
                                          ls_error *err) LS_MUST_USE;
+
+/* A compaction to commit: removed names live files (partition, bucket and
+ * file name are matched; the rest is taken from the table), added are the
+ * new files' ADD entries holding the same rows. Both borrowed. */
+typedef struct ls_paimon_compaction {
+    const ls_paimon_manifest_entry *removed;
+    size_t removed_count;
+    const ls_paimon_manifest_entry *added;
+    size_t added_count;
+} ls_paimon_compaction;
+
+/* Commits a COMPACT snapshot on the latest one: DELETE entries of the
+ * removed files, ADD entries of the new ones, the latest snapshot's
+ * lakesync.job-id, lakesync.offsets and (dead-letter tables)
+ * lakesync.source-snapshot carried over, then moves the catalog pointer.
+ * Dead letters pending from the latest commit land first. The caller holds the table's commit lock. LS_ERR_CONFLICT when a
+ * removed file is no longer live (nothing written); LS_ERR_INVALID when the
+ * rows differ; storage errors. */
+ls_code ls_committer_paimon_compact(ls_store *store, const ls_table_ref *ref,
+                                    const ls_paimon_compaction *job, int64_t *snapshot_id_out,
+                                    ls_error *err) LS_MUST_USE;
 
 #endif

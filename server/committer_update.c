@@ -80,3 +80,27 @@ ls_code ls_committer_update_iceberg(ls_committer *c, const ls_table_ref *ref,
         snprintf(metadata_uri_out, uri_size, "%s", rc ? "" : uri);
     return rc;
 }
+
+ls_code ls_committer_table_location(ls_committer *c, const ls_table_ref *ref, const char *format,
+                                    ls_committer_location *out, ls_error *err)
+{
+    ls_table_pointer t;
+    ls_code rc = ls_catalog_load(ls_committer_store(c), ref, format, &t, err);
+    if (!rc) {
+        snprintf(out->location, sizeof out->location, "%s", t.location);
+        snprintf(out->metadata_location, sizeof out->metadata_location, "%s",
+                 t.metadata_location);
+    }
+    return rc;
+}
+
+ls_code ls_committer_compact_paimon(ls_committer *c, const ls_table_ref *ref,
+                                    const ls_paimon_compaction *job, int64_t *snapshot_id_out,
+                                    ls_error *err)
+{
+    pthread_mutex_t *lock = ls_committer_table_lock(c, ref);
+    pthread_mutex_lock(lock);
+    ls_code rc = ls_committer_paimon_compact(ls_committer_store(c), ref, job, snapshot_id_out, err);
+    pthread_mutex_unlock(lock);
+    return rc;
+}

@@ -11,6 +11,7 @@
 #define LAKESYNC_COMMITTER_UPDATE_H
 
 #include "committer.h"
+#include "committer_paimon.h"
 #include "iceberg_metadata.h"
 
 /* The table as the update sees it: table_store is rooted at location. */
@@ -47,5 +48,17 @@ typedef struct ls_committer_location {
 } ls_committer_location;
 ls_code ls_committer_iceberg_location(ls_committer *c, const ls_table_ref *ref,
                                       ls_committer_location *out, ls_error *err) LS_MUST_USE;
+
+/* The same for a table of the given format ("iceberg", "paimon"; for
+ * Paimon metadata_location is the latest snapshot file). LS_ERR_NOT_FOUND
+ * when there is no such table of that format. */
+ls_code ls_committer_table_location(ls_committer *c, const ls_table_ref *ref, const char *format,
+                                    ls_committer_location *out, ls_error *err) LS_MUST_USE;
+
+/* Commits a Paimon compaction (committer_paimon.h) under the table's commit
+ * lock; *snapshot_id_out is the COMPACT snapshot's id. */
+ls_code ls_committer_compact_paimon(ls_committer *c, const ls_table_ref *ref,
+                                    const ls_paimon_compaction *job, int64_t *snapshot_id_out,
+                                    ls_error *err) LS_MUST_USE;
 
 #endif

@@ -88,6 +88,16 @@ ls_code ls_maintenance_compact(ls_committer *committer, const ls_table_ref *ref,
                                const ls_maintenance_config *config,
                                ls_maintenance_result *result, ls_error *err) LS_MUST_USE;
 
+/* Compacts a Paimon append table the same way: per partition and bucket,
+ * the small files rewritten (Parquet, columns by field id, the newest
+ * schema) into data-<uuid>-N.parquet files beside them, committed as a
+ * COMPACT snapshot with DELETE entries for the old files and ADD entries for
+ * the new ones (file source COMPACT), lakesync.offsets carried over.
+ * Snapshot expiration and orphan removal are not done for Paimon yet. */
+ls_code ls_maintenance_compact_paimon(ls_committer *committer, const ls_table_ref *ref,
+                                      const ls_maintenance_config *config,
+                                      ls_maintenance_result *result, ls_error *err) LS_MUST_USE;
+
 /* Expires snapshots as of now_ms and deletes the files only they reached. */
 ls_code ls_maintenance_expire(ls_committer *committer, const ls_table_ref *ref,
                               const ls_maintenance_config *config, int64_t now_ms,
@@ -99,7 +109,8 @@ ls_code ls_maintenance_remove_orphans(ls_committer *committer, const ls_table_re
                                       const ls_maintenance_config *config, int64_t now_ms,
                                       ls_maintenance_result *result, ls_error *err) LS_MUST_USE;
 
-/* The three in order; the first error stops the run. */
+/* The three in order; the first error stops the run. Paimon tables: their
+ * compaction only. */
 ls_code ls_maintenance_run(ls_committer *committer, const ls_table_ref *ref,
                            const ls_maintenance_config *config, int64_t now_ms,
                            ls_maintenance_result *result, ls_error *err) LS_MUST_USE;

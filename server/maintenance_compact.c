@@ -9,6 +9,10 @@
 #include "iceberg_replace.h"
 #include "maintenance_internal.h"
 #include "parquet_reader.h"
+#include "paimon_binaryrow.h"
+#include "paimon_objstore.h"
+#include "paimon_read.h"
+#include "paimon_stats.h"
 #include "parquet_writer.h"
 #include "util/log.h"
 
@@ -110,7 +114,16 @@ typedef struct added_file {
     int64_t *split_offsets;
     ls_iceberg_value partition[LS_ICEBERG_MAX_PARTITION_FIELDS];
     ls_iceberg_data_file data_file;
+    bool has_paimon_entry;
+    ls_paimon_manifest_entry paimon_entry; /* Paimon: the file's ADD entry */
 } added_file;
+
+/* An input file of a group. */
+typedef struct source_file {
+    const char *uri;
+    int64_t record_count;
+    const ls_iceberg_read_partition *partition; /* Iceberg: the file's values */
+} source_file;
 
 typedef struct compaction {
     ls_maint_table *table;
@@ -132,6 +145,10 @@ typedef struct compaction {
     ls_column_batch *batch;
     added_file *current;
     int64_t snapshot_id; /* of the committed replace */
+    /* Paimon tables: the schema written with (NULL for Iceberg) and the
+     * entry of the group's first file (partition and bucket of the new). */
+    const ls_paimon_schema *paimon_schema;
+    const ls_paimon_manifest_entry *paimon_source;
 } compaction;
 
 static ls_code add_slot(compaction *c, added_file **out, ls_error *err)
@@ -146,27 +163,29 @@ static ls_code add_slot(compaction *c, added_file **out, ls_error *err)
     return LS_OK;
 }
 
-/* Starts a new output file beside the group's first input. */
-static ls_code open_output(compaction *c, const ls_iceberg_live_file *first, ls_error *err)
+/* Starts a new output file beside the group's first input: Iceberg
+ * "compact-<uuid>-N.parquet" under data/, Paimon "data-<uuid>-N.parquet" in
+ * the bucket directory, as Paimon names data files. */
+static ls_code open_output(compaction *c, const source_file *first, ls_error *err)
 {
     added_file *a = NULL;
     ls_code rc = add_slot(c, &a, err);
     if (rc)
         return rc;
-    const char *slash = strrchr(first->path, '/');
-    int dir_len = (int)(slash - first->path);
-    snprintf(a->uri, sizeof a->uri, "%.*s/compact-%s-%05zu.parquet", dir_len, first->path,
-             c->run_uuid, c->added_count);
-    for (size_t i = 0; i < c->spec.field_count; i++) {
+    const char *slash = strrchr(first->uri, '/');
+    int dir_len = (int)(slash - first->uri);
+    snprintf(a->uri, sizeof a->uri, "%.*s/%s-%s-%05zu.parquet", dir_len, first->uri,
+             c->paimon_schema ? "data" : "compact", c->run_uuid, c->added_count);
+    for (size_t i = 0; !c->paimon_schema && i < c->spec.field_count; i++) {
         ls_type t;
         if ((rc = ls_iceberg_spec_field_type(&c->spec, i, &c->schema, &t, err)))
             return rc;
         a->partition[i] = ls_iceberg_read_partition_value(t, &first->partition[i]);
     }
     const char *key = ls_maint_key(&c->table->reader, a->uri);
-    if (!key || strncmp(key, "data/", 5) != 0)
+    if (!key || (!c->paimon_schema && strncmp(key, "data/", 5) != 0))
         return ls_error_set(err, LS_ERR_UNPROCESSABLE, "%s does not lie under the table's data/",
-                            first->path);
+                            first->uri);
     if ((rc = ls_objstore_upload_begin(c->table->store, key, &c->upload, err)))
         return rc;
     ls_parquet_options options;
@@ -174,6 +193,8 @@ static ls_code open_output(compaction *c, const ls_iceberg_live_file *first, ls_
     options.row_group_bytes = (uint64_t)c->config->target_file_size_bytes < ROW_GROUP_MAX_BYTES
                                   ? (uint64_t)c->config->target_file_size_bytes
                                   : ROW_GROUP_MAX_BYTES;
+    if (c->paimon_schema)
+        options.root_name = "paimon_schema";
     c->writer = ls_parquet_writer_new(c->columns, c->schema.field_count, &options,
                                       ls_objstore_upload_sink(c->upload), err);
     if (!c->writer)
@@ -188,6 +209,36 @@ static ls_code flush_batch(compaction *c, ls_error *err)
         return LS_OK;
     ls_code rc = ls_parquet_writer_write_batch(c->writer, c->batch, err);
     ls_column_batch_reset(c->batch);
+    return rc;
+}
+
+/* The ADD entry of a new Paimon file: in the partition and bucket of the
+ * group, value stats from its Parquet statistics, marked as written by a
+ * compaction. */
+static ls_code paimon_entry_of(compaction *c, added_file *a, ls_error *err)
+{
+    const ls_paimon_manifest_entry *src = c->paimon_source;
+    ls_paimon_manifest_entry *e = &a->paimon_entry;
+    memset(e, 0, sizeof *e);
+    a->has_paimon_entry = true;
+    e->kind = LS_PAIMON_KIND_ADD;
+    e->bucket = src->bucket;
+    e->total_buckets = src->total_buckets;
+    e->partition.len = src->partition.len;
+    if (!(e->partition.data = malloc(src->partition.len ? src->partition.len : 1)))
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    if (src->partition.len)
+        memcpy(e->partition.data, src->partition.data, src->partition.len);
+    const char *name = strrchr(a->uri, '/') + 1;
+    ls_code rc = ls_paimon_data_file_init_append(
+        &e->file, name, (int64_t)a->stats.file_size_bytes, (int64_t)a->stats.row_count,
+        c->paimon_schema->id, ls_paimon_creation_time_millis(ls_maint_wall_ms()), err);
+    if (!rc)
+        rc = ls_paimon_value_stats_from_parquet(c->paimon_schema, &a->stats,
+                                                &e->file.value_stats, err);
+    e->file.file_source = LS_PAIMON_FILE_SOURCE_COMPACT;
+    a->data_file.record_count = (int64_t)a->stats.row_count;
+    a->data_file.file_size_bytes = (int64_t)a->stats.file_size_bytes;
     return rc;
 }
 
@@ -210,6 +261,8 @@ static ls_code close_output(compaction *c, ls_error *err)
     c->current = NULL;
     if (rc)
         return rc;
+    if (c->paimon_schema)
+        return paimon_entry_of(c, a, err);
     a->columns = calloc(a->stats.column_count + 1, sizeof *a->columns);
     a->split_offsets = calloc(a->stats.row_group_count + 1, sizeof *a->split_offsets);
     if (!a->columns || !a->split_offsets)
@@ -313,8 +366,10 @@ static ls_code map_columns(const compaction *c, const ls_parquet_reader *reader,
     return LS_OK;
 }
 
-/* Reads one input file into the output, rolling files at the target size. */
-static ls_code rewrite_file(compaction *c, const ls_iceberg_live_file *f, ls_error *err)
+/* Reads one input file into the output, rolling files at the target size;
+ * new outputs open beside first. */
+static ls_code rewrite_file(compaction *c, const source_file *f, const source_file *first,
+                            ls_error *err)
 {
     size_t n = c->schema.field_count;
     ls_buf data;
@@ -325,18 +380,18 @@ static ls_code rewrite_file(compaction *c, const ls_iceberg_live_file *f, ls_err
     size_t *cursor = calloc(n ? n : 1, sizeof *cursor);
     ls_code rc = source && cursor ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     if (!rc)
-        rc = ls_maint_read(&c->table->reader, f->path, &data, err);
+        rc = ls_maint_read(&c->table->reader, f->uri, &data, err);
     if (!rc && !(reader = ls_parquet_reader_open_buffer(data.data, data.len, NULL, err)))
         rc = err->code ? err->code : LS_ERR_FORMAT;
     if (!rc && ls_parquet_reader_row_count(reader) != (uint64_t)f->record_count)
         rc = ls_error_set(err, LS_ERR_FORMAT, "%s holds %" PRIu64 " rows, its manifest says %" PRId64,
-                          f->path, ls_parquet_reader_row_count(reader), f->record_count);
+                          f->uri, ls_parquet_reader_row_count(reader), f->record_count);
     if (!rc)
-        rc = map_columns(c, reader, f->path, source, err);
+        rc = map_columns(c, reader, f->uri, source, err);
     if (!rc && !(in = ls_parquet_reader_batch_new(reader, NULL, 0)))
         rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     for (size_t g = 0; !rc && g < ls_parquet_reader_row_group_count(reader); g++) {
-        if (!c->writer && (rc = open_output(c, f, err)))
+        if (!c->writer && (rc = open_output(c, first, err)))
             break;
         rc = ls_parquet_reader_read_row_group(reader, g, NULL, 0, in, err);
         if (!rc)
@@ -346,7 +401,7 @@ static ls_code rewrite_file(compaction *c, const ls_iceberg_live_file *f, ls_err
             rc = close_output(c, err);
     }
     if (rc)
-        ls_error_name_field(err, f->path);
+        ls_error_name_field(err, f->uri);
     ls_column_batch_free(in);
     ls_parquet_reader_free(reader);
     ls_buf_cleanup(&data);
@@ -359,10 +414,14 @@ static ls_code rewrite_file(compaction *c, const ls_iceberg_live_file *f, ls_err
 static ls_code rewrite_group(compaction *c, const candidate *files, size_t n, ls_error *err)
 {
     ls_code rc = LS_OK;
+    source_file first = {.uri = files[0].file->path, .record_count = files[0].file->record_count,
+                         .partition = files[0].file->partition};
     for (size_t i = 0; !rc && i < n; i++) {
         if (ls_maintenance_cancelled(c->config, err))
             return LS_ERR_UNAVAILABLE;
-        rc = rewrite_file(c, files[i].file, err);
+        source_file f = {.uri = files[i].file->path, .record_count = files[i].file->record_count,
+                         .partition = files[i].file->partition};
+        rc = rewrite_file(c, &f, &first, err);
         if (!rc) {
             c->removed[c->removed_count++] = files[i].file->path;
             c->removed_bytes += files[i].file->file_size_bytes;
@@ -450,6 +509,8 @@ static void compaction_cleanup(compaction *c)
     ls_objstore_upload_abort(c->upload);
     ls_column_batch_free(c->batch);
     for (size_t i = 0; i < c->added_count; i++) {
+        if (c->added[i]->has_paimon_entry)
+            ls_paimon_manifest_entry_cleanup(&c->added[i]->paimon_entry);
         ls_parquet_file_stats_cleanup(&c->added[i]->stats);
         free(c->added[i]->columns);
         free(c->added[i]->split_offsets);
@@ -464,21 +525,21 @@ static void compaction_cleanup(compaction *c)
 }
 
 /* The current schema as Parquet columns and batch types. */
-static ls_code compaction_init(compaction *c, ls_maint_table *table,
-                               const ls_maintenance_config *config, size_t file_count,
-                               ls_error *err)
+static void compaction_start(compaction *c, ls_maint_table *table,
+                             const ls_maintenance_config *config)
 {
     memset(c, 0, sizeof *c);
     c->table = table;
     c->config = config;
     ls_iceberg_schema_init(&c->schema, 0);
     ls_iceberg_spec_init(&c->spec, 0);
-    const ls_iceberg_metadata *md = table->scan->metadata;
-    ls_code rc = ls_iceberg_metadata_current_schema(md, &c->schema, err);
-    if (!rc)
-        rc = ls_iceberg_metadata_default_spec(md, &c->spec, err);
-    if (!rc)
-        rc = ls_iceberg_random_uuid(c->run_uuid, err);
+}
+
+/* The writer's columns and batch from c->schema, room for file_count
+ * removed files, and the run's UUID. */
+static ls_code compaction_columns(compaction *c, size_t file_count, ls_error *err)
+{
+    ls_code rc = ls_iceberg_random_uuid(c->run_uuid, err);
     if (rc)
         return rc;
     size_t n = c->schema.field_count;
@@ -496,6 +557,19 @@ static ls_code compaction_init(compaction *c, ls_maint_table *table,
     if (!(c->batch = ls_column_batch_new(c->types, n, BATCH_MAX_BYTES)))
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     return LS_OK;
+}
+
+/* The current schema and default spec of an Iceberg table. */
+static ls_code compaction_init(compaction *c, ls_maint_table *table,
+                               const ls_maintenance_config *config, size_t file_count,
+                               ls_error *err)
+{
+    compaction_start(c, table, config);
+    const ls_iceberg_metadata *md = table->scan->metadata;
+    ls_code rc = ls_iceberg_metadata_current_schema(md, &c->schema, err);
+    if (!rc)
+        rc = ls_iceberg_metadata_default_spec(md, &c->spec, err);
+    return rc ? rc : compaction_columns(c, file_count, err);
 }
 
 /* Picks and rewrites the groups: per partition, the files under 3/4 of the
@@ -603,5 +677,184 @@ ls_code ls_maintenance_compact(ls_committer *committer, const ls_table_ref *ref,
         compaction_cleanup(&c);
     free_candidates(files, file_count);
     ls_maint_table_close(&table);
+    return rc;
+}
+
+/* ---- Paimon ---------------------------------------------------------------- */
+
+/* Paimon's live files ordered by partition, bucket and name. */
+static int compare_paimon_files(const void *a, const void *b)
+{
+    const ls_paimon_live_file *x = *(const ls_paimon_live_file *const *)a;
+    const ls_paimon_live_file *y = *(const ls_paimon_live_file *const *)b;
+    const ls_paimon_bytes *p = &x->entry.partition, *q = &y->entry.partition;
+    if (p->len != q->len)
+        return p->len < q->len ? -1 : 1;
+    int cmp = p->len ? memcmp(p->data, q->data, p->len) : 0;
+    if (cmp)
+        return cmp;
+    if (x->entry.bucket != y->entry.bucket)
+        return x->entry.bucket < y->entry.bucket ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+static bool same_group(const ls_paimon_live_file *x, const ls_paimon_live_file *y)
+{
+    return x->entry.bucket == y->entry.bucket && x->entry.partition.len == y->entry.partition.len &&
+           (!x->entry.partition.len ||
+            memcmp(x->entry.partition.data, y->entry.partition.data, x->entry.partition.len) == 0);
+}
+
+/* The Paimon schema as the writer's columns (same ids and names). */
+static ls_code paimon_columns(compaction *c, const ls_paimon_schema *ps, size_t file_count,
+                              ls_error *err)
+{
+    c->paimon_schema = ps;
+    ls_code rc = LS_OK;
+    for (size_t i = 0; !rc && i < ps->field_count; i++)
+        rc = ls_iceberg_schema_add(&c->schema, ps->fields[i].id, ps->fields[i].name,
+                                   ls_paimon_type_to_ls(ps->fields[i].type),
+                                   !ps->fields[i].type.nullable, err);
+    return rc ? rc : compaction_columns(c, file_count, err);
+}
+
+/* Rewrites one group (same partition and bucket) of small files. */
+static ls_code rewrite_paimon_group(compaction *c, const char *location,
+                                    ls_paimon_live_file *const *files, size_t n,
+                                    ls_paimon_manifest_entry *removed, size_t *removed_count,
+                                    ls_error *err)
+{
+    char first_uri[LS_COMMITTER_URI_MAX + 1024], uri[LS_COMMITTER_URI_MAX + 1024];
+    snprintf(first_uri, sizeof first_uri, "%s/%s", location, files[0]->path);
+    source_file first = {.uri = first_uri, .record_count = files[0]->entry.file.row_count};
+    c->paimon_source = &files[0]->entry;
+    ls_code rc = LS_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (ls_maintenance_cancelled(c->config, err))
+            return LS_ERR_UNAVAILABLE;
+        snprintf(uri, sizeof uri, "%s/%s", location, files[i]->path);
+        source_file f = {.uri = uri, .record_count = files[i]->entry.file.row_count};
+        rc = rewrite_file(c, &f, &first, err);
+        if (!rc) {
+            removed[(*removed_count)++] = files[i]->entry; /* borrowed */
+            c->removed_bytes += files[i]->entry.file.file_size;
+        }
+    }
+    if (!rc && c->writer)
+        rc = close_output(c, err);
+    return rc;
+}
+
+/* Picks the groups as for Iceberg and rewrites them. */
+static ls_code rewrite_paimon(compaction *c, const char *location, const ls_paimon_table *t,
+                              ls_paimon_manifest_entry *removed, size_t *removed_count,
+                              ls_maintenance_result *result, ls_error *err)
+{
+    int64_t small_limit = c->config->target_file_size_bytes / 4 * 3;
+    ls_paimon_live_file **sorted = calloc(t->file_count + 1, sizeof *sorted);
+    ls_paimon_live_file **small = calloc(t->file_count + 1, sizeof *small);
+    ls_code rc = sorted && small ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < t->file_count; i++)
+        sorted[i] = &t->files[i];
+    if (!rc)
+        qsort(sorted, t->file_count, sizeof *sorted, compare_paimon_files);
+    for (size_t start = 0, end; !rc && start < t->file_count; start = end) {
+        size_t small_count = 0;
+        for (end = start; end < t->file_count && same_group(sorted[start], sorted[end]); end++)
+            if (sorted[end]->entry.file.file_size < small_limit)
+                small[small_count++] = sorted[end];
+        int64_t total = (int64_t)(end - start);
+        if (total > result->max_partition_files_before)
+            result->max_partition_files_before = total;
+        size_t added_before = c->added_count;
+        if (small_count >= (size_t)c->config->min_input_files && small_count >= 2) {
+            rc = rewrite_paimon_group(c, location, small, small_count, removed, removed_count,
+                                      err);
+            result->partitions_compacted++;
+            total += (int64_t)(c->added_count - added_before) - (int64_t)small_count;
+        }
+        if (total > result->max_partition_files_after)
+            result->max_partition_files_after = total;
+    }
+    free(sorted);
+    free(small);
+    return rc;
+}
+
+/* Commits the rewrite as a COMPACT snapshot under the table's lock. */
+static ls_code commit_paimon(compaction *c, ls_committer *committer, const ls_table_ref *ref,
+                             const ls_paimon_manifest_entry *removed, size_t removed_count,
+                             ls_error *err)
+{
+    ls_paimon_manifest_entry *added = calloc(c->added_count + 1, sizeof *added);
+    if (!added)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->added_count; i++)
+        added[i] = c->added[i]->paimon_entry; /* borrowed */
+    ls_paimon_compaction job = {.removed = removed, .removed_count = removed_count,
+                                .added = added, .added_count = c->added_count};
+    ls_code rc = ls_committer_compact_paimon(committer, ref, &job, &c->snapshot_id, err);
+    free(added);
+    return rc;
+}
+
+ls_code ls_maintenance_compact_paimon(ls_committer *committer, const ls_table_ref *ref,
+                                      const ls_maintenance_config *config,
+                                      ls_maintenance_result *result, ls_error *err)
+{
+    ls_maint_table table;
+    ls_paimon_table *t = NULL;
+    ls_paimon_schema schema;
+    bool have_schema = false;
+    compaction c;
+    ls_paimon_manifest_entry *removed = NULL;
+    size_t removed_count = 0;
+    ls_objstore_options defaults;
+    ls_objstore_options_init(&defaults);
+    memset(&table, 0, sizeof table);
+    compaction_start(&c, &table, config);
+    ls_code rc = ls_committer_table_location(committer, ref, "paimon", &table.where, err);
+    if (!rc)
+        rc = ls_objstore_open(table.where.location, ref->storage ? ref->storage : &defaults,
+                              &table.store, err);
+    table.reader = (ls_maint_reader){.store = table.store, .location = table.where.location};
+    ls_paimon_storage st = ls_paimon_storage_for_objstore(table.store);
+    if (!rc)
+        rc = ls_paimon_table_read(&st, &t, err);
+    if (!rc && (rc = ls_paimon_newest_schema(&st, &schema, err)) == LS_OK)
+        have_schema = true;
+    if (!rc && !(removed = calloc(t->file_count + 1, sizeof *removed)))
+        rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = paimon_columns(&c, &schema, t->file_count, err);
+    if (!rc) {
+        result->data_files_before = result->data_files_after = (int64_t)t->file_count;
+        rc = rewrite_paimon(&c, table.where.location, t, removed, &removed_count, result, err);
+    }
+    if (!rc && removed_count) {
+        rc = commit_paimon(&c, committer, ref, removed, removed_count, err);
+        if (rc == LS_ERR_CONFLICT)
+            delete_added(&c);
+    }
+    if (!rc && removed_count) {
+        result->replace_snapshot_id = c.snapshot_id;
+        result->files_rewritten += (int64_t)removed_count;
+        result->bytes_rewritten += c.removed_bytes;
+        result->files_written += (int64_t)c.added_count;
+        for (size_t i = 0; i < c.added_count; i++) {
+            result->bytes_written += c.added[i]->data_file.file_size_bytes;
+            result->records_rewritten += c.added[i]->data_file.record_count;
+        }
+        result->data_files_after =
+            (int64_t)t->file_count - (int64_t)removed_count + (int64_t)c.added_count;
+    }
+    if (rc)
+        result->max_partition_files_after = result->max_partition_files_before;
+    compaction_cleanup(&c);
+    free(removed);
+    if (have_schema)
+        ls_paimon_schema_cleanup(&schema);
+    ls_paimon_table_free(t);
+    ls_objstore_free(table.store);
     return rc;
 }

@@ -125,6 +125,11 @@ ls_code ls_maintenance_run(ls_committer *committer, const ls_table_ref *ref,
                            const ls_maintenance_config *config, int64_t now_ms,
                            ls_maintenance_result *result, ls_error *err)
 {
+    ls_committer_location where;
+    ls_error probe;
+    ls_error_clear(&probe);
+    if (ls_committer_table_location(committer, ref, "paimon", &where, &probe) == LS_OK)
+        return ls_maintenance_compact_paimon(committer, ref, config, result, err);
     ls_code rc = ls_maintenance_compact(committer, ref, config, result, err);
     if (!rc && ls_maintenance_cancelled(config, err))
         rc = LS_ERR_UNAVAILABLE;

@@ -469,6 +469,26 @@ ls_paimon_type ls_paimon_type_from_ls(ls_type type, bool nullable)
     return t;
 }
 
+ls_type ls_paimon_type_to_ls(ls_paimon_type t)
+{
+    static const ls_type_kind kinds[] = {
+        [LS_PAIMON_BOOLEAN] = LS_TYPE_BOOLEAN,
+        [LS_PAIMON_TINYINT] = LS_TYPE_INT,
+        [LS_PAIMON_SMALLINT] = LS_TYPE_INT,
+        [LS_PAIMON_INT] = LS_TYPE_INT,
+        [LS_PAIMON_BIGINT] = LS_TYPE_BIGINT,
+        [LS_PAIMON_FLOAT] = LS_TYPE_FLOAT,
+        [LS_PAIMON_DOUBLE] = LS_TYPE_DOUBLE,
+        [LS_PAIMON_DATE] = LS_TYPE_DATE,
+        [LS_PAIMON_DECIMAL] = LS_TYPE_DECIMAL,
+        [LS_PAIMON_STRING] = LS_TYPE_STRING,
+        [LS_PAIMON_BYTES] = LS_TYPE_BINARY,
+        [LS_PAIMON_TIMESTAMP] = LS_TYPE_TIMESTAMP,
+        [LS_PAIMON_TIMESTAMP_LTZ] = LS_TYPE_TIMESTAMPTZ,
+    };
+    return (ls_type){.kind = kinds[t.kind], .precision = t.precision, .scale = t.scale};
+}
+
 static const struct {
     const char *name;
     ls_paimon_kind kind;

@@ -135,6 +135,10 @@ bool ls_paimon_timestamp_is_compact(int precision);
  * WITH LOCAL TIME ZONE, binary BYTES. */
 ls_paimon_type ls_paimon_type_from_ls(ls_type type, bool nullable);
 
+/* The job field type a Paimon type reads as (TINYINT and SMALLINT as int,
+ * BYTES as binary, TIMESTAMP WITH LOCAL TIME ZONE as timestamptz). */
+ls_type ls_paimon_type_to_ls(ls_paimon_type type);
+
 /* Formats Paimon's type string ("DECIMAL(10, 2)", "TIMESTAMP(6) WITH LOCAL
  * TIME ZONE", "INT NOT NULL") into out (at least 48 bytes). Returns out. */
 const char *ls_paimon_type_format(ls_paimon_type type, char *out, size_t out_size);

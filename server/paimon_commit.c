@@ -106,14 +106,22 @@ static ls_code partition_stats(const ls_paimon_schema *schema,
     return rc;
 }
 
+static bool is_compact(const ls_paimon_commit_input *in)
+{
+    return in->commit_kind && strcmp(in->commit_kind, "COMPACT") == 0;
+}
+
 static ls_code check_entries(const ls_paimon_commit_input *in, ls_error *err)
 {
     const char *bucket_option = ls_paimon_strmap_get(&in->schema->options, "bucket");
     long buckets = bucket_option ? strtol(bucket_option, NULL, 10) : -1;
+    if (in->commit_kind && strcmp(in->commit_kind, "APPEND") != 0 && !is_compact(in))
+        return ls_error_set(err, LS_ERR_INVALID, "commit kind %s is not supported",
+                            in->commit_kind);
     for (size_t i = 0; i < in->entry_count; i++) {
         const ls_paimon_manifest_entry *e = &in->entries[i];
         size_t arity = 0;
-        if (e->kind != LS_PAIMON_KIND_ADD)
+        if (e->kind != LS_PAIMON_KIND_ADD && !(is_compact(in) && e->kind == LS_PAIMON_KIND_DELETE))
             return ls_error_set(err, LS_ERR_INVALID, "commit entry %zu is not an ADD", i);
         ls_code rc = ls_paimon_binaryrow_arity(e->partition.data, e->partition.len, &arity, err);
         if (rc)
@@ -249,7 +257,8 @@ static ls_code plan_snapshot(const ls_paimon_commit_input *in, ls_paimon_commit_
     ls_paimon_snapshot *s = &out->snapshot;
     int64_t added = 0;
     for (size_t i = 0; i < in->entry_count; i++)
-        added += in->entries[i].file.row_count;
+        added += in->entries[i].kind == LS_PAIMON_KIND_DELETE ? -in->entries[i].file.row_count
+                                                              : in->entries[i].file.row_count;
     s->version = 3;
     s->id = out->snapshot_id;
     s->schema_id = in->schema->id;
@@ -260,7 +269,7 @@ static ls_code plan_snapshot(const ls_paimon_commit_input *in, ls_paimon_commit_
     s->changelog_manifest_list_size = LS_PAIMON_ABSENT;
     s->commit_user = strdup(in->commit_user);
     s->commit_identifier = in->commit_identifier;
-    s->commit_kind = strdup("APPEND");
+    s->commit_kind = strdup(is_compact(in) ? "COMPACT" : "APPEND");
     s->time_millis = in->time_millis;
     s->total_record_count = (prev ? prev->total_record_count : 0) + added;
     s->delta_record_count = added;

@@ -357,6 +357,11 @@ typedef struct ls_paimon_commit_input {
     size_t merge_entry_count;
     const ls_paimon_manifest_entry *entries; /* the new files: kind ADD */
     size_t entry_count;
+    /* NULL or "APPEND": entries must be ADDs. "COMPACT" (table maintenance
+     * rewriting files): DELETE entries of live files and ADD entries of
+     * their replacement; the snapshot's deltaRecordCount is added minus
+     * deleted rows, as Paimon's FileStoreCommit counts it. */
+    const char *commit_kind;
     const char *commit_user;    /* stable per job (a UUID) */
     int64_t commit_identifier;  /* strictly increasing per commit_user */
     int64_t time_millis;

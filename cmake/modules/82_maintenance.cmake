@@ -5,8 +5,9 @@ lakesync_module(maintenance MAIN SOURCES
   server/maintenance_table.c
   server/maintenance_compact.c
   server/maintenance_expire.c
-  DEPS ls_committer ls_iceberg ls_iceberg_parquet ls_parquet ls_parquet_reader ls_objstore
+  DEPS ls_committer ls_iceberg ls_iceberg_parquet ls_paimon ls_paimon_objstore ls_parquet
+       ls_parquet_reader ls_objstore
        PkgConfig::JANSSON)
 
 lakesync_unit_test(maintenance SOURCES tests/unit/test_maintenance.c
-  DEPS ls_maintenance ls_committer ls_parquet ls_parquet_reader)
+  DEPS ls_maintenance ls_committer ls_paimon ls_parquet ls_parquet_reader)

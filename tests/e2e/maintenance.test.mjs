@@ -15,7 +15,8 @@ import zlib from 'node:zlib';
 import avro from 'avsc';
 import { longType } from './lib/avro_long.mjs';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { startServer } from './lib/server.mjs';
+import { execFileSync } from 'node:child_process';
+import { startServer, tempDir } from './lib/server.mjs';
 import { startBroker } from './lib/broker.mjs';
 import { readTable } from './lib/iceberg_read.mjs';
 
@@ -294,6 +295,85 @@ test('the scheduler compacts a table on its own at the job\'s interval', async (
     await sleep(300);
   }
   assertExactlyProduced(rows.map((r) => ({ id: Number(r.id), kp: Number(r.kp), ko: Number(r.ko) })), produced);
+});
+
+// The live files of a Paimon table as our paimon_ls tool lists them.
+function paimonLs(dir) {
+  return JSON.parse(execFileSync(path.join(process.env.LAKESYNC_BUILD_DIR, 'paimon_ls'), [dir],
+                                 { encoding: 'utf8' }));
+}
+
+test('a Paimon table compacts into a COMPACT snapshot with the same rows', async () => {
+  const warehouse = tempDir('lakesync-maint-paimon-');
+  const wh = `file://${warehouse}/wh`;
+  const db = await api('POST', '/api/v1/databases', {
+    name: 'pmaint', catalog: 'paimon', external: true, location: `${wh}/pmaint.db/`,
+    properties: { 'paimon.warehouse': wh } });
+  assert.equal(db.status, 201, db.text);
+  const group = (await api('GET', '/api/v1/resource-groups')).json.items[0].id;
+  const sources = (await api('GET', '/api/v1/data-sources')).json.items;
+  const res = await api('POST', '/api/v1/jobs', {
+    data_source_id: sources[0].id,
+    destination: { type: 'user_path', format: 'paimon', path: `${wh}/pmaint.db/events/` },
+    database: 'pmaint', table: 'events', parse_levels: 1,
+    fields: [
+      { source: 'id', name: 'id', type: 'bigint' },
+      { source: 'grp', name: 'grp', type: 'string' },
+      { source: '__kafka_partition__', name: 'kp', type: 'int' },
+      { source: '__kafka_offset__', name: 'ko', type: 'bigint' },
+    ],
+    partition: [{ source: 'grp', transform: 'identity', name: 'grp' }],
+    sync: { start: { mode: 'earliest' }, resource_group_id: group, acus: 2 },
+    advanced: { commit_interval_s: 1, maintenance: { enabled: false, min_input_files: 3 } },
+  });
+  assert.equal(res.status, 201, res.text);
+  const pjob = res.json;
+  const dir = path.join(warehouse, 'wh', 'pmaint.db', 'events');
+  const readRows = async () => {
+    let table;
+    try { table = paimonLs(dir); } catch { return { table: null, rows: [] }; }
+    if (!table.files.length) return { table, rows: [] };
+    const files = table.files.map((f) => `'${path.join(dir, f.path)}'`);
+    const instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', threads: '1' });
+    const conn = await instance.connect();
+    const rows = (await conn.runAndReadAll(`SELECT id::BIGINT AS id, grp, kp::INT AS kp, ko::BIGINT AS ko
+      FROM read_parquet([${files.join(', ')}], hive_partitioning = false)`)).getRowObjectsJson();
+    conn.closeSync();
+    return { table, rows: rows.map((r) => ({ id: Number(r.id), grp: r.grp, kp: Number(r.kp), ko: Number(r.ko) })) };
+  };
+  const waitFor = async (n) => {
+    const until = Date.now() + 30000;
+    let got = { rows: [] };
+    while (Date.now() < until) {
+      got = await readRows();
+      if (got.rows.length >= n) return got;
+      await sleep(300);
+    }
+    assert.fail(`the Paimon table has ${got.rows.length} rows, expected ${n}`);
+  };
+  assert.equal((await api('POST', `/api/v1/jobs/${pjob.id}/start`)).status, 200);
+  await waitFor(produced); // the topic so far
+  let stop = produceContinuously();
+  await sleep(4000);
+  const before = await readRows();
+  const run = await api('POST', '/api/v1/databases/pmaint/tables/events/maintenance');
+  assert.equal(run.status, 200, run.text);
+  assert.ok(run.json.result.files_rewritten >= 3, run.text);
+  await sleep(1000);
+  await stop();
+  const after = await waitFor(produced);
+  assertExactlyProduced(after.rows, produced);
+  const kinds = fs.readdirSync(path.join(dir, 'snapshot')).filter((n) => n.startsWith('snapshot-'))
+    .map((n) => JSON.parse(fs.readFileSync(path.join(dir, 'snapshot', n), 'utf8')));
+  const compact = kinds.filter((s) => s.commitKind === 'COMPACT');
+  assert.equal(compact.length, 1);
+  assert.equal(compact[0].deltaRecordCount, 0);
+  assert.match(compact[0].properties['lakesync.offsets'], /"partitions"/);
+  assert.ok(after.table.files.length < before.table.files.length,
+            `${before.table.files.length} -> ${after.table.files.length} files`);
+  assert.equal((await api('POST', `/api/v1/jobs/${pjob.id}/stop`)).status, 200);
+  console.log(`maintenance (Paimon): live files ${before.table.files.length} -> ${after.table.files.length}`);
+  fs.rmSync(warehouse, { recursive: true, force: true });
 });
 
 test('run-now on an unknown table answers 404', async () => {

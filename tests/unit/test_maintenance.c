@@ -20,6 +20,7 @@
 #include "committer.h"
 #include "iceberg_table.h"
 #include "maintenance.h"
+#include "paimon_read.h"
 #include "parquet_reader.h"
 #include "parquet_writer.h"
 
@@ -33,24 +34,33 @@ typedef struct fixture {
     int file_seq;
 } fixture;
 
+/* The catalog with database db of catalog kind, a committer, and the
+ * table "events" at <tmp>/<subdir>/<db>.db/events (not created yet). */
+static void catalog_open(fixture *fx, const char *db, const char *kind, const char *subdir)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    char path[1100], sql[512];
+    memset(fx, 0, sizeof *fx);
+    snprintf(path, sizeof path, "%s/lakesync.db", testing_tmpdir());
+    CHECK_OK(ls_store_open(path, &fx->store, &err), &err);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO databases (name, catalog, external, location, properties, etag, "
+             "created_at, updated_at) VALUES ('%s', '%s', %d, NULL, '{}', 'e', "
+             "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+             db, kind, strcmp(kind, "paimon") == 0);
+    CHECK_OK(ls_store_exec(fx->store, sql, &err), &err);
+    CHECK_OK(ls_committer_new(fx->store, &fx->committer, &err), &err);
+    snprintf(fx->dir, sizeof fx->dir, "%s/%s/%s.db/events", testing_tmpdir(), subdir, db);
+    snprintf(fx->location, sizeof fx->location, "file://%s", fx->dir);
+    fx->ref = (ls_table_ref){.database = db, .table = "events"};
+}
+
 static void fixture_open(fixture *fx, const char *partition_field)
 {
     ls_error err;
     ls_error_clear(&err);
-    char path[1100];
-    memset(fx, 0, sizeof *fx);
-    snprintf(path, sizeof path, "%s/lakesync.db", testing_tmpdir());
-    CHECK_OK(ls_store_open(path, &fx->store, &err), &err);
-    CHECK_OK(ls_store_exec(fx->store,
-                           "INSERT INTO databases (name, catalog, external, location, properties, "
-                           "etag, created_at, updated_at) VALUES ('db', 'iceberg', 0, NULL, '{}', "
-                           "'e', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-                           &err),
-             &err);
-    CHECK_OK(ls_committer_new(fx->store, &fx->committer, &err), &err);
-    snprintf(fx->dir, sizeof fx->dir, "%s/warehouse/db.db/events", testing_tmpdir());
-    snprintf(fx->location, sizeof fx->location, "file://%s", fx->dir);
-    fx->ref = (ls_table_ref){.database = "db", .table = "events"};
+    catalog_open(fx, "db", "iceberg", "warehouse");
     ls_iceberg_schema schema;
     ls_iceberg_partition_spec spec;
     ls_iceberg_schema_init(&schema, 0);
@@ -674,4 +684,187 @@ TEST(settings_name_the_bad_field)
         CHECK_EQ_STR(err.field, bad[i][1]);
         json_decref(j);
     }
+}
+
+/* ---- Paimon ------------------------------------------------------------- */
+
+/* A Paimon append table (id bigint, name string, region string)
+ * partitioned by region, in the same catalog. */
+static void paimon_open(fixture *fx)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    catalog_open(fx, "pdb", "paimon", "wh");
+    ls_iceberg_schema schema;
+    ls_iceberg_partition_spec spec;
+    ls_iceberg_schema_init(&schema, 0);
+    ls_iceberg_spec_init(&spec, 0);
+    CHECK_OK(ls_iceberg_schema_add(&schema, 1, "id", (ls_type){.kind = LS_TYPE_BIGINT}, 0, &err),
+             &err);
+    CHECK_OK(ls_iceberg_schema_add(&schema, 2, "name", (ls_type){.kind = LS_TYPE_STRING}, 0,
+                                   &err),
+             &err);
+    CHECK_OK(ls_iceberg_schema_add(&schema, 3, "region", (ls_type){.kind = LS_TYPE_STRING}, 0,
+                                   &err),
+             &err);
+    CHECK_OK(ls_iceberg_spec_add(&spec, &schema, "region", "identity", "region", 0, &err), &err);
+    CHECK_OK(ls_committer_create_paimon(fx->committer, &fx->ref, fx->location, &schema, &spec,
+                                        &err),
+             &err);
+    ls_iceberg_spec_cleanup(&spec);
+    ls_iceberg_schema_cleanup(&schema);
+}
+
+/* Commits count rows of region as one Paimon file, as a worker would. */
+static void paimon_ingest(fixture *fx, int64_t count, const char *region)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_parquet_column_spec cols[3] = {
+        {.name = "id", .field_id = 1, .type = {.kind = LS_TYPE_BIGINT}},
+        {.name = "name", .field_id = 2, .type = {.kind = LS_TYPE_STRING}},
+        {.name = "region", .field_id = 3, .type = {.kind = LS_TYPE_STRING}}};
+    ls_type types[3] = {cols[0].type, cols[1].type, cols[2].type};
+    ls_buf out;
+    ls_buf_init(&out, 1 << 26);
+    ls_sink sink = ls_sink_for_buf(&out);
+    ls_parquet_options options;
+    ls_parquet_options_init(&options);
+    options.root_name = "paimon_schema";
+    ls_parquet_writer *w = ls_parquet_writer_new(cols, 3, &options, &sink, &err);
+    CHECK(w != NULL);
+    ls_column_batch *b = ls_column_batch_new(types, 3, 1 << 26);
+    for (int64_t id = fx->next_offset; id < fx->next_offset + count; id++) {
+        char name[32];
+        snprintf(name, sizeof name, "n%lld", (long long)id);
+        ls_column_batch_row_begin(b);
+        CHECK_OK(ls_column_set_int64(&b->columns[0], id, &err), &err);
+        CHECK_OK(ls_column_set_bytes(&b->columns[1], name, strlen(name), &err), &err);
+        CHECK_OK(ls_column_set_bytes(&b->columns[2], region, strlen(region), &err), &err);
+        CHECK_OK(ls_column_batch_row_end(b, &err), &err);
+    }
+    ls_parquet_file_stats stats;
+    CHECK_OK(ls_parquet_writer_write_batch(w, b, &err), &err);
+    CHECK_OK(ls_parquet_writer_close(w, &stats, &err), &err);
+    ls_parquet_writer_free(w);
+    ls_column_batch_free(b);
+    char path[1600];
+    snprintf(path, sizeof path, "%s/region=%s", fx->dir, region);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/region=%s/bucket-0", fx->dir, region);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/region=%s/bucket-0/data-t-%05d.parquet", fx->dir, region,
+             fx->file_seq++);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    CHECK(fwrite(out.data, 1, out.len, f) == out.len);
+    fclose(f);
+    char uri[1700];
+    snprintf(uri, sizeof uri, "file://%s", path);
+    json_t *req = json_pack(
+        "{s:i, s:i, s:{s:[I,I]}, s:[{s:s, s:I, s:I, s:{s:s}, s:[], s:[{s:i, s:I, s:I, s:I, "
+        "s:s, s:s}]}]}",
+        "run_id", 1, "worker_index", 0, "ranges", "0", (json_int_t)fx->next_offset,
+        (json_int_t)(fx->next_offset + count), "files", "path", uri, "file_size_bytes",
+        (json_int_t)out.len, "record_count", (json_int_t)count, "partition", "region", region,
+        "split_offsets", "columns", "field_id", 1, "compressed_size_bytes", (json_int_t)10,
+        "value_count", (json_int_t)count, "null_count", (json_int_t)0, "lower", "0", "upper",
+        "999999");
+    CHECK(req != NULL);
+    ls_commit_result result;
+    CHECK_OK(ls_committer_commit_json(fx->committer, &fx->ref, "job1", "events", req, &result,
+                                      &err),
+             &err);
+    json_decref(req);
+    ls_offsets_cleanup(&result.offsets);
+    ls_parquet_file_stats_cleanup(&stats);
+    ls_buf_cleanup(&out);
+    fx->next_offset += count;
+}
+
+/* Reads the Paimon table from its directory: checks the ids are exactly
+ * 0..expected-1 and each row's region is its file's partition. */
+static ls_paimon_table *paimon_check_rows(const fixture *fx, int64_t expected)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_paimon_storage st = ls_paimon_storage_for_dir(fx->dir);
+    ls_paimon_table *t = NULL;
+    CHECK_OK(ls_paimon_table_read(&st, &t, &err), &err);
+    int64_t *ids = calloc((size_t)expected + 1, sizeof *ids);
+    size_t n = 0;
+    for (size_t i = 0; i < t->file_count; i++) {
+        char path[1700];
+        snprintf(path, sizeof path, "%s/%s", fx->dir, t->files[i].path);
+        ls_parquet_reader *r = ls_parquet_reader_open_path(path, NULL, &err);
+        CHECK(r != NULL);
+        ls_column_batch *b = ls_parquet_reader_batch_new(r, NULL, 0);
+        long region_col = ls_parquet_reader_column_find(r, "region");
+        for (size_t g = 0; g < ls_parquet_reader_row_group_count(r); g++) {
+            CHECK_OK(ls_parquet_reader_read_row_group(r, g, NULL, 0, b, &err), &err);
+            for (size_t row = 0; row < b->row_count; row++) {
+                CHECK((int64_t)n < expected);
+                ids[n++] = ((const int64_t *)(const void *)b->columns[0].values.data)[row];
+                size_t len;
+                const uint8_t *p = ls_column_bytes_at(&b->columns[region_col], row, &len);
+                CHECK(strstr(t->files[i].path, "region=") != NULL);
+                CHECK(strncmp(t->files[i].path + 7, (const char *)p, len) == 0);
+            }
+        }
+        ls_column_batch_free(b);
+        ls_parquet_reader_free(r);
+    }
+    CHECK_EQ_INT((int64_t)n, expected);
+    CHECK_EQ_INT(t->row_count, expected);
+    qsort(ids, n, sizeof *ids, compare_ids);
+    for (size_t i = 0; i < n; i++)
+        CHECK_EQ_INT(ids[i], (int64_t)i);
+    free(ids);
+    return t;
+}
+
+TEST(paimon_compaction_commits_a_compact_snapshot_with_the_same_rows)
+{
+    fixture fx;
+    paimon_open(&fx);
+    for (int i = 0; i < 6; i++)
+        paimon_ingest(&fx, 10 + i, i % 3 ? "eu" : "us");
+    paimon_ingest(&fx, 5, "us");
+    ls_paimon_table *t = paimon_check_rows(&fx, fx.next_offset);
+    CHECK_EQ_INT(t->file_count, 7);
+    int64_t before_snapshot = t->snapshot.id;
+    ls_paimon_table_free(t);
+
+    ls_maintenance_config config = small_config();
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_run(fx.committer, &fx.ref, &config, wall_ms(), &result, &err), &err);
+    CHECK_EQ_INT(result.partitions_compacted, 2);
+    CHECK_EQ_INT(result.files_rewritten, 7);
+    CHECK_EQ_INT(result.files_written, 2);
+    CHECK_EQ_INT(result.records_rewritten, fx.next_offset);
+    CHECK_EQ_INT(result.max_partition_files_after, 1);
+
+    t = paimon_check_rows(&fx, fx.next_offset);
+    CHECK_EQ_INT(t->file_count, 2);
+    CHECK_EQ_INT(t->snapshot.id, before_snapshot + 1);
+    CHECK_EQ_STR(t->snapshot.commit_kind, "COMPACT");
+    CHECK_EQ_INT(t->snapshot.total_record_count, fx.next_offset);
+    CHECK_EQ_INT(t->snapshot.delta_record_count, 0);
+    CHECK_EQ_STR(ls_paimon_strmap_get(&t->snapshot.properties, "lakesync.job-id"), "job1");
+    CHECK(strstr(ls_paimon_strmap_get(&t->snapshot.properties, "lakesync.offsets"), "\"0\":80"));
+    for (size_t i = 0; i < t->file_count; i++) {
+        CHECK_EQ_INT(t->files[i].entry.file.file_source, LS_PAIMON_FILE_SOURCE_COMPACT);
+        CHECK(strstr(t->files[i].path, "/bucket-0/data-") != NULL);
+    }
+    ls_paimon_table_free(t);
+    CHECK_EQ_INT(table_offset(&fx), fx.next_offset);
+
+    /* Ingestion goes on from the same offsets. */
+    paimon_ingest(&fx, 4, "eu");
+    t = paimon_check_rows(&fx, fx.next_offset);
+    CHECK_EQ_STR(t->snapshot.commit_kind, "APPEND");
+    ls_paimon_table_free(t);
+    fixture_close(&fx);
 }
