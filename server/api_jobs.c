@@ -598,9 +598,11 @@ static ls_code job_patch_in_tx(ls_api_request *req, const json_t *old, const jso
     json_t *merged = stored_spec(old);
     ls_code rc = merged ? api_check_if_match(req, api_rows_etag(old), err)
                         : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-    if (!rc && strcmp(str_at(old, NULL, "state"), "stopped") != 0)
+    /* A failed job runs no worker either: it may be fixed, then started. */
+    const char *state = str_at(old, NULL, "state");
+    if (!rc && strcmp(state, "stopped") != 0 && strcmp(state, "failed") != 0)
         rc = ls_error_set(err, LS_ERR_CONFLICT, "the job is %s; stop it before changing it",
-                          str_at(old, NULL, "state"));
+                          state);
     if (!rc)
         rc = merge_patch(merged, patch, err);
     if (!rc && !json_object_get(merged, "name"))

@@ -7,9 +7,12 @@
 
 #include "api_json.h"
 #include "maintenance.h"
+#include "dead_letter.h"
 #include "schema_type.h"
 
 #define NAME_MAX_LEN 128
+#define API_JOB_ERROR_WINDOW_DEFAULT 1000
+#define API_JOB_ERROR_WINDOW_MAX 10000000 /* LS_WORKER_MAX_ERROR_WINDOW */
 #define SOURCE_MAX_LEN 1024
 #define JOB_NAME_MAX 128
 #define ENDPOINT_MAX 512
@@ -570,9 +573,40 @@ static ls_code sync_check(json_t *doc, api_job_spec *spec, ls_error *err)
     return LS_OK;
 }
 
+/* How the job treats bad records (issue 8): error_policy dlq (default:
+ * to the dead-letter table), skip (counted only) or fail (the job stops);
+ * and, for dlq and skip, max_error_ratio (0..1, default 1: never) over
+ * error_window consecutive messages (default 1000) past which the job
+ * fails. Defaults are written into the stored spec. */
+static ls_code advanced_errors_check(json_t *advanced, ls_error *err)
+{
+    static const char *const policies[] = {"dlq", "skip", "fail", NULL};
+    const char *policy = NULL;
+    int64_t window = API_JOB_ERROR_WINDOW_DEFAULT;
+    double ratio = 1.0;
+    ls_code rc = api_json_enum(advanced, "advanced", "error_policy", policies, "dlq", &policy, err);
+    if (!rc)
+        rc = api_json_int(advanced, "advanced", "error_window", false, 1,
+                          API_JOB_ERROR_WINDOW_MAX, &window, NULL, err);
+    const json_t *given = json_object_get(advanced, "max_error_ratio");
+    if (!rc && given && (!json_is_number(given) || json_number_value(given) < 0 ||
+                         json_number_value(given) > 1))
+        rc = ls_error_set_field(err, LS_ERR_INVALID, "advanced.max_error_ratio",
+                                "advanced.max_error_ratio must be a number from 0 to 1");
+    if (!rc && given)
+        ratio = json_number_value(given);
+    if (!rc) {
+        json_object_set_new(advanced, "error_policy", json_string(policy));
+        json_object_set_new(advanced, "max_error_ratio", json_real(ratio));
+        json_object_set_new(advanced, "error_window", json_integer(window));
+    }
+    return rc;
+}
+
 static ls_code advanced_check(json_t *doc, ls_error *err)
 {
-    static const char *const allowed[] = {"commit_interval_s", "maintenance", "schema_evolution",
+    static const char *const allowed[] = {"commit_interval_s", "maintenance",  "schema_evolution",
+                                          "error_policy",      "max_error_ratio", "error_window",
                                           NULL};
     static const char *const evolutions[] = {"none", "add_columns", "add_and_widen", NULL};
     json_t *advanced = NULL;
@@ -600,6 +634,8 @@ static ls_code advanced_check(json_t *doc, ls_error *err)
                            &evolution, err);
     if (!rc)
         json_object_set_new(advanced, "schema_evolution", json_string(evolution));
+    if (!rc)
+        rc = advanced_errors_check(advanced, err);
     return rc;
 }
 
@@ -620,6 +656,10 @@ static ls_code names_check(json_t *doc, api_job_spec *spec, ls_error *err)
         rc = ls_error_set_field(err, LS_ERR_INVALID, "table",
                                 "table names use lower-case letters, digits and '_' and start "
                                 "with a letter or '_'");
+    if (!rc && ls_dead_letter_is_name(spec->table))
+        rc = ls_error_set_field(err, LS_ERR_INVALID, "table",
+                                "table names ending in '%s' are reserved for dead-letter tables",
+                                LS_DEAD_LETTER_SUFFIX);
     return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "dead_letter.h"
 #include "iceberg_types.h"
 #include "jsonscan.h"
 #include "kafka_sample.h"
@@ -20,6 +21,7 @@
 #define NAME_MAX_BYTES 256
 #define URI_MAX 2048
 #define DEFAULT_TARGET_FILE_BYTES ((int64_t)128 << 20)
+#define DEFAULT_ERROR_WINDOW 1000 /* messages (advanced.error_window) */
 
 /* One started job. Strings the committer and spec need are copied at start. */
 typedef struct run {
@@ -309,10 +311,8 @@ static void storage_options(const run *r, ls_objstore_options *o)
     o->path_style = r->path_style;
 }
 
-static ls_code ensure_table(ls_jobrun *jr, const job_row *row, const run *r, ls_error *err)
+static ls_code create_table(ls_jobrun *jr, const job_row *row, const run *r, ls_error *err)
 {
-    if (table_exists(jr, row))
-        return LS_OK;
     ls_iceberg_schema schema;
     ls_iceberg_partition_spec spec;
     ls_objstore_options storage;
@@ -329,6 +329,20 @@ static ls_code ensure_table(ls_jobrun *jr, const job_row *row, const run *r, ls_
                                                err);
     ls_iceberg_spec_cleanup(&spec);
     ls_iceberg_schema_cleanup(&schema);
+    return rc;
+}
+
+/* The job's table and its dead-letter table (created on the first start;
+ * jobs created before dead-letter tables existed get theirs on a start). */
+static ls_code ensure_table(ls_jobrun *jr, const job_row *row, const run *r, ls_error *err)
+{
+    ls_objstore_options storage;
+    storage_options(r, &storage);
+    ls_table_ref ref = {.database = row->database, .table = row->table, .storage = &storage};
+    ls_code rc = table_exists(jr, row) ? LS_OK : create_table(jr, row, r, err);
+    if (!rc)
+        rc = ls_committer_ensure_dead_letter(jr->committer, &ref, is_paimon(row->job),
+                                             row->location, err);
     return rc;
 }
 
@@ -628,6 +642,32 @@ static json_t *build_spec(const run *r, const job_row *row)
         evolution ? evolution : ls_schema_evolution_name(LS_EVOLUTION_DEFAULT));
 }
 
+/* Where the worker writes dead letters, and when too many mean the job
+ * must stop (advanced.max_error_ratio over advanced.error_window messages;
+ * the defaults never stop it). */
+static ls_code spec_add_dead_letter(json_t *spec, const run *r, const job_row *row, ls_error *err)
+{
+    const json_t *advanced = json_object_get(row->job, "advanced");
+    const json_t *ratio = json_object_get(advanced, "max_error_ratio");
+    const json_t *window = json_object_get(advanced, "error_window");
+    char table[NAME_MAX_BYTES + 8], location[URI_MAX + 16];
+    ls_code rc = ls_dead_letter_table_name(r->table, table, sizeof table, err);
+    if (rc)
+        return rc;
+    /* Paimon data files live in the table root, Iceberg ones under data/. */
+    snprintf(location, sizeof location, is_paimon(row->job) ? "%s%s" : "%s%s/data", r->location,
+             LS_DEAD_LETTER_SUFFIX);
+    json_t *dead = json_pack("{s:s, s:s}", "table", table, "data_location", location);
+    if (!dead || json_object_set_new(spec, "dead_letter", dead) != 0 ||
+        json_object_set_new(spec, "max_error_ratio",
+                            json_real(json_is_number(ratio) ? json_number_value(ratio) : 1.0)) ||
+        json_object_set_new(spec, "error_window",
+                            json_integer(json_is_integer(window) ? json_integer_value(window)
+                                                                 : DEFAULT_ERROR_WINDOW)))
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a spec");
+    return LS_OK;
+}
+
 ls_code ls_jobrun_worker_spec(ls_jobrun *jr, const char *job_id, const char *token, json_t **out,
                               ls_error *err)
 {
@@ -652,8 +692,10 @@ ls_code ls_jobrun_worker_spec(ls_jobrun *jr, const char *job_id, const char *tok
         *out = build_spec(&r, &row);
         if (!*out || json_object_set_new(*out, "schema_id", json_integer(schema_id)))
             rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory building a spec");
-        job_row_cleanup(&row);
+        if (!rc)
+            rc = spec_add_dead_letter(*out, &r, &row, err);
     }
+    job_row_cleanup(&row); /* zeroed by load_job, also when it failed */
     if (rc) {
         json_decref(*out);
         *out = NULL;
@@ -918,7 +960,11 @@ ls_code ls_jobrun_worker_heartbeat(ls_jobrun *jr, const char *job_id, const char
         live->worker_metrics[i] = json_deep_copy(metrics);
     }
     pthread_mutex_unlock(&jr->mu);
-    ls_supervisor_mark_running(jr->supervisor, job_id);
+    const json_t *failure = json_object_get(request, "failure");
+    if (json_is_string(failure))
+        ls_supervisor_note_failure(jr->supervisor, job_id, json_string_value(failure));
+    else
+        ls_supervisor_mark_running(jr->supervisor, job_id);
     ls_job_state state = ls_supervisor_state(jr->supervisor, job_id, NULL, 0);
     *out = json_pack("{s:b}", "stop", state == LS_JOB_STOPPING);
     return LS_OK;
@@ -937,8 +983,11 @@ static void add_total(json_t *totals, const json_t *metrics, const char *key)
 
 ls_code ls_jobrun_metrics(ls_jobrun *jr, const char *job_id, json_t **out, ls_error *err)
 {
-    static const char *const keys[] = {"messages", "rows", "bytes",          "files",
-                                       "errors",   "lag",  "bytes_uploaded", "storage_requests"};
+    static const char *const keys[] = {"messages",       "rows",
+                                       "bytes",          "files",
+                                       "errors",         "lag",
+                                       "bytes_uploaded", "storage_requests",
+                                       "dead_letter_rows"};
     json_t *workers = json_array(), *totals = json_object();
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         json_object_set_new(totals, keys[k], json_integer(0));
@@ -946,6 +995,11 @@ ls_code ls_jobrun_metrics(ls_jobrun *jr, const char *job_id, json_t **out, ls_er
     run *r = find_run(jr, job_id);
     int64_t run_id = r ? r->run_id : 0, commits = r ? r->commits : 0;
     int64_t last_ms = r ? r->last_commit_ms : 0, snapshot = r ? r->last_snapshot_id : 0;
+    char dead_table[NAME_MAX_BYTES + 8] = "";
+    ls_error name_err;
+    ls_error_clear(&name_err);
+    if (r && ls_dead_letter_table_name(r->table, dead_table, sizeof dead_table, &name_err))
+        dead_table[0] = '\0';
     for (int i = 0; r && i < r->worker_count; i++) {
         const json_t *m = r->worker_metrics[i];
         json_array_append_new(workers, m ? json_deep_copy(m) : json_null());
@@ -956,11 +1010,11 @@ ls_code ls_jobrun_metrics(ls_jobrun *jr, const char *job_id, json_t **out, ls_er
     char state_reason[256];
     ls_job_state state = ls_supervisor_state(jr->supervisor, job_id, state_reason,
                                              sizeof state_reason);
-    *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "job_id", job_id, "state",
+    *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s?, s:o, s:o}", "job_id", job_id, "state",
                      ls_job_state_name(state), "run_id", (json_int_t)run_id, "commits",
                      (json_int_t)commits, "last_commit_at_ms", (json_int_t)last_ms,
-                     "last_snapshot_id", (json_int_t)snapshot, "workers", workers, "totals",
-                     totals);
+                     "last_snapshot_id", (json_int_t)snapshot, "dead_letter_table",
+                     dead_table[0] ? dead_table : NULL, "workers", workers, "totals", totals);
     return *out ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
 }
 
@@ -985,6 +1039,8 @@ static const struct prom_figure {
      "Snapshots committed for the job since the server started.", false},
     {"lakesync_job_errors_total", "counter", "errors",
      "Rejected messages and retried failures of the job's current workers.", true},
+    {"lakesync_job_dead_letter_rows_total", "counter", "dead_letter_rows",
+     "Rejected messages written to the job's dead-letter table by its current workers.", true},
     {"lakesync_job_lag_messages", "gauge", "lag",
      "Messages in the job's assigned partitions past what its workers consumed.", true},
     {"lakesync_job_storage_uploaded_bytes_total", "counter", "bytes_uploaded",

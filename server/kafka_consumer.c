@@ -110,6 +110,13 @@ static ls_code build_conf(const ls_kafka_connection *conn, const ls_kafka_consum
     snprintf(number, sizeof number, "%d", PREFETCH_KBYTES);
     if (!rc)
         rc = conf_set(conf, "queued.max.messages.kbytes", number, err);
+    /* A partition's fetch holds a whole message of up to 16 MiB (the JSON
+     * scanner's limit, which rejects larger ones as too_large into the
+     * dead-letter table) at once: librdkafka's default of 1 MiB only grows
+     * by retries, and some brokers (the test broker among them) then never
+     * deliver a 10 MB message. fetch.max.bytes still caps a whole fetch. */
+    if (!rc)
+        rc = conf_set(conf, "fetch.message.max.bytes", "17825792", err);
     /* Idle partitions answer sooner, so a fresh message waits at most this
      * long at the broker (freshness with 1 s commits). */
     if (!rc)

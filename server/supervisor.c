@@ -36,6 +36,7 @@ typedef struct sup_job {
     ls_job_state state;
     bool winding_down; /* failed, but workers are still being stopped */
     char reason[REASON_MAX];
+    char worker_reason[REASON_MAX]; /* why a worker said it must exit (fatal) */
     int64_t crash_ms[LS_SUPERVISOR_MAX_CRASHES]; /* ring of recent crash times */
     size_t crash_next;
     int64_t kill_at_ms; /* stopping: when SIGKILL follows SIGTERM */
@@ -269,8 +270,12 @@ static void handle_exit(ls_supervisor *sup, sup_job *job, int index, int status,
     if (job->state == LS_JOB_STOPPING || job->winding_down)
         return;
     if (WIFEXITED(status) && WEXITSTATUS(status) == LS_WORKER_EXIT_FATAL) {
-        snprintf(reason, sizeof reason,
-                 "worker %d %s: a problem restarting cannot fix (see the job's events)", index, how);
+        if (job->worker_reason[0])
+            snprintf(reason, sizeof reason, "worker %d: %.200s", index, job->worker_reason);
+        else
+            snprintf(reason, sizeof reason,
+                     "worker %d %s: a problem restarting cannot fix (see the job's events)", index,
+                     how);
         job->winding_down = true;
         begin_wind_down(job, 10000);
         set_state(sup, job, LS_JOB_FAILED, reason);
@@ -427,6 +432,7 @@ ls_code ls_supervisor_start(ls_supervisor *sup, const ls_supervisor_job *spec, l
         job->worker_count = spec->worker_count;
         job->crash_next = 0;
         job->winding_down = false;
+        job->worker_reason[0] = '\0';
         for (int i = 0; i < LS_SUPERVISOR_MAX_WORKERS; i++)
             job->workers[i] = (worker_slot){.restart_at_ms = i < spec->worker_count ? now : 0,
                                             .backoff_ms = sup->options.backoff_initial_ms};
@@ -443,6 +449,15 @@ void ls_supervisor_mark_running(ls_supervisor *sup, const char *job_id)
     sup_job *job = find_job(sup, job_id);
     if (job && job->state == LS_JOB_STARTING)
         set_state(sup, job, LS_JOB_RUNNING, "");
+    pthread_mutex_unlock(&sup->mu);
+}
+
+void ls_supervisor_note_failure(ls_supervisor *sup, const char *job_id, const char *reason)
+{
+    pthread_mutex_lock(&sup->mu);
+    sup_job *job = find_job(sup, job_id);
+    if (job && !job->worker_reason[0])
+        snprintf(job->worker_reason, sizeof job->worker_reason, "%s", reason);
     pthread_mutex_unlock(&sup->mu);
 }
 

@@ -93,6 +93,12 @@ ls_code ls_supervisor_start(ls_supervisor *sup, const ls_supervisor_job *job,
 /* Marks a starting job running (its workers are up). No-op in other states. */
 void ls_supervisor_mark_running(ls_supervisor *sup, const char *job_id);
 
+/* Records why a worker of the job says it must exit with
+ * LS_WORKER_EXIT_FATAL (its last heartbeat's "failure"): when that exit
+ * comes, the job fails with this reason instead of the exit status. The
+ * first reason of a run wins. */
+void ls_supervisor_note_failure(ls_supervisor *sup, const char *job_id, const char *reason);
+
 /* Asks a job's workers to stop (SIGTERM), escalating to SIGKILL after
  * grace_ms. Returns at once; the state goes stopping, then stopped.
  * LS_ERR_NOT_FOUND when the job is not running under this supervisor. */

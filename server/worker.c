@@ -84,8 +84,10 @@ static ls_code abandon(worker *w, bool delete_waiting, bool reposition, ls_error
     for (size_t i = 0; i < w->file_count; i++)
         worker_file_abort(&w->files[i]);
     w->file_count = 0;
+    worker_dlq_abort(w);
     worker_drop_waiting_files(w, delete_waiting);
     ls_column_batch_reset(w->staging);
+    w->window_messages = w->window_errors = 0;
     ls_worker_ranges_abandon(&w->ranges);
     json_decref(w->offsets_cache);
     w->offsets_cache = NULL;
@@ -99,21 +101,22 @@ static ls_code abandon(worker *w, bool delete_waiting, bool reposition, ls_error
 
 static json_t *commit_body(worker *w)
 {
-    json_t *files = json_array();
-    for (size_t i = 0; files && i < w->done_count; i++)
-        if (json_array_append(files, w->done[i].json) != 0) {
+    json_t *files = json_array(), *dead = json_array();
+    for (size_t i = 0; files && dead && i < w->done_count; i++)
+        if (json_array_append(w->done[i].dead_letter ? dead : files, w->done[i].json) != 0) {
             json_decref(files);
             files = NULL;
         }
     json_t *ranges = ls_worker_ranges_to_json(&w->ranges);
-    if (!files || !ranges) {
+    if (!files || !dead || !ranges) {
         json_decref(files);
+        json_decref(dead);
         json_decref(ranges);
         return NULL;
     }
-    json_t *body = json_pack("{sIsisosos[]}", "run_id", (json_int_t)w->spec.run_id,
-                             "worker_index", w->worker_index, "ranges", ranges, "files", files,
-                             "dead_letter_files");
+    json_t *body =
+        json_pack("{sIsisososo}", "run_id", (json_int_t)w->spec.run_id, "worker_index",
+                  w->worker_index, "ranges", ranges, "files", files, "dead_letter_files", dead);
     /* The schema the files were written with (they never straddle a change). */
     if (body && w->spec.schema_id >= 0 &&
         json_object_set_new(body, "schema_id", json_integer(w->spec.schema_id))) {
@@ -236,6 +239,8 @@ static ls_code worker_commit(worker *w, bool revoking, ls_error *err)
     ls_code rc = worker_flush_staging(w, err);
     if (!rc)
         rc = worker_close_all_files(w, err);
+    if (!rc)
+        rc = worker_dlq_close(w, err);
     if (rc)
         goto give_up;
     if (w->done_count == 0 && !ls_worker_ranges_pending(&w->ranges))
@@ -337,28 +342,69 @@ static void rebalance_cb(void *ctx, bool assigned, const int32_t *partitions, si
 
 /* ---- messages ------------------------------------------------------------------------ */
 
-/* A message the scanner rejected. Its offset stays covered by the range (the
- * protocol says skipped and dead-lettered messages are). This is the hook of
- * the dead-letter table, which is a later issue: today the record is counted
- * and the first few are logged. */
-static void reject_record(worker *w, const ls_kafka_message *m, const ls_jsonscan_error *record)
+/* Stops the job when the message just rejected puts the window over
+ * max_error_ratio: more than ratio * window rejections among a window of
+ * error_window consecutive messages (StarRocks' max_error_number over its
+ * sampling window, as a ratio). Fatal: restarting would read the same
+ * messages; once the data or the job is fixed, a start resumes from the
+ * table's offsets. */
+static void check_error_ratio(worker *w, const ls_kafka_message *m, const char *kind)
+{
+    if ((double)w->window_errors <= w->spec.max_error_ratio * (double)w->spec.error_window)
+        return;
+    ls_error why;
+    ls_error_clear(&why);
+    ls_error_set(&why, LS_ERR_UNPROCESSABLE,
+                 "too many bad records: %lld of the last %lld messages were rejected, more than "
+                 "max_error_ratio %g of error_window %lld (the last: %s at %s[%d] offset %lld)",
+                 (long long)w->window_errors, (long long)w->window_messages,
+                 w->spec.max_error_ratio, (long long)w->spec.error_window, kind, w->spec.topic,
+                 (int)m->partition, (long long)m->offset);
+    fail(w, true, &why);
+}
+
+/* A message the scanner rejected (or a tombstone, or a type conflict schema
+ * evolution cannot resolve). Its offset stays covered by the range (the
+ * protocol says skipped and dead-lettered messages are). Policy dlq writes
+ * it to the dead-letter table, skip only counts it, fail stops the job; the
+ * first few are logged whatever the policy. */
+static ls_code reject_record(worker *w, const ls_kafka_message *m, const char *kind,
+                             const ls_jsonscan_error *record, ls_error *err)
 {
     w->errors++;
+    w->window_errors++;
     w->ranges.items[m->partition].errors++;
     if (w->errors <= FIRST_ERRORS_LOGGED)
         ls_log_warn("worker", "rejected %s[%d] offset %lld: %s in '%s' at byte %zu: %s%s",
-                    w->spec.topic, (int)m->partition, (long long)m->offset,
-                    ls_jsonscan_error_kind_name(record->kind), record->field, record->offset,
-                    record->message, w->errors == FIRST_ERRORS_LOGGED ? " (no more logged)" : "");
+                    w->spec.topic, (int)m->partition, (long long)m->offset, kind, record->field,
+                    record->offset, record->message,
+                    w->errors == FIRST_ERRORS_LOGGED ? " (no more logged)" : "");
     if (w->spec.error_policy == LS_WORKER_ERRORS_FAIL) {
         ls_error why;
         ls_error_clear(&why);
         ls_error_set(&why, LS_ERR_UNPROCESSABLE,
-                     "the job fails on bad records and %s[%d] offset %lld is one (%s)",
-                     w->spec.topic, (int)m->partition, (long long)m->offset,
-                     ls_jsonscan_error_kind_name(record->kind));
+                     "the job fails on bad records and %s[%d] offset %lld is one (%s: %s)",
+                     w->spec.topic, (int)m->partition, (long long)m->offset, kind,
+                     record->message);
         fail(w, true, &why);
+        return LS_OK;
     }
+    if (w->spec.error_policy == LS_WORKER_ERRORS_DLQ) {
+        ls_code rc = worker_dlq_add(w, m, kind, record, err);
+        if (rc)
+            return rc;
+    }
+    check_error_ratio(w, m, kind);
+    return LS_OK;
+}
+
+/* Counts a message into the error-ratio window, starting a new window when
+ * the current one is full. */
+static void window_count(worker *w)
+{
+    if (w->window_messages >= w->spec.error_window)
+        w->window_messages = w->window_errors = 0;
+    w->window_messages++;
 }
 
 /* How far a message got (schema evolution may interrupt it). */
@@ -379,6 +425,8 @@ static void unobserve(worker *w, const ls_kafka_message *m)
     s->bytes -= m->value_len;
     w->messages--;
     w->bytes -= m->value_len;
+    if (w->window_messages > 0)
+        w->window_messages--; /* it is counted again when taken again */
 }
 
 /* Schema evolution for message m: commit everything before it (no file ever
@@ -436,8 +484,17 @@ static ls_code take_message(worker *w, const ls_kafka_message *m, bool may_evolv
                           .timestamp_ms = m->timestamp_ms,
                           .key = m->key,
                           .key_len = m->key_len};
-    /* A tombstone has no value: the scanner rejects it as empty JSON. */
-    const uint8_t *value = m->value ? m->value : (const uint8_t *)"";
+    window_count(w);
+    if (!m->value) {
+        /* A tombstone (null value) deletes a key in a compacted topic; an
+         * append table has nothing to delete, so it is a dead letter of its
+         * own kind rather than silently dropped. */
+        ls_jsonscan_error tombstone = {.kind = LS_JSONSCAN_INVALID_JSON};
+        snprintf(tombstone.message, sizeof tombstone.message,
+                 "a tombstone (null value) has no row to write");
+        return reject_record(w, m, "tombstone", &tombstone, err);
+    }
+    const uint8_t *value = m->value;
     bool flushed = false;
     ls_jsonscan_set_hold_unmapped(w->plan, may_evolve && !w->additions_refused);
     for (;;) {
@@ -480,7 +537,9 @@ static ls_code take_message(worker *w, const ls_kafka_message *m, bool may_evolv
             return evolve(w, m, widen, false, outcome, err);
         if (worker_evolving(w))
             worker_type_conflict(w, &record);
-        reject_record(w, m, &record);
+        rc = reject_record(w, m, ls_jsonscan_error_kind_name(record.kind), &record, err);
+        if (rc)
+            return rc;
         break;
     }
     worker_unmapped_tidy(w);
@@ -523,18 +582,20 @@ static json_t *metrics_json(worker *w, int32_t *assigned, size_t capacity)
         char key[16];
         snprintf(key, sizeof key, "%d", (int)p);
         json_object_set_new(partitions, key,
-                            json_pack("{sIsIsIsIsIsIsI}", "messages", (json_int_t)s->messages,
+                            json_pack("{sIsIsIsIsIsIsIsI}", "messages", (json_int_t)s->messages,
                                       "rows", (json_int_t)s->rows, "bytes", (json_int_t)s->bytes,
-                                      "errors", (json_int_t)s->errors, "high_watermark",
+                                      "errors", (json_int_t)s->errors, "dead_letter_rows",
+                                      (json_int_t)s->dead_letter_rows, "high_watermark",
                                       (json_int_t)high, "position", (json_int_t)s->end, "lag",
                                       (json_int_t)lag));
     }
     if (!partitions)
         return NULL;
-    return json_pack("{sIsIsIsIsIsIsIsIsIso}", "messages", (json_int_t)w->messages, "rows",
+    return json_pack("{sIsIsIsIsIsIsIsIsIsIso}", "messages", (json_int_t)w->messages, "rows",
                      (json_int_t)w->rows, "bytes", (json_int_t)w->bytes, "files",
                      (json_int_t)w->files_written, "commits", (json_int_t)w->commits, "fenced",
-                     (json_int_t)w->fenced, "errors", (json_int_t)w->errors, "lag",
+                     (json_int_t)w->fenced, "errors", (json_int_t)w->errors, "dead_letter_rows",
+                     (json_int_t)w->dead_letter_rows, "lag",
                      (json_int_t)total_lag, "last_snapshot_id", (json_int_t)w->last_snapshot_id,
                      "partitions", partitions);
 }
@@ -563,13 +624,19 @@ static void heartbeat(worker *w, int32_t *assigned, size_t capacity)
     json_t *body = metrics ? json_pack("{sIsiso}", "run_id", (json_int_t)w->spec.run_id,
                                        "worker_index", w->worker_index, "metrics", metrics)
                            : NULL;
+    /* A worker about to exit fatally says why: the job's failure reason. */
+    if (body && w->failed && w->fatal)
+        json_object_set_new(body, "failure", json_string(w->failure.message));
     ls_error err;
     ls_error_clear(&err);
     bool stop = false;
     ls_code rc = body ? ls_control_post_heartbeat(w->control, body, &stop, &err)
                       : ls_error_set(&err, LS_ERR_NOMEM, "out of memory building a heartbeat");
     json_decref(body);
-    if (rc && hopeless(rc)) {
+    if (w->failed) {
+        if (rc)
+            ls_log_warn("worker", "could not tell the server why: %s", err.message);
+    } else if (rc && hopeless(rc)) {
         /* The server no longer knows this run (token revoked, job gone): we
          * are a zombie, and our commits would be refused anyway. */
         fail(w, true, &err);
@@ -615,7 +682,7 @@ static ls_code connect_control(worker *w, ls_error *err)
     return rc;
 }
 
-static ls_code open_store(worker *w, ls_error *err)
+ls_code worker_open_store(worker *w, const char *location, ls_objstore **out, ls_error *err)
 {
     ls_objstore_options options;
     ls_objstore_options_init(&options);
@@ -624,7 +691,7 @@ static ls_code open_store(worker *w, ls_error *err)
     options.access_key_id = w->spec.access_key_id;
     options.secret_access_key = w->spec.secret_access_key;
     options.path_style = w->spec.path_style;
-    return ls_objstore_open(w->spec.data_location, &options, &w->store, err);
+    return ls_objstore_open(location, &options, out, err);
 }
 
 static ls_code open_consumer(worker *w, ls_error *err)
@@ -670,7 +737,9 @@ static ls_code setup(worker *w, ls_error *err)
     if (!rc)
         rc = worker_schema_build(w, err);
     if (!rc)
-        rc = open_store(w, err);
+        rc = worker_open_store(w, w->spec.data_location, &w->store, err);
+    if (!rc)
+        rc = worker_dlq_setup(w, err);
     if (!rc)
         rc = open_consumer(w, err);
     return rc;
@@ -690,6 +759,7 @@ static void teardown(worker *w)
     for (size_t i = 0; i < w->file_count; i++)
         worker_file_abort(&w->files[i]);
     worker_drop_waiting_files(w, false);
+    worker_dlq_cleanup(w);
     ls_objstore_free(w->store);
     worker_schema_free(w);
     ls_worker_ranges_cleanup(&w->ranges);
@@ -815,6 +885,8 @@ int cmd_worker(int argc, char **argv)
         run(w, assigned, LS_WORKER_MAX_PARTITIONS);
         if (w->failed)
             ls_log_error("worker", "stopping: %s", w->failure.message);
+        if (w->failed && w->fatal)
+            heartbeat(w, assigned, LS_WORKER_MAX_PARTITIONS);
         status = !w->failed ? 0 : w->fatal ? WORKER_EXIT_FATAL : 1;
     }
     teardown(w);

@@ -33,6 +33,7 @@
 #define LS_WORKER_BOUND_CODEPOINTS 64  /* string bounds cut (protocol) */
 #define LS_WORKER_BOUND_BYTES 64       /* binary bounds cut (protocol) */
 #define LS_WORKER_FILE_NAME_MAX 256
+#define LS_WORKER_MAX_ERROR_WINDOW 10000000 /* messages */
 
 /* ---- the job spec (GET .../spec) ---------------------------------------- */
 
@@ -81,6 +82,15 @@ typedef struct ls_worker_spec {
     ls_worker_error_policy error_policy;
     ls_schema_evolution schema_evolution; /* none when the spec does not say */
     int64_t schema_id; /* the table schema of the fields; -1 when the spec does not say */
+    /* The dead-letter table (dead_letter.h): its name and where its data
+     * files go (no trailing '/'); NULL when the spec has none (then the
+     * policy is skip or fail). */
+    const char *dead_letter_table;
+    char *dead_letter_location;
+    /* The job stops (fatally) when more than max_error_ratio * error_window
+     * of a window of error_window consecutive messages are rejected. */
+    double max_error_ratio;
+    int64_t error_window;
 } ls_worker_spec;
 
 /* Parses and checks a spec document (a borrowed object; the spec takes its
@@ -100,7 +110,7 @@ void ls_worker_spec_cleanup(ls_worker_spec *spec);
 typedef struct ls_worker_partition_state {
     int64_t start, end;
     bool pinned;
-    uint64_t messages, rows, bytes, errors;
+    uint64_t messages, rows, bytes, errors, dead_letter_rows;
 } ls_worker_partition_state;
 
 typedef struct ls_worker_ranges {

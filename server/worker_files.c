@@ -86,11 +86,9 @@ static ls_code drain_file_batch(worker_file *f, ls_error *err)
     return rc;
 }
 
-/* Finishes open file i (footer, upload) and moves it to the waiting list
- * with its commit JSON. The slot is freed whatever happens. */
-ls_code worker_close_file(worker *w, size_t i, ls_error *err)
+ls_code worker_file_finish(worker *w, worker_file *f, const char *location, bool dead_letter,
+                           ls_error *err)
 {
-    worker_file *f = &w->files[i];
     ls_parquet_file_stats stats;
     memset(&stats, 0, sizeof stats);
     json_t *json = NULL;
@@ -104,10 +102,10 @@ ls_code worker_close_file(worker *w, size_t i, ls_error *err)
     f->upload = NULL; /* commit frees it whatever the outcome */
     if (rc)
         goto out;
-    size_t n = strlen(w->spec.data_location) + strlen(f->key) + 2;
+    size_t n = strlen(location) + strlen(f->key) + 2;
     uri = malloc(n);
     if (uri)
-        snprintf(uri, n, "%s/%s", w->spec.data_location, f->key);
+        snprintf(uri, n, "%s/%s", location, f->key);
     json = uri ? ls_worker_file_json(uri, &stats, f->partition) : NULL;
     if (!json) {
         rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory describing a data file");
@@ -115,6 +113,7 @@ ls_code worker_close_file(worker *w, size_t i, ls_error *err)
     }
     w->done[w->done_count].key = f->key;
     w->done[w->done_count].json = json;
+    w->done[w->done_count].dead_letter = dead_letter;
     w->done_count++;
     f->key = NULL;
     w->files_written++;
@@ -126,6 +125,13 @@ out:
     free(uri);
     ls_parquet_file_stats_cleanup(&stats);
     worker_file_abort(f);
+    return rc;
+}
+
+/* Finishes open file i and frees its slot whatever happens. */
+ls_code worker_close_file(worker *w, size_t i, ls_error *err)
+{
+    ls_code rc = worker_file_finish(w, &w->files[i], w->spec.data_location, false, err);
     w->files[i] = w->files[--w->file_count];
     memset(&w->files[w->file_count], 0, sizeof w->files[w->file_count]);
     return rc;
@@ -279,7 +285,8 @@ void worker_drop_waiting_files(worker *w, bool delete_objects)
             ls_error_clear(&ignored);
             /* Best effort: an object left behind is an orphan that table
              * maintenance removes; it is never referenced by the table. */
-            if (ls_objstore_delete(w->store, w->done[i].key, &ignored) != LS_OK)
+            ls_objstore *store = w->done[i].dead_letter ? w->dead_store : w->store;
+            if (ls_objstore_delete(store, w->done[i].key, &ignored) != LS_OK)
                 ls_log_warn("worker", "could not delete uncommitted file %s: %s", w->done[i].key,
                             ignored.message);
         }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "control_client.h"
+#include "dead_letter.h"
 #include "jsonscan.h"
 #include "kafka_consumer.h"
 #include "objstore.h"
@@ -39,7 +40,8 @@ typedef struct worker_file {
 
 typedef struct waiting_file {
     char *key;
-    json_t *json; /* the commit request's "files" entry */
+    json_t *json;     /* the commit request's "files" entry */
+    bool dead_letter; /* a file of the dead-letter table ("dead_letter_files") */
 } waiting_file;
 
 typedef struct worker {
@@ -60,6 +62,15 @@ typedef struct worker {
     waiting_file done[MAX_WAITING_FILES];
     size_t done_count;
     ls_worker_ranges ranges;
+    /* The dead-letter table (worker_dlq.c): one open file at a time,
+     * unpartitioned; NULL store when the spec has no dead-letter table. */
+    ls_objstore *dead_store;
+    ls_column_batch *dead_batch;
+    ls_parquet_column_spec dead_columns[LS_DEAD_LETTER_COLUMN_COUNT];
+    worker_file dead_file;
+    bool dead_open;
+    /* The error-ratio window: messages and rejections since it began. */
+    int64_t window_messages, window_errors;
     json_t *offsets_cache; /* the table's offsets, for the current assignment */
     char uuid[40];
     uint64_t file_sequence, use_clock;
@@ -70,7 +81,7 @@ typedef struct worker {
     bool fatal;       /* ... and a restart cannot fix it */
     ls_error failure;
     /* Metrics since start. */
-    uint64_t messages, rows, bytes, errors, files_written, commits, fenced;
+    uint64_t messages, rows, bytes, errors, files_written, commits, fenced, dead_letter_rows;
     int64_t last_snapshot_id;
     uint64_t last_commit_ms, last_heartbeat_ms, heartbeat_interval_ms;
 } worker;
@@ -93,8 +104,16 @@ json_t *worker_widen_proposal(const worker *w, const ls_jsonscan_error *record);
 void worker_type_conflict(const worker *w, ls_jsonscan_error *record);
 /* Rebuilds the spec and schema from the server's answer to a proposal. */
 ls_code worker_apply_schema(worker *w, const json_t *answer, ls_error *err) LS_MUST_USE;
+/* worker.c: opens an object store at location with the spec's credentials. */
+ls_code worker_open_store(worker *w, const char *location, ls_objstore **out,
+                          ls_error *err) LS_MUST_USE;
 
 /* worker_files.c */
+/* Finishes f (footer, upload) and adds it to the waiting list with its
+ * commit JSON (location: where its key lives); f is emptied whatever
+ * happens. */
+ls_code worker_file_finish(worker *w, worker_file *f, const char *location, bool dead_letter,
+                           ls_error *err) LS_MUST_USE;
 ls_code worker_flush_staging(worker *w, ls_error *err) LS_MUST_USE;
 ls_code worker_close_file(worker *w, size_t i, ls_error *err) LS_MUST_USE;
 ls_code worker_close_all_files(worker *w, ls_error *err) LS_MUST_USE;
@@ -103,5 +122,18 @@ bool worker_has_file(const worker *w, const char *path);
 uint64_t worker_buffered_bytes(const worker *w);
 /* Forgets the files waiting for a commit, deleting their objects when asked. */
 void worker_drop_waiting_files(worker *w, bool delete_objects);
+
+/* worker_dlq.c: the dead-letter table's file. */
+/* Opens the dead-letter store and batch when the spec has a table. */
+ls_code worker_dlq_setup(worker *w, ls_error *err) LS_MUST_USE;
+/* Appends a rejected message (kind: the error kind's name, or "tombstone")
+ * to the open dead-letter file, opening one when needed. */
+ls_code worker_dlq_add(worker *w, const ls_kafka_message *m, const char *kind,
+                       const ls_jsonscan_error *record, ls_error *err) LS_MUST_USE;
+/* Closes the open dead-letter file into the waiting list (before a commit). */
+ls_code worker_dlq_close(worker *w, ls_error *err) LS_MUST_USE;
+/* Drops the open dead-letter file and its unwritten rows. */
+void worker_dlq_abort(worker *w);
+void worker_dlq_cleanup(worker *w);
 
 #endif

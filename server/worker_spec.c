@@ -133,20 +133,28 @@ static ls_code parse_partition(const json_t *doc, ls_worker_spec *s, ls_error *e
     return LS_OK;
 }
 
+/* A location without its trailing '/', copied into *out (the spec frees it). */
+static ls_code trimmed_location(const char *location, const char *field, char **out, ls_error *err)
+{
+    *out = strdup(location);
+    if (!*out)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    size_t n = strlen(*out);
+    while (n > 0 && (*out)[n - 1] == '/')
+        (*out)[--n] = '\0';
+    if (n == 0)
+        return ls_error_set_field(err, LS_ERR_INVALID, field, "is empty");
+    return LS_OK;
+}
+
 static ls_code parse_storage(const json_t *doc, ls_worker_spec *s, ls_error *err)
 {
     const char *location = NULL;
     ls_code rc = need_string(doc, "data_location", "data_location", &location, err);
+    if (!rc)
+        rc = trimmed_location(location, "data_location", &s->data_location_trimmed, err);
     if (rc)
         return rc;
-    s->data_location_trimmed = strdup(location);
-    if (!s->data_location_trimmed)
-        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-    size_t n = strlen(s->data_location_trimmed);
-    while (n > 0 && s->data_location_trimmed[n - 1] == '/')
-        s->data_location_trimmed[--n] = '\0';
-    if (n == 0)
-        return ls_error_set_field(err, LS_ERR_INVALID, "data_location", "is empty");
     s->data_location = s->data_location_trimmed;
     const json_t *storage = json_object_get(doc, "storage");
     s->storage_endpoint = opt_string(storage, "endpoint");
@@ -196,6 +204,46 @@ static ls_code parse_policies(const json_t *doc, ls_worker_spec *s, ls_error *er
     return evolution ? ls_schema_evolution_parse(evolution, &s->schema_evolution, err) : LS_OK;
 }
 
+/* The dead-letter table (required by the dlq policy) and the error ratio
+ * that stops the job (defaults: 1.0 over 1000 messages, which never does). */
+static ls_code parse_dead_letter(const json_t *doc, ls_worker_spec *s, ls_error *err)
+{
+    const json_t *dead = json_object_get(doc, "dead_letter");
+    const json_t *ratio = json_object_get(doc, "max_error_ratio");
+    const json_t *window = json_object_get(doc, "error_window");
+    const char *location = NULL;
+    ls_code rc = LS_OK;
+    if (dead) {
+        rc = need_string(dead, "table", "dead_letter.table", &s->dead_letter_table, err);
+        if (!rc)
+            rc = need_string(dead, "data_location", "dead_letter.data_location", &location, err);
+        if (!rc)
+            rc = trimmed_location(location, "dead_letter.data_location",
+                                  &s->dead_letter_location, err);
+    } else if (s->error_policy == LS_WORKER_ERRORS_DLQ) {
+        rc = ls_error_set_field(err, LS_ERR_INVALID, "dead_letter",
+                                "the dlq error policy needs the spec's dead-letter table");
+    }
+    if (rc)
+        return rc;
+    s->max_error_ratio = 1.0;
+    s->error_window = 1000;
+    if (ratio && (!json_is_number(ratio) || json_number_value(ratio) < 0 ||
+                  json_number_value(ratio) > 1))
+        return ls_error_set_field(err, LS_ERR_INVALID, "max_error_ratio",
+                                  "the spec needs a number from 0 to 1 here");
+    if (ratio)
+        s->max_error_ratio = json_number_value(ratio);
+    if (window && (!json_is_integer(window) || json_integer_value(window) < 1 ||
+                   json_integer_value(window) > LS_WORKER_MAX_ERROR_WINDOW))
+        return ls_error_set_field(err, LS_ERR_INVALID, "error_window",
+                                  "the spec needs an integer from 1 to %d here",
+                                  LS_WORKER_MAX_ERROR_WINDOW);
+    if (window)
+        s->error_window = json_integer_value(window);
+    return LS_OK;
+}
+
 ls_code ls_worker_spec_parse(json_t *document, ls_worker_spec *out, ls_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -215,6 +263,8 @@ ls_code ls_worker_spec_parse(json_t *document, ls_worker_spec *out, ls_error *er
         rc = parse_storage(document, out, err);
     if (!rc)
         rc = parse_policies(document, out, err);
+    if (!rc)
+        rc = parse_dead_letter(document, out, err);
     if (rc)
         ls_worker_spec_cleanup(out);
     return rc;
@@ -227,6 +277,7 @@ void ls_worker_spec_cleanup(ls_worker_spec *spec)
     free(spec->fields);
     free(spec->partition);
     free(spec->data_location_trimmed);
+    free(spec->dead_letter_location);
     json_decref(spec->document);
     memset(spec, 0, sizeof *spec);
 }

@@ -5,6 +5,7 @@ lakesync_module(worker MAIN SOURCES
   server/worker_commit.c
   server/worker_evolve.c
   server/worker_files.c
+  server/worker_dlq.c
   server/worker_route.c
   server/worker_spec.c
   DEPS ls_kafka_consumer ls_json ls_schema_evolve ls_parquet ls_objstore ls_control_client ls_iceberg ls_paimon

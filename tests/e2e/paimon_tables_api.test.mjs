@@ -295,8 +295,9 @@ async function fixtureTables(names) {
     jobs.push(res.json);
     assert.equal((await api('POST', `/api/v1/jobs/${res.json.id}/start`)).status, 200);
   }
+  // Each job's table and its dead-letter table.
   await until('the fixture tables', async () =>
-    (await api('GET', '/api/v1/databases/pfix/tables')).json.items.length === names.length);
+    (await api('GET', '/api/v1/databases/pfix/tables')).json.items.length === 2 * names.length);
   for (const j of jobs) await stopJob(j.id);
   for (const name of names) {
     const target = path.join(server.dataDir, 'wh-pfix', 'pfix.db', name);

@@ -224,6 +224,17 @@ TEST(jobspec_rules_name_their_field)
                  "advanced.commit_interval_s");
     expect_field(JOB_HEAD MANAGED FIELDS ",\"advanced\":{\"schema_evolution\":\"drop\"}}",
                  "advanced.schema_evolution");
+    expect_field(JOB_HEAD MANAGED FIELDS ",\"advanced\":{\"error_policy\":\"ignore\"}}",
+                 "advanced.error_policy");
+    expect_field(JOB_HEAD MANAGED FIELDS ",\"advanced\":{\"max_error_ratio\":-0.1}}",
+                 "advanced.max_error_ratio");
+    expect_field(JOB_HEAD MANAGED FIELDS ",\"advanced\":{\"max_error_ratio\":\"1\"}}",
+                 "advanced.max_error_ratio");
+    expect_field(JOB_HEAD MANAGED FIELDS ",\"advanced\":{\"error_window\":0}}",
+                 "advanced.error_window");
+    expect_field("{\"data_source_id\":\"ds_1\",\"database\":\"db\",\"table\":\"t__dlq\","
+                 MANAGED FIELDS "}",
+                 "table");
     expect_field(JOB_HEAD MANAGED "\"fields\":[{\"source\":\"a\",\"type\":\"text\"}]}",
                  "fields[0].type");
     expect_field(JOB_HEAD MANAGED "\"fields\":[{\"source\":\"a\",\"type\":\"int\"},"

@@ -960,3 +960,63 @@ TEST(duplicate_keys_conversion_errors_follow_last_wins)
     CHECK_EQ_INT(last_i64(&fx, 1), 2);
     fixture_cleanup(&fx);
 }
+
+/* The bad-data edge cases of issue 8, each through a mapped row as a worker
+ * scans it: a valid row, or a record error of the kind the dead-letter table
+ * records, with the field and byte offset it names. */
+TEST(bad_data_edge_cases_as_rows)
+{
+    const char *const specs[][2] = {{"id", "bigint"}, {"name", "string"}, {"amount", "double"},
+                                    {"a.b", "string"}};
+    fixture fx;
+    fixture_init(&fx, 2, specs, 4, true);
+    scan_fails(&fx, "", LS_JSONSCAN_INVALID_JSON); /* empty message */
+    CHECK_EQ_INT(fx.record.offset, 0);
+    scan_fails(&fx, " \t\r\n ", LS_JSONSCAN_INVALID_JSON); /* whitespace only */
+    CHECK_EQ_INT(fx.record.offset, 5);
+    scan_fails(&fx, "\xef\xbb\xbf{\"id\":1}", LS_JSONSCAN_INVALID_JSON); /* a BOM */
+    CHECK_EQ_INT(fx.record.offset, 0);
+    scan_fails(&fx, "{\"id\":1} x", LS_JSONSCAN_INVALID_JSON); /* trailing garbage */
+    CHECK_EQ_INT(fx.record.offset, 9);
+    scan_fails(&fx, "{\"id\":1}{}", LS_JSONSCAN_INVALID_JSON);
+    scan_ok(&fx, " {\"id\":1} \n"); /* surrounding whitespace is fine */
+    /* Duplicate keys: valid, the last wins. */
+    scan_ok(&fx, "{\"id\":1,\"name\":\"a\",\"id\":2}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 2);
+    /* Nesting past the limit, mapped or not. */
+    char deep[300];
+    int n = snprintf(deep, sizeof deep, "{\"id\":1,\"x\":");
+    for (int i = 0; i < 70; i++)
+        deep[n++] = '[';
+    for (int i = 0; i < 70; i++)
+        deep[n++] = ']';
+    deep[n++] = '}';
+    deep[n] = '\0';
+    scan_fails(&fx, deep, LS_JSONSCAN_TOO_DEEP);
+    /* Numbers beyond int64 and double. */
+    scan_fails(&fx, "{\"id\":9223372036854775808}", LS_JSONSCAN_OUT_OF_RANGE);
+    CHECK_EQ_STR(fx.record.field, "id");
+    CHECK_EQ_INT(fx.record.offset, 6);
+    scan_ok(&fx, "{\"id\":-9223372036854775808}");
+    scan_fails(&fx, "{\"id\":1,\"amount\":1e309}", LS_JSONSCAN_OUT_OF_RANGE);
+    CHECK_EQ_STR(fx.record.field, "amount");
+    scan_ok(&fx, "{\"id\":1,\"amount\":123456789012345678901234567890}"); /* rounds */
+    /* NaN and Infinity are not JSON. */
+    scan_fails(&fx, "{\"id\":1,\"amount\":NaN}", LS_JSONSCAN_INVALID_JSON);
+    scan_fails(&fx, "{\"id\":1,\"amount\":Infinity}", LS_JSONSCAN_INVALID_JSON);
+    scan_fails(&fx, "{\"id\":1,\"amount\":-Infinity}", LS_JSONSCAN_INVALID_JSON);
+    /* Invalid UTF-8 and lone surrogates, also in keys and unmapped values. */
+    scan_fails(&fx, "{\"id\":1,\"name\":\"\xff\"}", LS_JSONSCAN_INVALID_UTF8);
+    scan_fails(&fx, "{\"id\":1,\"other\":\"\xc0\xaf\"}", LS_JSONSCAN_INVALID_UTF8);
+    scan_fails(&fx, "{\"id\":1,\"\xed\xa0\x80\":2}", LS_JSONSCAN_INVALID_UTF8);
+    scan_fails(&fx, "{\"id\":1,\"name\":\"\\ud800\"}", LS_JSONSCAN_INVALID_UTF8);
+    scan_fails(&fx, "{\"id\":1,\"name\":\"\\udc00\\ud800\"}", LS_JSONSCAN_INVALID_UTF8);
+    /* Keys that would collide once flattened ("a.b" and a -> b): the source
+     * path tells them apart, the nested one is a.b. */
+    scan_ok(&fx, "{\"id\":1,\"a.b\":\"flat\",\"a\":{\"b\":\"nested\"}}");
+    CHECK_EQ_STR(last_text(&fx, 3), "nested");
+    /* null where a column is required. */
+    scan_fails(&fx, "{\"id\":null}", LS_JSONSCAN_REQUIRED_NULL);
+    scan_fails(&fx, "{\"name\":\"no id\"}", LS_JSONSCAN_REQUIRED_NULL);
+    fixture_cleanup(&fx);
+}

@@ -313,6 +313,47 @@ TEST(spec_parses_and_checks)
     json_decref(doc);
 }
 
+TEST(spec_dead_letter_and_error_ratio)
+{
+    json_error_t jerr;
+    json_t *doc = json_loads(spec_text, 0, &jerr);
+    CHECK(doc != NULL);
+    ls_worker_spec spec;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_worker_spec_parse(doc, &spec, &err), &err); /* skip: no table needed */
+    CHECK(spec.dead_letter_location == NULL);
+    CHECK(spec.max_error_ratio == 1.0);
+    CHECK_EQ_INT(spec.error_window, 1000);
+    ls_worker_spec_cleanup(&spec);
+    /* The dlq policy needs the dead-letter table. */
+    json_object_set_new(doc, "error_policy", json_string("dlq"));
+    CHECK_EQ_INT(ls_worker_spec_parse(doc, &spec, &err), LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "dead_letter");
+    json_object_set_new(doc, "dead_letter", json_pack("{s:s, s:s}", "table", "t__dlq",
+                                                      "data_location", "file:///tmp/w__dlq/data/"));
+    json_object_set_new(doc, "max_error_ratio", json_real(0.25));
+    json_object_set_new(doc, "error_window", json_integer(40));
+    ls_error_clear(&err);
+    CHECK_OK(ls_worker_spec_parse(doc, &spec, &err), &err);
+    CHECK_EQ_STR(spec.dead_letter_table, "t__dlq");
+    CHECK_EQ_STR(spec.dead_letter_location, "file:///tmp/w__dlq/data");
+    CHECK(spec.max_error_ratio == 0.25);
+    CHECK_EQ_INT(spec.error_window, 40);
+    ls_worker_spec_cleanup(&spec);
+    /* Out of range: named. */
+    json_object_set_new(doc, "max_error_ratio", json_real(1.5));
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_worker_spec_parse(doc, &spec, &err), LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "max_error_ratio");
+    json_object_set_new(doc, "max_error_ratio", json_real(0.5));
+    json_object_set_new(doc, "error_window", json_integer(0));
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_worker_spec_parse(doc, &spec, &err), LS_ERR_INVALID);
+    CHECK_EQ_STR(err.field, "error_window");
+    json_decref(doc);
+}
+
 TEST(routing_by_day_and_identity)
 {
     ls_worker_spec spec;

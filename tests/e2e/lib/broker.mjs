@@ -1,9 +1,13 @@
 // The test Kafka broker (tests/tools/testbroker.c, librdkafka's mock cluster)
 // and kcat as the producer.
 //
-//   startBroker(['events:4', 'other:1']) -> Promise<{bootstrap, produce, down, up, stop}>
+//   startBroker(['events:4', 'other:1']) -> Promise<{bootstrap, produce, produceRecords, down, up, stop}>
 //     produce(topic, lines, {partition}?) -> Promise  sends each line as one
 //                                       message (kcat -P), to one partition if given
+//     produceRecords(topic, records, {partition}?) -> Promise  sends {key, value} records as
+//       they are: key/value strings or Buffers (any bytes but 0x1e/0x1f, up to 20 MB), key
+//       null for none, value null for a tombstone; to one partition when given (the test
+//       broker keeps about 5 MiB per partition: give a 10 MB message a partition of its own)
 //     down(id = 'all'), up(id = 'all') -> Promise  takes broker id (1..N) or all
 //                                       of them down / up (rd_kafka_mock_broker_set_down/up)
 //     stop()                            ends the broker
@@ -58,6 +62,29 @@ export async function startBroker(topics) {
       kcat.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited ${code}`))));
       kcat.stdin.end(lines.map((l) => l + '\n').join(''));
     });
+  // kcat splits stdin on 0x1e (records) and 0x1f (key | value); with -Z an
+  // empty value is sent as null, so tombstones go in a second run.
+  const kcatRecords = (topic, records, nullEmpty, partition) =>
+    new Promise((resolve, reject) => {
+      const args = ['-P', '-b', bootstrap, '-t', topic, '-D', '\x1e', '-K', '\x1f',
+                    '-X', 'linger.ms=5', '-X', 'message.max.bytes=20000000'];
+      if (nullEmpty) args.push('-Z');
+      if (partition !== undefined) args.push('-p', String(partition));
+      const kcat = spawn('kcat', args, { stdio: ['pipe', 'inherit', 'inherit'] });
+      kcat.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited ${code}`))));
+      const parts = [];
+      for (const r of records) {
+        parts.push(Buffer.from(r.key ?? ''), Buffer.from([0x1f]), Buffer.from(r.value ?? ''),
+                   Buffer.from([0x1e]));
+      }
+      kcat.stdin.end(Buffer.concat(parts));
+    });
+  const produceRecords = async (topic, records, { partition } = {}) => {
+    const values = records.filter((r) => r.value !== null);
+    const tombstones = records.filter((r) => r.value === null);
+    if (values.length) await kcatRecords(topic, values, false, partition);
+    if (tombstones.length) await kcatRecords(topic, tombstones, true, partition);
+  };
   const stop = () =>
     new Promise((resolve) => {
       if (proc.exitCode !== null) return resolve();
@@ -66,7 +93,7 @@ export async function startBroker(topics) {
       proc.kill('SIGTERM');
     });
   return {
-    bootstrap, produce, stop,
+    bootstrap, produce, produceRecords, stop,
     down: (id = 'all') => command(`down ${id}`),
     up: (id = 'all') => command(`up ${id}`),
   };
