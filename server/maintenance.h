@@ -93,10 +93,19 @@ ls_code ls_maintenance_compact(ls_committer *committer, const ls_table_ref *ref,
  * schema) into data-<uuid>-N.parquet files beside them, committed as a
  * COMPACT snapshot with DELETE entries for the old files and ADD entries for
  * the new ones (file source COMPACT), lakesync.offsets carried over.
- * Snapshot expiration and orphan removal are not done for Paimon yet. */
+ * (Snapshot expiration: ls_maintenance_expire_paimon.) */
 ls_code ls_maintenance_compact_paimon(ls_committer *committer, const ls_table_ref *ref,
                                       const ls_maintenance_config *config,
                                       ls_maintenance_result *result, ls_error *err) LS_MUST_USE;
+
+/* Expires Paimon snapshots by the same rules: the snapshots before the
+ * first kept one (Paimon keeps a contiguous range) lose their
+ * snapshot/snapshot-N files, EARLIEST moves to the first kept, then their
+ * manifest lists, the manifests no kept snapshot names and the data files
+ * no kept snapshot holds are deleted. */
+ls_code ls_maintenance_expire_paimon(ls_committer *committer, const ls_table_ref *ref,
+                                     const ls_maintenance_config *config, int64_t now_ms,
+                                     ls_maintenance_result *result, ls_error *err) LS_MUST_USE;
 
 /* Expires snapshots as of now_ms and deletes the files only they reached. */
 ls_code ls_maintenance_expire(ls_committer *committer, const ls_table_ref *ref,
@@ -109,8 +118,9 @@ ls_code ls_maintenance_remove_orphans(ls_committer *committer, const ls_table_re
                                       const ls_maintenance_config *config, int64_t now_ms,
                                       ls_maintenance_result *result, ls_error *err) LS_MUST_USE;
 
-/* The three in order; the first error stops the run. Paimon tables: their
- * compaction only. */
+/* The three in order; the first error stops the run. Paimon tables:
+ * compaction and snapshot expiration (orphan removal is not done for them
+ * yet). */
 ls_code ls_maintenance_run(ls_committer *committer, const ls_table_ref *ref,
                            const ls_maintenance_config *config, int64_t now_ms,
                            ls_maintenance_result *result, ls_error *err) LS_MUST_USE;

@@ -128,8 +128,14 @@ ls_code ls_maintenance_run(ls_committer *committer, const ls_table_ref *ref,
     ls_committer_location where;
     ls_error probe;
     ls_error_clear(&probe);
-    if (ls_committer_table_location(committer, ref, "paimon", &where, &probe) == LS_OK)
-        return ls_maintenance_compact_paimon(committer, ref, config, result, err);
+    if (ls_committer_table_location(committer, ref, "paimon", &where, &probe) == LS_OK) {
+        ls_code rc = ls_maintenance_compact_paimon(committer, ref, config, result, err);
+        if (!rc && ls_maintenance_cancelled(config, err))
+            rc = LS_ERR_UNAVAILABLE;
+        if (!rc)
+            rc = ls_maintenance_expire_paimon(committer, ref, config, now_ms, result, err);
+        return rc;
+    }
     ls_code rc = ls_maintenance_compact(committer, ref, config, result, err);
     if (!rc && ls_maintenance_cancelled(config, err))
         rc = LS_ERR_UNAVAILABLE;

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "maintenance_internal.h"
+#include "paimon_objstore.h"
+#include "paimon_read.h"
 #include "util/log.h"
 
 #define METADATA_LOG_MAX 100
@@ -418,5 +420,268 @@ ls_code ls_maintenance_remove_orphans(ls_committer *committer, const ls_table_re
                                   now_ms - config->orphan_age_ms, result, err);
     strset_cleanup(&referenced);
     ls_maint_table_close(&table);
+    return rc;
+}
+
+/* ---- Paimon snapshot expiration ------------------------------------------------ */
+
+/* Reads snapshot/snapshot-<id> (uninitialized out). */
+static ls_code paimon_snapshot(const ls_paimon_storage *st, int64_t id, ls_paimon_snapshot *out,
+                               ls_error *err)
+{
+    char path[64];
+    ls_buf buf;
+    ls_buf_init(&buf, LS_PAIMON_MAX_JSON_BYTES);
+    snprintf(path, sizeof path, "snapshot/snapshot-%" PRId64, id);
+    ls_code rc = st->read(st->ctx, path, &buf, err);
+    if (!rc)
+        rc = ls_paimon_snapshot_from_json((const char *)buf.data, buf.len, out, err);
+    ls_buf_cleanup(&buf);
+    return rc;
+}
+
+/* The first snapshot to keep: scanning from the latest down, snapshots stay
+ * while among the newest min_keep, younger than max_age, or until one that
+ * records lakesync.offsets (the committer reads them from there). Paimon
+ * keeps a contiguous range, so everything older expires. */
+static ls_code paimon_first_kept(const ls_paimon_storage *st, const int64_t *ids, size_t n,
+                                 const ls_maintenance_config *config, int64_t now_ms,
+                                 size_t *first_out, ls_error *err)
+{
+    bool carrier_found = false;
+    size_t first = n - 1;
+    ls_code rc = LS_OK;
+    for (size_t k = n; k-- > 0;) {
+        ls_paimon_snapshot snap;
+        if ((rc = paimon_snapshot(st, ids[k], &snap, err)))
+            break;
+        size_t rank = n - 1 - k;
+        bool keep = k == n - 1 || (int64_t)rank < config->snapshot_min_keep ||
+                    snap.time_millis >= now_ms - config->snapshot_max_age_ms || !carrier_found;
+        carrier_found |= ls_paimon_strmap_get(&snap.properties, LS_PAIMON_PROP_OFFSETS) != NULL;
+        ls_paimon_snapshot_cleanup(&snap);
+        if (!keep)
+            break;
+        first = k;
+    }
+    *first_out = first;
+    return rc;
+}
+
+/* The manifests named by a snapshot's lists into manifests, the lists into
+ * lists (either may be NULL). */
+static ls_code paimon_snapshot_files(const ls_paimon_storage *st, int64_t id, strset *lists,
+                                     strset *manifests, strset *delta_manifests, ls_error *err)
+{
+    ls_paimon_snapshot snap;
+    ls_code rc = paimon_snapshot(st, id, &snap, err);
+    if (rc)
+        return rc;
+    const char *names[] = {snap.base_manifest_list, snap.delta_manifest_list,
+                           snap.changelog_manifest_list};
+    for (size_t i = 0; !rc && i < 3; i++) {
+        if (!names[i])
+            continue;
+        char path[600];
+        snprintf(path, sizeof path, "manifest/%s", names[i]);
+        if (lists)
+            rc = strset_add(lists, path, err);
+        ls_buf buf;
+        ls_buf_init(&buf, LS_PAIMON_MAX_METADATA_BYTES);
+        ls_paimon_manifest_meta *metas = NULL;
+        size_t count = 0;
+        ls_error inner = {0};
+        ls_code read_rc = rc ? rc : st->read(st->ctx, path, &buf, &inner);
+        if (!rc && read_rc && read_rc != LS_ERR_NOT_FOUND)
+            rc = ls_error_set(err, read_rc, "%s", inner.message);
+        if (!rc && !read_rc)
+            rc = ls_paimon_manifest_list_read(buf.data, buf.len, &metas, &count, err);
+        for (size_t k = 0; !rc && k < count; k++) {
+            snprintf(path, sizeof path, "manifest/%s", metas[k].file_name);
+            if (manifests)
+                rc = strset_add(manifests, path, err);
+            if (!rc && delta_manifests && i == 1)
+                rc = strset_add(delta_manifests, path, err);
+        }
+        ls_paimon_manifest_metas_free(metas, count);
+        ls_buf_cleanup(&buf);
+    }
+    ls_paimon_snapshot_cleanup(&snap);
+    return rc;
+}
+
+/* The data files of manifests (paths relative to the table root): every
+ * entry into all (may be NULL), ADD entries into added (may be NULL). */
+static ls_code paimon_manifest_files(const ls_paimon_storage *st, const ls_paimon_schema *schema,
+                                     const strset *manifests, strset *all, strset *added,
+                                     ls_error *err)
+{
+    ls_code rc = LS_OK;
+    ls_buf path;
+    ls_buf_init(&path, 1 << 16);
+    for (size_t i = 0; !rc && i < manifests->count; i++) {
+        ls_buf buf;
+        ls_buf_init(&buf, LS_PAIMON_MAX_METADATA_BYTES);
+        ls_paimon_manifest_entry *entries = NULL;
+        size_t count = 0;
+        ls_error inner = {0};
+        ls_code read_rc = st->read(st->ctx, manifests->items[i], &buf, &inner);
+        if (read_rc && read_rc != LS_ERR_NOT_FOUND)
+            rc = ls_error_set(err, read_rc, "%s", inner.message);
+        if (!rc && !read_rc)
+            rc = ls_paimon_manifest_read(buf.data, buf.len, &entries, &count, err);
+        for (size_t k = 0; !rc && k < count; k++) {
+            const ls_paimon_manifest_entry *e = &entries[k];
+            ls_buf_reset(&path);
+            rc = ls_paimon_data_file_path(schema, e->partition.data, e->partition.len, e->bucket,
+                                          e->file.file_name, &path, err);
+            if (!rc)
+                rc = ls_buf_append(&path, "", 1, err);
+            if (!rc && all)
+                rc = strset_add(all, (const char *)path.data, err);
+            if (!rc && added && e->kind == LS_PAIMON_KIND_ADD)
+                rc = strset_add(added, (const char *)path.data, err);
+        }
+        ls_paimon_manifest_entries_free(entries, count);
+        ls_buf_cleanup(&buf);
+    }
+    ls_buf_cleanup(&path);
+    if (all)
+        strset_seal(all);
+    if (added)
+        strset_seal(added);
+    return rc;
+}
+
+/* What an expiration keeps and drops, gathered before anything is deleted. */
+typedef struct paimon_expiry {
+    strset kept_manifests, kept_files;          /* manifests and data files to keep */
+    strset expired_lists, expired_manifests, candidates;
+} paimon_expiry;
+
+static void paimon_expiry_cleanup(paimon_expiry *x)
+{
+    strset_cleanup(&x->kept_manifests);
+    strset_cleanup(&x->kept_files);
+    strset_cleanup(&x->expired_lists);
+    strset_cleanup(&x->expired_manifests);
+    strset_cleanup(&x->candidates);
+}
+
+/* Files live in a kept snapshot are those live in the first kept one plus
+ * those added by the later ones (their delta manifests). */
+static ls_code paimon_gather(const ls_paimon_storage *st, const int64_t *ids, size_t n,
+                             size_t first, paimon_expiry *x, ls_error *err)
+{
+    ls_paimon_table *first_table = NULL;
+    strset deltas = {0};
+    ls_code rc = ls_paimon_table_read_snapshot(st, ids[first], &first_table, err);
+    for (size_t i = 0; !rc && i < first_table->file_count; i++)
+        rc = strset_add(&x->kept_files, first_table->files[i].path, err);
+    for (size_t k = first; !rc && k < n; k++)
+        rc = paimon_snapshot_files(st, ids[k], NULL, &x->kept_manifests, k > first ? &deltas : NULL,
+                                   err);
+    strset_seal(&x->kept_manifests);
+    strset_seal(&deltas);
+    strset later_adds = {0};
+    if (!rc)
+        rc = paimon_manifest_files(st, &first_table->schema, &deltas, NULL, &later_adds, err);
+    for (size_t i = 0; !rc && i < later_adds.count; i++)
+        rc = strset_add(&x->kept_files, later_adds.items[i], err);
+    strset_seal(&x->kept_files);
+    for (size_t k = 0; !rc && k < first; k++)
+        rc = paimon_snapshot_files(st, ids[k], &x->expired_lists, &x->expired_manifests, NULL, err);
+    strset_seal(&x->expired_lists);
+    strset_seal(&x->expired_manifests);
+    strset only_expired = {0};
+    for (size_t i = 0; !rc && i < x->expired_manifests.count; i++)
+        if (!strset_has(&x->kept_manifests, x->expired_manifests.items[i]))
+            rc = strset_add(&only_expired, x->expired_manifests.items[i], err);
+    strset_seal(&only_expired);
+    /* Candidates: every file an expired snapshot's manifests name, even in
+     * manifests kept snapshots still use (a file a kept COMPACT removed is
+     * named there as added); kept_files spares the live ones. */
+    if (!rc)
+        rc = paimon_manifest_files(st, &first_table->schema, &x->expired_manifests,
+                                   &x->candidates, NULL, err);
+    strset_cleanup(&x->expired_manifests);
+    x->expired_manifests = only_expired;
+    strset_cleanup(&later_adds);
+    strset_cleanup(&deltas);
+    ls_paimon_table_free(first_table);
+    return rc;
+}
+
+/* Deletes keys of set not in keep (may be NULL), counting them. */
+static ls_code delete_keys(ls_objstore *store, const strset *set, const strset *keep,
+                           int64_t *deleted, ls_error *err)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        if (keep && strset_has(keep, set->items[i]))
+            continue;
+        ls_code rc = ls_objstore_delete(store, set->items[i], err);
+        if (rc)
+            return rc;
+        (*deleted)++;
+    }
+    return LS_OK;
+}
+
+/* Snapshot files first (ascending) and the EARLIEST hint, so no reader picks
+ * an expired snapshot once its files start to go; then lists, manifests and
+ * data files. A crash midway leaves only unreferenced files. */
+static ls_code paimon_delete(ls_objstore *store, const int64_t *ids, size_t first,
+                             const paimon_expiry *x, ls_maintenance_result *result, ls_error *err)
+{
+    ls_code rc = LS_OK;
+    for (size_t k = 0; !rc && k < first; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "snapshot/snapshot-%" PRId64, ids[k]);
+        rc = ls_objstore_delete(store, path, err);
+    }
+    char hint[24];
+    int len = snprintf(hint, sizeof hint, "%" PRId64, ids[first]);
+    if (!rc)
+        rc = ls_objstore_put(store, "snapshot/EARLIEST", hint, (size_t)len, err);
+    if (!rc)
+        result->snapshots_expired += (int64_t)first;
+    if (!rc)
+        rc = delete_keys(store, &x->expired_lists, NULL, &result->expired_files_deleted, err);
+    if (!rc)
+        rc = delete_keys(store, &x->expired_manifests, NULL, &result->expired_files_deleted, err);
+    if (!rc)
+        rc = delete_keys(store, &x->candidates, &x->kept_files, &result->expired_files_deleted,
+                         err);
+    return rc;
+}
+
+ls_code ls_maintenance_expire_paimon(ls_committer *committer, const ls_table_ref *ref,
+                                     const ls_maintenance_config *config, int64_t now_ms,
+                                     ls_maintenance_result *result, ls_error *err)
+{
+    ls_committer_location where;
+    ls_objstore *store = NULL;
+    int64_t *ids = NULL;
+    size_t n = 0, first = 0;
+    paimon_expiry x;
+    memset(&x, 0, sizeof x);
+    ls_objstore_options defaults;
+    ls_objstore_options_init(&defaults);
+    ls_code rc = ls_committer_table_location(committer, ref, "paimon", &where, err);
+    if (!rc)
+        rc = ls_objstore_open(where.location, ref->storage ? ref->storage : &defaults, &store,
+                              err);
+    ls_paimon_storage st = ls_paimon_storage_for_objstore(store);
+    if (!rc)
+        rc = ls_paimon_snapshot_ids(&st, &ids, &n, err);
+    if (!rc && n > 1)
+        rc = paimon_first_kept(&st, ids, n, config, now_ms, &first, err);
+    if (!rc && n > 1 && first > 0)
+        rc = paimon_gather(&st, ids, n, first, &x, err);
+    if (!rc && n > 1 && first > 0)
+        rc = paimon_delete(store, ids, first, &x, result, err);
+    paimon_expiry_cleanup(&x);
+    free(ids);
+    ls_objstore_free(store);
     return rc;
 }

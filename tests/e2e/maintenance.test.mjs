@@ -303,7 +303,7 @@ function paimonLs(dir) {
                                  { encoding: 'utf8' }));
 }
 
-test('a Paimon table compacts into a COMPACT snapshot with the same rows', async () => {
+test('a Paimon table compacts into a COMPACT snapshot with the same rows and expires the rest', async () => {
   const warehouse = tempDir('lakesync-maint-paimon-');
   const wh = `file://${warehouse}/wh`;
   const db = await api('POST', '/api/v1/databases', {
@@ -324,7 +324,8 @@ test('a Paimon table compacts into a COMPACT snapshot with the same rows', async
     ],
     partition: [{ source: 'grp', transform: 'identity', name: 'grp' }],
     sync: { start: { mode: 'earliest' }, resource_group_id: group, acus: 2 },
-    advanced: { commit_interval_s: 1, maintenance: { enabled: false, min_input_files: 3 } },
+    advanced: { commit_interval_s: 1, maintenance: {
+      enabled: false, min_input_files: 3, snapshot_retention: { max_age_s: 0, min_keep: 1 } } },
   });
   assert.equal(res.status, 201, res.text);
   const pjob = res.json;
@@ -363,16 +364,37 @@ test('a Paimon table compacts into a COMPACT snapshot with the same rows', async
   await stop();
   const after = await waitFor(produced);
   assertExactlyProduced(after.rows, produced);
-  const kinds = fs.readdirSync(path.join(dir, 'snapshot')).filter((n) => n.startsWith('snapshot-'))
-    .map((n) => JSON.parse(fs.readFileSync(path.join(dir, 'snapshot', n), 'utf8')));
-  const compact = kinds.filter((s) => s.commitKind === 'COMPACT');
-  assert.equal(compact.length, 1);
-  assert.equal(compact[0].deltaRecordCount, 0);
-  assert.match(compact[0].properties['lakesync.offsets'], /"partitions"/);
-  assert.ok(after.table.files.length < before.table.files.length,
-            `${before.table.files.length} -> ${after.table.files.length} files`);
+  const compactId = run.json.result.replace_snapshot_id;
+  assert.ok(compactId > 0, run.text);
+  assert.ok(run.json.result.snapshots_expired > 0, run.text); // all but the latest went
+  // The COMPACT snapshot is the latest right after the run (appends may
+  // follow): the snapshots API shows it while it is kept.
+  const snaps = (await api('GET', '/api/v1/databases/pmaint/tables/events/snapshots')).json.items;
+  const compact = snaps.find((x) => x.snapshot_id === compactId);
+  if (compact) {
+    assert.equal(compact.commit_kind, 'COMPACT');
+    assert.equal(compact.delta_record_count, 0);
+  }
+
+  // A quiet run: compaction of the tail and expiration of all but the latest
+  // snapshot; on disk only the latest snapshot's data files remain.
+  const run2 = await api('POST', '/api/v1/databases/pmaint/tables/events/maintenance');
+  assert.equal(run2.status, 200, run2.text);
+  const last = await readRows();
+  assertExactlyProduced(last.rows, produced);
+  const snapshotFiles = fs.readdirSync(path.join(dir, 'snapshot')).filter((n) => n.startsWith('snapshot-'));
+  assert.equal(snapshotFiles.length, 1, snapshotFiles.join());
+  const latest = JSON.parse(fs.readFileSync(path.join(dir, 'snapshot', snapshotFiles[0]), 'utf8'));
+  assert.equal(fs.readFileSync(path.join(dir, 'snapshot', 'EARLIEST'), 'utf8'), String(latest.id));
+  const onDisk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? onDisk(path.join(d, e.name)) : [path.join(d, e.name)]);
+  const dataOnDisk = fs.readdirSync(dir).filter((n) => n.startsWith('grp='))
+    .flatMap((n) => onDisk(path.join(dir, n))).sort();
+  assert.deepEqual(dataOnDisk, last.table.files.map((f) => path.join(dir, f.path)).sort());
+  assert.ok(last.table.files.length < before.table.files.length,
+            `${before.table.files.length} -> ${last.table.files.length} files`);
   assert.equal((await api('POST', `/api/v1/jobs/${pjob.id}/stop`)).status, 200);
-  console.log(`maintenance (Paimon): live files ${before.table.files.length} -> ${after.table.files.length}`);
+  console.log(`maintenance (Paimon): live files ${before.table.files.length} -> ${last.table.files.length}`);
   fs.rmSync(warehouse, { recursive: true, force: true });
 });
 

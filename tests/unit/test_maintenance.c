@@ -868,3 +868,52 @@ TEST(paimon_compaction_commits_a_compact_snapshot_with_the_same_rows)
     ls_paimon_table_free(t);
     fixture_close(&fx);
 }
+
+TEST(paimon_expiration_keeps_the_latest_range_and_its_files_only)
+{
+    fixture fx;
+    paimon_open(&fx);
+    for (int i = 0; i < 5; i++)
+        paimon_ingest(&fx, 10, "eu");
+    ls_maintenance_config config = small_config();
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_run(fx.committer, &fx.ref, &config, wall_ms(), &result, &err), &err);
+    CHECK_EQ_INT(result.files_rewritten, 5);
+    CHECK_EQ_INT(result.snapshots_expired, 0); /* all younger than an hour */
+    paimon_ingest(&fx, 3, "us");
+    CHECK_EQ_INT(count_files(&fx, "region=eu"), 6); /* 5 replaced + 1 new, all referenced */
+
+    config.snapshot_max_age_ms = 0;
+    config.snapshot_min_keep = 2;
+    memset(&result, 0, sizeof result);
+    CHECK_OK(ls_maintenance_expire_paimon(fx.committer, &fx.ref, &config, wall_ms() + 1000,
+                                          &result, &err),
+             &err);
+    CHECK_EQ_INT(result.snapshots_expired, 5); /* 7 snapshots, the newest 2 stay */
+    CHECK(result.expired_files_deleted >= 5);
+    /* The compacted files went with the snapshots that held them. */
+    CHECK_EQ_INT(count_files(&fx, "region=eu"), 1);
+    CHECK_EQ_INT(count_files(&fx, "region=us"), 1);
+    CHECK_EQ_INT(count_files(&fx, "snapshot"), 2 + 2); /* and EARLIEST, LATEST */
+    char hint[1400];
+    snprintf(hint, sizeof hint, "%s/snapshot/EARLIEST", fx.dir);
+    char *earliest = testing_read_file(hint, NULL);
+    CHECK_EQ_STR(earliest, "6");
+    free(earliest);
+    ls_paimon_table *t = paimon_check_rows(&fx, fx.next_offset);
+    CHECK_EQ_INT(t->earliest_snapshot_id, 6);
+    ls_paimon_table_free(t);
+    CHECK_EQ_INT(table_offset(&fx), fx.next_offset);
+    /* Every manifest left is named by a kept snapshot: a second run finds
+     * nothing, and ingestion goes on. */
+    memset(&result, 0, sizeof result);
+    CHECK_OK(ls_maintenance_expire_paimon(fx.committer, &fx.ref, &config, wall_ms() + 1000,
+                                          &result, &err),
+             &err);
+    CHECK_EQ_INT(result.snapshots_expired, 0);
+    paimon_ingest(&fx, 2, "eu");
+    ls_paimon_table_free(paimon_check_rows(&fx, fx.next_offset));
+    fixture_close(&fx);
+}
