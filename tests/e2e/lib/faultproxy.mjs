@@ -22,9 +22,10 @@
 //     setFaultRate(r), setMatch(fn), setFaults(kinds),
 //     stop() -> Promise<void>   // closes the server and destroys open sockets
 //   }>
+//   mulberry32(seed) -> () => number in [0, 1)   the seeded generator it uses
 import http from 'node:http';
 
-function mulberry32(seed) {
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
