@@ -603,11 +603,28 @@ static ls_code advanced_errors_check(json_t *advanced, ls_error *err)
     return rc;
 }
 
+/* advanced.ignored_sources: source paths schema evolution never adds. */
+static ls_code ignored_sources_check(const json_t *advanced, ls_error *err)
+{
+    json_t *list = NULL;
+    ls_code rc = api_json_array(advanced, "advanced", "ignored_sources", false,
+                                API_JOB_FIELDS_MAX, &list, err);
+    for (size_t i = 0; !rc && i < json_array_size(list); i++) {
+        const char *text = json_string_value(json_array_get(list, i));
+        if (!text || !*text || strlen(text) > SOURCE_MAX_LEN)
+            rc = ls_error_set_field(err, LS_ERR_INVALID, "advanced.ignored_sources",
+                                    "advanced.ignored_sources[%zu] must be a source path of 1 to "
+                                    "%d bytes",
+                                    i, SOURCE_MAX_LEN);
+    }
+    return rc;
+}
+
 static ls_code advanced_check(json_t *doc, ls_error *err)
 {
     static const char *const allowed[] = {"commit_interval_s", "maintenance",  "schema_evolution",
                                           "error_policy",      "max_error_ratio", "error_window",
-                                          NULL};
+                                          "ignored_sources",   NULL};
     static const char *const evolutions[] = {"none", "add_columns", "add_and_widen", NULL};
     json_t *advanced = NULL;
     int64_t interval = API_JOB_COMMIT_INTERVAL_DEFAULT_S;
@@ -636,6 +653,8 @@ static ls_code advanced_check(json_t *doc, ls_error *err)
         json_object_set_new(advanced, "schema_evolution", json_string(evolution));
     if (!rc)
         rc = advanced_errors_check(advanced, err);
+    if (!rc)
+        rc = ignored_sources_check(advanced, err);
     return rc;
 }
 

@@ -618,6 +618,7 @@ static json_t *build_spec(const run *r, const job_row *row)
     const json_t *interval = json_object_get(advanced, "commit_interval_s");
     const char *policy = member_text(advanced, NULL, "error_policy");
     const char *evolution = member_text(advanced, NULL, "schema_evolution");
+    const json_t *ignored = json_object_get(advanced, "ignored_sources");
     char data_location[URI_MAX + 8];
     /* Paimon data files live in partition directories under the table root. */
     snprintf(data_location, sizeof data_location, is_paimon(row->job) ? "%s" : "%s/data",
@@ -625,7 +626,7 @@ static json_t *build_spec(const run *r, const job_row *row)
     json_int_t interval_ms = json_is_integer(interval) ? json_integer_value(interval) * 1000 : 300000;
     return json_pack(
         "{s:s, s:I, s:o, s:{s:s, s:I}, s:O, s:o, s:o, s:s, s:s, s:{s:s?, s:s?, s:o, s:s?, s:s?},"
-        " s:I, s:I, s:s, s:s}",
+        " s:I, s:I, s:s, s:s, s:o}",
         "job_id", r->job_id, "run_id", (json_int_t)r->run_id, "kafka", spec_kafka(r, row),
         "start", "mode", member_text(start, NULL, "mode") ? member_text(start, NULL, "mode")
                                                           : "earliest",
@@ -639,7 +640,8 @@ static json_t *build_spec(const run *r, const job_row *row)
         r->secret_access_key[0] ? r->secret_access_key : NULL, "commit_interval_ms", interval_ms,
         "target_file_size_bytes", (json_int_t)DEFAULT_TARGET_FILE_BYTES, "error_policy",
         policy ? policy : "dlq", "schema_evolution",
-        evolution ? evolution : ls_schema_evolution_name(LS_EVOLUTION_DEFAULT));
+        evolution ? evolution : ls_schema_evolution_name(LS_EVOLUTION_DEFAULT), "ignored_sources",
+        json_is_array(ignored) ? json_incref((json_t *)ignored) : json_array());
 }
 
 /* Where the worker writes dead letters, and when too many mean the job
@@ -857,6 +859,7 @@ static ls_code proposed_fields(const job_row *row, const json_t *proposal, json_
                                            &policy, err);
     if (!rc)
         rc = ls_schema_evolve_apply(json_object_get(row->job, "fields"),
+                                    json_object_get(advanced, "ignored_sources"),
                                     json_is_integer(levels) ? (int)json_integer_value(levels) : 1,
                                     policy, proposal, LS_JSONSCAN_MAX_FIELDS, fields_out, summary,
                                     summary_size, err);

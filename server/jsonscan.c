@@ -125,6 +125,10 @@ struct ls_jsonscan_plan {
     size_t unmapped_count, unmapped_dropped;
     uint32_t *unmapped_table; /* 2 * LS_JSONSCAN_MAX_UNMAPPED slots */
     bool hold_unmapped;     /* see ls_jsonscan_set_hold_unmapped */
+    char **ignored;           /* options.ignored_paths, copied */
+    uint32_t *ignored_table;  /* open addressing, ignored_mask + 1 slots */
+    uint32_t ignored_mask;
+    size_t ignored_count;
     size_t unmapped_values; /* non-null unmapped values in the current message */
 };
 
@@ -1319,6 +1323,9 @@ static ls_code plan_alloc(ls_jsonscan_plan *plan, size_t field_count, ls_error *
     return LS_OK;
 }
 
+static ls_code ignored_init(ls_jsonscan_plan *plan, const ls_jsonscan_options *options,
+                            ls_error *err);
+
 ls_code ls_jsonscan_plan_new(const ls_jsonscan_options *options, const ls_jsonscan_field *fields,
                              size_t field_count, ls_jsonscan_plan **out, ls_error *err)
 {
@@ -1342,6 +1349,8 @@ ls_code ls_jsonscan_plan_new(const ls_jsonscan_options *options, const ls_jsonsc
                                                          : LS_JSONSCAN_DEFAULT_MAX_MESSAGE_BYTES;
     plan->collect_unmapped = options->collect_unmapped;
     ls_code rc = plan_alloc(plan, field_count, err);
+    if (!rc)
+        rc = ignored_init(plan, options, err);
     for (size_t i = 0; !rc && i < field_count; i++) {
         plan->field_count = i + 1;
         rc = plan_add_field(plan, &fields[i], (uint32_t)i, err);
@@ -1367,6 +1376,10 @@ void ls_jsonscan_plan_free(ls_jsonscan_plan *plan)
     ls_jsonscan_unmapped_reset(plan);
     free(plan->unmapped);
     free(plan->unmapped_table);
+    for (size_t i = 0; i < plan->ignored_count; i++)
+        free(plan->ignored[i]);
+    free(plan->ignored);
+    free(plan->ignored_table);
     free(plan->fields);
     free(plan->nodes);
     free(plan->slots);
@@ -1418,8 +1431,57 @@ void ls_jsonscan_unmapped_reset(ls_jsonscan_plan *plan)
 
 /* Remembers path as unmapped; dropping it when the set is full or memory
  * runs out, since schema-evolution hints must never fail a record. */
+static bool ignored(const ls_jsonscan_plan *plan, const char *path, size_t len)
+{
+    if (!plan->ignored_count)
+        return false;
+    for (uint32_t slot = key_hash((const uint8_t *)path, len) & plan->ignored_mask;;
+         slot = (slot + 1) & plan->ignored_mask) {
+        uint32_t i = plan->ignored_table[slot];
+        if (i == NONE)
+            return false;
+        if (strlen(plan->ignored[i]) == len && memcmp(plan->ignored[i], path, len) == 0)
+            return true;
+    }
+}
+
+/* Copies the ignored paths into a hash set (at most half full). */
+static ls_code ignored_init(ls_jsonscan_plan *plan, const ls_jsonscan_options *options,
+                            ls_error *err)
+{
+    size_t n = options->ignored_count, size = 16;
+    if (!options->collect_unmapped || n == 0)
+        return LS_OK;
+    if (n > LS_JSONSCAN_MAX_FIELDS)
+        return ls_error_set(err, LS_ERR_INVALID, "at most %d ignored paths, not %zu",
+                            LS_JSONSCAN_MAX_FIELDS, n);
+    while (size < 2 * n)
+        size *= 2;
+    plan->ignored = calloc(n, sizeof *plan->ignored);
+    plan->ignored_table = malloc(size * sizeof *plan->ignored_table);
+    if (!plan->ignored || !plan->ignored_table)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
+    memset(plan->ignored_table, 0xff, size * sizeof *plan->ignored_table);
+    plan->ignored_mask = (uint32_t)size - 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = options->ignored_paths[i];
+        size_t len = path ? strlen(path) : 0;
+        if (!path || ignored(plan, path, len))
+            continue;
+        if (!(plan->ignored[plan->ignored_count] = strdup(path)))
+            return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
+        uint32_t slot = key_hash((const uint8_t *)path, len) & plan->ignored_mask;
+        while (plan->ignored_table[slot] != NONE)
+            slot = (slot + 1) & plan->ignored_mask;
+        plan->ignored_table[slot] = (uint32_t)plan->ignored_count++;
+    }
+    return LS_OK;
+}
+
 static void unmapped_note(ls_jsonscan_plan *plan, const char *path, size_t len, ls_json_kind kind)
 {
+    if (ignored(plan, path, len))
+        return; /* left out on purpose: not a new field */
     plan->unmapped_values += kind != LS_JSON_NULL;
     const uint32_t mask = 2 * LS_JSONSCAN_MAX_UNMAPPED - 1;
     uint32_t slot = key_hash((const uint8_t *)path, len) & mask;

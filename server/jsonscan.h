@@ -141,6 +141,10 @@ typedef struct ls_jsonscan_options {
     size_t max_message_bytes; /* 0 = LS_JSONSCAN_DEFAULT_MAX_MESSAGE_BYTES */
     bool collect_unmapped;    /* remember source paths at the parse level that no
                                  field maps (for schema evolution) */
+    /* With collect_unmapped: source paths that are neither collected nor
+     * hold a message (fields a job leaves out on purpose). Copied. */
+    const char *const *ignored_paths;
+    size_t ignored_count;
 } ls_jsonscan_options;
 
 /* Kafka metadata of one message. key == NULL means the message has no key. */

@@ -189,8 +189,20 @@ static ls_code proposal_type(const json_t *item, const char *member_name, ls_typ
     return LS_OK;
 }
 
-static ls_code apply_add(json_t *out, int parse_level, const json_t *item, size_t index,
-                         size_t max_fields, char *summary, size_t summary_size, ls_error *err)
+static bool listed_in(const json_t *list, const char *source)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(list, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), source) == 0)
+            return true;
+    }
+    return false;
+}
+
+static ls_code apply_add(json_t *out, const json_t *ignored, int parse_level, const json_t *item,
+                         size_t index, size_t max_fields, char *summary, size_t summary_size,
+                         ls_error *err)
 {
     char field[48], name[NAME_MAX_BYTES], type_text[48], change[NAME_MAX_BYTES + LS_JSONSCAN_MAX_PATH_BYTES + 96];
     snprintf(field, sizeof field, "add[%zu]", index);
@@ -201,7 +213,7 @@ static ls_code apply_add(json_t *out, int parse_level, const json_t *item, size_
     ls_code rc = proposal_type(item, field, &type, err);
     if (!rc)
         rc = check_source(source, type, parse_level, field, err);
-    if (rc || source_mapped(out, source))
+    if (rc || source_mapped(out, source) || listed_in(ignored, source))
         return rc;
     if (json_array_size(out) >= max_fields)
         return ls_error_set_field(err, LS_ERR_CONFLICT, field,
@@ -259,9 +271,10 @@ static ls_code apply_widen(json_t *out, ls_schema_evolution policy, const json_t
     return LS_OK;
 }
 
-ls_code ls_schema_evolve_apply(const json_t *fields, int parse_level, ls_schema_evolution policy,
-                               const json_t *proposal, size_t max_fields, json_t **fields_out,
-                               char *summary, size_t summary_size, ls_error *err)
+ls_code ls_schema_evolve_apply(const json_t *fields, const json_t *ignored, int parse_level,
+                               ls_schema_evolution policy, const json_t *proposal,
+                               size_t max_fields, json_t **fields_out, char *summary,
+                               size_t summary_size, ls_error *err)
 {
     const json_t *add = json_object_get(proposal, "add");
     const json_t *widen = json_object_get(proposal, "widen");
@@ -282,7 +295,7 @@ ls_code ls_schema_evolve_apply(const json_t *fields, int parse_level, ls_schema_
     for (size_t i = 0; !rc && i < json_array_size(widen); i++)
         rc = apply_widen(out, policy, json_array_get(widen, i), i, summary, summary_size, err);
     for (size_t i = 0; !rc && i < json_array_size(add); i++)
-        rc = apply_add(out, parse_level, json_array_get(add, i), i, max_fields, summary,
+        rc = apply_add(out, ignored, parse_level, json_array_get(add, i), i, max_fields, summary,
                        summary_size, err);
     if (rc) {
         json_decref(out);

@@ -10,6 +10,8 @@
  *                  typed from its value as schema_infer.h types one sample,
  *                  named from its source as flatten.h names it, a taken name
  *                  (case-insensitive) getting the first free "_2", "_3", ...
+ *                  Sources in advanced.ignored_sources (fields a job leaves
+ *                  out on purpose) are never added.
  *   add_and_widen  also widens a column whose type a value does not fit:
  *                  int -> bigint, float -> double, decimal(P,S) ->
  *                  decimal(38,S) — the Iceberg spec's type promotions, which
@@ -67,15 +69,17 @@ ls_code ls_schema_evolve_additions(const uint8_t *message, size_t length, int pa
  * [{"field_id", "type"}]} (both optional) to a job's fields (an array of
  * {"source", "name", "type"}; field i has id i + 1) under policy, at
  * parse_level. A source some field already maps, or a widening the field
- * already has, is skipped (another worker asked first). *fields_out is a new
+ * already has, is skipped (another worker asked first); so is a source in
+ * ignored (the job's advanced.ignored_sources, NULL for none). *fields_out is a new
  * array: the fields with the changes (added ones last, in proposal order);
  * summary gets a sentence naming every change ("" when none).
  * LS_ERR_INVALID (err->field names the member) for a malformed proposal or
  * a source path the parse level cannot hold; LS_ERR_CONFLICT for a change
  * the policy does not allow, a widening that is not a promotion, or more
  * than max_fields fields. */
-ls_code ls_schema_evolve_apply(const json_t *fields, int parse_level, ls_schema_evolution policy,
-                               const json_t *proposal, size_t max_fields, json_t **fields_out,
-                               char *summary, size_t summary_size, ls_error *err) LS_MUST_USE;
+ls_code ls_schema_evolve_apply(const json_t *fields, const json_t *ignored, int parse_level,
+                               ls_schema_evolution policy, const json_t *proposal,
+                               size_t max_fields, json_t **fields_out, char *summary,
+                               size_t summary_size, ls_error *err) LS_MUST_USE;
 
 #endif

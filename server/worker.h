@@ -91,6 +91,8 @@ typedef struct ls_worker_spec {
      * of a window of error_window consecutive messages are rejected. */
     double max_error_ratio;
     int64_t error_window;
+    const char **ignored_sources; /* sources schema evolution never adds */
+    size_t ignored_count;
 } ls_worker_spec;
 
 /* Parses and checks a spec document (a borrowed object; the spec takes its

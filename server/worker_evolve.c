@@ -48,7 +48,9 @@ ls_code worker_schema_build(worker *w, ls_error *err)
             (ls_parquet_column_spec){.name = f->name, .field_id = f->field_id, .type = f->type};
     }
     ls_jsonscan_options options = {.parse_level = w->spec.parse_level,
-                                   .collect_unmapped = worker_evolving(w)};
+                                   .collect_unmapped = worker_evolving(w),
+                                   .ignored_paths = w->spec.ignored_sources,
+                                   .ignored_count = w->spec.ignored_count};
     rc = ls_jsonscan_plan_new(&options, fields, n, &w->plan, err);
     if (rc)
         goto out;

@@ -201,6 +201,19 @@ static ls_code parse_policies(const json_t *doc, ls_worker_spec *s, ls_error *er
                        ? json_integer_value(schema_id)
                        : -1;
     s->schema_evolution = LS_EVOLUTION_NONE;
+    const json_t *ignored = json_object_get(doc, "ignored_sources");
+    size_t n = json_array_size(ignored);
+    if (n > LS_WORKER_MAX_FIELDS)
+        return ls_error_set_field(err, LS_ERR_INVALID, "ignored_sources", "too many sources");
+    if (n && !(s->ignored_sources = calloc(n, sizeof *s->ignored_sources)))
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        s->ignored_sources[i] = json_string_value(json_array_get(ignored, i));
+        if (!s->ignored_sources[i])
+            return ls_error_set_field(err, LS_ERR_INVALID, "ignored_sources",
+                                      "ignored_sources holds a non-string");
+        s->ignored_count++;
+    }
     return evolution ? ls_schema_evolution_parse(evolution, &s->schema_evolution, err) : LS_OK;
 }
 
@@ -276,6 +289,7 @@ void ls_worker_spec_cleanup(ls_worker_spec *spec)
         return;
     free(spec->fields);
     free(spec->partition);
+    free(spec->ignored_sources);
     free(spec->data_location_trimmed);
     free(spec->dead_letter_location);
     json_decref(spec->document);

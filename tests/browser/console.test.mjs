@@ -177,6 +177,9 @@ async function flow() {
   assert.equal(job.parse_levels, 2);
   assert.deepEqual(job.fields.find((f) => f.source === 'device.brand'), { source: 'device.brand', name: 'brand', type: 'string' });
   assert.equal(job.fields.some((f) => f.source === 'device.version'), false);
+  // Removed on purpose: schema evolution (on by default) must not add it back.
+  assert.equal(job.advanced.schema_evolution, 'add_columns');
+  assert.ok(job.advanced.ignored_sources.includes('device.version'));
   assert.equal(job.fields.find((f) => f.source === '__kafka_offset__').type, 'bigint');
   assert.equal(job.partition[0].transform, 'day');
   assert.equal(job.partition[0].source, 'ts');

@@ -235,6 +235,8 @@ TEST(jobspec_rules_name_their_field)
     expect_field("{\"data_source_id\":\"ds_1\",\"database\":\"db\",\"table\":\"t__dlq\","
                  MANAGED FIELDS "}",
                  "table");
+    expect_field(JOB_HEAD MANAGED FIELDS ",\"advanced\":{\"ignored_sources\":[\"a\",3]}}",
+                 "advanced.ignored_sources");
     expect_field(JOB_HEAD MANAGED "\"fields\":[{\"source\":\"a\",\"type\":\"text\"}]}",
                  "fields[0].type");
     expect_field(JOB_HEAD MANAGED "\"fields\":[{\"source\":\"a\",\"type\":\"int\"},"

@@ -828,6 +828,35 @@ TEST(held_messages_with_new_fields_are_not_added)
     fixture_cleanup(&fx);
 }
 
+/* Paths a job leaves out on purpose neither hold a message nor are collected. */
+TEST(ignored_paths_are_not_new_fields)
+{
+    ls_jsonscan_field f = {.source = "name", .column = 0, .type = {.kind = LS_TYPE_STRING}};
+    const char *ignored[] = {"secret", "device.id", "secret"};
+    ls_jsonscan_options options = {
+        .parse_level = 2, .collect_unmapped = true, .ignored_paths = ignored, .ignored_count = 3};
+    ls_jsonscan_plan *plan;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_jsonscan_plan_new(&options, &f, 1, &plan, &err), &err);
+    ls_jsonscan_set_hold_unmapped(plan, true);
+    ls_type types[1] = {{.kind = LS_TYPE_STRING}};
+    ls_column_batch *batch = ls_column_batch_new(types, 1, 1 << 20);
+    ls_jsonscan_error record;
+    const char *msg = "{\"name\":\"a\",\"secret\":\"x\",\"device\":{\"id\":7}}";
+    CHECK_OK(ls_jsonscan_row(plan, (const uint8_t *)msg, strlen(msg), NULL, batch, &record, &err),
+             &err);
+    CHECK_EQ_INT(ls_jsonscan_unmapped_count(plan), 0);
+    msg = "{\"name\":\"a\",\"secret\":\"x\",\"device\":{\"model\":7}}";
+    CHECK(ls_jsonscan_row(plan, (const uint8_t *)msg, strlen(msg), NULL, batch, &record, &err) ==
+          LS_ERR_CONFLICT);
+    CHECK_EQ_INT(ls_jsonscan_unmapped_count(plan), 1);
+    CHECK_EQ_STR(ls_jsonscan_unmapped_path(plan, 0, NULL), "device.model");
+    CHECK_EQ_INT(batch->row_count, 1);
+    ls_column_batch_free(batch);
+    ls_jsonscan_plan_free(plan);
+}
+
 TEST(batch_mismatch_is_internal_error)
 {
     ls_type types[1] = {{.kind = LS_TYPE_BIGINT}};

@@ -91,7 +91,7 @@ TEST(apply_adds_named_columns_and_skips_known_sources)
     char summary[LS_EVOLUTION_SUMMARY_MAX];
     ls_error err;
     ls_error_clear(&err);
-    CHECK_OK(ls_schema_evolve_apply(fields, 2, LS_EVOLUTION_ADD_COLUMNS, proposal, 4096, &out,
+    CHECK_OK(ls_schema_evolve_apply(fields, NULL, 2, LS_EVOLUTION_ADD_COLUMNS, proposal, 4096, &out,
                                     summary, sizeof summary, &err),
              &err);
     char *text = dump(out);
@@ -105,12 +105,21 @@ TEST(apply_adds_named_columns_and_skips_known_sources)
     free(text);
     /* Applying it again (a second worker) changes nothing. */
     json_t *again = NULL;
-    CHECK_OK(ls_schema_evolve_apply(out, 2, LS_EVOLUTION_ADD_COLUMNS, proposal, 4096, &again,
+    CHECK_OK(ls_schema_evolve_apply(out, NULL, 2, LS_EVOLUTION_ADD_COLUMNS, proposal, 4096, &again,
                                     summary, sizeof summary, &err),
              &err);
     CHECK(json_equal(out, again));
     CHECK_EQ_STR(summary, "");
     json_decref(again);
+    /* A source the job leaves out on purpose is never added. */
+    json_t *ignored = load("[\"device.model\"]");
+    CHECK_OK(ls_schema_evolve_apply(fields, ignored, 2, LS_EVOLUTION_ADD_COLUMNS, proposal, 4096,
+                                    &again, summary, sizeof summary, &err),
+             &err);
+    CHECK_EQ_INT(json_array_size(again), 3);
+    CHECK_EQ_STR(summary, "added column device_os_2 (bigint) for 'device\\.os'");
+    json_decref(again);
+    json_decref(ignored);
     json_decref(out);
     json_decref(proposal);
     json_decref(fields);
@@ -124,34 +133,34 @@ TEST(apply_enforces_policy_levels_and_promotions)
     ls_error err;
     ls_error_clear(&err);
     json_t *widen = load("{\"widen\":[{\"field_id\":1,\"type\":\"bigint\"}]}");
-    CHECK(ls_schema_evolve_apply(fields, 2, LS_EVOLUTION_ADD_COLUMNS, widen, 4096, &out, summary,
+    CHECK(ls_schema_evolve_apply(fields, NULL, 2, LS_EVOLUTION_ADD_COLUMNS, widen, 4096, &out, summary,
                                  sizeof summary, &err) == LS_ERR_CONFLICT);
     CHECK(strstr(err.message, "does not widen") != NULL);
     ls_error_clear(&err);
-    CHECK_OK(ls_schema_evolve_apply(fields, 2, LS_EVOLUTION_ADD_AND_WIDEN, widen, 4096, &out,
+    CHECK_OK(ls_schema_evolve_apply(fields, NULL, 2, LS_EVOLUTION_ADD_AND_WIDEN, widen, 4096, &out,
                                     summary, sizeof summary, &err),
              &err);
     CHECK_EQ_STR(json_string_value(json_object_get(json_array_get(out, 0), "type")), "bigint");
     CHECK_EQ_STR(summary, "widened column id from int to bigint");
     json_decref(out);
     json_t *narrow = load("{\"widen\":[{\"field_id\":2,\"type\":\"int\"}]}");
-    CHECK(ls_schema_evolve_apply(fields, 2, LS_EVOLUTION_ADD_AND_WIDEN, narrow, 4096, &out,
+    CHECK(ls_schema_evolve_apply(fields, NULL, 2, LS_EVOLUTION_ADD_AND_WIDEN, narrow, 4096, &out,
                                  summary, sizeof summary, &err) == LS_ERR_CONFLICT);
     CHECK(strstr(err.message, "cannot widen from string to int") != NULL);
     ls_error_clear(&err);
     json_t *add = load("{\"add\":[{\"source\":\"a.b.c\",\"type\":\"string\"}]}");
-    CHECK(ls_schema_evolve_apply(fields, 2, LS_EVOLUTION_ADD_COLUMNS, add, 4096, &out, summary,
+    CHECK(ls_schema_evolve_apply(fields, NULL, 2, LS_EVOLUTION_ADD_COLUMNS, add, 4096, &out, summary,
                                  sizeof summary, &err) == LS_ERR_INVALID);
     CHECK_EQ_STR(err.field, "add[0]");
     ls_error_clear(&err);
-    CHECK(ls_schema_evolve_apply(fields, 3, LS_EVOLUTION_NONE, add, 4096, &out, summary,
+    CHECK(ls_schema_evolve_apply(fields, NULL, 3, LS_EVOLUTION_NONE, add, 4096, &out, summary,
                                  sizeof summary, &err) == LS_ERR_CONFLICT);
     ls_error_clear(&err);
-    CHECK(ls_schema_evolve_apply(fields, 3, LS_EVOLUTION_ADD_COLUMNS, add, 2, &out, summary,
+    CHECK(ls_schema_evolve_apply(fields, NULL, 3, LS_EVOLUTION_ADD_COLUMNS, add, 2, &out, summary,
                                  sizeof summary, &err) == LS_ERR_CONFLICT);
     ls_error_clear(&err);
     json_t *bad = load("{\"add\":[{\"source\":\"x\",\"type\":\"text\"}]}");
-    CHECK(ls_schema_evolve_apply(fields, 3, LS_EVOLUTION_ADD_COLUMNS, bad, 4096, &out, summary,
+    CHECK(ls_schema_evolve_apply(fields, NULL, 3, LS_EVOLUTION_ADD_COLUMNS, bad, 4096, &out, summary,
                                  sizeof summary, &err) == LS_ERR_INVALID);
     json_decref(bad);
     json_decref(add);
@@ -171,7 +180,7 @@ TEST(long_sources_get_names_the_api_accepts)
     char summary[LS_EVOLUTION_SUMMARY_MAX];
     ls_error err;
     ls_error_clear(&err);
-    CHECK_OK(ls_schema_evolve_apply(fields, 1, LS_EVOLUTION_ADD_COLUMNS, proposal, 4096, &out,
+    CHECK_OK(ls_schema_evolve_apply(fields, NULL, 1, LS_EVOLUTION_ADD_COLUMNS, proposal, 4096, &out,
                                     summary, sizeof summary, &err),
              &err);
     const char *name = json_string_value(json_object_get(json_array_get(out, 2), "name"));
@@ -182,7 +191,7 @@ TEST(long_sources_get_names_the_api_accepts)
              source);
     json_decref(proposal);
     proposal = load(proposal_text);
-    CHECK_OK(ls_schema_evolve_apply(out, 1, LS_EVOLUTION_ADD_COLUMNS, proposal, 4096, &again,
+    CHECK_OK(ls_schema_evolve_apply(out, NULL, 1, LS_EVOLUTION_ADD_COLUMNS, proposal, 4096, &again,
                                     summary, sizeof summary, &err),
              &err);
     name = json_string_value(json_object_get(json_array_get(again, 3), "name"));

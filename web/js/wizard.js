@@ -135,6 +135,9 @@ export async function wizardPage(main, { query }) {
   };
   group.addEventListener('change', syncAcus);
   const commit = h('input', { type: 'number', name: 'commit_interval_s', value: '300', step: 1 });
+  const evolution = select([['add_columns', 'Add new fields as columns'],
+    ['add_and_widen', 'Add new fields, widen numeric columns'],
+    ['none', 'Keep the fields as they are']], 'add_columns', { name: 'schema_evolution' });
   const acusField = field('ACUs for incremental synchronization', acus, { path: 'sync.acus', hint: acusHint });
   const sec3 = section('3', 'Sync settings',
     startRadios.el, tsField,
@@ -142,7 +145,9 @@ export async function wizardPage(main, { query }) {
     acusField,
     h('details', { class: 'subtle' }, h('summary', {}, 'Advanced settings'),
       field('Commit interval (seconds)', commit, { path: 'advanced.commit_interval_s',
-        hint: 'Data becomes visible at each commit. 1 to 86400; default 300.' })));
+        hint: 'Data becomes visible at each commit. 1 to 86400; default 300.' }),
+      field('When messages change', evolution, { path: 'advanced.schema_evolution',
+        hint: 'New fields become optional columns (not the ones removed above); widening turns int into bigint and float into double. A value that fits no column is rejected as a type conflict; the job goes on.' })));
 
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Submit');
   const form = h('form', { class: 'wizard', novalidate: true },
@@ -208,6 +213,7 @@ export async function wizardPage(main, { query }) {
   }
 
   function setFields(fields, examples) {
+    st.inferred = fields.map((f) => f.source);
     const kept = st.fields.filter((f) => f.manual);
     st.fields = fields.map((f) => {
       const e = st.edits.get(f.source);
@@ -326,8 +332,11 @@ export async function wizardPage(main, { query }) {
         return out;
       }),
       sync: { start, resource_group_id: group.value, acus: numberOr(acus.value) },
-      advanced: { commit_interval_s: numberOr(commit.value) },
+      advanced: { commit_interval_s: numberOr(commit.value), schema_evolution: evolution.value },
     };
+    // Inferred fields the user removed stay out: schema evolution must not add them back.
+    const removed = (st.inferred || []).filter((s) => !st.fields.some((f) => f.source === s));
+    if (removed.length) body.advanced.ignored_sources = removed;
     if (!body.name) delete body.name;
     submit.disabled = true;
     try {
