@@ -759,8 +759,7 @@ static ls_code add_bytes(const ls_parquet_writer *w, column *c, const uint8_t *v
     rc = ls_buf_reserve(&p->values, 4 + len, err);
     if (rc == LS_OK) {
         memcpy(p->values.data + p->values.len, &len32, 4);
-        if (len)
-            memcpy(p->values.data + p->values.len + 4, value, len);
+        ls_buf_copy(p->values.data + p->values.len + 4, value, len);
         p->values.len += 4 + len;
         rc = stats_add_bytes(&c->chunk_stats, value, len, err);
     }

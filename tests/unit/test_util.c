@@ -3,6 +3,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/text.h"
 
 TEST(error_first_message_wins)
 {
@@ -63,6 +64,47 @@ TEST(buf_append_and_take)
     ls_buf_cleanup(&b);
 }
 
+/* Appends of every short length take ls_buf_copy's word paths (4-7, 8-16
+ * bytes) or memcpy: the bytes, the length and the NUL must come out the
+ * same whichever path. */
+TEST(buf_append_every_short_length)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    uint8_t src[50], want[48 * 47 / 2 + 1];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)(0xA0 + i);
+    ls_buf b;
+    ls_buf_init(&b, 1 << 20);
+    size_t total = 0;
+    for (size_t n = 0; n < 48; n++) { /* from src + 0, 1 or 2 */
+        CHECK_OK(ls_buf_append(&b, src + (n % 3), n, &err), &err);
+        memcpy(want + total, src + (n % 3), n);
+        total += n;
+        CHECK_EQ_INT(b.len, total);
+        CHECK_EQ_INT(b.data[b.len], 0);
+    }
+    CHECK_EQ_MEM(b.data, want, total);
+    ls_buf_cleanup(&b);
+}
+
+/* Short byte strings compare equal only when every byte is, including the
+ * bytes only one of the two overlapping words covers. */
+TEST(bytes_equal_every_short_length)
+{
+    uint8_t a[40], b[40];
+    for (size_t i = 0; i < sizeof a; i++)
+        a[i] = b[i] = (uint8_t)('a' + i % 26);
+    for (size_t n = 0; n <= 32; n++) {
+        CHECK(ls_bytes_equal(a, b, n));
+        for (size_t k = 0; k < n; k++) {
+            b[k] ^= 0x20;
+            CHECK(!ls_bytes_equal(a, b, n));
+            b[k] ^= 0x20;
+        }
+    }
+}
+
 TEST(buf_cap_is_an_error_and_keeps_contents)
 {
     ls_buf b;
@@ -117,8 +159,6 @@ TEST(sink_for_buf_counts_and_respects_cap)
     CHECK_EQ_MEM(b.data, "abc", 3);
     ls_buf_cleanup(&b);
 }
-
-#include "util/text.h"
 
 TEST(utf8_validation_follows_rfc_3629)
 {
