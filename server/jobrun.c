@@ -990,7 +990,7 @@ ls_code ls_jobrun_metrics(ls_jobrun *jr, const char *job_id, json_t **out, ls_er
                                        "bytes",          "files",
                                        "errors",         "lag",
                                        "bytes_uploaded", "storage_requests",
-                                       "dead_letter_rows"};
+                                       "dead_letter_rows", "duplicate_key_rows"};
     json_t *workers = json_array(), *totals = json_object();
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         json_object_set_new(totals, keys[k], json_integer(0));

@@ -130,6 +130,7 @@ struct ls_jsonscan_plan {
     uint32_t ignored_mask;
     size_t ignored_count;
     size_t unmapped_values; /* non-null unmapped values in the current message */
+    size_t duplicate_keys;  /* mapped values of the current message that replaced one */
 };
 
 /* A scalar token or a captured container, handed to the coercions. */
@@ -1072,6 +1073,11 @@ static ls_code deliver(scanner *s, uint32_t field_index, const token *t)
 {
     ls_jsonscan_plan *plan = s->plan;
     for (uint32_t i = field_index; i != NONE; i = plan->fields[i].next) {
+        /* Seen before in this message (converted, or held failed): a
+         * duplicate key, whose last occurrence wins; counted for reports. */
+        if (s->batch->columns[plan->fields[i].column].set_in_row ||
+            plan->pending[i] != NOT_LISTED)
+            plan->duplicate_keys++;
         ls_code rc = set_value(s, &plan->fields[i], t);
         if (rc == LS_OK) {
             if (plan->pending[i] == HELD)
@@ -1393,6 +1399,11 @@ void ls_jsonscan_plan_free(ls_jsonscan_plan *plan)
 }
 
 /* ---------------------------------------------------------------- unmapped paths */
+
+size_t ls_jsonscan_duplicate_keys(const ls_jsonscan_plan *plan)
+{
+    return plan->duplicate_keys;
+}
 
 size_t ls_jsonscan_unmapped_count(const ls_jsonscan_plan *plan)
 {
@@ -1968,6 +1979,7 @@ ls_code ls_jsonscan_row(ls_jsonscan_plan *plan, const uint8_t *message, size_t l
                     length, plan->max_message_bytes);
     ls_column_batch_row_begin(batch);
     plan->unmapped_values = 0;
+    plan->duplicate_keys = 0;
     rc = scan_document(&s);
     if (!rc)
         rc = deliver_meta(&s, meta);

@@ -207,6 +207,12 @@ ls_code ls_jsonscan_row(ls_jsonscan_plan *plan, const uint8_t *message, size_t l
                         const ls_kafka_meta *meta, ls_column_batch *batch,
                         ls_jsonscan_error *record, ls_error *err) LS_MUST_USE;
 
+/* How many mapped values of the last message scanned replaced an earlier
+ * value of the same field (JSON duplicate keys, the last occurrence wins):
+ * 0 for a message without duplicates. Valid after ls_jsonscan_row, whatever
+ * it returned. */
+size_t ls_jsonscan_duplicate_keys(const ls_jsonscan_plan *plan);
+
 /* With collect_unmapped: the distinct source paths seen at or above the parse
  * level that no field maps, in first-seen order, across all messages scanned
  * since the plan was made or last reset (at most LS_JSONSCAN_MAX_UNMAPPED;

@@ -398,6 +398,18 @@ static ls_code reject_record(worker *w, const ls_kafka_message *m, const char *k
     return LS_OK;
 }
 
+/* A row was written from a message with duplicate keys (valid JSON; the
+ * last occurrence won): counted, and the first few logged. */
+static void report_duplicates(worker *w, const ls_kafka_message *m)
+{
+    w->duplicate_key_rows++;
+    if (w->duplicate_key_rows <= FIRST_ERRORS_LOGGED)
+        ls_log_info("worker", "%s[%d] offset %lld has %zu duplicate key(s); the last occurrence "
+                    "of each was kept%s", w->spec.topic, (int)m->partition, (long long)m->offset,
+                    ls_jsonscan_duplicate_keys(w->plan),
+                    w->duplicate_key_rows == FIRST_ERRORS_LOGGED ? " (no more logged)" : "");
+}
+
 /* Counts a message into the error-ratio window, starting a new window when
  * the current one is full. */
 static void window_count(worker *w)
@@ -506,6 +518,8 @@ static ls_code take_message(worker *w, const ls_kafka_message *m, bool may_evolv
         if (rc == LS_OK) {
             s->rows++;
             w->rows++;
+            if (ls_jsonscan_duplicate_keys(w->plan) > 0)
+                report_duplicates(w, m);
             break;
         }
         if (rc == LS_ERR_TOO_LARGE && !flushed && w->staging->row_count > 0) {
@@ -591,11 +605,12 @@ static json_t *metrics_json(worker *w, int32_t *assigned, size_t capacity)
     }
     if (!partitions)
         return NULL;
-    return json_pack("{sIsIsIsIsIsIsIsIsIsIso}", "messages", (json_int_t)w->messages, "rows",
+    return json_pack("{sIsIsIsIsIsIsIsIsIsIsIso}", "messages", (json_int_t)w->messages, "rows",
                      (json_int_t)w->rows, "bytes", (json_int_t)w->bytes, "files",
                      (json_int_t)w->files_written, "commits", (json_int_t)w->commits, "fenced",
                      (json_int_t)w->fenced, "errors", (json_int_t)w->errors, "dead_letter_rows",
-                     (json_int_t)w->dead_letter_rows, "lag",
+                     (json_int_t)w->dead_letter_rows, "duplicate_key_rows",
+                     (json_int_t)w->duplicate_key_rows, "lag",
                      (json_int_t)total_lag, "last_snapshot_id", (json_int_t)w->last_snapshot_id,
                      "partitions", partitions);
 }

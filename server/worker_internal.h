@@ -82,6 +82,7 @@ typedef struct worker {
     ls_error failure;
     /* Metrics since start. */
     uint64_t messages, rows, bytes, errors, files_written, commits, fenced, dead_letter_rows;
+    uint64_t duplicate_key_rows; /* rows from messages with duplicate keys */
     int64_t last_snapshot_id;
     uint64_t last_commit_ms, last_heartbeat_ms, heartbeat_interval_ms;
 } worker;

@@ -202,6 +202,7 @@ test('a mixed topic: valid rows in the table, every bad one in the dead-letter t
   assert.equal((await api('GET', `/api/v1/jobs/${job.id}`)).json.state, 'running');
   const metrics = await waitForMetric(job, 'dead_letter_rows', bad.length);
   assert.equal(metrics.dead_letter_table, 'mixed__dlq');
+  assert.equal(metrics.totals.duplicate_key_rows, 1, 'the duplicate keys are reported');
   assert.equal(metrics.totals.dead_letter_rows, bad.length);
   const prom = (await api('GET', '/metrics')).text;
   assert.match(prom, new RegExp(`lakesync_job_dead_letter_rows_total\\{job_id="${job.id}"\\} ${bad.length}`));

@@ -1009,9 +1009,15 @@ TEST(bad_data_edge_cases_as_rows)
     CHECK_EQ_INT(fx.record.offset, 9);
     scan_fails(&fx, "{\"id\":1}{}", LS_JSONSCAN_INVALID_JSON);
     scan_ok(&fx, " {\"id\":1} \n"); /* surrounding whitespace is fine */
-    /* Duplicate keys: valid, the last wins. */
+    /* Duplicate keys: valid, the last wins, and they are counted. */
     scan_ok(&fx, "{\"id\":1,\"name\":\"a\",\"id\":2}");
     CHECK_EQ_INT(last_i64(&fx, 0), 2);
+    CHECK_EQ_INT(ls_jsonscan_duplicate_keys(fx.plan), 1);
+    scan_ok(&fx, "{\"id\":\"x\",\"id\":3,\"id\":4,\"unmapped\":1,\"unmapped\":2}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 4);
+    CHECK_EQ_INT(ls_jsonscan_duplicate_keys(fx.plan), 2); /* mapped ones only */
+    scan_ok(&fx, "{\"id\":5}");
+    CHECK_EQ_INT(ls_jsonscan_duplicate_keys(fx.plan), 0);
     /* Nesting past the limit, mapped or not. */
     char deep[300];
     int n = snprintf(deep, sizeof deep, "{\"id\":1,\"x\":");
