@@ -1,7 +1,7 @@
 /*
  * Table maintenance inside the server (maintenance.h does the work): a
  * scheduler thread that maintains every table of the catalog at its
- * interval (Paimon tables: compaction and expiration), the REST routes to read its state and to run it now, its
+ * interval (Iceberg and Paimon), the REST routes to read its state and to run it now, its
  * Prometheus figures and its events.
  *
  * A table's first scheduled run comes one interval after the server first

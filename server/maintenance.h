@@ -107,6 +107,15 @@ ls_code ls_maintenance_expire_paimon(ls_committer *committer, const ls_table_ref
                                      const ls_maintenance_config *config, int64_t now_ms,
                                      ls_maintenance_result *result, ls_error *err) LS_MUST_USE;
 
+/* Deletes a Paimon table's manifests and data files (*.parquet in bucket
+ * directories) that no snapshot names and that are older than
+ * orphan_age_ms; schema and snapshot files are never touched. Dead-letter
+ * tables are skipped (their job's latest snapshot may name pending files). */
+ls_code ls_maintenance_remove_orphans_paimon(ls_committer *committer, const ls_table_ref *ref,
+                                             const ls_maintenance_config *config, int64_t now_ms,
+                                             ls_maintenance_result *result,
+                                             ls_error *err) LS_MUST_USE;
+
 /* Expires snapshots as of now_ms and deletes the files only they reached. */
 ls_code ls_maintenance_expire(ls_committer *committer, const ls_table_ref *ref,
                               const ls_maintenance_config *config, int64_t now_ms,
@@ -118,9 +127,8 @@ ls_code ls_maintenance_remove_orphans(ls_committer *committer, const ls_table_re
                                       const ls_maintenance_config *config, int64_t now_ms,
                                       ls_maintenance_result *result, ls_error *err) LS_MUST_USE;
 
-/* The three in order; the first error stops the run. Paimon tables:
- * compaction and snapshot expiration (orphan removal is not done for them
- * yet). */
+/* The three in order, for Iceberg and Paimon tables; the first error stops
+ * the run. */
 ls_code ls_maintenance_run(ls_committer *committer, const ls_table_ref *ref,
                            const ls_maintenance_config *config, int64_t now_ms,
                            ls_maintenance_result *result, ls_error *err) LS_MUST_USE;

@@ -134,6 +134,11 @@ ls_code ls_maintenance_run(ls_committer *committer, const ls_table_ref *ref,
             rc = LS_ERR_UNAVAILABLE;
         if (!rc)
             rc = ls_maintenance_expire_paimon(committer, ref, config, now_ms, result, err);
+        if (!rc && ls_maintenance_cancelled(config, err))
+            rc = LS_ERR_UNAVAILABLE;
+        if (!rc)
+            rc = ls_maintenance_remove_orphans_paimon(committer, ref, config, now_ms, result,
+                                                      err);
         return rc;
     }
     ls_code rc = ls_maintenance_compact(committer, ref, config, result, err);

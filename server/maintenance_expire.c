@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dead_letter.h"
 #include "maintenance_internal.h"
 #include "paimon_objstore.h"
 #include "paimon_read.h"
@@ -681,6 +682,106 @@ ls_code ls_maintenance_expire_paimon(ls_committer *committer, const ls_table_ref
     if (!rc && n > 1 && first > 0)
         rc = paimon_delete(store, ids, first, &x, result, err);
     paimon_expiry_cleanup(&x);
+    free(ids);
+    ls_objstore_free(store);
+    return rc;
+}
+
+/* ---- Paimon orphans ----------------------------------------------------------- */
+
+/* Every object a snapshot of the table names: the snapshot files and hints,
+ * their manifest lists and manifests, and every data file those name. */
+static ls_code paimon_referenced(const ls_paimon_storage *st, const int64_t *ids, size_t n,
+                                 strset *out, ls_error *err)
+{
+    strset manifests = {0};
+    ls_paimon_schema schema;
+    bool have_schema = false;
+    ls_code rc = strset_add(out, "snapshot/EARLIEST", err);
+    if (!rc)
+        rc = strset_add(out, "snapshot/LATEST", err);
+    for (size_t k = 0; !rc && k < n; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "snapshot/snapshot-%" PRId64, ids[k]);
+        rc = strset_add(out, path, err);
+        if (!rc)
+            rc = paimon_snapshot_files(st, ids[k], out, &manifests, NULL, err);
+    }
+    strset_seal(&manifests);
+    if (!rc && (rc = ls_paimon_newest_schema(st, &schema, err)) == LS_OK)
+        have_schema = true;
+    if (!rc)
+        rc = paimon_manifest_files(st, &schema, &manifests, out, NULL, err);
+    for (size_t i = 0; !rc && i < manifests.count; i++)
+        rc = strset_add(out, manifests.items[i], err);
+    strset_seal(out);
+    if (have_schema)
+        ls_paimon_schema_cleanup(&schema);
+    strset_cleanup(&manifests);
+    return rc;
+}
+
+/* Only manifests and data files may be orphans; schema files, snapshot
+ * files and anything lakesync does not write are never touched. */
+static bool paimon_may_be_orphan(const char *key)
+{
+    if (strncmp(key, "manifest/manifest-", 18) == 0)
+        return true;
+    size_t n = strlen(key);
+    return n > 8 && strcmp(key + n - 8, ".parquet") == 0 &&
+           (strncmp(key, "bucket-", 7) == 0 || strstr(key, "/bucket-") != NULL);
+}
+
+ls_code ls_maintenance_remove_orphans_paimon(ls_committer *committer, const ls_table_ref *ref,
+                                             const ls_maintenance_config *config, int64_t now_ms,
+                                             ls_maintenance_result *result, ls_error *err)
+{
+    ls_committer_location where;
+    ls_objstore *store = NULL;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    strset referenced = {0};
+    ls_objstore_list_page page = {0};
+    char *token = NULL;
+    ls_objstore_options defaults;
+    ls_objstore_options_init(&defaults);
+    /* A dead-letter table may hold files its job's latest snapshot names as
+     * pending (landed by the next commit): not orphans, so left alone. */
+    if (ls_dead_letter_is_name(ref->table))
+        return LS_OK;
+    ls_code rc = ls_committer_table_location(committer, ref, "paimon", &where, err);
+    if (!rc)
+        rc = ls_objstore_open(where.location, ref->storage ? ref->storage : &defaults, &store,
+                              err);
+    ls_paimon_storage st = ls_paimon_storage_for_objstore(store);
+    if (!rc)
+        rc = ls_paimon_snapshot_ids(&st, &ids, &n, err);
+    if (!rc)
+        rc = paimon_referenced(&st, ids, n, &referenced, err);
+    int64_t before_ms = now_ms - config->orphan_age_ms;
+    while (!rc) {
+        rc = ls_objstore_list(store, "", token, &page, err);
+        free(token);
+        token = page.next_token;
+        page.next_token = NULL;
+        for (size_t i = 0; !rc && i < page.count; i++) {
+            const ls_objstore_entry *e = &page.entries[i];
+            if (!paimon_may_be_orphan(e->key) || strset_has(&referenced, e->key) ||
+                e->modified_ms <= 0 || e->modified_ms >= before_ms)
+                continue;
+            rc = ls_objstore_delete(store, e->key, err);
+            if (!rc) {
+                result->orphans_deleted++;
+                result->orphan_bytes_deleted += (int64_t)e->size_bytes;
+                ls_log_info("maintenance", "deleted orphan %s/%s", where.location, e->key);
+            }
+        }
+        if (!token)
+            break;
+    }
+    free(token);
+    ls_objstore_list_page_cleanup(&page);
+    strset_cleanup(&referenced);
     free(ids);
     ls_objstore_free(store);
     return rc;

@@ -917,3 +917,40 @@ TEST(paimon_expiration_keeps_the_latest_range_and_its_files_only)
     ls_paimon_table_free(paimon_check_rows(&fx, fx.next_offset));
     fixture_close(&fx);
 }
+
+TEST(paimon_orphans_spare_referenced_young_and_foreign_files)
+{
+    fixture fx;
+    paimon_open(&fx);
+    for (int i = 0; i < 3; i++)
+        paimon_ingest(&fx, 5, "eu");
+    static const char *const stray[] = {"region=eu/bucket-0/data-stray.parquet",
+                                        "manifest/manifest-stray-0", "notes.txt"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[1500];
+        snprintf(path, sizeof path, "%s/%s", fx.dir, stray[i]);
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL);
+        fputs("uncommitted", f);
+        fclose(f);
+    }
+    ls_maintenance_config config = small_config();
+    config.min_input_files = 100; /* no compaction here */
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_run(fx.committer, &fx.ref, &config, wall_ms(), &result, &err), &err);
+    CHECK_EQ_INT(result.orphans_deleted, 0); /* younger than the window */
+    CHECK_OK(ls_maintenance_run(fx.committer, &fx.ref, &config,
+                                wall_ms() + 2 * config.orphan_age_ms, &result, &err),
+             &err);
+    CHECK_EQ_INT(result.orphans_deleted, 2);
+    char path[1500];
+    snprintf(path, sizeof path, "%s/%s", fx.dir, stray[2]);
+    CHECK(access(path, F_OK) == 0); /* not a file lakesync writes: left alone */
+    CHECK_EQ_INT(count_files(&fx, "region=eu"), 3);
+    ls_paimon_table_free(paimon_check_rows(&fx, fx.next_offset));
+    paimon_ingest(&fx, 2, "eu");
+    ls_paimon_table_free(paimon_check_rows(&fx, fx.next_offset));
+    fixture_close(&fx);
+}
