@@ -1,16 +1,18 @@
 // The console's job and table detail in a real Chromium (Debian's, driven by
-// playwright-core) against a real server, test broker and two running jobs
-// (an Iceberg table partitioned by region and day, a Paimon table by
-// region). Proves on the job page: the storage figures equal the table's
-// file list and the workers' uploads, dead-letter rows are shown with a link
-// to their table when the server reports them (and nothing when it does
-// not). On the table page of both formats: the storage line, every schema
-// of the history, the partition spec and one row per partition value with
-// its files and rows as the files API gives them, the data files (filtered
-// by a labelled input, "Show more" by keyboard), a file's snapshot link
-// focusing its snapshot row, and the preview. Every input labelled, the new
-// parts reached by Tab, no horizontal scrolling at 390 px. Screenshots go to
-// $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never the repo.
+// playwright-core) against a real server, test broker and three running jobs
+// (Iceberg tables partitioned by region and day, and by id; a Paimon table
+// by region). Proves on the job page: the storage figures equal the table's
+// file list and the workers' uploads; an invalid JSON message shows as one
+// dead-letter row (job total and its partition) with a link to the
+// dead-letter table, whose page names its job and previews the message. On
+// the table page of both formats: the storage line, every schema of the
+// history, the partition spec and one row per partition value with its files
+// and rows as the files API gives them, the data files (filtered by a
+// labelled input; "Show more" by keyboard on a table of 120 files), a file's
+// snapshot link focusing its snapshot row, and the preview. Every input
+// labelled, the new parts reached by Tab, no horizontal scrolling at 390 px.
+// Screenshots go to $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never
+// the repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -92,6 +94,9 @@ before(async () => {
                database: 'shop', table: 'orders',
                partition: [{ source: 'region', transform: 'identity', name: 'region' },
                            { source: 'ts', transform: 'day', name: 'ts_day' }] },
+    // One file per row: more files than the page shows at first.
+    byId: { ...common, name: 'orders_by_id', destination: { type: 'managed', format: 'iceberg' },
+            database: 'shop', table: 'orders_by_id', partition: [{ source: 'id', transform: 'identity', name: 'id' }] },
     paimon: { ...common, name: 'orders_paimon', destination: { type: 'user_path', format: 'paimon', path: `${wh}/plake.db/orders/` },
               database: 'plake', table: 'orders', partition: [{ source: 'region', transform: 'identity', name: 'region' }] },
   };
@@ -104,6 +109,7 @@ before(async () => {
   for (const j of Object.values(jobs)) assert.equal((await api('POST', `/api/v1/jobs/${j.id}/start`)).status, 200);
   await waitForRecords('shop/tables/orders', COUNT);
   await waitForRecords('plake/tables/orders', COUNT);
+  await waitForRecords('shop/tables/orders_by_id', COUNT);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(LONG);
@@ -162,26 +168,36 @@ test('job page: storage usage and dead letters', { timeout: 120000 }, () => guar
   assert.ok(Number((await text('[data-metric="requests"]')).replace(/,/g, '')) >= files.file_count);
   assert.match(await page.locator('section[aria-labelledby="s-h"] p').textContent(), new RegExp(`snapshot ${snapshotId} \\(${COUNT} rows\\)`));
 
-  // Dead letters show exactly when the server reports them.
-  if (m.totals.dead_letter_rows === undefined && !m.dead_letter_table) {
-    assert.equal(await page.locator('.dead-letters').isHidden(), true, 'no dead-letter figure without the server reporting one');
-  } else {
-    await broker.produce('orders', ['{"id": "not json', message(COUNT + 1)]);
-    const dead = page.locator('[data-metric="dead_letter_rows"]');
-    await page.waitForFunction(() => Number(document.querySelector('[data-metric="dead_letter_rows"]')?.textContent) >= 1,
-      null, { timeout: LONG, polling: 300 });
-    assert.equal(await dead.textContent(), '1');
-    const after = (await api('GET', `/api/v1/jobs/${job.id}/metrics`)).json;
-    assert.equal(after.totals.dead_letter_rows, 1);
-    const link = page.locator('.dead-letters a');
-    assert.equal(await link.textContent(), `shop.${after.dead_letter_table}`);
-    assert.equal(await page.getByRole('columnheader', { name: 'Dead letters' }).count(), 1);
-    await shot('20-job-dead-letters');
-    await link.click();
-    await page.getByRole('heading', { name: `shop.${after.dead_letter_table}` }).waitFor();
-    await page.goBack();
-    await page.getByRole('heading', { name: 'orders_iceberg' }).waitFor();
-  }
+  // Dead letters: before any, the figure reads 0 with the table named; an
+  // invalid JSON message becomes one dead-letter row, shown on the page and
+  // in its partition's row, with a link to the dead-letter table.
+  assert.equal(m.totals.dead_letter_rows, 0);
+  const dead = page.locator('[data-metric="dead_letter_rows"]');
+  await dead.waitFor();
+  assert.equal(await dead.textContent(), '0');
+  await broker.produce('orders', ['{"id": "not json', message(COUNT + 1)]);
+  await page.waitForFunction(() => Number(document.querySelector('[data-metric="dead_letter_rows"]')?.textContent) >= 1,
+    null, { timeout: LONG, polling: 300 });
+  assert.equal(await dead.textContent(), '1');
+  const after = (await api('GET', `/api/v1/jobs/${job.id}/metrics`)).json;
+  assert.equal(after.totals.dead_letter_rows, 1);
+  assert.equal(after.dead_letter_table, 'orders__dlq');
+  const deadPartitions = page.locator('table', { has: page.getByRole('columnheader', { name: 'Dead letters' }) });
+  await page.waitForFunction(() => [...document.querySelectorAll('table tbody tr')]
+    .some((tr) => tr.children.length === 6 && tr.lastElementChild.textContent === '1'), null, { timeout: LONG, polling: 300 });
+  assert.equal(await deadPartitions.count(), 1);
+  const link = page.locator('.dead-letters a');
+  assert.equal(await link.textContent(), 'shop.orders__dlq');
+  await shot('20-job-dead-letters');
+  // The dead-letter table's page shows the bad message's row once committed.
+  await link.click();
+  await page.getByRole('heading', { name: 'shop.orders__dlq' }).waitFor();
+  await page.locator('.preview td', { hasText: 'not json' }).first().waitFor({ timeout: LONG });
+  await shot('20-dead-letter-table');
+  assert.match(await page.locator('.props').textContent(), /orders_iceberg \(running\), the dead letters of shop\.orders/);
+  await page.getByText('in 1 file, 1 row', { exact: false }).waitFor();
+  await page.goBack();
+  await page.getByRole('heading', { name: 'orders_iceberg' }).waitFor();
   await shot('21-job-storage');
   await page.setViewportSize({ width: 390, height: 844 });
   await page.locator('[data-metric="table_files"]').scrollIntoViewIfNeeded();
@@ -200,7 +216,7 @@ async function checkTablePage(db, format) {
   await page.getByRole('heading', { name: `${db}.orders` }).waitFor();
   await page.locator('.preview td').first().waitFor();
 
-  assert.match(await text('[data-storage]'), new RegExp(`in ${files.file_count} files, ${files.total_record_count} rows$`));
+  assert.match(await text('[data-storage]'), new RegExp(`in ${files.file_count} files?, ${files.total_record_count} rows$`));
   // Every schema the table had, the current one marked.
   const history = page.locator('ol.schema-history > li');
   assert.equal(await history.count(), t.schemas.length);
@@ -227,7 +243,7 @@ async function checkTablePage(db, format) {
   await filter.fill('region=eu');
   const eu = files.items.filter((f) => f.partition.region === 'eu').length;
   await page.waitForFunction((n) => document.querySelectorAll('.files tbody tr').length === n, eu);
-  await page.getByText(`Showing ${eu} of ${eu} matching files`).waitFor();
+  await page.getByText(`Showing ${eu} of ${eu} matching file${eu === 1 ? '' : 's'}`).waitFor();
   await filter.fill('');
   // Snapshots with their offsets: the newest holds every message.
   const newest = page.locator('section[aria-labelledby="t-snapshots"] tbody tr').first();
@@ -270,4 +286,27 @@ test('Paimon table page: the same sections, buckets and levels', { timeout: 1200
   assert.equal(await page.getByRole('columnheader', { name: 'Bucket / level' }).count(), 1);
   assert.equal(await page.locator('.files tbody tr td:last-child').first().textContent(), '0 / 0');
   await shot('25-table-paimon');
+}));
+
+test('many files: the first 50, then "Show more" by keyboard', { timeout: 60000 }, () => guarded('many', async () => {
+  // The first test sent one more good message: count what the table holds.
+  const n = (await api('GET', '/api/v1/databases/shop/tables/orders_by_id/files')).json.file_count;
+  assert.ok(n > 100, `${n} files`);
+  await page.goto(`${server.url}/#/tables/shop/orders_by_id`);
+  await page.getByRole('heading', { name: 'shop.orders_by_id' }).waitFor();
+  const rows = page.locator('.files tbody tr');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 50);
+  await page.getByText(`Showing 50 of ${n} files`).waitFor();
+  const more = page.getByRole('button', { name: 'Show more' });
+  await tabTo('.files ~ button');
+  await page.keyboard.press('Enter');
+  assert.equal(await rows.count(), 100);
+  await page.keyboard.press('Enter'); // the focus stays on the button
+  assert.equal(await rows.count(), n);
+  await page.getByText(`Showing ${n} of ${n} files`).waitFor();
+  assert.equal(await more.isHidden(), true);
+  // One partition value per file.
+  assert.equal(await page.locator('section[aria-labelledby="t-partitions"] tbody tr').count(), n);
+  await shot('26-table-many-files');
 }));

@@ -9,6 +9,7 @@ const FILES_MAX = 10000; // files read for the partition summary
 
 const typeText = (ty) => (typeof ty === 'string' ? ty : JSON.stringify(ty));
 const cellText = (v) => (v === null || v === undefined ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const count = (n, noun) => `${fmtNum(n)} ${noun}${n === 1 ? '' : 's'}`;
 const partitionText = (p) => Object.entries(p || {}).map(([k, v]) => `${k}=${cellText(v)}`).join(', ');
 
 function section(id, title, ...body) {
@@ -124,7 +125,7 @@ function filesBody(t, files, snapIds) {
   const filter = h('input', { type: 'search', id: 'file-filter', placeholder: 'Path or partition value' });
   const tbody = h('tbody');
   const more = h('button', { type: 'button' }, 'Show more');
-  const count = h('p', { class: 'muted small', 'aria-live': 'polite' });
+  const status = h('p', { class: 'muted small', 'aria-live': 'polite' });
   let shown = FILES_SHOWN;
   const render = () => {
     const q = filter.value.trim().toLowerCase();
@@ -136,7 +137,7 @@ function filesBody(t, files, snapIds) {
       iceberg ? h('td', { class: 'mono small' }, f.added_snapshot_id == null ? '—'
         : snapIds.has(f.added_snapshot_id) ? snapshotLink(f.added_snapshot_id) : String(f.added_snapshot_id))
         : h('td', {}, `${f.bucket ?? '—'} / ${f.level ?? '—'}`))));
-    count.textContent = `Showing ${fmtNum(Math.min(shown, match.length))} of ${fmtNum(match.length)} ${q ? 'matching ' : ''}files` +
+    status.textContent = `Showing ${fmtNum(Math.min(shown, match.length))} of ${count(match.length, q ? 'matching file' : 'file')}` +
       (files.complete ? '' : ` (the first ${fmtNum(files.items.length)} of ${fmtNum(files.file_count)} are loaded)`);
     more.hidden = match.length <= shown;
   };
@@ -151,7 +152,7 @@ function filesBody(t, files, snapIds) {
       h('caption', { class: 'sr-only' }, 'Data files of the current snapshot'),
       h('thead', {}, h('tr', {}, ['Path (under the table location)', 'Partition', 'Rows', 'Size', iceberg ? 'Added in snapshot' : 'Bucket / level'].map((x) => h('th', { scope: 'col' }, x)))),
       tbody)),
-    count, more];
+    status, more];
 }
 
 function snapshotsTable(items) {
@@ -189,6 +190,8 @@ export async function tablePage(main, { params: [db, name] }) {
   const base = `/databases/${encodeURIComponent(db)}/tables/${encodeURIComponent(name)}`;
   const [t, jobs, withFiles] = await Promise.all([api('GET', base), listAll('/jobs'), hasRoute('/api/v1/databases/{db}/tables/{table}/files')]);
   const job = jobs.find((j) => j.database === db && j.table === name);
+  // A dead-letter table <table>__dlq is written by its table's job.
+  const deadOf = job ? null : jobs.find((j) => j.database === db && `${j.table}__dlq` === name);
   const cols = (t.schema && t.schema.fields) || [];
   const colName = new Map(cols.map((c) => [c.id, c.name]));
   const cur = t.current_snapshot;
@@ -198,13 +201,15 @@ export async function tablePage(main, { params: [db, name] }) {
     api('GET', `${base}/preview?limit=20`).catch((e) => e),
   ]);
   const filesOk = files && !(files instanceof Error) ? files : null;
-  const storage = filesOk ? `${fmtBytes(filesOk.total_file_size_bytes)} in ${fmtNum(filesOk.file_count)} files, ${fmtNum(filesOk.total_record_count)} rows` : '—';
+  const storage = filesOk ? `${fmtBytes(filesOk.total_file_size_bytes)} in ${count(filesOk.file_count, 'file')}, ${count(filesOk.total_record_count, 'row')}` : '—';
   main.append(section('t-facts', 'Table',
     h('dl', { class: 'props' }, ...[
       ['Format', `${t.format}${t.format_version ? ` v${t.format_version}` : ''}`],
       ['Location', h('span', { class: 'mono' }, t.location || '—')],
       ['Metadata', h('span', { class: 'mono' }, t.metadata_location || '—')],
-      ['Written by', job ? h('a', { href: `#/jobs/${job.id}` }, `${job.name} (${job.state})`) : '—'],
+      ['Written by', job ? h('a', { href: `#/jobs/${job.id}` }, `${job.name} (${job.state})`)
+        : deadOf ? [h('a', { href: `#/jobs/${deadOf.id}` }, `${deadOf.name} (${deadOf.state})`), ', the dead letters of ',
+          h('a', { href: `#/tables/${encodeURIComponent(db)}/${encodeURIComponent(deadOf.table)}` }, `${db}.${deadOf.table}`)] : '—'],
       ['Current snapshot', cur ? `${cur.snapshot_id} at ${fmtTime(cur.timestamp_ms)}` : 'none yet'],
       ['Storage', h('span', { dataset: { storage: '' } }, storage)],
       ['Last updated', fmtTime(t.last_updated_ms)],
