@@ -60,7 +60,7 @@ static uint64_t stop_budget_ms(void)
 {
     const char *text = getenv("LAKESYNC_STOP_GRACE_MS");
     long grace = text && atol(text) > 0 ? atol(text) : STOP_GRACE_DEFAULT_MS;
-    long margin = grace / 10 > 1000 ? grace / 10 : 1000;
+    long margin = grace / 10 > 2000 ? grace / 10 : 2000;
     return grace > 2 * margin ? (uint64_t)(grace - margin) : (uint64_t)grace / 2;
 }
 
