@@ -142,6 +142,12 @@ test('every message exactly once through worker and server SIGKILLs', async () =
 
   const rows = await waitForRows(job, 7000, 120000);
   assertExactlyOnce(rows, range(1, 7001));
+  // Schema evolution (add_columns, the default) added device.v, unmapped by the
+  // job, through two workers and the kills: each worker holds a message with it
+  // until its schema has the column, so every row carries it.
+  assert.ok(rows.every((r) => Number(r.device_v) === Number(r.id) % 7), 'a row lacks device_v');
+  assert.ok((await api('GET', `/api/v1/jobs/${job.id}`)).json.fields
+    .some((f) => f.source === 'device.v' && f.name === 'device_v' && f.type === 'bigint'));
   const { metadata } = await readTable(tableUrl(job));
   const offsets = JSON.parse(metadata.snapshots.at(-1).summary['lakesync.offsets']);
   assert.equal(Object.values(offsets.partitions).reduce((a, b) => a + b, 0), 7000);
