@@ -310,3 +310,27 @@ test('many files: the first 50, then "Show more" by keyboard', { timeout: 60000 
   assert.equal(await page.locator('section[aria-labelledby="t-partitions"] tbody tr').count(), n);
   await shot('26-table-many-files');
 }));
+
+// A message with a new field evolves the table (advanced.schema_evolution
+// add_columns by default): the history then lists both schemas, the new one
+// current, with the column it added.
+test('schema history after an evolution', { timeout: 90000 }, () => guarded('evolution', async () => {
+  await broker.produce('orders', [JSON.stringify({ ...JSON.parse(message(COUNT + 2)), coupon: 'SAVE10' })]);
+  const until = Date.now() + 60000;
+  let t;
+  do {
+    await sleep(300);
+    t = (await api('GET', '/api/v1/databases/shop/tables/orders')).json;
+  } while (t.schemas.length < 2 && Date.now() < until);
+  assert.equal(t.schemas.length, 2, 'the table evolved');
+  const added = t.schema.fields.find((f) => f.name === 'coupon');
+  assert.ok(added, JSON.stringify(t.schema.fields));
+  await page.goto(`${server.url}/#/tables/shop/orders`);
+  await page.getByRole('heading', { name: 'Schema history (2 versions)' }).waitFor();
+  const items = page.locator('ol.schema-history > li');
+  assert.equal(await items.count(), 2);
+  assert.match(await items.nth(0).textContent(), /first schema/);
+  assert.match(await items.nth(1).textContent(), new RegExp(`current.*added coupon ${added.type}`));
+  assert.equal(await page.getByRole('columnheader', { name: 'coupon' }).count(), 1, 'the preview shows the new column');
+  await shot('27-schema-history');
+}));
