@@ -913,8 +913,14 @@ static ls_code evolve_locked(ls_jobrun *jr, const run *r, const char *job_id,
     }
     if (!rc) {
         json_t *spec_view = json_pack("{s:O}", "fields", fields);
-        *out = json_pack("{s:b, s:I, s:o}", "changed", summary[0] != '\0', "schema_id",
-                         (json_int_t)schema_id, "fields", spec_fields(spec_view));
+        const json_t *ignored =
+            json_object_get(json_object_get(row.job, "advanced"), "ignored_sources");
+        /* The job's ignored sources too: a worker started before they changed
+         * must stop proposing them. */
+        *out = json_pack("{s:b, s:I, s:o, s:o}", "changed", summary[0] != '\0', "schema_id",
+                         (json_int_t)schema_id, "fields", spec_fields(spec_view),
+                         "ignored_sources",
+                         json_is_array(ignored) ? json_deep_copy(ignored) : json_array());
         json_decref(spec_view);
         if (!*out)
             rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");

@@ -169,9 +169,9 @@ void worker_type_conflict(const worker *w, ls_jsonscan_error *record)
 
 /* ---- applying the server's answer ------------------------------------------ */
 
-/* The spec with the answer's fields: the document keeps every other member
- * (and the strings the consumer and the store were given), only "fields"
- * is replaced. Everything built from the old fields is rebuilt. The caller
+/* The spec with the answer's fields (and schema id and ignored sources):
+ * the document keeps every other member (and the strings the consumer and
+ * the store were given), only those are replaced. Everything built from the old fields is rebuilt. The caller
  * has committed: no staging rows, no open or waiting files. */
 ls_code worker_apply_schema(worker *w, const json_t *answer, ls_error *err)
 {
@@ -182,16 +182,22 @@ ls_code worker_apply_schema(worker *w, const json_t *answer, ls_error *err)
     json_t *old_fields = json_incref(json_object_get(document, "fields"));
     ls_worker_spec next;
     const json_t *schema_id = json_object_get(answer, "schema_id");
+    const json_t *ignored = json_object_get(answer, "ignored_sources");
+    json_t *old_ignored = json_incref(json_object_get(document, "ignored_sources"));
     ls_code rc = json_object_set(document, "fields", (json_t *)fields) ||
                          (json_is_integer(schema_id) &&
-                          json_object_set(document, "schema_id", (json_t *)schema_id))
+                          json_object_set(document, "schema_id", (json_t *)schema_id)) ||
+                         (json_is_array(ignored) &&
+                          json_object_set(document, "ignored_sources", (json_t *)ignored))
                      ? ls_error_set(err, LS_ERR_NOMEM, "out of memory")
                      : ls_worker_spec_parse(document, &next, err);
     if (rc) {
-        /* Put the old fields back: the current spec still points into them. */
-        if (json_object_set(document, "fields", old_fields))
+        /* Put the old members back: the current spec still points into them. */
+        if (json_object_set(document, "fields", old_fields) ||
+            (old_ignored && json_object_set(document, "ignored_sources", old_ignored)))
             rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
         json_decref(old_fields);
+        json_decref(old_ignored);
         json_decref(document);
         return rc;
     }
@@ -199,6 +205,7 @@ ls_code worker_apply_schema(worker *w, const json_t *answer, ls_error *err)
     ls_worker_spec_cleanup(&w->spec);
     w->spec = next;
     json_decref(old_fields);
+    json_decref(old_ignored);
     json_decref(document);
     ls_log_info("worker", "schema %lld: %zu fields", (long long)json_integer_value(
                     json_object_get(answer, "schema_id")), w->spec.field_count);

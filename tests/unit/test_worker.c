@@ -450,3 +450,91 @@ TEST(file_json_shape)
     json_decref(file);
     json_decref(partition);
 }
+
+/* ---- schema evolution (worker_evolve.c) ---------------------------------- */
+
+#include "worker_internal.h"
+
+static const char evolving_spec_text[] =
+    "{\"job_id\":\"job_1\",\"run_id\":7,"
+    "\"kafka\":{\"bootstrap_servers\":\"127.0.0.1:9092\",\"topic\":\"events\",\"group_id\":\"g\"},"
+    "\"start\":{\"mode\":\"earliest\",\"timestamp_ms\":0},\"parse_levels\":1,"
+    "\"fields\":[{\"source\":\"id\",\"name\":\"id\",\"type\":\"bigint\",\"field_id\":1},"
+    "{\"source\":\"n\",\"name\":\"n\",\"type\":\"int\",\"field_id\":2},"
+    "{\"source\":\"ok\",\"name\":\"ok\",\"type\":\"boolean\",\"field_id\":3}],"
+    "\"partition\":[],\"format\":\"iceberg\",\"data_location\":\"file:///tmp/w/data\","
+    "\"storage\":{\"endpoint\":null},\"commit_interval_ms\":1000,"
+    "\"target_file_size_bytes\":134217728,\"error_policy\":\"skip\","
+    "\"schema_evolution\":\"add_and_widen\",\"schema_id\":4,\"ignored_sources\":[\"secret\"]}";
+
+static ls_code scan_into(worker *w, const char *msg, ls_jsonscan_error *record)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    memset(record, 0, sizeof *record);
+    return ls_jsonscan_row(w->plan, (const uint8_t *)msg, strlen(msg), NULL, w->staging, record,
+                           &err);
+}
+
+/* The worker's side of schema evolution without a server: a held message
+ * becomes an additions proposal (ignored sources left out), an int overflow
+ * a widening, a value nothing fits a type_conflict naming both types, and the
+ * server's answer a new schema the message then scans into. */
+TEST(evolution_proposals_and_answers)
+{
+    worker *w = calloc(1, sizeof *w);
+    CHECK(w != NULL);
+    ls_error err;
+    ls_error_clear(&err);
+    parse_spec(evolving_spec_text, &w->spec);
+    CHECK_EQ_INT(w->spec.schema_id, 4);
+    CHECK_EQ_INT(w->spec.ignored_count, 1);
+    CHECK(worker_evolving(w));
+    CHECK_OK(worker_schema_build(w, &err), &err);
+    ls_jsonscan_set_hold_unmapped(w->plan, true);
+    ls_jsonscan_error record;
+
+    const char *msg = "{\"id\":1,\"n\":2,\"secret\":\"s\",\"model\":\"x1\",\"gone\":null}";
+    CHECK_EQ_INT(scan_into(w, msg, &record), LS_ERR_CONFLICT);
+    json_t *proposal = NULL;
+    CHECK_OK(worker_additions_proposal(w, (const uint8_t *)msg, strlen(msg), &proposal, &err),
+             &err);
+    CHECK_JSON(proposal, "{\"add\":[{\"source\":\"model\",\"type\":\"string\"}],\"run_id\":7,"
+                         "\"widen\":[],\"worker_index\":0}");
+    json_decref(proposal);
+
+    CHECK_EQ_INT(scan_into(w, "{\"id\":1,\"n\":3000000000}", &record), LS_ERR_INVALID);
+    CHECK_EQ_INT(record.kind, LS_JSONSCAN_OUT_OF_RANGE);
+    proposal = worker_widen_proposal(w, &record);
+    CHECK_JSON(proposal, "{\"add\":[],\"run_id\":7,\"widen\":[{\"field_id\":2,"
+                         "\"type\":\"bigint\"}],\"worker_index\":0}");
+    json_decref(proposal);
+
+    CHECK_EQ_INT(scan_into(w, "{\"id\":1,\"ok\":7}", &record), LS_ERR_INVALID);
+    CHECK(worker_widen_proposal(w, &record) == NULL); /* a number fits no boolean */
+    worker_type_conflict(w, &record);
+    CHECK_EQ_STR(ls_jsonscan_error_kind_name(record.kind), "type_conflict");
+    CHECK(strstr(record.message, "column ok is boolean and a JSON integer cannot become "
+                                 "boolean") != NULL);
+
+    json_t *answer = json_loads(
+        "{\"changed\":true,\"schema_id\":5,\"ignored_sources\":[\"secret\",\"other\"],"
+        "\"fields\":[{\"source\":\"id\",\"name\":\"id\",\"type\":\"bigint\",\"field_id\":1},"
+        "{\"source\":\"n\",\"name\":\"n\",\"type\":\"int\",\"field_id\":2},"
+        "{\"source\":\"ok\",\"name\":\"ok\",\"type\":\"boolean\",\"field_id\":3},"
+        "{\"source\":\"model\",\"name\":\"model\",\"type\":\"string\",\"field_id\":4}]}",
+        0, NULL);
+    CHECK_OK(worker_apply_schema(w, answer, &err), &err);
+    json_decref(answer);
+    CHECK_EQ_INT(w->spec.field_count, 4);
+    CHECK_EQ_INT(w->spec.schema_id, 5);
+    CHECK_EQ_INT(w->spec.ignored_count, 2);
+    CHECK_EQ_STR(w->spec.topic, "events");
+    CHECK_EQ_INT(w->columns[3].field_id, 4);
+    ls_jsonscan_set_hold_unmapped(w->plan, true);
+    CHECK_EQ_INT(scan_into(w, msg, &record), LS_OK);
+    CHECK_EQ_INT(w->staging->row_count, 1);
+    worker_schema_free(w);
+    ls_worker_spec_cleanup(&w->spec);
+    free(w);
+}
