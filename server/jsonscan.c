@@ -102,6 +102,7 @@ struct ls_jsonscan_plan {
     bool collect_unmapped;
     plan_field *fields;
     size_t field_count;
+    bool any_required; /* check_required has work to do */
     plan_node *nodes;
     size_t node_count;
     uint32_t *slots;
@@ -1285,6 +1286,7 @@ static ls_code plan_add_field(ls_jsonscan_plan *plan, const ls_jsonscan_field *f
                        .next = NONE};
     if (!pf->source)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
+    plan->any_required |= f->required;
     uint32_t *list = special_list(plan, f->source);
     if (!list) {
         uint32_t node;
@@ -1798,8 +1800,7 @@ static ls_code read_key(scanner *s, frame *f, value_ctx *v)
         return fail(s, LS_JSONSCAN_INVALID_JSON, p, "expected a string key");
     bool escaped = false;
     uint32_t node = f->expand ? key_predicted(f, p, end) : NONE;
-    const uint8_t *e = node != NONE ? p + s->plan->nodes[node].key_len + 2
-                                    : scan_string(s, p, &escaped);
+    const uint8_t *e = node != NONE ? p + f->guess_len + 2 : scan_string(s, p, &escaped);
     if (!e)
         return LS_ERR_INVALID;
     *v = dead_ctx;
@@ -1808,7 +1809,7 @@ static ls_code read_key(scanner *s, frame *f, value_ctx *v)
         if (rc)
             return rc;
     }
-    p = skip_ws_noted(s, e);
+    p = e < end && *e == ':' ? e : skip_ws_noted(s, e);
     if (p >= end || *p != ':')
         return fail(s, LS_JSONSCAN_INVALID_JSON, p, "expected ':' after a key");
     s->p = p + 1;
@@ -1829,9 +1830,11 @@ static ls_code after_value(scanner *s, value_ctx *v, bool *more)
                         f->is_object ? "an object" : "an array");
         if (*p == ',') {
             s->p = p + 1;
-            *v = dead_ctx;
             *more = true;
-            return f->is_object ? read_key(s, f, v) : LS_OK;
+            if (f->is_object)
+                return read_key(s, f, v); /* which sets *v */
+            *v = dead_ctx;
+            return LS_OK;
         }
         if (*p != (f->is_object ? '}' : ']'))
             return fail(s, LS_JSONSCAN_INVALID_JSON, p, "expected ',' or '%c'",
@@ -1920,6 +1923,8 @@ static ls_code deliver_meta(scanner *s, const ls_kafka_meta *meta)
 static ls_code check_required(scanner *s)
 {
     const ls_jsonscan_plan *plan = s->plan;
+    if (!plan->any_required)
+        return LS_OK;
     for (size_t i = 0; i < plan->field_count; i++) {
         const plan_field *f = &plan->fields[i];
         if (!f->required)
