@@ -61,10 +61,12 @@ static ls_code job_exists(ls_api_request *req, const char *id, ls_error *err)
     return rc;
 }
 
-/* The job's database and table ("" when the job is gone). */
+/* The job's database and table ("" when the job is gone), and whether the
+ * catalog has that table yet (it is created at the job's first start). */
 static ls_code job_table(ls_api_request *req, const char *id, char *database, size_t db_size,
-                         char *table, size_t table_size, ls_error *err)
+                         char *table, size_t table_size, bool *exists, ls_error *err)
 {
+    int64_t count = 0;
     ls_code rc = ls_store_begin_read(req->api->store, err);
     if (rc)
         return rc;
@@ -73,32 +75,37 @@ static ls_code job_table(ls_api_request *req, const char *id, char *database, si
     if (!rc)
         rc = api_rows_text(req->api->store, "SELECT table_name FROM jobs WHERE id = ?1", id, NULL,
                            table, table_size, err);
+    if (!rc)
+        rc = api_rows_int(req->api->store,
+                          "SELECT count(*) FROM tables WHERE database = ?1 AND name = ?2", database,
+                          table, &count, err);
     ls_store_rollback(req->api->store);
+    *exists = count > 0;
     return rc;
 }
 
 /* {"table_bytes","table_files","table_records","snapshot_id" of the job's
- * table's current snapshot (null before the table exists), "bytes_uploaded",
- * "requests" (the workers' object-store counters), "error" (why the table
- * could not be read, else null)}. */
+ * table's current snapshot (null before the table exists, or when it cannot
+ * be read), "bytes_uploaded", "requests" (the workers' object-store
+ * counters), "error" (why an existing table could not be read, else null)}. */
 static json_t *storage_json(ls_api_request *req, const char *id, const json_t *totals)
 {
     char database[256], table[256];
+    bool exists = false;
     api_table_usage usage = {.snapshot_id = -1};
     ls_error local;
     ls_error_clear(&local);
-    ls_code rc = job_table(req, id, database, sizeof database, table, sizeof table, &local);
-    if (!rc)
+    ls_code rc =
+        job_table(req, id, database, sizeof database, table, sizeof table, &exists, &local);
+    if (!rc && exists)
         rc = api_table_usage_read(req->api, database, table, &usage, &local);
-    /* A job that never started has no table yet: nothing to report. */
-    bool known = rc == LS_OK;
-    json_t *error = rc && rc != LS_ERR_NOT_FOUND ? json_string(local.message) : json_null();
+    bool known = !rc && exists;
+    json_t *error = rc ? json_string(local.message) : json_null();
     return json_pack("{s:o,s:o,s:o,s:o,s:O,s:O,s:o}", "table_bytes",
                      known ? json_integer(usage.bytes) : json_null(), "table_files",
                      known ? json_integer(usage.files) : json_null(), "table_records",
                      known ? json_integer(usage.records) : json_null(), "snapshot_id",
-                     known && usage.snapshot_id > 0 ? json_integer(usage.snapshot_id)
-                                                    : json_null(),
+                     known && usage.snapshot_id > 0 ? json_integer(usage.snapshot_id) : json_null(),
                      "bytes_uploaded", json_object_get(totals, "bytes_uploaded"), "requests",
                      json_object_get(totals, "storage_requests"), "error", error);
 }

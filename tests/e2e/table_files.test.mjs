@@ -206,6 +206,26 @@ test('Iceberg: year, month and hour as in partition paths, truncated strings', a
   assert.deepEqual(new Set(all.items.map((f) => JSON.stringify(f.partition))), distinct);
 });
 
+// A table whose current metadata file is gone: the files API and the job's
+// storage figures say so instead of showing nothing.
+test('an unreadable table is reported, not hidden', async () => {
+  const t = (await api('GET', '/api/v1/databases/ifiles/tables/times')).json;
+  const file = fileURLToPath(t.metadata_location);
+  fs.renameSync(file, `${file}.away`);
+  try {
+    const res = await api('GET', '/api/v1/databases/ifiles/tables/times/files');
+    assert.equal(res.status, 404, res.text);
+    const m = (await api('GET', `/api/v1/jobs/${jobs.times.id}/metrics`)).json;
+    assert.equal(m.storage.table_bytes, null);
+    assert.match(m.storage.error, /metadata/);
+  } finally {
+    fs.renameSync(`${file}.away`, file);
+  }
+  const m = (await api('GET', `/api/v1/jobs/${jobs.times.id}/metrics`)).json;
+  assert.equal(m.storage.error, null);
+  assert.equal(m.storage.table_records, COUNT);
+});
+
 test('Paimon: the live files with partition values, buckets and levels', async () => {
   await api('POST', `/api/v1/jobs/${jobs.paimon.id}/stop`);
   const all = await checkList('pfiles/tables/events', 'paimon', (id) => ({ region: REGIONS[id % 3] }));
