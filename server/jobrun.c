@@ -21,6 +21,10 @@
 #define NAME_MAX_BYTES 256
 #define URI_MAX 2048
 #define DEFAULT_TARGET_FILE_BYTES ((int64_t)128 << 20)
+/* The API writes advanced.schema_evolution into every job it stores; a job
+ * without it was stored before schema evolution existed, and the fields it
+ * does not map were left out on purpose: it keeps today's behaviour. */
+#define LEGACY_EVOLUTION "none"
 #define DEFAULT_ERROR_WINDOW 1000 /* messages (advanced.error_window) */
 
 /* One started job. Strings the committer and spec need are copied at start. */
@@ -640,7 +644,7 @@ static json_t *build_spec(const run *r, const job_row *row)
         r->secret_access_key[0] ? r->secret_access_key : NULL, "commit_interval_ms", interval_ms,
         "target_file_size_bytes", (json_int_t)DEFAULT_TARGET_FILE_BYTES, "error_policy",
         policy ? policy : "dlq", "schema_evolution",
-        evolution ? evolution : ls_schema_evolution_name(LS_EVOLUTION_DEFAULT), "ignored_sources",
+        evolution ? evolution : LEGACY_EVOLUTION, "ignored_sources",
         json_is_array(ignored) ? json_incref((json_t *)ignored) : json_array());
 }
 
@@ -855,8 +859,8 @@ static ls_code proposed_fields(const job_row *row, const json_t *proposal, json_
     const json_t *advanced = json_object_get(row->job, "advanced");
     const json_t *levels = json_object_get(row->job, "parse_levels");
     ls_schema_evolution policy;
-    ls_code rc = ls_schema_evolution_parse(member_text(advanced, NULL, "schema_evolution"),
-                                           &policy, err);
+    const char *text = member_text(advanced, NULL, "schema_evolution");
+    ls_code rc = ls_schema_evolution_parse(text ? text : LEGACY_EVOLUTION, &policy, err);
     if (!rc)
         rc = ls_schema_evolve_apply(json_object_get(row->job, "fields"),
                                     json_object_get(advanced, "ignored_sources"),
