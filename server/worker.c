@@ -615,18 +615,23 @@ static json_t *metrics_json(worker *w, int32_t *assigned, size_t capacity)
                      "partitions", partitions);
 }
 
-/* What the worker's object store counted: the bytes it sent (data files,
- * retries included) and every request, as a provider bills them. */
+/* What the worker's object stores (its table's and its dead-letter table's)
+ * counted: the bytes they sent (data files, retries included) and every
+ * request, as a provider bills them. */
 static void add_storage_metrics(const worker *w, json_t *metrics)
 {
-    ls_objstore_counters c;
-    memset(&c, 0, sizeof c);
-    if (w->store)
-        ls_objstore_counters_read(w->store, &c);
-    uint64_t requests = c.put_requests + c.get_requests + c.head_requests + c.list_requests +
-                        c.delete_requests + c.multipart_part_requests +
-                        c.multipart_control_requests;
-    json_object_set_new(metrics, "bytes_uploaded", json_integer((json_int_t)c.bytes_up));
+    const ls_objstore *stores[] = {w->store, w->dead_store};
+    uint64_t bytes = 0, requests = 0;
+    for (size_t i = 0; i < sizeof stores / sizeof stores[0]; i++) {
+        ls_objstore_counters c;
+        if (!stores[i])
+            continue;
+        ls_objstore_counters_read(stores[i], &c);
+        bytes += c.bytes_up;
+        requests += c.put_requests + c.get_requests + c.head_requests + c.list_requests +
+                    c.delete_requests + c.multipart_part_requests + c.multipart_control_requests;
+    }
+    json_object_set_new(metrics, "bytes_uploaded", json_integer((json_int_t)bytes));
     json_object_set_new(metrics, "storage_requests", json_integer((json_int_t)requests));
 }
 

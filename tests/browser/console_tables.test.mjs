@@ -188,6 +188,18 @@ test('job page: storage usage and dead letters', { timeout: 120000 }, () => guar
   assert.equal(await deadPartitions.count(), 1);
   const link = page.locator('.dead-letters a');
   assert.equal(await link.textContent(), 'shop.orders__dlq');
+  // The workers' uploads now cover the dead-letter table's file as well.
+  const until = Date.now() + LONG;
+  let uploaded = 0, stored = 0;
+  while (Date.now() < until) {
+    const [table, deadTable, now] = await Promise.all(['orders', 'orders__dlq'].map((n) =>
+      api('GET', `/api/v1/databases/shop/tables/${n}/files`)).concat(api('GET', `/api/v1/jobs/${job.id}/metrics`)));
+    stored = (table.json?.total_file_size_bytes ?? 0) + (deadTable.json?.total_file_size_bytes ?? 0);
+    uploaded = now.json.storage.bytes_uploaded;
+    if (deadTable.status === 200 && deadTable.json.file_count === 1 && uploaded === stored) break;
+    await sleep(300);
+  }
+  assert.equal(uploaded, stored, 'bytes uploaded = the table\'s and the dead-letter table\'s live files');
   await shot('20-job-dead-letters');
   // The dead-letter table's page shows the bad message's row once committed.
   await link.click();

@@ -224,7 +224,7 @@ export async function jobPage(main, { params: [id] }) {
     cards.requests.textContent = fmtNum(st.requests);
     storageNote.textContent = st.error ? `The table could not be read: ${st.error}`
       : st.table_bytes == null ? 'The table does not exist yet: it is created when the job first starts.'
-        : `Table: the live data files of snapshot ${st.snapshot_id ?? '—'} (${fmtNum(st.table_records)} rows). Uploads and requests: the current workers since they started.`;
+        : `Table: the live data files of snapshot ${st.snapshot_id ?? '—'} (${fmtNum(st.table_records)} rows). Uploads and requests: the current workers since they started, dead-letter files included.`;
   }
   // Rows that could not be written go to the dead-letter table; its count
   // shows when the server reports one (totals.dead_letter_rows).
