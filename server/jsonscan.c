@@ -1070,7 +1070,7 @@ static ls_code set_value(scanner *s, const plan_field *f, const token *t)
 /* Converts a token into every field of a list. A conversion error is held
  * back, not returned: with duplicate keys the last occurrence wins, so a
  * later good value of the same field clears it (see pending_errors_check). */
-static ls_code deliver(scanner *s, uint32_t field_index, const token *t)
+static ls_code deliver_all(scanner *s, uint32_t field_index, const token *t)
 {
     ls_jsonscan_plan *plan = s->plan;
     for (uint32_t i = field_index; i != NONE; i = plan->fields[i].next) {
@@ -1094,6 +1094,23 @@ static ls_code deliver(scanner *s, uint32_t field_index, const token *t)
         plan->pending[i] = HELD;
     }
     return LS_OK;
+}
+
+/* deliver_all, with the most common case first: a string without escapes
+ * for the only field of a string column, seen for the first time in this
+ * message. It takes no bookkeeping (nothing held, no duplicate); if the
+ * column refuses the value, deliver_all converts it again and reports. */
+static inline ls_code deliver(scanner *s, uint32_t field_index, const token *t)
+{
+    const ls_jsonscan_plan *plan = s->plan;
+    const plan_field *f = &plan->fields[field_index];
+    ls_column *col = &s->batch->columns[f->column];
+    if (f->next == NONE && f->type.kind == LS_TYPE_STRING && t->kind == LS_JSON_STRING &&
+        !t->escaped && !t->verbatim && !col->set_in_row &&
+        plan->pending[field_index] == NOT_LISTED &&
+        ls_column_set_bytes(col, t->raw + 1, t->raw_len - 2, s->err) == LS_OK)
+        return LS_OK;
+    return deliver_all(s, field_index, t);
 }
 
 /* After the whole message: the first field whose last occurrence failed to
