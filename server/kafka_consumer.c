@@ -17,8 +17,11 @@
 /* The prefetch bounds (queued.min.messages, queued.max.messages.kbytes) and
  * the refill kick that keeps librdkafka 2.0 fetching (see build_conf and
  * maybe_kick_fetcher). */
-#define PREFETCH_MESSAGES 250000
+#define PREFETCH_MESSAGES 100000
 #define PREFETCH_KBYTES 65536
+/* One fetch response, all partitions, and one partition's share: a whole
+ * message of up to the scanner's 16 MiB limit plus its batch framing. */
+#define FETCH_MAX_BYTES (17 << 20)
 #define QUEUE_SAMPLE_EVERY 32 /* messages between looks at the queue length */
 
 struct ls_kafka_consumer {
@@ -103,7 +106,12 @@ static ls_code build_conf(const ls_kafka_connection *conn, const ls_kafka_consum
      * queued.min.messages or queued.max.messages.kbytes; before 2.1 it then
      * looks again only when its broker thread wakes, up to 1 s later
      * (fetch.queue.backoff.ms came in 2.1). maybe_kick_fetcher wakes it when
-     * the queue has drained. */
+     * the queue has drained, so the queue need not cover a second of work:
+     * it holds up to the bounds plus one fetch response. Each queued message
+     * costs librdkafka's op (~200 B) beside its share of the fetch buffer.
+     * bench/e2e_worker.sh (1M x 276 B, 128 partitions), worker peak RSS:
+     * 250k messages and the default 50 MiB fetch.max.bytes 210-260 MiB;
+     * 100k and 17 MiB 140-150 MiB, at the same rate. */
     snprintf(number, sizeof number, "%d", PREFETCH_MESSAGES);
     if (!rc)
         rc = conf_set(conf, "queued.min.messages", number, err);
@@ -115,8 +123,11 @@ static ls_code build_conf(const ls_kafka_connection *conn, const ls_kafka_consum
      * dead-letter table) at once: librdkafka's default of 1 MiB only grows
      * by retries, and some brokers (the test broker among them) then never
      * deliver a 10 MB message. fetch.max.bytes still caps a whole fetch. */
+    snprintf(number, sizeof number, "%d", FETCH_MAX_BYTES);
     if (!rc)
-        rc = conf_set(conf, "fetch.message.max.bytes", "17825792", err);
+        rc = conf_set(conf, "fetch.message.max.bytes", number, err);
+    if (!rc)
+        rc = conf_set(conf, "fetch.max.bytes", number, err);
     /* Idle partitions answer sooner, so a fresh message waits at most this
      * long at the broker (freshness with 1 s commits). */
     if (!rc)
