@@ -2,10 +2,14 @@
  * `lakesync worker`: the loop that turns a job's Kafka topic into committed
  * table files (DESIGN.md "Data path (worker)", docs/worker-protocol.md).
  *
- * One thread does everything: poll a message, scan it into the staging
+ * One thread runs the loop: poll a message, scan it into the staging
  * batch, route full batches to open files, and every commit interval (or
  * earlier when a cap is crossed, on a revoke, on stop) close the files and
- * ask the server to commit them with the offset ranges they cover. The table
+ * ask the server to commit them with the offset ranges they cover. For an
+ * unpartitioned table an encoder thread writes each full batch into the
+ * file while the loop scans the next; every step that touches the files
+ * waits for it first (worker_files.c, worker_pipeline.c). Kafka callbacks
+ * (rebalances) run on the loop's thread, inside the poll. The table
  * is the truth about progress: positions come from the server, and whatever
  * was not committed is simply read again after a crash, a fence or a
  * rebalance.
@@ -81,6 +85,7 @@ static void fail(worker *w, bool fatal, const ls_error *why)
  * reposition is set the consumer goes back to the table's offsets. */
 static ls_code abandon(worker *w, bool delete_waiting, bool reposition, ls_error *err)
 {
+    worker_files_quiesce(w);
     for (size_t i = 0; i < w->file_count; i++)
         worker_file_abort(&w->files[i]);
     w->file_count = 0;
@@ -776,6 +781,8 @@ static void teardown(worker *w)
     }
     ls_kafka_consumer_free(w->consumer);
     w->consumer = NULL;
+    worker_pipeline_free(w->pipeline); /* lets its last batch finish */
+    w->pipeline = NULL;
     for (size_t i = 0; i < w->file_count; i++)
         worker_file_abort(&w->files[i]);
     worker_drop_waiting_files(w, false);

@@ -74,7 +74,10 @@ out:
 
 void worker_schema_free(worker *w)
 {
+    worker_files_quiesce(w);
     ls_column_batch_free(w->staging);
+    ls_column_batch_free(w->spare);
+    w->spare = NULL;
     ls_jsonscan_plan_free(w->plan);
     ls_worker_partitioner_cleanup(&w->partitioner);
     free(w->types);

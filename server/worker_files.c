@@ -5,6 +5,13 @@
  * target size; closed files wait, with their protocol JSON, for the next
  * commit. Caps: open files, waiting files and buffered bytes; crossing one
  * asks the worker to commit early (worker_internal.h).
+ *
+ * Unpartitioned tables write each full staging batch on the encoder thread
+ * (worker_pipeline.c) while this thread scans the next one into the spare
+ * batch. Everything here that touches an open file's writer or upload
+ * (rolling, closing, measuring, aborting) first waits for that batch, so
+ * a commit's files hold every row scanned before it, as without the thread.
+ * Partitioned tables route and write on this thread.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +100,9 @@ ls_code worker_file_finish(worker *w, worker_file *f, const char *location, bool
     memset(&stats, 0, sizeof stats);
     json_t *json = NULL;
     char *uri = NULL;
-    ls_code rc = drain_file_batch(f, err);
+    ls_code rc = worker_pipeline_wait(w->pipeline, err); /* its last batch */
+    if (!rc)
+        rc = drain_file_batch(f, err);
     if (!rc)
         rc = ls_parquet_writer_close(f->writer, &stats, err);
     if (rc)
@@ -237,34 +246,64 @@ bool worker_has_file(const worker *w, const char *path)
     return false;
 }
 
+void worker_files_quiesce(worker *w)
+{
+    worker_pipeline_discard(w->pipeline);
+    if (w->spare)
+        ls_column_batch_reset(w->spare);
+}
+
+/* Unpartitioned: the whole batch goes to the one open file as is, written
+ * by the encoder thread while this one scans into the spare batch. */
+static ls_code submit_batch(worker *w, ls_error *err)
+{
+    if (!w->pipeline) {
+        ls_code rc = worker_pipeline_new(&w->pipeline, err);
+        if (rc)
+            return rc;
+    }
+    if (!w->spare) {
+        w->spare = ls_column_batch_new(w->types, w->spec.field_count, STAGING_MAX_BYTES);
+        if (!w->spare)
+            return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    }
+    worker_file *f = NULL;
+    json_t *none = json_object();
+    ls_code rc =
+        none ? file_for(w, "", none, &f, err) : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    json_decref(none);
+    if (rc)
+        return rc;
+    ls_column_batch *b = w->staging;
+    worker_pipeline_submit(w->pipeline, f->writer, b);
+    w->staging = w->spare;
+    w->spare = b;
+    return LS_OK;
+}
+
 ls_code worker_flush_staging(worker *w, ls_error *err)
 {
-    ls_column_batch *b = w->staging;
-    ls_code rc = LS_OK;
-    if (b->row_count == 0)
-        return LS_OK;
-    if (w->partitioner.field_count == 0) {
-        /* Unpartitioned: the whole batch goes to the one open file as is. */
-        worker_file *f = NULL;
-        json_t *none = json_object();
-        rc = none ? file_for(w, "", none, &f, err)
-                  : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-        json_decref(none);
-        if (!rc)
-            rc = ls_parquet_writer_write_batch(f->writer, b, err);
-    } else {
-        rc = route_rows(w, err);
-    }
-    ls_column_batch_reset(b);
+    /* The previous batch is in its file (or failed) before files are
+     * looked at: rolling and the buffer budget see every earlier row. */
+    ls_code rc = worker_pipeline_wait(w->pipeline, err);
+    if (w->spare)
+        ls_column_batch_reset(w->spare);
     if (!rc)
         rc = roll_full_files(w, err);
     if (!rc && worker_buffered_bytes(w) > BUFFER_BUDGET_BYTES)
         w->commit_soon = true;
+    if (!rc && w->staging->row_count > 0)
+        rc = w->partitioner.field_count == 0 ? submit_batch(w, err) : route_rows(w, err);
+    if (w->partitioner.field_count > 0 || rc)
+        ls_column_batch_reset(w->staging);
+    if (!rc && w->partitioner.field_count > 0)
+        rc = roll_full_files(w, err);
     return rc;
 }
 
 uint64_t worker_buffered_bytes(const worker *w)
 {
+    worker_pipeline_idle(w->pipeline); /* its writer is not ours until then */
     uint64_t total = ls_column_batch_bytes(w->staging);
     for (size_t i = 0; i < w->file_count; i++) {
         const worker_file *f = &w->files[i];

@@ -13,6 +13,7 @@
 #include "jsonscan.h"
 #include "kafka_consumer.h"
 #include "objstore.h"
+#include "worker_pipeline.h"
 #include "worker.h"
 
 #define MAX_OPEN_FILES 64                   /* open partition files per worker */
@@ -56,6 +57,10 @@ typedef struct worker {
     ls_parquet_options parquet;
     ls_worker_partitioner partitioner;
     ls_column_batch *staging;
+    /* Unpartitioned tables: the batch the encoder thread is writing (or last
+     * wrote), swapped with staging at each flush; NULL until the first. */
+    ls_column_batch *spare;
+    worker_pipeline *pipeline; /* the encoder thread, started by the first flush */
     size_t *cursors;
     worker_file files[MAX_OPEN_FILES];
     size_t file_count;
@@ -119,6 +124,9 @@ ls_code worker_flush_staging(worker *w, ls_error *err) LS_MUST_USE;
 ls_code worker_close_file(worker *w, size_t i, ls_error *err) LS_MUST_USE;
 ls_code worker_close_all_files(worker *w, ls_error *err) LS_MUST_USE;
 void worker_file_abort(worker_file *f);
+/* Lets the encoder thread finish its batch and forgets its failure: for
+ * code about to abort the open files or free the batches. */
+void worker_files_quiesce(worker *w);
 bool worker_has_file(const worker *w, const char *path);
 uint64_t worker_buffered_bytes(const worker *w);
 /* Forgets the files waiting for a commit, deleting their objects when asked. */

@@ -6,12 +6,14 @@ lakesync_module(worker MAIN SOURCES
   server/worker_evolve.c
   server/worker_files.c
   server/worker_dlq.c
+  server/worker_pipeline.c
   server/worker_route.c
   server/worker_spec.c
   DEPS ls_kafka_consumer ls_json ls_schema_evolve ls_parquet ls_objstore ls_control_client ls_iceberg ls_paimon
        PkgConfig::JANSSON PkgConfig::CURL)
 
 lakesync_unit_test(worker SOURCES tests/unit/test_worker.c DEPS ls_worker)
+lakesync_unit_test(worker_pipeline SOURCES tests/unit/test_worker_pipeline.c DEPS ls_worker)
 
 # A test tool: librdkafka's mock cluster as a standalone broker for the
 # worker's end-to-end test (tests/e2e/worker_protocol.test.mjs).

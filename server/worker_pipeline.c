@@ -1,0 +1,159 @@
+/*
+ * The worker's second stage: one thread that writes a scanned batch into its
+ * file's Parquet writer (encoding, dictionaries, compression, and the
+ * upload of finished row groups) while the worker's own thread consumes and
+ * scans the next batch (worker_files.c, worker_flush_staging).
+ *
+ * One job at most is in flight: a writer and a batch, handed over under the
+ * mutex. Between worker_pipeline_submit and the next wait the thread owns
+ * that writer (with its upload) and that batch; the worker's thread touches
+ * neither until a wait has returned, which the mutex orders after the
+ * thread's last access. Every other use of open files (rolling, closing,
+ * aborting, measuring buffered bytes) waits first, so a commit, a revoke, a
+ * stop or a schema change always sees every scanned row in its file: the
+ * exactly-once contract is the single-threaded one. A batch costs one
+ * mutex round trip (4096 rows), nothing per row.
+ */
+#include "worker_pipeline.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct worker_pipeline {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t thread;
+    bool quit;
+    /* The job: busy from submit until the thread has written the batch. */
+    bool busy;
+    ls_parquet_writer *writer;
+    const ls_column_batch *batch;
+    /* The first failure since the last reporting wait. */
+    ls_code rc;
+    ls_error err;
+};
+
+static void *pipeline_main(void *arg)
+{
+    worker_pipeline *p = arg;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->busy && !p->quit)
+            pthread_cond_wait(&p->cond, &p->lock);
+        if (!p->busy)
+            break; /* quit, and no job left */
+        ls_parquet_writer *writer = p->writer;
+        const ls_column_batch *batch = p->batch;
+        pthread_mutex_unlock(&p->lock);
+        ls_error err;
+        ls_error_clear(&err);
+        ls_code rc = ls_parquet_writer_write_batch(writer, batch, &err);
+        pthread_mutex_lock(&p->lock);
+        if (rc && !p->rc) {
+            p->rc = rc;
+            p->err = err;
+        }
+        p->busy = false;
+        p->writer = NULL;
+        p->batch = NULL;
+        pthread_cond_broadcast(&p->cond);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+ls_code worker_pipeline_new(worker_pipeline **out, ls_error *err)
+{
+    *out = NULL;
+    worker_pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    ls_error_clear(&p->err);
+    if (pthread_mutex_init(&p->lock, NULL) != 0) {
+        free(p);
+        return ls_error_set(err, LS_ERR_NOMEM, "cannot create the encoder's lock");
+    }
+    if (pthread_cond_init(&p->cond, NULL) != 0) {
+        pthread_mutex_destroy(&p->lock);
+        free(p);
+        return ls_error_set(err, LS_ERR_NOMEM, "cannot create the encoder's condition");
+    }
+    if (pthread_create(&p->thread, NULL, pipeline_main, p) != 0) {
+        pthread_cond_destroy(&p->cond);
+        pthread_mutex_destroy(&p->lock);
+        free(p);
+        return ls_error_set(err, LS_ERR_NOMEM, "cannot start the encoder thread");
+    }
+    *out = p;
+    return LS_OK;
+}
+
+/* Waits until no job is in flight. Lock held. */
+static void wait_idle_locked(worker_pipeline *p)
+{
+    while (p->busy)
+        pthread_cond_wait(&p->cond, &p->lock);
+}
+
+void worker_pipeline_submit(worker_pipeline *p, ls_parquet_writer *writer,
+                            const ls_column_batch *batch)
+{
+    pthread_mutex_lock(&p->lock);
+    wait_idle_locked(p); /* callers wait first; this keeps one job at most */
+    p->writer = writer;
+    p->batch = batch;
+    p->busy = true;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+ls_code worker_pipeline_wait(worker_pipeline *p, ls_error *err)
+{
+    if (!p)
+        return LS_OK;
+    pthread_mutex_lock(&p->lock);
+    wait_idle_locked(p);
+    ls_code rc = p->rc;
+    if (rc) {
+        *err = p->err;
+        p->rc = LS_OK;
+        ls_error_clear(&p->err);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+void worker_pipeline_idle(worker_pipeline *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    wait_idle_locked(p);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void worker_pipeline_discard(worker_pipeline *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    wait_idle_locked(p);
+    p->rc = LS_OK;
+    ls_error_clear(&p->err);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void worker_pipeline_free(worker_pipeline *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->quit = true;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    pthread_cond_destroy(&p->cond);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
