@@ -93,6 +93,12 @@ typedef struct value_ctx {
     size_t path_len;
     unsigned depth;
     bool in_levels; /* depth within 1..level (or the root at level 0) */
+    /* In collect_unmapped mode the source path is built only when a hook or
+     * an expanded object needs it (value_path): most keys are mapped and
+     * never need theirs. lazy_key NULL: path_len is already set. */
+    const uint8_t *lazy_key;
+    size_t lazy_len, lazy_base;
+    bool lazy_dot;
 } value_ctx;
 
 struct ls_jsonscan_plan {
@@ -1571,6 +1577,16 @@ static size_t path_push(ls_jsonscan_plan *plan, size_t base, bool dot, const uin
     return n;
 }
 
+/* v's source path in plan->path, appending its key now if it was put off. */
+static size_t value_path(ls_jsonscan_plan *plan, value_ctx *v)
+{
+    if (v->lazy_key) {
+        v->path_len = path_push(plan, v->lazy_base, v->lazy_dot, v->lazy_key, v->lazy_len);
+        v->lazy_key = NULL;
+    }
+    return v->path_len;
+}
+
 static ls_code leaf_hook(scanner *s, size_t path_len, const token *t)
 {
     ls_jsonscan_plan *plan = s->plan;
@@ -1675,21 +1691,25 @@ static ls_code close_container(scanner *s)
 
 /* Opens an object or array at p. Empty containers are closed at once;
  * otherwise *opened tells the caller to read members. */
-static ls_code open_container(scanner *s, const value_ctx *v, const uint8_t *p, bool *opened)
+static ls_code open_container(scanner *s, value_ctx *v, const uint8_t *p, bool *opened)
 {
     ls_jsonscan_plan *plan = s->plan;
     if (s->stack_count >= plan->max_depth)
         return fail(s, LS_JSONSCAN_TOO_DEEP, p, "nesting deeper than %zu levels", plan->max_depth);
     bool is_object = *p == '{';
+    bool has_children = v->node != NONE && plan->nodes[v->node].child_count > 0;
+    bool expand =
+        is_object && v->depth < (unsigned)plan->level && (has_children || hook_mode(plan));
+    /* Members' paths and a hook on the container itself start from it. */
+    size_t path_len = hook_mode(plan) && (expand || hook_wanted(s, v)) ? value_path(plan, v) : 0;
     frame *f = &plan->stack[s->stack_count++];
     *f = (frame){.node = NONE,
                  .target_fields = v->fields,
-                 .path_len = v->path_len,
+                 .path_len = path_len,
                  .offset = (size_t)(p - s->start),
                  .depth = (uint8_t)v->depth,
                  .is_object = is_object};
-    bool has_children = v->node != NONE && plan->nodes[v->node].child_count > 0;
-    f->expand = is_object && v->depth < (unsigned)plan->level && (has_children || hook_mode(plan));
+    f->expand = expand;
     if (f->expand) {
         f->node = v->node;
         frame_guess(plan, f, v->node != NONE ? &plan->nodes[v->node].guess_first : NULL);
@@ -1699,7 +1719,7 @@ static ls_code open_container(scanner *s, const value_ctx *v, const uint8_t *p, 
         /* The unmapped set needs only the kind, not the text. */
         token t = {.kind = is_object ? LS_JSON_OBJECT : LS_JSON_ARRAY};
         f->hook = false;
-        leaf_hook(s, v->path_len, &t);
+        leaf_hook(s, path_len, &t);
     }
     f->captured = v->fields != NONE || f->hook;
     s->p = skip_ws_noted(s, p + 1);
@@ -1716,7 +1736,7 @@ static const uint8_t *scan_literal(const uint8_t *p, const uint8_t *end, const c
 
 /* Reads one value at the current position: a scalar completely, a container
  * only its opening (see open_container). */
-static ls_code scan_value(scanner *s, const value_ctx *v, bool *opened)
+static ls_code scan_value(scanner *s, value_ctx *v, bool *opened)
 {
     const uint8_t *p = skip_ws_noted(s, s->p), *end = s->end, *e;
     *opened = false;
@@ -1762,7 +1782,7 @@ static ls_code scan_value(scanner *s, const value_ctx *v, bool *opened)
     if (v->fields != NONE)
         return deliver(s, v->fields, &t);
     if (hook_wanted(s, v))
-        return leaf_hook(s, v->path_len, &t);
+        return leaf_hook(s, value_path(s->plan, v), &t);
     return LS_OK;
 }
 
@@ -1805,7 +1825,18 @@ static ls_code key_context(scanner *s, frame *f, const uint8_t *q, const uint8_t
     v->fields = v->node != NONE ? plan->nodes[v->node].fields : NONE;
     v->depth = f->depth + 1u;
     v->in_levels = v->depth <= (unsigned)plan->level;
-    v->path_len = hook_mode(plan) ? path_push(plan, f->path_len, f->depth > 0, key, len) : 0;
+    v->path_len = 0;
+    v->lazy_key = NULL;
+    if (hook_mode(plan) && (escaped || plan->walk_fn)) {
+        /* An unescaped key lives in scratch, which the value may reuse; the
+         * walk wants every path: build it now. */
+        v->path_len = path_push(plan, f->path_len, f->depth > 0, key, len);
+    } else if (hook_mode(plan)) {
+        v->lazy_key = key;
+        v->lazy_len = len;
+        v->lazy_base = f->path_len;
+        v->lazy_dot = f->depth > 0;
+    }
     return LS_OK;
 }
 

@@ -825,6 +825,14 @@ TEST(held_messages_with_new_fields_are_not_added)
     CHECK_EQ_INT(fx.batch->row_count, 2);
     CHECK_EQ_STR(last_text(&fx, 0), "b");
     CHECK_EQ_STR(ls_jsonscan_error_kind_name(LS_JSONSCAN_TYPE_CONFLICT), "type_conflict");
+    /* Paths of escaped keys and of keys after a long string value. */
+    ls_jsonscan_set_hold_unmapped(fx.plan, true);
+    ls_jsonscan_unmapped_reset(fx.plan);
+    CHECK(scan(&fx, "{\"n\\u0061me\":\"a\\u0062c\",\"m\\u006fdel\":{\"x\":1},\"k.e\\\\y\":2}") ==
+          LS_ERR_CONFLICT);
+    CHECK_EQ_INT(ls_jsonscan_unmapped_count(fx.plan), 2);
+    CHECK_EQ_STR(ls_jsonscan_unmapped_path(fx.plan, 0, NULL), "model");
+    CHECK_EQ_STR(ls_jsonscan_unmapped_path(fx.plan, 1, NULL), "k\\.e\\\\y");
     fixture_cleanup(&fx);
 }
 
