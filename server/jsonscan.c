@@ -1799,6 +1799,35 @@ static inline uint32_t key_predicted(const frame *f, const uint8_t *p, const uin
     return f->guess;
 }
 
+/* The key (unescaped: in scratch when escaped) of a member of expanded
+ * object f is node's (NONE: no node): learns the key order and sets *v for
+ * the member's value. */
+static inline void key_resolved(scanner *s, frame *f, const uint8_t *key, size_t len,
+                                bool escaped, uint32_t node, value_ctx *v)
+{
+    ls_jsonscan_plan *plan = s->plan;
+    /* Learn the order: the next message will likely repeat it. */
+    if (f->guess_slot)
+        *f->guess_slot = node;
+    frame_guess(plan, f, node != NONE ? &plan->nodes[node].guess_next : NULL);
+    v->node = node;
+    v->fields = node != NONE ? plan->nodes[node].fields : NONE;
+    v->depth = f->depth + 1u;
+    v->in_levels = v->depth <= (unsigned)plan->level;
+    v->path_len = 0;
+    v->lazy_key = NULL;
+    if (hook_mode(plan) && (escaped || plan->walk_fn)) {
+        /* An unescaped key lives in scratch, which the value may reuse; the
+         * walk wants every path: build it now. */
+        v->path_len = path_push(plan, f->path_len, f->depth > 0, key, len);
+    } else if (hook_mode(plan)) {
+        v->lazy_key = key;
+        v->lazy_len = len;
+        v->lazy_base = f->path_len;
+        v->lazy_dot = f->depth > 0;
+    }
+}
+
 /* Works out what the value of a key in an expanded object is to the plan.
  * node is the key's node when key_predicted found it, else NONE. */
 static ls_code key_context(scanner *s, frame *f, const uint8_t *q, const uint8_t *e,
@@ -1817,26 +1846,7 @@ static ls_code key_context(scanner *s, frame *f, const uint8_t *q, const uint8_t
     }
     if (node == NONE && f->node != NONE)
         node = node_child(plan, f->node, key, len, key_hash(key, len));
-    /* Learn the order: the next message will likely repeat it. */
-    if (f->guess_slot)
-        *f->guess_slot = node;
-    frame_guess(plan, f, node != NONE ? &plan->nodes[node].guess_next : NULL);
-    v->node = node;
-    v->fields = v->node != NONE ? plan->nodes[v->node].fields : NONE;
-    v->depth = f->depth + 1u;
-    v->in_levels = v->depth <= (unsigned)plan->level;
-    v->path_len = 0;
-    v->lazy_key = NULL;
-    if (hook_mode(plan) && (escaped || plan->walk_fn)) {
-        /* An unescaped key lives in scratch, which the value may reuse; the
-         * walk wants every path: build it now. */
-        v->path_len = path_push(plan, f->path_len, f->depth > 0, key, len);
-    } else if (hook_mode(plan)) {
-        v->lazy_key = key;
-        v->lazy_len = len;
-        v->lazy_base = f->path_len;
-        v->lazy_dot = f->depth > 0;
-    }
+    key_resolved(s, f, key, len, escaped, node, v);
     return LS_OK;
 }
 
@@ -1864,6 +1874,24 @@ static ls_code read_key(scanner *s, frame *f, value_ctx *v)
     return LS_OK;
 }
 
+/* read_key for the usual member of machine-written JSON: the predicted key
+ * right at s->p, a ':' right after it. Anything else goes to read_key. */
+static inline ls_code read_key_fast(scanner *s, frame *f, value_ctx *v)
+{
+    const uint8_t *p = s->p, *end = s->end;
+    if (f->guess_key && p < end && *p == '"') {
+        size_t len = f->guess_len;
+        uint32_t node = key_predicted(f, p, end);
+        const uint8_t *colon = p + len + 2;
+        if (node != NONE && colon < end && *colon == ':') {
+            key_resolved(s, f, p + 1, len, false, node, v);
+            s->p = colon + 1;
+            return LS_OK;
+        }
+    }
+    return read_key(s, f, v);
+}
+
 /* After a complete value inside containers: reads ',' or closers until the
  * next value is due (*more) or the root value is complete. */
 static ls_code after_value(scanner *s, value_ctx *v, bool *more)
@@ -1880,7 +1908,7 @@ static ls_code after_value(scanner *s, value_ctx *v, bool *more)
             s->p = p + 1;
             *more = true;
             if (f->is_object)
-                return read_key(s, f, v); /* which sets *v */
+                return read_key_fast(s, f, v); /* which sets *v */
             *v = dead_ctx;
             return LS_OK;
         }
@@ -1913,7 +1941,7 @@ static ls_code scan_document(scanner *s)
             frame *f = &s->plan->stack[s->stack_count - 1];
             v = dead_ctx;
             if (f->is_object)
-                rc = read_key(s, f, &v);
+                rc = read_key_fast(s, f, &v);
             more = true;
         } else if (!rc) {
             rc = after_value(s, &v, &more);

@@ -727,6 +727,13 @@ TEST(key_prediction_follows_changing_orders)
     /* The guessed key spelled with escapes is the same key. */
     scan_ok(&fx, "{\"\\u0061lpha\":15,\"alpha\\\"\":16}");
     CHECK_EQ_INT(last_i64(&fx, 0), 15);
+    /* Whitespace around the guessed key, or no ':' after it. */
+    scan_ok(&fx, "{\"alpha\":17,\"b\":18}");
+    scan_ok(&fx, "{ \"alpha\" :19,\n\"b\"\t: 20}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 19);
+    CHECK_EQ_INT(last_i64(&fx, 1), 20);
+    scan_fails(&fx, "{\"alpha\"1,\"b\":2}", LS_JSONSCAN_INVALID_JSON);
+    scan_fails(&fx, "{\"alpha\":1,\"b\",2}", LS_JSONSCAN_INVALID_JSON);
     /* A message that ends inside the guessed key, or right after it. */
     scan_fails(&fx, "{\"alpha", LS_JSONSCAN_INVALID_JSON);
     scan_fails(&fx, "{\"alpha\"", LS_JSONSCAN_INVALID_JSON);
