@@ -459,9 +459,11 @@ static int64_t now_ms(void)
  * and waits idle (bench/e2e_worker.sh saw two such pauses of ~0.5 s per 1M
  * messages). Any request to the broker wakes that thread, which then sees
  * the drained queue and fetches. So once the queue was full enough for the
- * fetcher to stop and has drained to a quarter of the bounds, a ListOffsets
- * query for the assignment goes to each leader; the answers are not awaited
- * (timeout 0: librdkafka drops them safely) and only the wake-up matters.
+ * fetcher to stop and has drained to three quarters of the bounds (it
+ * fetches again below them; what is left covers the next fetch's round
+ * trip), a ListOffsets query for the assignment goes to each leader; the
+ * answers are not awaited (timeout 0: librdkafka drops them safely) and
+ * only the wake-up matters.
  * The byte bound is watched through the average size of polled messages. */
 static void maybe_kick_fetcher(ls_kafka_consumer *c)
 {
@@ -470,11 +472,11 @@ static void maybe_kick_fetcher(ls_kafka_consumer *c)
     uint64_t queued = (uint64_t)rd_kafka_queue_length(c->queue);
     uint64_t average = c->polled_messages ? c->polled_bytes / c->polled_messages : 0;
     uint64_t bytes = queued * average, byte_bound = (uint64_t)PREFETCH_KBYTES * 1024;
-    if (queued >= PREFETCH_MESSAGES || bytes >= byte_bound / 4 * 3) {
+    if (queued >= PREFETCH_MESSAGES || bytes >= byte_bound / 8 * 7) {
         c->kick_armed = true;
         return;
     }
-    if (!c->kick_armed || queued > PREFETCH_MESSAGES / 4 || bytes > byte_bound / 4)
+    if (!c->kick_armed || queued > PREFETCH_MESSAGES / 4 * 3 || bytes > byte_bound / 4 * 3)
         return;
     c->kick_armed = false;
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)c->assigned_count);
