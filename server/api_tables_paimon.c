@@ -169,17 +169,12 @@ static ls_code read_schemas(const ls_paimon_storage *st, const ls_table_open *t,
     return rc;
 }
 
-/* The schema whose id is id, else the newest. */
-static const json_t *schema_of(const json_t *raw, const json_t *id)
+/* When the table last changed: its newest schema or latest snapshot. */
+static json_int_t last_updated_ms(const json_t *newest_schema, const json_t *snap)
 {
-    size_t i;
-    const json_t *schema;
-    json_array_foreach(raw, i, schema)
-    {
-        if (id && json_equal(json_object_get(schema, "id"), id))
-            return schema;
-    }
-    return json_array_get(raw, json_array_size(raw) - 1);
+    json_int_t schema_ms = json_integer_value(json_object_get(newest_schema, "timeMillis"));
+    json_int_t snap_ms = json_integer_value(json_object_get(snap, "timeMillis"));
+    return snap_ms > schema_ms ? snap_ms : schema_ms;
 }
 
 ls_code api_paimon_table_json(const ls_api_request *req, ls_table_open *t, json_t **out,
@@ -196,8 +191,11 @@ ls_code api_paimon_table_json(const ls_api_request *req, ls_table_open *t, json_
         rc = read_numbered(&st, "snapshot", latest, &snap, err);
     if (rc)
         goto out;
-    const json_t *current = schema_of(raw, json_object_get(snap, "schemaId"));
-    const json_t *updated = json_object_get(snap ? snap : current, "timeMillis");
+    /* Paimon's current schema is its newest schema file (SchemaManager#latest),
+     * not the latest snapshot's: a schema change lands before the next
+     * snapshot, and a table with no snapshot has a schema too. raw is in id
+     * order. */
+    const json_t *current = json_array_get(raw, json_array_size(raw) - 1);
     const json_t *keys = json_object_get(current, "partitionKeys");
     *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:n,s:n,s:o,s:O,s:o,s:o,s:o,s:I}", "database",
                      api_param(req, "db"), "name", api_param(req, "table"), "format",
@@ -207,7 +205,7 @@ ls_code api_paimon_table_json(const ls_api_request *req, ls_table_open *t, json_
                      spec_json(current), "partition_keys",
                      json_is_array(keys) ? json_incref((json_t *)keys) : json_array(),
                      "current_snapshot", snap ? snapshot_json(snap) : json_null(),
-                     "last_updated_ms", json_integer_value(updated));
+                     "last_updated_ms", last_updated_ms(current, snap));
     if (!*out)
         rc = nomem(err);
 out:

@@ -422,3 +422,22 @@ test('snapshots: the newest 500 when a table has more, and the stale LATEST hint
   assert.equal((await api('GET', url)).json.current_snapshot.snapshot_id, 505);
   assert.equal((await api('GET', `${url}/preview`)).json.snapshot_id, 505);
 });
+
+test('a schema change before the next snapshot: the newest schema file is current, as in Paimon', async () => {
+  // What the committer writes when a job evolves: schema-N+1 with one more
+  // field, before any snapshot uses it (SchemaManager#latest is the table's
+  // schema; the snapshot keeps the schema its files were written with).
+  const before = (await api('GET', '/api/v1/databases/papi/tables/flat')).json;
+  const newest = before.schemas.at(-1).schema_id;
+  const last = JSON.parse(fs.readFileSync(path.join(flatDir, 'schema', `schema-${newest}`), 'utf8'));
+  const timeMillis = Date.now() + 60000; // newer than any snapshot of the table
+  const next = { ...last, id: newest + 1, highestFieldId: last.highestFieldId + 1, timeMillis,
+                 fields: [...last.fields, { id: last.highestFieldId + 1, name: 'coupon', type: 'STRING' }] };
+  fs.writeFileSync(path.join(flatDir, 'schema', `schema-${newest + 1}`), JSON.stringify(next));
+  const t = (await api('GET', '/api/v1/databases/papi/tables/flat')).json;
+  assert.equal(t.schema.schema_id, newest + 1);
+  assert.equal(t.schema.fields.at(-1).name, 'coupon');
+  assert.deepEqual(t.schemas.map((s) => s.schema_id), [...before.schemas.map((s) => s.schema_id), newest + 1]);
+  assert.equal(t.current_snapshot.schema_id, before.current_snapshot.schema_id);
+  assert.equal(t.last_updated_ms, timeMillis);
+});
