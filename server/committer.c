@@ -273,9 +273,7 @@ ls_code ls_committer_offsets(ls_committer *c, const ls_table_ref *ref, ls_offset
         return ls_committer_paimon_offsets(c->store, ref, out, err);
     }
     ls_offsets_init(out, "");
-    ls_code rc = ls_catalog_load(c->store, ref, "iceberg", &t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_code rc = ls_catalog_open(c->store, ref, "iceberg", &t, &os, err);
     if (!rc)
         rc = read_metadata(os, &t, &md, err);
     if (!rc)
@@ -389,9 +387,7 @@ static void part_init(table_part *p, const ls_table_ref *ref, const char *name)
 /* Reads the part's pointer and current metadata. */
 static ls_code part_open(ls_committer *c, table_part *p, ls_error *err)
 {
-    ls_code rc = ls_catalog_load(c->store, &p->ref, "iceberg", &p->t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(p->t.location, &p->ref, &p->os, err);
+    ls_code rc = ls_catalog_open(c->store, &p->ref, "iceberg", &p->t, &p->os, err);
     if (!rc)
         rc = read_metadata(p->os, &p->t, &p->md, err);
     return rc;
@@ -593,9 +589,7 @@ static ls_code evolve_iceberg(ls_committer *c, const ls_table_ref *ref,
     int changed = 0;
     char metadata_key[128], metadata_uri[PATH_MAX_BYTES + 128];
     ls_iceberg_schema_init(&current, 0);
-    ls_code rc = ls_catalog_load(c->store, ref, "iceberg", &t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_code rc = ls_catalog_open(c->store, ref, "iceberg", &t, &os, err);
     if (!rc)
         rc = read_metadata(os, &t, &md, err);
     /* Logged before the change: the entry carries the old last-updated-ms. */
@@ -636,9 +630,7 @@ ls_code ls_committer_schema_id(ls_committer *c, const ls_table_ref *ref, int64_t
     *id_out = -1;
     if (ls_committer_paimon_is_table(c->store, ref))
         return ls_committer_paimon_schema_id(c->store, ref, id_out, err);
-    ls_code rc = ls_catalog_load(c->store, ref, "iceberg", &t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_code rc = ls_catalog_open(c->store, ref, "iceberg", &t, &os, err);
     if (!rc)
         rc = read_metadata(os, &t, &md, err);
     if (!rc) {

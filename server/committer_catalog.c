@@ -125,3 +125,13 @@ int64_t ls_catalog_wall_ms(void)
     gettimeofday(&tv, NULL);
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
+
+ls_code ls_catalog_open(ls_store *store, const ls_table_ref *ref, const char *format,
+                        ls_table_pointer *t, ls_objstore **os_out, ls_error *err)
+{
+    *os_out = NULL;
+    ls_code rc = ls_catalog_load(store, ref, format, t, err);
+    if (!rc)
+        rc = ls_catalog_open_storage(t->location, ref, os_out, err);
+    return rc;
+}

@@ -53,6 +53,12 @@ ls_code ls_catalog_insert(ls_store *store, const ls_table_ref *ref, const char *
 ls_code ls_catalog_open_storage(const char *location, const ls_table_ref *ref, ls_objstore **out,
                                 ls_error *err) LS_MUST_USE;
 
+/* Loads ref's row of this format and opens the store at its location: how
+ * every committer operation on an existing table begins. *os_out is NULL
+ * unless it returns LS_OK. */
+ls_code ls_catalog_open(ls_store *store, const ls_table_ref *ref, const char *format,
+                        ls_table_pointer *t, ls_objstore **os_out, ls_error *err) LS_MUST_USE;
+
 /* Wall-clock milliseconds since the epoch (snapshot and creation times). */
 int64_t ls_catalog_wall_ms(void);
 

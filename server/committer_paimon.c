@@ -155,9 +155,7 @@ ls_code ls_committer_paimon_offsets(ls_store *store, const ls_table_ref *ref, ls
     ls_objstore *os = NULL;
     ls_paimon_table *table = NULL;
     ls_offsets_init(out, "");
-    ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_code rc = ls_catalog_open(store, ref, "paimon", &t, &os, err);
     ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
     if (!rc)
         rc = ls_paimon_table_read(&st, &table, err);
@@ -567,9 +565,7 @@ static ls_code commit_snapshot(ls_store *store, const ls_table_ref *ref, const s
     bool planned = false;
     char uri[PATH_MAX_BYTES + 64];
     ls_offsets_init(&next, a->topic);
-    ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_code rc = ls_catalog_open(store, ref, "paimon", &t, &os, err);
     for (int i = 0; !rc && i < SNAPSHOT_ATTEMPTS; i++) {
         if (planned)
             ls_paimon_commit_plan_cleanup(&plan);
@@ -622,9 +618,7 @@ static ls_code read_latest(ls_store *store, const ls_table_ref *ref, ls_paimon_t
     ls_table_pointer t;
     ls_objstore *os = NULL;
     *out = NULL;
-    ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_code rc = ls_catalog_open(store, ref, "paimon", &t, &os, err);
     ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
     if (!rc)
         rc = ls_paimon_table_read(&st, out, err);
@@ -856,9 +850,7 @@ ls_code ls_committer_paimon_evolve(ls_store *store, const ls_table_ref *ref,
     bool have_current = false, have_next = false, changed = false;
     char key[64];
     ls_buf_init(&json, LS_PAIMON_MAX_JSON_BYTES);
-    ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_code rc = ls_catalog_open(store, ref, "paimon", &t, &os, err);
     ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
     if (!rc)
         have_current = (rc = ls_paimon_newest_schema(&st, &current, err)) == LS_OK;
@@ -899,9 +891,7 @@ ls_code ls_committer_paimon_schema_id(ls_store *store, const ls_table_ref *ref, 
     ls_objstore *os = NULL;
     ls_paimon_schema newest;
     *id_out = -1;
-    ls_code rc = ls_catalog_load(store, ref, "paimon", &t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+    ls_code rc = ls_catalog_open(store, ref, "paimon", &t, &os, err);
     ls_paimon_storage st = ls_paimon_storage_for_objstore(os);
     if (!rc)
         rc = ls_paimon_newest_schema(&st, &newest, err);
@@ -1036,9 +1026,7 @@ ls_code ls_committer_paimon_compact(ls_store *store, const ls_table_ref *ref,
      * COMPACT snapshot becomes the latest and does not carry it. */
     ls_code rc = ls_committer_paimon_roll_forward(store, ref, err);
     if (!rc)
-        rc = ls_catalog_load(store, ref, "paimon", &t, err);
-    if (!rc)
-        rc = ls_catalog_open_storage(t.location, ref, &os, err);
+        rc = ls_catalog_open(store, ref, "paimon", &t, &os, err);
     for (int i = 0; !rc && i < SNAPSHOT_ATTEMPTS; i++) {
         if (planned)
             ls_paimon_commit_plan_cleanup(&plan);
