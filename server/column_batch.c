@@ -105,31 +105,33 @@ size_t ls_column_batch_bytes(const ls_column_batch *batch)
     return total;
 }
 
+/* Between rows every column has set_in_row false (row_end, row_abort and
+ * reset clear it), so opening a row touches no column. */
 void ls_column_batch_row_begin(ls_column_batch *batch)
 {
     assert(!batch->in_row);
     batch->in_row = true;
-    for (size_t i = 0; i < batch->column_count; i++) {
-        ls_column *col = &batch->columns[i];
-        col->set_in_row = false;
-        col->mark_values_len = col->values.len;
-        col->mark_bytes_len = col->bytes.len;
-        col->mark_offsets_len = col->offsets.len;
-        col->mark_value_count = col->value_count;
-    }
 }
 
-/* Drops the value the open row gave col, if any, so it can be set again. */
+/* Drops the value the open row gave col, if any, so it can be set again. The
+ * row's entry is always the column's last one: a null is one valid byte; a
+ * value also the last fixed-width value, or the last offset and its bytes. */
 static void column_undo_row(ls_column *col)
 {
     if (!col->set_in_row)
         return;
-    col->valid.len--;
-    col->values.len = col->mark_values_len;
-    col->bytes.len = col->mark_bytes_len;
-    col->offsets.len = col->mark_offsets_len;
-    col->value_count = col->mark_value_count;
     col->set_in_row = false;
+    if (col->valid.data[--col->valid.len] == 0)
+        return;
+    col->value_count--;
+    if (col->storage == LS_STORAGE_BYTES) {
+        uint32_t end;
+        col->offsets.len -= sizeof end;
+        memcpy(&end, col->offsets.data + col->offsets.len - sizeof end, sizeof end);
+        col->bytes.len = end;
+    } else {
+        col->values.len -= ls_storage_width(col->storage);
+    }
 }
 
 void ls_column_batch_row_abort(ls_column_batch *batch)
@@ -138,6 +140,15 @@ void ls_column_batch_row_abort(ls_column_batch *batch)
     for (size_t i = 0; i < batch->column_count; i++)
         column_undo_row(&batch->columns[i]);
     batch->in_row = false;
+}
+
+/* Aborts the row from inside row_end, where columns [0, closed) already had
+ * set_in_row cleared although they hold an entry of this row. */
+static void row_end_abort(ls_column_batch *batch, size_t closed)
+{
+    for (size_t i = 0; i < closed; i++)
+        batch->columns[i].set_in_row = true;
+    ls_column_batch_row_abort(batch);
 }
 
 ls_code ls_column_batch_row_end(ls_column_batch *batch, ls_error *err)
@@ -149,14 +160,16 @@ ls_code ls_column_batch_row_end(ls_column_batch *batch, ls_error *err)
         if (!col->set_in_row) {
             ls_code rc = ls_column_set_null(col, err);
             if (rc) {
-                ls_column_batch_row_abort(batch);
+                row_end_abort(batch, i);
                 return rc;
             }
         }
+        /* Cleared for the next row; every column now ends with this row's entry. */
+        col->set_in_row = false;
         total += col->valid.len + col->values.len + col->offsets.len + col->bytes.len;
     }
     if (batch->row_count > 0 && total > batch->max_bytes) {
-        ls_column_batch_row_abort(batch);
+        row_end_abort(batch, batch->column_count);
         return ls_error_set(err, LS_ERR_TOO_LARGE,
                             "column batch is full (%zu bytes cap)", batch->max_bytes);
     }

@@ -40,8 +40,6 @@ typedef struct ls_column {
     ls_buf bytes;   /* LS_STORAGE_BYTES only */
     size_t value_count;
     bool set_in_row; /* a value or an explicit null was given in the open row */
-    /* Lengths at row_begin, to undo an aborted row. */
-    size_t mark_values_len, mark_bytes_len, mark_offsets_len, mark_value_count;
 } ls_column;
 
 typedef struct ls_column_batch {

@@ -103,6 +103,46 @@ TEST(batch_duplicate_set_replaces_and_abort_undoes)
     ls_column_batch_free(batch);
 }
 
+/* A refused row (row_end over the cap) removes what the row set and the
+ * nulls row_end filled in, in every column kind; the next row then fits. */
+TEST(batch_cap_refusal_undoes_values_and_filled_nulls)
+{
+    ls_type types[] = {parse("string"), parse("bigint"), parse("int")};
+    ls_column_batch *batch = ls_column_batch_new(types, 3, 96);
+    ls_error err;
+    ls_error_clear(&err);
+    ls_column_batch_row_begin(batch);
+    CHECK_OK(ls_column_set_bytes(&batch->columns[0], "ab", 2, &err), &err);
+    CHECK_OK(ls_column_set_int64(&batch->columns[1], 5, &err), &err);
+    CHECK_OK(ls_column_batch_row_end(batch, &err), &err); /* int column: null */
+    size_t before = ls_column_batch_bytes(batch);
+    char big[80];
+    memset(big, 'x', sizeof big);
+    ls_column_batch_row_begin(batch);
+    CHECK_OK(ls_column_set_bytes(&batch->columns[0], big, sizeof big, &err), &err);
+    CHECK_OK(ls_column_set_int32(&batch->columns[2], 3, &err), &err);
+    CHECK_EQ_INT(ls_column_batch_row_end(batch, &err), LS_ERR_TOO_LARGE); /* bigint: null */
+    CHECK_EQ_INT(batch->row_count, 1);
+    CHECK_EQ_INT(ls_column_batch_bytes(batch), before);
+    for (size_t i = 0; i < 3; i++) {
+        CHECK_EQ_INT(batch->columns[i].valid.len, 1);
+        CHECK(!batch->columns[i].set_in_row);
+    }
+    CHECK_EQ_INT(batch->columns[0].value_count, 1);
+    CHECK_EQ_INT(batch->columns[1].value_count, 1);
+    CHECK_EQ_INT(batch->columns[2].value_count, 0);
+    ls_column_batch_row_begin(batch);
+    CHECK_OK(ls_column_set_bytes(&batch->columns[0], "cd", 2, &err), &err);
+    CHECK_OK(ls_column_batch_row_end(batch, &err), &err);
+    CHECK_EQ_INT(batch->row_count, 2);
+    size_t len;
+    const uint8_t *v = ls_column_bytes_at(&batch->columns[0], 1, &len);
+    CHECK(len == 2 && memcmp(v, "cd", 2) == 0);
+    CHECK(ls_column_is_valid(&batch->columns[1], 0) && !ls_column_is_valid(&batch->columns[1], 1));
+    CHECK_EQ_INT(((int64_t *)(void *)batch->columns[1].values.data)[0], 5);
+    ls_column_batch_free(batch);
+}
+
 TEST(batch_cap_refuses_row_and_reset_reuses)
 {
     ls_type types[] = {parse("string")};
