@@ -188,7 +188,7 @@ ls_code ls_column_set_null(ls_column *col, ls_error *err)
     return LS_OK;
 }
 
-static ls_code column_set_fixed(ls_column *col, const void *value, size_t width, ls_error *err)
+ls_code ls_column_set_fixed_slow(ls_column *col, const void *value, size_t width, ls_error *err)
 {
     column_undo_row(col);
     ls_code rc = ls_buf_reserve(&col->valid, 1, err);
@@ -206,40 +206,28 @@ ls_code ls_column_set_bool(ls_column *col, bool value, ls_error *err)
 {
     assert(col->storage == LS_STORAGE_BOOL);
     uint8_t byte = value ? 1 : 0;
-    return column_set_fixed(col, &byte, 1, err);
+    return ls_column_set_fixed_slow(col, &byte, 1, err);
 }
 
 ls_code ls_column_set_int32(ls_column *col, int32_t value, ls_error *err)
 {
     assert(col->storage == LS_STORAGE_INT32);
-    return column_set_fixed(col, &value, sizeof value, err);
-}
-
-ls_code ls_column_set_int64(ls_column *col, int64_t value, ls_error *err)
-{
-    assert(col->storage == LS_STORAGE_INT64);
-    return column_set_fixed(col, &value, sizeof value, err);
+    return ls_column_set_fixed_slow(col, &value, sizeof value, err);
 }
 
 ls_code ls_column_set_float(ls_column *col, float value, ls_error *err)
 {
     assert(col->storage == LS_STORAGE_FLOAT);
-    return column_set_fixed(col, &value, sizeof value, err);
-}
-
-ls_code ls_column_set_double(ls_column *col, double value, ls_error *err)
-{
-    assert(col->storage == LS_STORAGE_DOUBLE);
-    return column_set_fixed(col, &value, sizeof value, err);
+    return ls_column_set_fixed_slow(col, &value, sizeof value, err);
 }
 
 ls_code ls_column_set_int128(ls_column *col, ls_int128 value, ls_error *err)
 {
     assert(col->storage == LS_STORAGE_INT128);
-    return column_set_fixed(col, &value, sizeof value, err);
+    return ls_column_set_fixed_slow(col, &value, sizeof value, err);
 }
 
-ls_code ls_column_set_bytes(ls_column *col, const void *data, size_t len, ls_error *err)
+ls_code ls_column_set_bytes_slow(ls_column *col, const void *data, size_t len, ls_error *err)
 {
     assert(col->storage == LS_STORAGE_BYTES);
     column_undo_row(col);

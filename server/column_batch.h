@@ -23,9 +23,11 @@
 #ifndef LAKESYNC_COLUMN_BATCH_H
 #define LAKESYNC_COLUMN_BATCH_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "schema_type.h"
 #include "util/buf.h"
@@ -80,12 +82,75 @@ void ls_column_batch_row_abort(ls_column_batch *batch);
 ls_code ls_column_set_null(ls_column *col, ls_error *err) LS_MUST_USE;
 ls_code ls_column_set_bool(ls_column *col, bool value, ls_error *err) LS_MUST_USE;
 ls_code ls_column_set_int32(ls_column *col, int32_t value, ls_error *err) LS_MUST_USE;
-ls_code ls_column_set_int64(ls_column *col, int64_t value, ls_error *err) LS_MUST_USE;
+static inline ls_code ls_column_set_int64(ls_column *col, int64_t value,
+                                          ls_error *err) LS_MUST_USE;
 ls_code ls_column_set_float(ls_column *col, float value, ls_error *err) LS_MUST_USE;
-ls_code ls_column_set_double(ls_column *col, double value, ls_error *err) LS_MUST_USE;
+static inline ls_code ls_column_set_double(ls_column *col, double value,
+                                           ls_error *err) LS_MUST_USE;
 ls_code ls_column_set_int128(ls_column *col, ls_int128 value, ls_error *err) LS_MUST_USE;
-ls_code ls_column_set_bytes(ls_column *col, const void *data, size_t len,
-                            ls_error *err) LS_MUST_USE;
+static inline ls_code ls_column_set_bytes(ls_column *col, const void *data, size_t len,
+                                          ls_error *err) LS_MUST_USE;
+
+/* The out-of-line setters behind the inline ones below (any state). */
+ls_code ls_column_set_fixed_slow(ls_column *col, const void *value, size_t width,
+                                 ls_error *err) LS_MUST_USE;
+ls_code ls_column_set_bytes_slow(ls_column *col, const void *data, size_t len,
+                                 ls_error *err) LS_MUST_USE;
+
+/* The scanner sets a value per cell, so the common case (the column's first
+ * value in the row, room in its buffers) is inline: a call and three buffer
+ * checks cost about as much as the store. Anything else takes the slow path. */
+static inline bool ls_column_has_room(const ls_buf *b, size_t extra)
+{
+    return b->data && extra <= b->cap - b->len;
+}
+
+static inline ls_code ls_column_set_fixed_inline(ls_column *col, const void *value, size_t width,
+                                                 ls_error *err)
+{
+    if (col->set_in_row || !ls_column_has_room(&col->valid, 1) ||
+        !ls_column_has_room(&col->values, width))
+        return ls_column_set_fixed_slow(col, value, width, err);
+    memcpy(col->values.data + col->values.len, value, width);
+    col->values.len += width;
+    col->values.data[col->values.len] = '\0';
+    col->valid.data[col->valid.len++] = 1;
+    col->value_count++;
+    col->set_in_row = true;
+    return LS_OK;
+}
+
+static inline ls_code ls_column_set_int64(ls_column *col, int64_t value, ls_error *err)
+{
+    assert(col->storage == LS_STORAGE_INT64);
+    return ls_column_set_fixed_inline(col, &value, sizeof value, err);
+}
+
+static inline ls_code ls_column_set_double(ls_column *col, double value, ls_error *err)
+{
+    assert(col->storage == LS_STORAGE_DOUBLE);
+    return ls_column_set_fixed_inline(col, &value, sizeof value, err);
+}
+
+static inline ls_code ls_column_set_bytes(ls_column *col, const void *data, size_t len,
+                                          ls_error *err)
+{
+    assert(col->storage == LS_STORAGE_BYTES);
+    if (col->set_in_row || !ls_column_has_room(&col->valid, 1) ||
+        !ls_column_has_room(&col->offsets, sizeof(uint32_t)) ||
+        !ls_column_has_room(&col->bytes, len))
+        return ls_column_set_bytes_slow(col, data, len, err);
+    ls_buf_copy(col->bytes.data + col->bytes.len, data, len);
+    col->bytes.len += len;
+    col->bytes.data[col->bytes.len] = '\0';
+    uint32_t end = (uint32_t)col->bytes.len;
+    memcpy(col->offsets.data + col->offsets.len, &end, sizeof end);
+    col->offsets.len += sizeof end;
+    col->valid.data[col->valid.len++] = 1;
+    col->value_count++;
+    col->set_in_row = true;
+    return LS_OK;
+}
 
 /* Bytes per fixed-width value of a storage; 0 for LS_STORAGE_BYTES. */
 size_t ls_storage_width(ls_storage storage);

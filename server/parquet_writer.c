@@ -54,6 +54,7 @@ typedef struct value_stats {
     double min_double, max_double;
     ls_int128 min_int128, max_int128;
     ls_buf min_bytes, max_bytes;
+    uint64_t min_prefix, max_prefix; /* bytes_prefix() of the bounds */
 } value_stats;
 
 typedef struct page_state {
@@ -262,20 +263,44 @@ static ls_code stats_add_fixed(value_stats *s, ls_storage storage, const uint8_t
     return LS_OK;
 }
 
+/* The first 8 bytes of a value (zero-padded) as a big-endian number. Two
+ * values whose prefixes differ order as their prefixes do (a zero pad only
+ * ties with a zero byte), so most comparisons need no memcmp. */
+static inline uint64_t bytes_prefix(const uint8_t *value, size_t len)
+{
+    uint64_t k = 0;
+    if (len >= 8) {
+        memcpy(&k, value, 8);
+    } else {
+        for (size_t i = 0; i < len; i++)
+            k |= (uint64_t)value[i] << (8 * i);
+    }
+    return __builtin_bswap64(k);
+}
+
 static ls_code stats_add_bytes(value_stats *s, const uint8_t *value, size_t len, ls_error *err)
 {
     ls_code rc = LS_OK;
+    uint64_t prefix = bytes_prefix(value, len);
     if (!s->has_min_max) {
         rc = set_bound(&s->min_bytes, value, len, err);
         if (rc == LS_OK)
             rc = set_bound(&s->max_bytes, value, len, err);
+        s->min_prefix = s->max_prefix = prefix;
         s->has_min_max = rc == LS_OK;
         return rc;
     }
-    if (compare_bytes(value, len, s->min_bytes.data, s->min_bytes.len) < 0)
+    if (prefix < s->min_prefix ||
+        (prefix == s->min_prefix &&
+         compare_bytes(value, len, s->min_bytes.data, s->min_bytes.len) < 0)) {
         rc = set_bound(&s->min_bytes, value, len, err);
-    else if (compare_bytes(value, len, s->max_bytes.data, s->max_bytes.len) > 0)
+        s->min_prefix = prefix;
+    } else if (prefix > s->max_prefix ||
+               (prefix == s->max_prefix &&
+                compare_bytes(value, len, s->max_bytes.data, s->max_bytes.len) > 0)) {
         rc = set_bound(&s->max_bytes, value, len, err);
+        s->max_prefix = prefix;
+    }
     return rc;
 }
 

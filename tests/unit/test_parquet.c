@@ -1013,6 +1013,65 @@ TEST(dictionary_given_up_early_for_mostly_distinct_values)
     ls_buf_cleanup(&file);
 }
 
+/* Short strings over {0x00, 'a', 0xff} of 0..11 bytes: ties in the first 8
+ * bytes, zero bytes against the zero padding of shorter values, and prefixes
+ * of one another, for the statistics' prefix shortcut. */
+static void tricky_string(size_t r, uint8_t *out, size_t *len)
+{
+    static const uint8_t alphabet[3] = {0x00, 'a', 0xff};
+    uint64_t x = (uint64_t)r * 0x9E3779B97F4A7C15ull + 12345;
+    *len = (size_t)(x >> 60) % 12;
+    for (size_t i = 0; i < *len; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        out[i] = alphabet[(x >> 33) % 3];
+    }
+}
+
+static void fill_tricky_strings(ls_column_batch *b, size_t r)
+{
+    uint8_t text[16];
+    size_t len;
+    tricky_string(r, text, &len);
+    must(ls_column_set_bytes(&b->columns[0], text, len, NULL));
+}
+
+static int lexicographic(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    for (size_t i = 0; i < alen && i < blen; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return alen < blen ? -1 : alen > blen;
+}
+
+TEST(string_statistics_order_bytes_with_zeros_and_prefixes)
+{
+    ls_parquet_column_spec cols[] = {{"s", 1, type_of("string"), true}};
+    uint8_t min[16], max[16], v[16];
+    size_t min_len = 0, max_len = 0, len;
+    const size_t rows = 5000;
+    for (size_t r = 0; r < rows; r++) {
+        tricky_string(r, v, &len);
+        if (r == 0 || lexicographic(v, len, min, min_len) < 0)
+            memcpy(min, v, min_len = len);
+        if (r == 0 || lexicographic(v, len, max, max_len) > 0)
+            memcpy(max, v, max_len = len);
+    }
+    for (int dictionary = 0; dictionary <= 1; dictionary++) {
+        ls_parquet_options options;
+        ls_parquet_options_init(&options);
+        options.dictionary = dictionary;
+        ls_buf file;
+        ls_parquet_file_stats stats;
+        write_file(cols, 1, &options, rows, 700, fill_tricky_strings, &file, &stats);
+        CHECK_EQ_INT(stats.columns[0].min_bytes_len, min_len);
+        CHECK_EQ_INT(stats.columns[0].max_bytes_len, max_len);
+        CHECK(memcmp(stats.columns[0].min_bytes, min, min_len) == 0);
+        CHECK(memcmp(stats.columns[0].max_bytes, max, max_len) == 0);
+        ls_parquet_file_stats_cleanup(&stats);
+        ls_buf_cleanup(&file);
+    }
+}
+
 TEST(row_groups_stream_to_the_sink_with_bounded_buffering)
 {
     ls_parquet_column_spec cols[] = {
