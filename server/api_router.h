@@ -80,6 +80,8 @@ typedef struct ls_api {
     void *prefix_empty_ctx;
     struct ls_jobrun *jobrun; /* running jobs (jobrun.h); owned by cmd_serve */
     struct api_maintenance *maintenance; /* table maintenance (api_maintenance.h); NULL: off */
+    struct api_usage_cache *usage_cache; /* tables' usage by pointer (api_usage_cache.h); NULL:
+                                            every read goes to the table */
 } ls_api;
 
 typedef struct ls_api_request {

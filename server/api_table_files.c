@@ -12,6 +12,7 @@
 #include "api_handlers.h"
 #include "api_json.h"
 #include "api_tables.h"
+#include "api_usage_cache.h"
 #include "paimon_binaryrow.h"
 #include "paimon_objstore.h"
 
@@ -418,13 +419,26 @@ static bool usage_from_summary(const ls_iceberg_metadata *md, api_table_usage *o
 ls_code api_table_usage_read(ls_api *api, const char *database, const char *table,
                              api_table_usage *out, ls_error *err)
 {
+    ls_table_pointer pointer;
     ls_table_open open;
     files_page page = {0}; /* page_size 0: totals only */
-    ls_code rc = ls_table_read_open_named(api->store, &api->key, database, table, &open, err);
+    memset(&open, 0, sizeof open);
+    ls_code rc = ls_table_read_pointer(api->store, database, table, &pointer, err);
+    if (rc)
+        return rc;
+    /* Only a pointer a commit set keys the cache: before the first one an
+     * empty pointer says nothing about the table's files. */
+    bool cacheable = api->usage_cache && pointer.metadata_location[0];
+    if (cacheable &&
+        api_usage_cache_get(api->usage_cache, database, table, pointer.metadata_location, out))
+        return LS_OK;
+    rc = ls_table_read_open_pointer(api->store, &api->key, database, table, &pointer, &open, err);
     if (!rc && !(open.metadata && usage_from_summary(open.metadata, &page.usage)))
         rc = table_files(&open, &page, err);
     ls_table_read_close(&open);
     *out = page.usage;
+    if (!rc && cacheable) /* errors are not kept: the next poll tries again */
+        api_usage_cache_put(api->usage_cache, database, table, pointer.metadata_location, out);
     return rc;
 }
 

@@ -19,6 +19,7 @@
 #include "api_handlers.h"
 #include "api_maintenance.h"
 #include "api_prefix.h"
+#include "api_usage_cache.h"
 #include "jobrun.h"
 #include "cli.h"
 #include "util/log.h"
@@ -27,6 +28,9 @@
 #define DEFAULT_DATA_DIR "./var"
 #define DEFAULT_GROUP_ACUS 48
 #define HTTP_THREADS 4
+/* Tables whose usage (GET /jobs/{id}/metrics) is remembered: one entry per
+ * table, so this covers a server's jobs; more only costs a re-read. */
+#define USAGE_CACHE_TABLES 256
 
 typedef struct serve_options {
     const char *listen;
@@ -311,7 +315,8 @@ int cmd_serve(int argc, char **argv)
     }
     ls_api api = {.prefix_empty = api_prefix_empty};
     status = 1;
-    if (open_state(&api, &opt, &err) || open_jobs(&api, &opt, &err)) {
+    if (open_state(&api, &opt, &err) || open_jobs(&api, &opt, &err) ||
+        api_usage_cache_new(USAGE_CACHE_TABLES, &api.usage_cache, &err)) {
         ls_log_error("serve", "%s", err.message);
         goto out;
     }
@@ -320,6 +325,7 @@ int cmd_serve(int argc, char **argv)
         ls_log_info("serve", "stopped");
 out:
     ls_jobrun_free(api.jobrun);
+    api_usage_cache_free(api.usage_cache);
     ls_store_free(api.store);
     ls_secret_key_wipe(&api.key);
     return status;

@@ -165,14 +165,21 @@ ls_code ls_table_read_open_named(ls_store *store, const ls_secret_key *key, cons
                                  const char *table, ls_table_open *out, ls_error *err)
 {
     ls_table_pointer pointer;
-    ls_table_storage storage;
     memset(out, 0, sizeof *out);
     ls_code rc = ls_table_read_pointer(store, database, table, &pointer, err);
-    if (rc)
-        return rc;
-    rc = ls_table_read_storage(store, key, database, table, &storage, err);
+    return rc ? rc : ls_table_read_open_pointer(store, key, database, table, &pointer, out, err);
+}
+
+ls_code ls_table_read_open_pointer(ls_store *store, const ls_secret_key *key,
+                                   const char *database, const char *table,
+                                   const ls_table_pointer *pointer, ls_table_open *out,
+                                   ls_error *err)
+{
+    ls_table_storage storage;
+    memset(out, 0, sizeof *out);
+    ls_code rc = ls_table_read_storage(store, key, database, table, &storage, err);
     if (!rc)
-        rc = ls_table_read_open(&pointer, &storage.options, out, err);
+        rc = ls_table_read_open(pointer, &storage.options, out, err);
     ls_table_storage_cleanup(&storage);
     return rc;
 }

@@ -73,6 +73,11 @@ void ls_table_read_close(ls_table_open *table);
  * ls_table_read_close whatever this returns. */
 ls_code ls_table_read_open_named(ls_store *store, const ls_secret_key *key, const char *database,
                                  const char *table, ls_table_open *out, ls_error *err) LS_MUST_USE;
+/* The same for a pointer already read (ls_table_read_pointer). */
+ls_code ls_table_read_open_pointer(ls_store *store, const ls_secret_key *key,
+                                   const char *database, const char *table,
+                                   const ls_table_pointer *pointer, ls_table_open *out,
+                                   ls_error *err) LS_MUST_USE;
 
 /* Lists the live files of the current snapshot (iceberg_table.h); the scan
  * parses its own copy of the metadata. Free with ls_iceberg_scan_free. */

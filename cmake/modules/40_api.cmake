@@ -21,6 +21,7 @@ lakesync_module(api MAIN SOURCES
   server/api_prefix.c
   server/api_tables.c
   server/api_table_files.c
+  server/api_usage_cache.c
   server/api_tables_paimon.c
   server/api_iceberg_rest.c
   server/api_maintenance.c

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startServer, tempDir } from './lib/server.mjs';
 import { startBroker } from './lib/broker.mjs';
+import { waitForState } from './lib/jobs.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const COUNT = 24;
@@ -248,4 +249,56 @@ test('bad pages and unknown tables', async () => {
   const past = await files('ifiles/tables/events', '?page_token=p100000');
   assert.deepEqual(past.items, []);
   assert.equal(past.next_page_token, null);
+});
+
+// The job metrics' table figures are remembered per catalog pointer (the
+// table's metadata_location): while no commit moves it, polls answer without
+// reading the table, shown here by hiding what a read needs (Iceberg's
+// current metadata file, Paimon's manifests) — the files API fails, the
+// metrics still answer. A commit moves the pointer and the figures follow.
+test('job metrics: the table is read once per pointer', async () => {
+  const tables = { iceberg: 'ifiles/tables/events', paimon: 'pfiles/tables/events' };
+  const hidden = {
+    iceberg: async () => fileURLToPath((await api('GET', `/api/v1/databases/${tables.iceberg}`)).json
+      .metadata_location),
+    paimon: async () => `${warehouse}/wh/pfiles.db/events/manifest`,
+  };
+  const storageOf = async (k) => {
+    const m = await api('GET', `/api/v1/jobs/${jobs[k].id}/metrics`);
+    assert.equal(m.status, 200, m.text);
+    const { table_bytes, table_files, table_records, snapshot_id, error } = m.json.storage;
+    return { table_bytes, table_files, table_records, snapshot_id, error };
+  };
+  const first = {};
+  for (const k of ['iceberg', 'paimon']) { // both jobs stopped by the tests above
+    await waitForState(server, jobs[k].id, 'stopped');
+    first[k] = await storageOf(k);
+    assert.equal(first[k].error, null, k);
+    assert.equal(first[k].table_records, COUNT, k);
+    const path = await hidden[k]();
+    fs.renameSync(path, `${path}.away`);
+    try {
+      const res = await api('GET', `/api/v1/databases/${tables[k]}/files`);
+      assert.notEqual(res.status, 200, `${k}: the table is unreadable now`);
+      for (let i = 0; i < 3; i++)
+        assert.deepEqual(await storageOf(k), first[k], `${k}: poll ${i}`);
+    } finally {
+      fs.renameSync(`${path}.away`, path);
+    }
+  }
+  // More messages: new commits, new pointers, new figures.
+  const EXTRA = 6;
+  for (const k of ['iceberg', 'paimon'])
+    assert.equal((await api('POST', `/api/v1/jobs/${jobs[k].id}/start`)).status, 200);
+  await broker.produce('fevents', Array.from({ length: EXTRA }, (_, i) => message(COUNT + i + 1)));
+  for (const k of ['iceberg', 'paimon']) {
+    await waitForRecords(tables[k], COUNT + EXTRA);
+    const list = await files(tables[k]);
+    const now = await storageOf(k);
+    assert.deepEqual(now, { table_bytes: list.total_file_size_bytes, table_files: list.file_count,
+                            table_records: COUNT + EXTRA, snapshot_id: list.snapshot_id, error: null }, k);
+    assert.notEqual(now.snapshot_id, first[k].snapshot_id, k);
+    assert.ok(now.table_files > first[k].table_files, k);
+    assert.equal((await api('POST', `/api/v1/jobs/${jobs[k].id}/stop`)).status, 200);
+  }
 });

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -6,6 +7,7 @@
 #include "api_handlers.h"
 #include "api_jobspec.h"
 #include "api_json.h"
+#include "api_usage_cache.h"
 #include "testing.h"
 
 static json_t *parse(const char *text)
@@ -329,4 +331,124 @@ TEST(route_table_is_well_formed)
         for (const ls_api_route *o = ls_api_routes; o != r; o++)
             CHECK(strcmp(o->method, r->method) != 0 || strcmp(o->pattern, r->pattern) != 0);
     }
+}
+
+/* ---- api_usage_cache ---------------------------------------------------- */
+
+static api_table_usage usage_of(int64_t n)
+{
+    return (api_table_usage){.snapshot_id = n, .files = n + 1, .bytes = n * 100, .records = n * 7};
+}
+
+static bool usage_equal(api_table_usage a, api_table_usage b)
+{
+    return a.snapshot_id == b.snapshot_id && a.files == b.files && a.bytes == b.bytes &&
+           a.records == b.records;
+}
+
+TEST(usage_cache_hit_and_pointer_change)
+{
+    ls_error err = {0};
+    api_usage_cache *c = NULL;
+    CHECK_OK(api_usage_cache_new(4, &c, &err), &err);
+    api_table_usage got = usage_of(0), one = usage_of(1), two = usage_of(2);
+    CHECK(!api_usage_cache_get(c, "db", "t", "s3://b/t/metadata/v1.metadata.json", &got));
+    api_usage_cache_put(c, "db", "t", "s3://b/t/metadata/v1.metadata.json", &one);
+    CHECK(api_usage_cache_get(c, "db", "t", "s3://b/t/metadata/v1.metadata.json", &got));
+    CHECK(usage_equal(got, one));
+    /* A commit moved the pointer: the old figures are not answered. */
+    CHECK(!api_usage_cache_get(c, "db", "t", "s3://b/t/metadata/v2.metadata.json", &got));
+    api_usage_cache_put(c, "db", "t", "s3://b/t/metadata/v2.metadata.json", &two);
+    CHECK_EQ_INT(api_usage_cache_count(c), 1); /* the new pointer replaced the old */
+    CHECK(!api_usage_cache_get(c, "db", "t", "s3://b/t/metadata/v1.metadata.json", &got));
+    CHECK(api_usage_cache_get(c, "db", "t", "s3://b/t/metadata/v2.metadata.json", &got));
+    CHECK(usage_equal(got, two));
+    /* The same pointer text under another table, or split differently
+     * between database and table, is another entry. */
+    CHECK(!api_usage_cache_get(c, "db2", "t", "s3://b/t/metadata/v2.metadata.json", &got));
+    api_usage_cache_put(c, "a.b", "c", "p", &one);
+    CHECK(!api_usage_cache_get(c, "a", "b.c", "p", &got));
+    CHECK(!api_usage_cache_get(c, "a.b", "c", "q", &got));
+    CHECK(api_usage_cache_get(c, "a.b", "c", "p", &got) && usage_equal(got, one));
+    api_usage_cache_free(c);
+    CHECK(api_usage_cache_new(0, &c, &err) == LS_ERR_INVALID && !c);
+}
+
+TEST(usage_cache_bound_evicts_least_recently_used)
+{
+    ls_error err = {0};
+    api_usage_cache *c = NULL;
+    CHECK_OK(api_usage_cache_new(3, &c, &err), &err);
+    api_table_usage got;
+    char table[16];
+    for (int i = 1; i <= 3; i++) {
+        api_table_usage u = usage_of(i);
+        snprintf(table, sizeof table, "t%d", i);
+        api_usage_cache_put(c, "db", table, "p", &u);
+    }
+    CHECK(api_usage_cache_get(c, "db", "t1", "p", &got)); /* t2 is now the least recent */
+    api_table_usage four = usage_of(4);
+    api_usage_cache_put(c, "db", "t4", "p", &four);
+    CHECK_EQ_INT(api_usage_cache_count(c), 3);
+    CHECK(!api_usage_cache_get(c, "db", "t2", "p", &got));
+    CHECK(api_usage_cache_get(c, "db", "t1", "p", &got) && usage_equal(got, usage_of(1)));
+    CHECK(api_usage_cache_get(c, "db", "t3", "p", &got) && usage_equal(got, usage_of(3)));
+    CHECK(api_usage_cache_get(c, "db", "t4", "p", &got) && usage_equal(got, usage_of(4)));
+    /* Many more tables: still three entries, the last three put. */
+    for (int i = 5; i <= 100; i++) {
+        api_table_usage u = usage_of(i);
+        snprintf(table, sizeof table, "t%d", i);
+        api_usage_cache_put(c, "db", table, "p", &u);
+    }
+    CHECK_EQ_INT(api_usage_cache_count(c), 3);
+    for (int i = 1; i <= 100; i++) {
+        snprintf(table, sizeof table, "t%d", i);
+        bool hit = api_usage_cache_get(c, "db", table, "p", &got);
+        CHECK(hit == (i >= 98));
+        CHECK(!hit || usage_equal(got, usage_of(i)));
+    }
+    api_usage_cache_free(c);
+}
+
+/* Threads put and get over more tables than the cache holds; a hit must
+ * always be the figures put for that exact pointer. */
+typedef struct usage_thread_arg {
+    api_usage_cache *cache;
+    int seed, wrong;
+} usage_thread_arg;
+
+static void *usage_thread(void *p)
+{
+    usage_thread_arg *a = p;
+    char table[16], pointer[32];
+    for (int i = 0; i < 20000; i++) {
+        int t = (i * 7 + a->seed) % 9, v = (i / 9 + a->seed) % 3;
+        snprintf(table, sizeof table, "t%d", t);
+        snprintf(pointer, sizeof pointer, "v%d", v);
+        api_table_usage got, want = usage_of(t * 10 + v);
+        if (api_usage_cache_get(a->cache, "db", table, pointer, &got))
+            a->wrong += !usage_equal(got, want);
+        else
+            api_usage_cache_put(a->cache, "db", table, pointer, &want);
+    }
+    return NULL;
+}
+
+TEST(usage_cache_threads)
+{
+    ls_error err = {0};
+    api_usage_cache *c = NULL;
+    CHECK_OK(api_usage_cache_new(5, &c, &err), &err);
+    pthread_t threads[4];
+    usage_thread_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (usage_thread_arg){.cache = c, .seed = i};
+        CHECK(pthread_create(&threads[i], NULL, usage_thread, &args[i]) == 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK_EQ_INT(args[i].wrong, 0);
+    }
+    CHECK_EQ_INT(api_usage_cache_count(c), 5);
+    api_usage_cache_free(c);
 }
