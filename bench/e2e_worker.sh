@@ -7,6 +7,8 @@
 # the commit-to-visible freshness figures the double observed.
 #
 # Usage: bench/e2e_worker.sh [build_dir] [message_count] [commit_interval_ms]
+# LAKESYNC_BENCH_PARTITION=day partitions the table by day(event_time) (28
+# day partitions) instead of writing it unpartitioned.
 # Needs kcat and tests/node_modules (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."

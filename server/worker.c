@@ -5,14 +5,15 @@
  * One thread runs the loop: poll a message, scan it into the staging
  * batch, route full batches to open files, and every commit interval (or
  * earlier when a cap is crossed, on a revoke, on stop) close the files and
- * ask the server to commit them with the offset ranges they cover. For an
- * unpartitioned table an encoder thread writes each full batch into the
- * file while the loop scans the next; every step that touches the files
- * waits for it first (worker_files.c, worker_pipeline.c). Kafka callbacks
- * (rebalances) run on the loop's thread, inside the poll. The table
- * is the truth about progress: positions come from the server, and whatever
- * was not committed is simply read again after a crash, a fence or a
- * rebalance.
+ * ask the server to commit them with the offset ranges they cover. An
+ * encoder thread writes into the files while the loop scans the next batch
+ * (an unpartitioned table's whole staging batch; a partitioned table's
+ * per-file batches after it was routed); every step that
+ * touches the files waits for it first (worker_files.c, worker_pipeline.c).
+ * Kafka callbacks (rebalances) run on the loop's thread, inside the poll.
+ * The table is the truth about progress: positions come from the server,
+ * and whatever was not committed is simply read again after a crash, a
+ * fence or a rebalance.
  */
 #include <curl/curl.h>
 #include <signal.h>

@@ -74,7 +74,7 @@ out:
 
 void worker_schema_free(worker *w)
 {
-    worker_files_quiesce(w);
+    worker_files_free_batches(w); /* quiesces first */
     ls_column_batch_free(w->staging);
     ls_column_batch_free(w->spare);
     w->spare = NULL;

@@ -6,12 +6,23 @@
  * commit. Caps: open files, waiting files and buffered bytes; crossing one
  * asks the worker to commit early (worker_internal.h).
  *
- * Unpartitioned tables write each full staging batch on the encoder thread
- * (worker_pipeline.c) while this thread scans the next one into the spare
- * batch. Everything here that touches an open file's writer or upload
- * (rolling, closing, measuring, aborting) first waits for that batch, so
- * a commit's files hold every row scanned before it, as without the thread.
- * Partitioned tables route and write on this thread.
+ * The encoder thread (worker_pipeline.c) writes into the files while this
+ * thread scans the next staging batch. Unpartitioned tables hand it each
+ * full staging batch and scan into the spare one. Partitioned tables route
+ * the staging batch here into per-file batches; a file batch that fills up
+ * goes to the due list (its file routes on into an empty batch), so do all
+ * files' routed rows at the end of the flush, and the list is handed over
+ * as one job. A file closed
+ * while routing (the least recently used one, past the cap) first gets the
+ * due batches still pending, written here, so each writer sees its batches
+ * in routing order, exactly the writes of one thread.
+ *
+ * Everything here that touches an open file's writer, upload or batch
+ * (rolling, closing, measuring, aborting, the next routing) first waits
+ * for the job, so a commit's files hold every row scanned before it, as
+ * without the thread. Rolling is done at the start of the next flush (the
+ * same place in the row stream as right after routing, and a commit
+ * closes every file anyway).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +94,72 @@ void worker_file_abort(worker_file *f)
     memset(f, 0, sizeof *f);
 }
 
+/* Takes an empty file batch, reused when one is kept. NULL: out of memory. */
+static ls_column_batch *file_batch_get(worker *w)
+{
+    if (w->spare_batch_count > 0)
+        return w->spare_batches[--w->spare_batch_count];
+    return ls_column_batch_new(w->types, w->spec.field_count, FILE_BATCH_MAX_BYTES * 2);
+}
+
+/* Keeps an emptied batch for reuse (frees it when there is no room). The
+ * kept ones never outnumber the due batches of one flush. */
+static void file_batch_put(worker *w, ls_column_batch *b)
+{
+    if (w->spare_batch_count == w->spare_batch_cap) {
+        size_t cap = w->spare_batch_cap ? w->spare_batch_cap * 2 : 8;
+        ls_column_batch **grown = realloc(w->spare_batches, cap * sizeof *grown);
+        if (!grown) {
+            ls_column_batch_free(b);
+            return;
+        }
+        w->spare_batches = grown;
+        w->spare_batch_cap = cap;
+    }
+    ls_column_batch_reset(b);
+    w->spare_batches[w->spare_batch_count++] = b;
+}
+
+/* Moves f's full batch to the due list; f routes on into an empty batch.
+ * Only while routing: no job is in flight then. */
+static ls_code hand_over(worker *w, worker_file *f, ls_error *err)
+{
+    if (w->due_count == w->due_cap) {
+        size_t cap = w->due_cap ? w->due_cap * 2 : 8;
+        worker_pipeline_item *grown = realloc(w->due, cap * sizeof *grown);
+        if (!grown)
+            return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+        w->due = grown;
+        w->due_cap = cap;
+    }
+    ls_column_batch *fresh = file_batch_get(w);
+    if (!fresh)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    w->due[w->due_count].writer = f->writer;
+    w->due[w->due_count].batch = f->batch;
+    w->due_count++;
+    f->batch = fresh;
+    return LS_OK;
+}
+
+/* The due list once no job is in flight (rc: the wait's outcome). A job's
+ * batches were written by the thread (or it failed, reported by rc); a
+ * pending list (a file closing while routing) is written here, in order,
+ * unless something failed already (the files are given up then). The
+ * batches are kept for reuse either way. */
+static ls_code settle_due(worker *w, ls_code rc, ls_error *err)
+{
+    for (size_t i = 0; i < w->due_count; i++) {
+        ls_column_batch *b = (ls_column_batch *)w->due[i].batch; /* ours again */
+        if (!w->due_in_flight && !rc)
+            rc = ls_parquet_writer_write_batch(w->due[i].writer, b, err);
+        file_batch_put(w, b);
+    }
+    w->due_count = 0;
+    w->due_in_flight = false;
+    return rc;
+}
+
 /* Writes the file's routed rows to its Parquet writer. */
 static ls_code drain_file_batch(worker_file *f, ls_error *err)
 {
@@ -100,7 +177,8 @@ ls_code worker_file_finish(worker *w, worker_file *f, const char *location, bool
     memset(&stats, 0, sizeof stats);
     json_t *json = NULL;
     char *uri = NULL;
-    ls_code rc = worker_pipeline_wait(w->pipeline, err); /* its last batch */
+    /* Its batches handed over or pending, then its last rows. */
+    ls_code rc = settle_due(w, worker_pipeline_wait(w->pipeline, err), err);
     if (!rc)
         rc = drain_file_batch(f, err);
     if (!rc)
@@ -231,7 +309,7 @@ static ls_code route_rows(worker *w, ls_error *err)
         if (!rc)
             rc = ls_worker_copy_row(b, row, w->cursors, f->batch, err);
         if (!rc && ls_column_batch_bytes(f->batch) >= FILE_BATCH_MAX_BYTES)
-            rc = drain_file_batch(f, err);
+            rc = hand_over(w, f, err);
         ls_worker_advance_cursors(b, row, w->cursors);
     }
     ls_buf_cleanup(&path);
@@ -249,8 +327,49 @@ bool worker_has_file(const worker *w, const char *path)
 void worker_files_quiesce(worker *w)
 {
     worker_pipeline_discard(w->pipeline);
+    w->due_in_flight = true; /* given up: nothing pending is written */
+    (void)settle_due(w, LS_OK, NULL);
     if (w->spare)
         ls_column_batch_reset(w->spare);
+}
+
+void worker_files_free_batches(worker *w)
+{
+    worker_files_quiesce(w);
+    for (size_t i = 0; i < w->spare_batch_count; i++)
+        ls_column_batch_free(w->spare_batches[i]);
+    free(w->spare_batches);
+    w->spare_batches = NULL;
+    w->spare_batch_count = w->spare_batch_cap = 0;
+    free(w->due);
+    w->due = NULL;
+    w->due_cap = 0;
+}
+
+/* Partitioned: routes the staging batch into the files' batches, then hands
+ * the ones that filled up to the encoder thread, to be written while this
+ * one scans the next staging batch. Handed over even after a failure, so
+ * that once waited for the files hold what one thread would have written. */
+static ls_code route_batch(worker *w, ls_error *err)
+{
+    if (!w->pipeline) {
+        ls_code rc = worker_pipeline_new(&w->pipeline, err);
+        if (rc)
+            return rc;
+    }
+    ls_code rc = route_rows(w, err);
+    /* Every file's routed rows go, not only the full batches: the files'
+     * batches fill up together (rows spread evenly over partitions), so
+     * handing over only full ones would leave the thread idle for many
+     * flushes and then give it one flush's worth per file at once. */
+    for (size_t i = 0; !rc && i < w->file_count; i++)
+        if (w->files[i].batch->row_count > 0)
+            rc = hand_over(w, &w->files[i], err);
+    if (w->due_count > 0) {
+        w->due_in_flight = true;
+        worker_pipeline_submit_list(w->pipeline, w->due, w->due_count);
+    }
+    return rc;
 }
 
 /* Unpartitioned: the whole batch goes to the one open file as is, written
@@ -285,7 +404,7 @@ ls_code worker_flush_staging(worker *w, ls_error *err)
 {
     /* The previous batch is in its file (or failed) before files are
      * looked at: rolling and the buffer budget see every earlier row. */
-    ls_code rc = worker_pipeline_wait(w->pipeline, err);
+    ls_code rc = settle_due(w, worker_pipeline_wait(w->pipeline, err), err);
     if (w->spare)
         ls_column_batch_reset(w->spare);
     if (!rc)
@@ -293,11 +412,9 @@ ls_code worker_flush_staging(worker *w, ls_error *err)
     if (!rc && worker_buffered_bytes(w) > BUFFER_BUDGET_BYTES)
         w->commit_soon = true;
     if (!rc && w->staging->row_count > 0)
-        rc = w->partitioner.field_count == 0 ? submit_batch(w, err) : route_rows(w, err);
+        rc = w->partitioner.field_count == 0 ? submit_batch(w, err) : route_batch(w, err);
     if (w->partitioner.field_count > 0 || rc)
         ls_column_batch_reset(w->staging);
-    if (!rc && w->partitioner.field_count > 0)
-        rc = roll_full_files(w, err);
     return rc;
 }
 

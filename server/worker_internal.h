@@ -61,6 +61,16 @@ typedef struct worker {
      * wrote), swapped with staging at each flush; NULL until the first. */
     ls_column_batch *spare;
     worker_pipeline *pipeline; /* the encoder thread, started by the first flush */
+    /* Partitioned tables: the per-file batches of the routed staging batch
+     * (full ones while routing, the rest after), with their files' writers.
+     * Pending while routing; handed to the encoder thread as one job at the
+     * end of the flush (due_in_flight) and ours again after the next wait. */
+    worker_pipeline_item *due;
+    size_t due_count, due_cap;
+    bool due_in_flight;
+    /* Emptied file batches, for files whose batch was handed over. */
+    ls_column_batch **spare_batches;
+    size_t spare_batch_count, spare_batch_cap;
     size_t *cursors;
     worker_file files[MAX_OPEN_FILES];
     size_t file_count;
@@ -127,6 +137,9 @@ void worker_file_abort(worker_file *f);
 /* Lets the encoder thread finish its batch and forgets its failure: for
  * code about to abort the open files or free the batches. */
 void worker_files_quiesce(worker *w);
+/* Quiesces and frees the batches kept for reuse (their types are the
+ * schema's). */
+void worker_files_free_batches(worker *w);
 bool worker_has_file(const worker *w, const char *path);
 uint64_t worker_buffered_bytes(const worker *w);
 /* Forgets the files waiting for a commit, deleting their objects when asked. */

@@ -4,15 +4,16 @@
  * upload of finished row groups) while the worker's own thread consumes and
  * scans the next batch (worker_files.c, worker_flush_staging).
  *
- * One job at most is in flight: a writer and a batch, handed over under the
- * mutex. Between worker_pipeline_submit and the next wait the thread owns
- * that writer (with its upload) and that batch; the worker's thread touches
- * neither until a wait has returned, which the mutex orders after the
- * thread's last access. Every other use of open files (rolling, closing,
+ * One job at most is in flight: a list of (writer, batch) writes, done in
+ * order, handed over under the mutex (one write for an unpartitioned table,
+ * the per-file batches of a routed staging batch for a partitioned one). Between the submit and the next wait the thread owns those writers
+ * (with their uploads), those batches and the list; the worker's thread
+ * touches none of them until a wait has returned, which the mutex orders
+ * after the thread's last access. Every other use of open files (rolling, closing,
  * aborting, measuring buffered bytes) waits first, so a commit, a revoke, a
  * stop or a schema change always sees every scanned row in its file: the
- * exactly-once contract is the single-threaded one. A batch costs one
- * mutex round trip (4096 rows), nothing per row.
+ * exactly-once contract is the single-threaded one. A staging batch costs
+ * one mutex round trip (4096 rows), nothing per row.
  */
 #include "worker_pipeline.h"
 
@@ -25,10 +26,12 @@ struct worker_pipeline {
     pthread_cond_t cond;
     pthread_t thread;
     bool quit;
-    /* The job: busy from submit until the thread has written the batch. */
+    /* The job: busy from submit until the thread has done every write (or
+     * stopped at a failed one). */
     bool busy;
-    ls_parquet_writer *writer;
-    const ls_column_batch *batch;
+    const worker_pipeline_item *items;
+    size_t count;
+    worker_pipeline_item one; /* the list of worker_pipeline_submit */
     /* The first failure since the last reporting wait. */
     ls_code rc;
     ls_error err;
@@ -43,20 +46,22 @@ static void *pipeline_main(void *arg)
             pthread_cond_wait(&p->cond, &p->lock);
         if (!p->busy)
             break; /* quit, and no job left */
-        ls_parquet_writer *writer = p->writer;
-        const ls_column_batch *batch = p->batch;
+        const worker_pipeline_item *items = p->items;
+        size_t count = p->count;
         pthread_mutex_unlock(&p->lock);
         ls_error err;
         ls_error_clear(&err);
-        ls_code rc = ls_parquet_writer_write_batch(writer, batch, &err);
+        ls_code rc = LS_OK;
+        for (size_t i = 0; i < count && !rc; i++)
+            rc = ls_parquet_writer_write_batch(items[i].writer, items[i].batch, &err);
         pthread_mutex_lock(&p->lock);
         if (rc && !p->rc) {
             p->rc = rc;
             p->err = err;
         }
         p->busy = false;
-        p->writer = NULL;
-        p->batch = NULL;
+        p->items = NULL;
+        p->count = 0;
         pthread_cond_broadcast(&p->cond);
     }
     pthread_mutex_unlock(&p->lock);
@@ -101,9 +106,23 @@ void worker_pipeline_submit(worker_pipeline *p, ls_parquet_writer *writer,
 {
     pthread_mutex_lock(&p->lock);
     wait_idle_locked(p); /* callers wait first; this keeps one job at most */
-    p->writer = writer;
-    p->batch = batch;
+    p->one.writer = writer;
+    p->one.batch = batch;
+    p->items = &p->one;
+    p->count = 1;
     p->busy = true;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void worker_pipeline_submit_list(worker_pipeline *p, const worker_pipeline_item *items,
+                                 size_t count)
+{
+    pthread_mutex_lock(&p->lock);
+    wait_idle_locked(p);
+    p->items = items;
+    p->count = count;
+    p->busy = count > 0;
     pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&p->lock);
 }

@@ -12,6 +12,12 @@
 
 typedef struct worker_pipeline worker_pipeline;
 
+/* One write of a job: batch into writer. */
+typedef struct worker_pipeline_item {
+    ls_parquet_writer *writer;
+    const ls_column_batch *batch;
+} worker_pipeline_item;
+
 /* Starts the thread. */
 ls_code worker_pipeline_new(worker_pipeline **out, ls_error *err) LS_MUST_USE;
 
@@ -20,6 +26,13 @@ ls_code worker_pipeline_new(worker_pipeline **out, ls_error *err) LS_MUST_USE;
  * a job still in flight first. */
 void worker_pipeline_submit(worker_pipeline *p, ls_parquet_writer *writer,
                             const ls_column_batch *batch);
+
+/* Hands a list of writes to the thread, which does them in order and stops
+ * at the first failure; the array, its writers and batches belong to the
+ * thread until the next wait returns (count > 0). Waits for a job still in
+ * flight first. */
+void worker_pipeline_submit_list(worker_pipeline *p, const worker_pipeline_item *items,
+                                 size_t count);
 
 /* Waits until no job is in flight and reports the first failure of a job
  * since the last call (then forgotten). NULL-safe (LS_OK). */

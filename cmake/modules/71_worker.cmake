@@ -13,7 +13,7 @@ lakesync_module(worker MAIN SOURCES
        PkgConfig::JANSSON PkgConfig::CURL)
 
 lakesync_unit_test(worker SOURCES tests/unit/test_worker.c DEPS ls_worker)
-lakesync_unit_test(worker_pipeline SOURCES tests/unit/test_worker_pipeline.c DEPS ls_worker)
+lakesync_unit_test(worker_pipeline SOURCES tests/unit/test_worker_pipeline.c DEPS ls_worker ls_parquet_reader)
 
 # A test tool: librdkafka's mock cluster as a standalone broker for the
 # worker's end-to-end test (tests/e2e/worker_protocol.test.mjs).

@@ -1,11 +1,16 @@
 /* The worker's encoder thread (worker_pipeline.c): batches handed over with
  * the worker's double buffering give the same file, byte for byte, as
  * writing them on one thread; a failed write is reported by the next wait,
- * once. */
+ * once. For partitioned tables (worker_files.c) the flushes hand over lists
+ * of file batches: the files are the ones one thread writes, also when
+ * files close while a staging batch is routed. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "parquet_reader.h"
 #include "testing.h"
+#include "worker_internal.h"
 #include "worker_pipeline.h"
 
 #define BATCHES 40
@@ -123,4 +128,263 @@ TEST(a_failed_write_is_reported_by_the_next_wait_once)
     ls_parquet_writer_free(w);
     ls_column_batch_free(b);
     ls_buf_cleanup(&small);
+}
+
+TEST(a_list_job_writes_in_order_and_stops_at_its_first_failure)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_buf good_buf, bad_buf, after_buf;
+    ls_buf_init(&good_buf, 64 << 20);
+    ls_buf_init(&bad_buf, 1024); /* the first row group does not fit */
+    ls_buf_init(&after_buf, 64 << 20);
+    ls_sink good_sink = ls_sink_for_buf(&good_buf), bad_sink = ls_sink_for_buf(&bad_buf),
+            after_sink = ls_sink_for_buf(&after_buf);
+    ls_parquet_writer *good = writer_for(&good_sink), *bad = writer_for(&bad_sink),
+                      *after = writer_for(&after_sink);
+    ls_column_batch *b = ls_column_batch_new(types, 2, 8 << 20);
+    CHECK(b != NULL);
+    worker_pipeline *p = NULL;
+    CHECK_OK(worker_pipeline_new(&p, &err), &err);
+    worker_pipeline_item items[3] = {{good, b}, {bad, b}, {after, b}};
+    ls_code rc = LS_OK;
+    int rounds = 0;
+    while (rc == LS_OK && rounds < BATCHES) {
+        fill(b, (int64_t)rounds * ROWS);
+        worker_pipeline_submit_list(p, items, 3);
+        rounds++;
+        rc = worker_pipeline_wait(p, &err);
+    }
+    CHECK(rc != LS_OK);
+    CHECK(err.message[0] != '\0');
+    ls_error_clear(&err);
+    CHECK_OK(worker_pipeline_wait(p, &err), &err); /* reported once */
+    worker_pipeline_free(p);
+    /* The write before the failed one was done, the one after it was not. */
+    ls_parquet_file_stats stats;
+    memset(&stats, 0, sizeof stats);
+    CHECK_OK(ls_parquet_writer_close(good, &stats, &err), &err);
+    CHECK_EQ_INT(stats.row_count, rounds * ROWS);
+    ls_parquet_file_stats_cleanup(&stats);
+    memset(&stats, 0, sizeof stats);
+    CHECK_OK(ls_parquet_writer_close(after, &stats, &err), &err);
+    CHECK_EQ_INT(stats.row_count, (rounds - 1) * ROWS);
+    ls_parquet_file_stats_cleanup(&stats);
+    ls_parquet_writer_abort(bad);
+    ls_parquet_writer_free(bad);
+    ls_parquet_writer_free(good);
+    ls_parquet_writer_free(after);
+    ls_column_batch_free(b);
+    ls_buf_cleanup(&good_buf);
+    ls_buf_cleanup(&bad_buf);
+    ls_buf_cleanup(&after_buf);
+}
+
+/* ---- the worker's partitioned flushes ------------------------------------ */
+
+#define FIRST_DAY 20000 /* 2024-10-04 */
+#define DAY_MICROS (86400LL * 1000000)
+
+/* A worker of a table partitioned by day(ts), columns ts, s, n, writing
+ * under the test's directory; the caller scans rows straight into staging. */
+static worker *partitioned_worker(void)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"job_id\":\"job_1\",\"run_id\":7,"
+             "\"kafka\":{\"bootstrap_servers\":\"127.0.0.1:9092\",\"topic\":\"events\","
+             "\"group_id\":\"g\"},"
+             "\"start\":{\"mode\":\"earliest\",\"timestamp_ms\":0},\"parse_levels\":1,"
+             "\"fields\":[{\"source\":\"ts\",\"name\":\"ts\",\"type\":\"timestamptz\","
+             "\"field_id\":1},{\"source\":\"s\",\"name\":\"s\",\"type\":\"string\","
+             "\"field_id\":2},{\"source\":\"n\",\"name\":\"n\",\"type\":\"bigint\","
+             "\"field_id\":3}],"
+             "\"partition\":[{\"source\":\"ts\",\"transform\":\"day\",\"name\":\"ts_day\","
+             "\"field_id\":1000}],"
+             "\"format\":\"iceberg\",\"data_location\":\"file://%s\","
+             "\"storage\":{\"endpoint\":null},\"commit_interval_ms\":1000,"
+             "\"target_file_size_bytes\":134217728,\"error_policy\":\"skip\"}",
+             testing_tmpdir());
+    json_error_t jerr;
+    json_t *doc = json_loads(text, 0, &jerr);
+    CHECK(doc != NULL);
+    worker *w = calloc(1, sizeof *w);
+    CHECK(w != NULL);
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_worker_spec_parse(doc, &w->spec, &err), &err);
+    json_decref(doc);
+    CHECK_OK(worker_schema_build(w, &err), &err);
+    CHECK_OK(ls_objstore_open(w->spec.data_location, NULL, &w->store, &err), &err);
+    CHECK_OK(ls_worker_uuid(w->uuid, sizeof w->uuid, &err), &err);
+    return w;
+}
+
+static void free_worker(worker *w)
+{
+    worker_pipeline_free(w->pipeline); /* as the worker's teardown */
+    w->pipeline = NULL;
+    for (size_t i = 0; i < w->file_count; i++)
+        worker_file_abort(&w->files[i]);
+    worker_drop_waiting_files(w, true);
+    worker_schema_free(w);
+    ls_objstore_free(w->store);
+    ls_worker_spec_cleanup(&w->spec);
+    free(w);
+}
+
+/* Appends row n (of day `day`, with a text of text_len bytes) to b. */
+static void add_row(ls_column_batch *b, int64_t n, int day, size_t text_len)
+{
+    static char text[1200];
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK(text_len <= sizeof text);
+    for (size_t j = 0; j < text_len; j++)
+        text[j] = (char)('a' + (size_t)(n * 7 + (int64_t)j * 13) % 26);
+    ls_column_batch_row_begin(b);
+    CHECK_OK(ls_column_set_int64(&b->columns[0], (FIRST_DAY + day) * DAY_MICROS + n, &err), &err);
+    CHECK_OK(ls_column_set_bytes(&b->columns[1], text, text_len, &err), &err);
+    CHECK_OK(ls_column_set_int64(&b->columns[2], n, &err), &err);
+    CHECK_OK(ls_column_batch_row_end(b, &err), &err);
+}
+
+/* The day of a closed file, from its commit entry's partition value. */
+static int file_day(const waiting_file *f)
+{
+    json_t *day = json_object_get(json_object_get(f->json, "partition"), "ts_day");
+    CHECK(json_is_string(day));
+    return atoi(json_string_value(day)) - FIRST_DAY;
+}
+
+static char *read_object(const waiting_file *f, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", testing_tmpdir(), f->key);
+    return testing_read_file(path, len);
+}
+
+#define A_DAYS 5
+#define A_FLUSHES 10
+#define A_TEXT 400
+
+/* Rows of five days interleaved, so that every flush hands over a few file
+ * batches at once: each day's file holds, byte for byte, what writing its
+ * rows on one thread gives (a write each time its batch reaches
+ * FILE_BATCH_MAX_BYTES while a staging batch is routed, and one of what is
+ * left at the end of each flush). */
+TEST(partitioned_flushes_write_the_same_files_as_one_thread)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    worker *w = partitioned_worker();
+    int64_t n = 0;
+    for (int k = 0; k < A_FLUSHES; k++) {
+        for (int i = 0; i < STAGING_MAX_ROWS; i++, n++)
+            add_row(w->staging, n, (int)(n % A_DAYS), A_TEXT);
+        CHECK_OK(worker_flush_staging(w, &err), &err);
+    }
+    CHECK_OK(worker_close_all_files(w, &err), &err);
+    CHECK_EQ_INT(w->done_count, A_DAYS);
+
+    for (size_t i = 0; i < w->done_count; i++) {
+        int day = file_day(&w->done[i]);
+        ls_buf expected;
+        ls_buf_init(&expected, 256 << 20);
+        ls_sink sink = ls_sink_for_buf(&expected);
+        ls_parquet_writer *one =
+            ls_parquet_writer_new(w->columns, w->spec.field_count, &w->parquet, &sink, &err);
+        CHECK(one != NULL);
+        ls_column_batch *b = ls_column_batch_new(w->types, w->spec.field_count, 8 << 20);
+        CHECK(b != NULL);
+        for (int64_t m = 0; m < n; m++) {
+            if (m % A_DAYS != day)
+                continue;
+            add_row(b, m, day, A_TEXT);
+            bool flush_ends = m % STAGING_MAX_ROWS >= STAGING_MAX_ROWS - A_DAYS;
+            if (ls_column_batch_bytes(b) >= FILE_BATCH_MAX_BYTES || flush_ends) {
+                CHECK_OK(ls_parquet_writer_write_batch(one, b, &err), &err);
+                ls_column_batch_reset(b);
+            }
+        }
+        if (b->row_count > 0)
+            CHECK_OK(ls_parquet_writer_write_batch(one, b, &err), &err);
+        ls_parquet_file_stats stats;
+        memset(&stats, 0, sizeof stats);
+        CHECK_OK(ls_parquet_writer_close(one, &stats, &err), &err);
+        CHECK_EQ_INT(stats.row_count, n / A_DAYS);
+        ls_parquet_file_stats_cleanup(&stats);
+        ls_parquet_writer_free(one);
+        ls_column_batch_free(b);
+
+        size_t len = 0;
+        char *written = read_object(&w->done[i], &len);
+        CHECK_EQ_INT(len, expected.len);
+        CHECK(len > 0 && memcmp(written, expected.data, len) == 0);
+        free(written);
+        ls_buf_cleanup(&expected);
+    }
+    free_worker(w);
+}
+
+#define B_FLUSHES 2
+#define B_HEAD 3600 /* rows of days 0-2: each fills a file batch per flush */
+#define B_TAIL_DAYS 66 /* 69 partitions per flush: past MAX_OPEN_FILES */
+#define B_TEXT 1000
+
+/* Each flush fills the batches of days 0-2 (due, pending) and then meets
+ * more partitions than MAX_OPEN_FILES, so files close while routing, the
+ * least recently used (days 0-2) first: their pending batches must reach
+ * them before their last rows. Every row of days 0-2 is read back from the
+ * files closed so, once, in order within its file (the open files are
+ * left: closing them would only fsync 64 more files). */
+TEST(a_file_closed_while_routing_gets_its_pending_batches_first)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    worker *w = partitioned_worker();
+    int64_t n = 0;
+    for (int k = 0; k < B_FLUSHES; k++) {
+        for (int i = 0; i < STAGING_MAX_ROWS; i++, n++) {
+            int day = i < B_HEAD ? i % 3 : 3 + (i - B_HEAD) % B_TAIL_DAYS;
+            add_row(w->staging, n, day, i < B_HEAD ? B_TEXT : 8);
+        }
+        CHECK_OK(worker_flush_staging(w, &err), &err);
+    }
+    CHECK_OK(worker_pipeline_wait(w->pipeline, &err), &err);
+
+    bool *seen = calloc((size_t)n, sizeof *seen);
+    CHECK(seen != NULL);
+    size_t head_files = 0;
+    for (size_t i = 0; i < w->done_count; i++) {
+        if (file_day(&w->done[i]) >= 3)
+            continue;
+        head_files++;
+        size_t len = 0;
+        char *data = read_object(&w->done[i], &len);
+        ls_parquet_reader *r = ls_parquet_reader_open_buffer(data, len, NULL, &err);
+        CHECK(r != NULL);
+        size_t col = (size_t)ls_parquet_reader_column_find(r, "n");
+        ls_column_batch *b = ls_parquet_reader_batch_new(r, &col, 1);
+        CHECK(b != NULL);
+        int64_t last = -1;
+        for (size_t g = 0; g < ls_parquet_reader_row_group_count(r); g++) {
+            CHECK_OK(ls_parquet_reader_read_row_group(r, g, &col, 1, b, &err), &err);
+            const int64_t *values = (const int64_t *)b->columns[0].values.data;
+            for (size_t j = 0; j < b->row_count; j++) {
+                CHECK(values[j] > last && values[j] < n);
+                CHECK(!seen[values[j]]);
+                seen[values[j]] = true;
+                last = values[j];
+            }
+        }
+        ls_column_batch_free(b);
+        ls_parquet_reader_free(r);
+        free(data);
+    }
+    CHECK_EQ_INT(head_files, B_FLUSHES * 3); /* each day once per flush */
+    for (int64_t m = 0; m < n; m++)
+        CHECK(seen[m] == (m % STAGING_MAX_ROWS < B_HEAD));
+    free(seen);
+    free_worker(w);
 }
