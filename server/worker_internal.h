@@ -27,7 +27,12 @@
 #define MAX_WAITING_FILES (WAITING_FILES_SOFT_CAP + STAGING_MAX_ROWS + MAX_OPEN_FILES)
 #define FILE_BATCH_MAX_BYTES ((size_t)1 << 20) /* routed rows before the Parquet writer */
 #define ROW_GROUP_MAX_BYTES ((uint64_t)32 << 20)
-#define BUFFER_BUDGET_BYTES ((uint64_t)160 << 20) /* buffered in all files: commit early */
+/* Buffered in all open files: commit early past it. Encoded pages are only
+ * part of what an open file holds (dictionaries, routed batches, writer
+ * state), so with 28 day partitions open the worker's peak RSS is about
+ * 2.4x this (bench/e2e_worker.sh with LAKESYNC_BENCH_PARTITION=day: 233 MiB
+ * at 96 MiB, 320 MiB at 160) and stays under the 256 MiB target. */
+#define BUFFER_BUDGET_BYTES ((uint64_t)96 << 20)
 
 typedef struct worker_file {
     char *path;        /* partition path, "" when unpartitioned */
