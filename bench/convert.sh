@@ -19,7 +19,7 @@ fi
 cmake --build "$build_dir" --target bench_gen_reference -j"$(nproc)" >/dev/null
 bin=${LAKESYNC_BIN:-$build_dir/lakesync}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/lakesync-bench-convert.XXXXXX")
+work=$(mktemp -d)  # under $TMPDIR, removed on exit
 trap 'rm -rf "$work"' EXIT
 "$build_dir/bench_gen_reference" "$lines" > "$work/in.ndjson"
 cat > "$work/fields.json" <<'JSON'

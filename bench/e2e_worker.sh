@@ -23,7 +23,7 @@ cmake --build "$build_dir" --target $targets -j"$(nproc)" >/dev/null
 if grep -q lakesync_testbroker "$build_dir/Makefile" 2>/dev/null; then
   cmake --build "$build_dir" --target lakesync_testbroker -j"$(nproc)" >/dev/null || true
 fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/lakesync-bench-worker.XXXXXX")
+work=$(mktemp -d)  # under $TMPDIR, removed on exit
 trap 'rm -rf "$work"' EXIT
 "$build_dir/bench_gen_reference" "$count" > "$work/in.ndjson"
 cd tests

@@ -29,7 +29,7 @@ targets="bench_gen_reference lakesync_testbroker"
 cmake --build "$build_dir" --target $targets -j"$(nproc)" >/dev/null
 bin=$(realpath "${LAKESYNC_BIN:-$build_dir/lakesync}")
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/lakesync-bench-ingest.XXXXXX")
+work=$(mktemp -d)  # under $TMPDIR, removed on exit
 broker_pid=
 cleanup() {
   [ -z "$broker_pid" ] || kill "$broker_pid" 2>/dev/null || true
