@@ -7,8 +7,8 @@ lakesync_module(committer MAIN SOURCES
   server/committer_update.c
   DEPS ls_iceberg ls_paimon ls_paimon_objstore ls_objstore ls_store ls_offsets PkgConfig::JANSSON Threads::Threads)
 
-lakesync_unit_test(committer SOURCES tests/unit/test_committer.c
+lakesync_unit_test(committer SOURCES tests/unit/test_committer.c tests/unit/catalog_fixture.c
   DEPS ls_committer ls_parquet ls_iceberg_parquet)
 
-lakesync_unit_test(committer_paimon SOURCES tests/unit/test_committer_paimon.c
+lakesync_unit_test(committer_paimon SOURCES tests/unit/test_committer_paimon.c tests/unit/catalog_fixture.c
   DEPS ls_committer ls_paimon ls_parquet)

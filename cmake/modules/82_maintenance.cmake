@@ -9,5 +9,5 @@ lakesync_module(maintenance MAIN SOURCES
        ls_parquet_reader ls_objstore
        PkgConfig::JANSSON)
 
-lakesync_unit_test(maintenance SOURCES tests/unit/test_maintenance.c
+lakesync_unit_test(maintenance SOURCES tests/unit/test_maintenance.c tests/unit/catalog_fixture.c
   DEPS ls_maintenance ls_committer ls_paimon ls_parquet ls_parquet_reader)

@@ -3,6 +3,7 @@
  * or dishonest commits are refused and leave the table untouched; concurrent
  * commits to one table serialize without loss. */
 #include "testing.h"
+#include "catalog_fixture.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -25,16 +26,7 @@ static void fixture_open(fixture *fx, const char *partition_transform)
 {
     ls_error err;
     ls_error_clear(&err);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/lakesync.db", testing_tmpdir());
-    CHECK_OK(ls_store_open(path, &fx->store, &err), &err);
-    CHECK_OK(ls_store_exec(fx->store,
-                           "INSERT INTO databases (name, catalog, external, location, properties, "
-                           "etag, created_at, updated_at) VALUES ('db', 'iceberg', 0, NULL, '{}', "
-                           "'e', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-                           &err),
-             &err);
-    CHECK_OK(ls_committer_new(fx->store, &fx->committer, &err), &err);
+    catalog_fixture_open("db", "iceberg", &fx->store, &fx->committer);
     snprintf(fx->location, sizeof fx->location, "file://%s/warehouse/db.db/events",
              testing_tmpdir());
     fx->ref = (ls_table_ref){.database = "db", .table = "events"};

@@ -3,6 +3,7 @@
  * through our Paimon reader; fenced or dishonest commits are refused and
  * write nothing; concurrent commits to one table serialize without loss. */
 #include "testing.h"
+#include "catalog_fixture.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -28,16 +29,7 @@ static void fixture_open(fixture *fx, bool partitioned)
 {
     ls_error err;
     ls_error_clear(&err);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/lakesync.db", testing_tmpdir());
-    CHECK_OK(ls_store_open(path, &fx->store, &err), &err);
-    CHECK_OK(ls_store_exec(fx->store,
-                           "INSERT INTO databases (name, catalog, external, location, properties, "
-                           "etag, created_at, updated_at) VALUES ('pdb', 'paimon', 1, NULL, '{}', "
-                           "'e', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-                           &err),
-             &err);
-    CHECK_OK(ls_committer_new(fx->store, &fx->committer, &err), &err);
+    catalog_fixture_open("pdb", "paimon", &fx->store, &fx->committer);
     snprintf(fx->root, sizeof fx->root, "%s/wh/pdb.db/events", testing_tmpdir());
     snprintf(fx->location, sizeof fx->location, "file://%s", fx->root);
     fx->ref = (ls_table_ref){.database = "pdb", .table = "events"};

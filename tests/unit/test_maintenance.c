@@ -4,6 +4,7 @@
  * expired snapshots reached; orphan removal spares referenced and young
  * files; settings name the bad field. */
 #include "testing.h"
+#include "catalog_fixture.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -38,19 +39,8 @@ typedef struct fixture {
  * table "events" at <tmp>/<subdir>/<db>.db/events (not created yet). */
 static void catalog_open(fixture *fx, const char *db, const char *kind, const char *subdir)
 {
-    ls_error err;
-    ls_error_clear(&err);
-    char path[1100], sql[512];
     memset(fx, 0, sizeof *fx);
-    snprintf(path, sizeof path, "%s/lakesync.db", testing_tmpdir());
-    CHECK_OK(ls_store_open(path, &fx->store, &err), &err);
-    snprintf(sql, sizeof sql,
-             "INSERT INTO databases (name, catalog, external, location, properties, etag, "
-             "created_at, updated_at) VALUES ('%s', '%s', %d, NULL, '{}', 'e', "
-             "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-             db, kind, strcmp(kind, "paimon") == 0);
-    CHECK_OK(ls_store_exec(fx->store, sql, &err), &err);
-    CHECK_OK(ls_committer_new(fx->store, &fx->committer, &err), &err);
+    catalog_fixture_open(db, kind, &fx->store, &fx->committer);
     snprintf(fx->dir, sizeof fx->dir, "%s/%s/%s.db/events", testing_tmpdir(), subdir, db);
     snprintf(fx->location, sizeof fx->location, "file://%s", fx->dir);
     fx->ref = (ls_table_ref){.database = db, .table = "events"};
