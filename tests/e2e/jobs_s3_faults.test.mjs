@@ -135,7 +135,10 @@ test('object-store faults during ingest: the table holds exactly the produced me
 test('a stop during a commit ends within the grace period and loses nothing', async (t) => {
   // A long interval: the only commit is the final one, made on stop.
   const job = await createJob('stopping', 'stopping', 3600);
-  await broker.produce('stopping', range(1, 401).map(message));
+  // Explicit partitions: left to kcat's sticky partitioner, every message can
+  // land in one partition, and the other's position stays -1 (never read).
+  await broker.produce('stopping', range(1, 201).map(message), { partition: 0 });
+  await broker.produce('stopping', range(201, 401).map(message), { partition: 1 });
   assert.equal((await api('POST', `/api/v1/jobs/${job.id}/start`)).status, 200);
   await waitFor('the worker holds every message', async () => {
     const m = (await api('GET', `/api/v1/jobs/${job.id}/metrics`)).json;
@@ -170,7 +173,8 @@ test('a stop during a commit ends within the grace period and loses nothing', as
   proxy.setFaultRate(0);
   proxy.setMatch(() => true);
   assert.equal((await api('POST', `/api/v1/jobs/${job.id}/start`)).status, 200);
-  await broker.produce('stopping', range(401, 501).map(message));
+  await broker.produce('stopping', range(401, 451).map(message), { partition: 0 });
+  await broker.produce('stopping', range(451, 501).map(message), { partition: 1 });
   await waitFor('the worker reaches the end of both partitions', async () => {
     const m = (await api('GET', `/api/v1/jobs/${job.id}/metrics`)).json;
     const parts = (m.workers ?? []).flatMap((w) => Object.values(w?.partitions ?? {}));
