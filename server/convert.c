@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "parquet_writer.h"
 #include "schema_type.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 /* Input is read in blocks this large; one line may grow the buffer up to the
  * scanner's message cap plus one block. */
@@ -339,45 +339,41 @@ static int convert_stream(converter *c, FILE *in)
     return rc;
 }
 
+/* One line of a mapped file (see convert_mapped). */
+static int convert_mapped_line(void *ctx, const uint8_t *line, size_t len)
+{
+    converter *c = ctx;
+    /* The same cut as convert_stream's: a line must fit its buffer's cap. */
+    const size_t line_cap = LS_JSONSCAN_DEFAULT_MAX_MESSAGE_BYTES + 2 * READ_BLOCK_BYTES;
+    if (len >= line_cap) {
+        c->line_no++;
+        report_bad_line(c, "too_large", "", 0, "line longer than the message cap");
+        return 0;
+    }
+    return convert_line(c, line, len);
+}
+
 /* A regular file is scanned through a read-only mapping instead: no copy
  * into a read buffer (on bench/convert.sh's input that copy was about 5% of
- * convert's CPU time, all of it system time). The pages behind the scan are
- * dropped from the mapping every MAP_DROP_BYTES, so the resident size stays
- * near one window instead of growing to the file's size. A line is cut at
- * the same length as convert_stream's (its buffer's cap). Truncating the file
- * during the conversion raises SIGBUS, as for any mapped input.
+ * convert's CPU time, all of it system time). A file truncated during the
+ * conversion is an error, not a SIGBUS (see util/mapped_file.h).
  * Returns 0, -1 on a fatal error, or 1 when the file could not be mapped
  * (the caller then reads it with convert_stream). */
-#define MAP_DROP_BYTES ((size_t)16 << 20)
-
 static int convert_mapped(converter *c, int fd, size_t size)
 {
     if (size == 0)
         return 0;
-    uint8_t *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED)
+    ls_mapped_file file;
+    ls_error err;
+    ls_error_clear(&err);
+    if (ls_mapped_file_map(&file, fd, size, &err))
         return 1;
-    (void)madvise(map, size, MADV_SEQUENTIAL);
-    const size_t line_cap = LS_JSONSCAN_DEFAULT_MAX_MESSAGE_BYTES + 2 * READ_BLOCK_BYTES;
-    size_t start = 0, dropped = 0;
     int rc = 0;
-    while (rc == 0 && start < size) {
-        const uint8_t *nl = memchr(map + start, '\n', size - start);
-        size_t end = nl ? (size_t)(nl - map) : size;
-        if (end - start >= line_cap) {
-            c->line_no++;
-            report_bad_line(c, "too_large", "", 0, "line longer than the message cap");
-        } else {
-            rc = convert_line(c, map + start, end - start);
-        }
-        start = end + 1;
-        if (start - dropped >= 2 * MAP_DROP_BYTES) {
-            /* MAP_DROP_BYTES is a multiple of any page size. */
-            (void)madvise(map + dropped, MAP_DROP_BYTES, MADV_DONTNEED);
-            dropped += MAP_DROP_BYTES;
-        }
+    if (ls_mapped_file_lines(&file, convert_mapped_line, c, &rc, &err)) {
+        fprintf(stderr, "lakesync convert: %s: %s\n", c->args->input, err.message);
+        rc = -1;
     }
-    munmap(map, size);
+    ls_mapped_file_unmap(&file);
     return rc;
 }
 

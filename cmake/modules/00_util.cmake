@@ -3,6 +3,7 @@ lakesync_module(util MAIN SOURCES
   server/util/error.c
   server/util/buf.c
   server/util/log.c
+  server/util/mapped_file.c
   server/util/sink.c
   server/util/text.c)
 target_link_libraries(ls_util PUBLIC Threads::Threads)

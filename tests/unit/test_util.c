@@ -1,8 +1,14 @@
 #include "testing.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <unistd.h>
+
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/mapped_file.h"
 #include "util/text.h"
 
 TEST(error_first_message_wins)
@@ -182,4 +188,149 @@ TEST(base64_pads_as_rfc_4648_says)
         ls_base64_encode((const uint8_t *)"foobar", n, out);
         CHECK_EQ_STR(out, expected[n]);
     }
+}
+
+/* ---- mapped_file ---- */
+
+/* Creates a file holding lines lines of width bytes each (the last byte a
+ * '\n'); returns a descriptor open for reading and writing. */
+static int mapped_fixture(const char *name, size_t lines, size_t width)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", testing_tmpdir(), name);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    char *line = malloc(width);
+    CHECK(line != NULL);
+    memset(line, 'x', width - 1);
+    line[width - 1] = '\n';
+    for (size_t i = 0; i < lines; i++)
+        CHECK_EQ_INT(write(fd, line, width), (long long)width);
+    free(line);
+    return fd;
+}
+
+typedef struct line_log {
+    size_t calls, bytes;
+    size_t truncate_at_call; /* 0: never */
+    off_t truncate_to;
+    int fd;
+    bool touch_after_truncate; /* read the line again once the file is cut */
+} line_log;
+
+static int log_line(void *ctx, const uint8_t *line, size_t len)
+{
+    line_log *log = ctx;
+    log->calls++;
+    log->bytes += len;
+    if (log->calls == log->truncate_at_call) {
+        CHECK_EQ_INT(ftruncate(log->fd, log->truncate_to), 0);
+        if (log->touch_after_truncate && len > 0) {
+            volatile uint8_t last = line[len - 1];
+            (void)last;
+        }
+    }
+    return 0;
+}
+
+/* SIGBUS's disposition, to check the guard put back what it found (the
+ * default, or ASan's handler in a sanitizer build). */
+static struct sigaction sigbus_now(void)
+{
+    struct sigaction now;
+    CHECK_EQ_INT(sigaction(SIGBUS, NULL, &now), 0);
+    return now;
+}
+
+static bool sigbus_same(struct sigaction a, struct sigaction b)
+{
+    /* sa_handler shares its storage with sa_sigaction. Flags are not
+     * compared: glibc adds SA_RESTORER to any disposition it installs. */
+    return a.sa_handler == b.sa_handler;
+}
+
+TEST(mapped_file_passes_every_line)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/lines", testing_tmpdir());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    CHECK_EQ_INT(write(fd, "a\nbb\n\nccc", 9), 9); /* no '\n' after the last line */
+    ls_mapped_file file;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_mapped_file_map(&file, fd, 9, &err), &err);
+    line_log log = {.fd = fd};
+    int fn_rc = -1;
+    CHECK_OK(ls_mapped_file_lines(&file, log_line, &log, &fn_rc, &err), &err);
+    CHECK_EQ_INT(fn_rc, 0);
+    CHECK_EQ_INT(log.calls, 4);
+    CHECK_EQ_INT(log.bytes, 6);
+    ls_mapped_file_unmap(&file);
+    close(fd);
+}
+
+/* Truncating the file under the scan: the read past the new end that would
+ * raise SIGBUS (here the callback's own, as the scanner's would be) ends the
+ * scan with an error, and the handler is gone afterwards. */
+TEST(mapped_file_truncated_during_the_scan_is_an_error)
+{
+    struct sigaction before = sigbus_now();
+    const size_t width = 1024, lines = 4096; /* 4 MiB */
+    int fd = mapped_fixture("cut", lines, width);
+    ls_mapped_file file;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_mapped_file_map(&file, fd, lines * width, &err), &err);
+    /* Line 11 starts at 10240, past the 8192 bytes left. */
+    line_log log = {.fd = fd, .truncate_at_call = 11, .truncate_to = 8192,
+                    .touch_after_truncate = true};
+    int fn_rc = -1;
+    CHECK_EQ_INT(ls_mapped_file_lines(&file, log_line, &log, &fn_rc, &err), LS_ERR_IO);
+    CHECK(strstr(err.message, "input file shrank while being read") != NULL);
+    CHECK_EQ_INT(log.calls, 11);
+    CHECK(sigbus_same(sigbus_now(), before));
+    ls_mapped_file_unmap(&file);
+    close(fd);
+}
+
+/* A cut inside the last page left faults nowhere (the rest of the page reads
+ * as zeros): the size check after the scan reports it. */
+TEST(mapped_file_cut_within_its_last_page_is_an_error)
+{
+    struct sigaction before = sigbus_now();
+    int fd = mapped_fixture("cut_tail", 10, 1000);
+    ls_mapped_file file;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_mapped_file_map(&file, fd, 10000, &err), &err);
+    line_log log = {.fd = fd, .truncate_at_call = 1, .truncate_to = 9500};
+    int fn_rc = -1;
+    CHECK_EQ_INT(ls_mapped_file_lines(&file, log_line, &log, &fn_rc, &err), LS_ERR_IO);
+    CHECK(strstr(err.message, "now at most 9500 bytes of the 10000") != NULL);
+    CHECK(sigbus_same(sigbus_now(), before));
+    ls_mapped_file_unmap(&file);
+    close(fd);
+}
+
+static int stop_at_second(void *ctx, const uint8_t *line, size_t len)
+{
+    (void)line;
+    (void)len;
+    return ++*(int *)ctx == 2 ? 7 : 0;
+}
+
+TEST(mapped_file_callback_stops_the_scan)
+{
+    int fd = mapped_fixture("stop", 5, 10);
+    ls_mapped_file file;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_mapped_file_map(&file, fd, 50, &err), &err);
+    int calls = 0, fn_rc = 0;
+    CHECK_OK(ls_mapped_file_lines(&file, stop_at_second, &calls, &fn_rc, &err), &err);
+    CHECK_EQ_INT(calls, 2);
+    CHECK_EQ_INT(fn_rc, 7);
+    ls_mapped_file_unmap(&file);
+    close(fd);
 }
