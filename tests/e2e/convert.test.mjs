@@ -131,3 +131,27 @@ test('bad lines fail the command with line numbers unless skipped; no partial ou
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// A pipe cannot be mapped: it takes the read() path, which must give the
+// same file byte for byte as the mapped path over the same lines (the last
+// one without a '\n').
+test('a pipe on stdin converts to the same file as the mapped path', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakesync-convert-pipe-'));
+  try {
+    const input = path.join(dir, 'in.ndjson'), fields = path.join(dir, 'mapping.json');
+    const text = Array.from({ length: 3000 }, (_, i) => message(i)).join('\n');
+    fs.writeFileSync(input, text);
+    fs.writeFileSync(fields, JSON.stringify(mapping));
+    const mapped = convert(['--input', input, '--fields', fields, '--output', path.join(dir, 'mapped.parquet')]);
+    assert.equal(mapped.status, 0, mapped.stderr);
+    // Through cat and sh: node's own stdin for a child is a socket, which
+    // /dev/stdin cannot be opened on.
+    const piped = spawnSync('sh', ['-c', 'cat "$0" | "$1" convert --input /dev/stdin --fields "$2" --output "$3"',
+      input, bin, fields, path.join(dir, 'piped.parquet')], { encoding: 'utf8' });
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.match(piped.stderr, /3000 rows/);
+    assert.ok(fs.readFileSync(path.join(dir, 'piped.parquet')).equals(fs.readFileSync(path.join(dir, 'mapped.parquet'))));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
