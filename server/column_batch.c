@@ -57,6 +57,8 @@ ls_column_batch *ls_column_batch_new(const ls_type *types, size_t column_count, 
         free(batch);
         return NULL;
     }
+    static _Atomic uint64_t last_id;
+    batch->id = ++last_id;
     batch->max_bytes = max_bytes;
     for (size_t i = 0; i < column_count; i++) {
         batch->column_count = i + 1;
@@ -200,13 +202,6 @@ ls_code ls_column_set_fixed_slow(ls_column *col, const void *value, size_t width
     col->value_count++;
     col->set_in_row = true;
     return LS_OK;
-}
-
-ls_code ls_column_set_bool(ls_column *col, bool value, ls_error *err)
-{
-    assert(col->storage == LS_STORAGE_BOOL);
-    uint8_t byte = value ? 1 : 0;
-    return ls_column_set_fixed_slow(col, &byte, 1, err);
 }
 
 ls_code ls_column_set_int32(ls_column *col, int32_t value, ls_error *err)

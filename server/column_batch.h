@@ -50,6 +50,10 @@ typedef struct ls_column_batch {
     size_t row_count;  /* completed rows */
     size_t max_bytes;  /* cap on the sum of all column buffers */
     bool in_row;
+    /* Unique among the batches this process created (never 0): a consumer
+     * that checked the column types of a batch can remember it by id
+     * instead of checking again for every row. */
+    uint64_t id;
 } ls_column_batch;
 
 /* Creates a batch with one column per type. Caller frees with
@@ -80,7 +84,8 @@ void ls_column_batch_row_abort(ls_column_batch *batch);
  * (asserted: a mismatch is a bug in the caller, not bad input). They fail only
  * on allocation failure or a cap. */
 ls_code ls_column_set_null(ls_column *col, ls_error *err) LS_MUST_USE;
-ls_code ls_column_set_bool(ls_column *col, bool value, ls_error *err) LS_MUST_USE;
+static inline ls_code ls_column_set_bool(ls_column *col, bool value,
+                                        ls_error *err) LS_MUST_USE;
 ls_code ls_column_set_int32(ls_column *col, int32_t value, ls_error *err) LS_MUST_USE;
 static inline ls_code ls_column_set_int64(ls_column *col, int64_t value,
                                           ls_error *err) LS_MUST_USE;
@@ -118,6 +123,13 @@ static inline ls_code ls_column_set_fixed_inline(ls_column *col, const void *val
     col->value_count++;
     col->set_in_row = true;
     return LS_OK;
+}
+
+static inline ls_code ls_column_set_bool(ls_column *col, bool value, ls_error *err)
+{
+    assert(col->storage == LS_STORAGE_BOOL);
+    uint8_t byte = value ? 1 : 0;
+    return ls_column_set_fixed_inline(col, &byte, 1, err);
 }
 
 static inline ls_code ls_column_set_int64(ls_column *col, int64_t value, ls_error *err)

@@ -136,6 +136,7 @@ struct ls_jsonscan_plan {
     uint32_t *ignored_table;  /* open addressing, ignored_mask + 1 slots */
     uint32_t ignored_mask;
     size_t ignored_count;
+    uint64_t checked_batch; /* id of the last batch check_batch accepted, 0: none */
     size_t unmapped_values; /* non-null unmapped values in the current message */
     size_t duplicate_keys;  /* mapped values of the current message that replaced one */
 };
@@ -1102,21 +1103,25 @@ static ls_code deliver_all(scanner *s, uint32_t field_index, const token *t)
     return LS_OK;
 }
 
-/* deliver_all, with the most common case first: a string without escapes
- * for the only field of a string column, seen for the first time in this
- * message. It takes no bookkeeping (nothing held, no duplicate); if the
- * column refuses the value, deliver_all converts it again and reports. */
+/* deliver_all, with the most common case first: a value for the only field
+ * of a column, seen for the first time in this message. It takes no
+ * bookkeeping (nothing held, no duplicate). A value that does not convert
+ * leaves the column as it was, so deliver_all converts it again to hold the
+ * error (fail() keeps the first record, the same one). Strings without
+ * escapes for a string column skip set_value's dispatch. */
 static inline ls_code deliver(scanner *s, uint32_t field_index, const token *t)
 {
     const ls_jsonscan_plan *plan = s->plan;
     const plan_field *f = &plan->fields[field_index];
     ls_column *col = &s->batch->columns[f->column];
-    if (f->next == NONE && f->type.kind == LS_TYPE_STRING && t->kind == LS_JSON_STRING &&
-        !t->escaped && !t->verbatim && !col->set_in_row &&
-        plan->pending[field_index] == NOT_LISTED &&
-        ls_column_set_bytes(col, t->raw + 1, t->raw_len - 2, s->err) == LS_OK)
+    if (f->next != NONE || col->set_in_row || plan->pending[field_index] != NOT_LISTED)
+        return deliver_all(s, field_index, t);
+    if (f->type.kind == LS_TYPE_STRING && t->kind == LS_JSON_STRING && !t->escaped &&
+        !t->verbatim && ls_column_set_bytes(col, t->raw + 1, t->raw_len - 2, s->err) == LS_OK)
         return LS_OK;
-    return deliver_all(s, field_index, t);
+    if (set_value(s, f, t) == LS_OK)
+        return LS_OK;
+    return deliver_all(s, field_index, t); /* records the error as a held one */
 }
 
 /* After the whole message: the first field whose last occurrence failed to
@@ -2030,9 +2035,12 @@ static ls_code check_required(scanner *s)
     return LS_OK;
 }
 
-static ls_code check_batch(const ls_jsonscan_plan *plan, const ls_column_batch *batch,
-                           ls_error *err)
+/* Checks once per batch (a batch's column types never change) that its
+ * columns have the plan's types: per row it cost as much as a short field. */
+static ls_code check_batch(ls_jsonscan_plan *plan, const ls_column_batch *batch, ls_error *err)
 {
+    if (batch->id == plan->checked_batch)
+        return LS_OK;
     for (size_t i = 0; i < plan->field_count; i++) {
         const plan_field *f = &plan->fields[i];
         /* Kinds first: only decimals need ls_type_equal's closer look. */
@@ -2044,6 +2052,7 @@ static ls_code check_batch(const ls_jsonscan_plan *plan, const ls_column_batch *
                                       "column %zu of the batch does not match the scan plan",
                                       f->column);
     }
+    plan->checked_batch = batch->id;
     return LS_OK;
 }
 

@@ -889,6 +889,32 @@ TEST(batch_mismatch_is_internal_error)
     ls_jsonscan_plan_free(plan);
 }
 
+/* The check is remembered per batch, not per plan: a plan that filled a
+ * matching batch still refuses the next, mismatched one, and a freed batch's
+ * successor (possibly at the same address) is checked afresh. */
+TEST(batch_check_is_per_batch)
+{
+    ls_type good[1] = {{.kind = LS_TYPE_STRING}}, bad[1] = {{.kind = LS_TYPE_BIGINT}};
+    ls_jsonscan_field f = {.source = "a", .column = 0, .type = {.kind = LS_TYPE_STRING}};
+    ls_jsonscan_options options = {.parse_level = 1};
+    ls_jsonscan_plan *plan;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_jsonscan_plan_new(&options, &f, 1, &plan, &err), &err);
+    ls_jsonscan_error record;
+    ls_column_batch *batch = ls_column_batch_new(good, 1, 1 << 20);
+    for (int i = 0; i < 2; i++)
+        CHECK_OK(ls_jsonscan_row(plan, (const uint8_t *)"{\"a\":\"x\"}", 9, NULL, batch, &record,
+                                 &err),
+                 &err);
+    ls_column_batch_free(batch);
+    batch = ls_column_batch_new(bad, 1, 1 << 20);
+    CHECK(ls_jsonscan_row(plan, (const uint8_t *)"{}", 2, NULL, batch, &record, &err) ==
+          LS_ERR_INTERNAL);
+    ls_column_batch_free(batch);
+    ls_jsonscan_plan_free(plan);
+}
+
 TEST(batch_full_asks_for_flush)
 {
     ls_type types[1] = {{.kind = LS_TYPE_STRING}};
