@@ -42,6 +42,18 @@ typedef struct plan_field {
     uint32_t next; /* next field on the same node, or NONE */
 } plan_field;
 
+/* A plain key as compact JSON spells it, closing quote and ':' included
+ * (`name":`), in two little-endian words with a mask of the bytes that count:
+ * a member whose key is the predicted one is recognized with two loads and
+ * compares instead of a key compare, a quote check and a colon check. Keys
+ * of up to KEY_PATTERN_MAX bytes have one. */
+#define KEY_PATTERN_BYTES 16
+#define KEY_PATTERN_MAX (KEY_PATTERN_BYTES - 2)
+typedef struct key_pattern {
+    uint64_t word[2], mask[2];
+    size_t len; /* key bytes + 2 */
+} key_pattern;
+
 typedef struct plan_node {
     uint8_t *key; /* unescaped key bytes (owned) */
     size_t key_len;
@@ -60,6 +72,8 @@ typedef struct plan_node {
     uint32_t guess_next;
     bool plain; /* key bytes can be matched in a message as they are: valid
                    UTF-8 without quotes, backslashes or control characters */
+    bool has_pattern; /* plain and at most KEY_PATTERN_MAX bytes */
+    key_pattern pattern;
 } plan_node;
 
 typedef struct unmapped_entry {
@@ -76,6 +90,7 @@ typedef struct frame {
     uint32_t guess;         /* the guess itself, copied from *guess_slot with its key so the */
     const uint8_t *guess_key; /* next key's check needs no dependent loads (NULL: none, or */
     size_t guess_len;       /* a key that is not plain) */
+    const key_pattern *guess_pattern; /* the guess's pattern, NULL when it has none */
     uint32_t target_fields; /* fields receiving this container's text, or NONE */
     size_t path_len;        /* path length of this container */
     size_t offset;          /* where the container starts in the message */
@@ -414,12 +429,11 @@ static size_t scan_escape(scanner *s, const uint8_t *p)
     return 12;
 }
 
-/* Scans a string whose opening quote is at p. Returns the position after the
- * closing quote, or NULL after recording the error. */
-static const uint8_t *scan_string(scanner *s, const uint8_t *p, bool *escaped)
+/* scan_string from p, inside the string: the loop over escapes, UTF-8 and
+ * errors. */
+static const uint8_t *scan_string_rest(scanner *s, const uint8_t *p, bool *escaped)
 {
     const uint8_t *end = s->end;
-    p++;
     for (;;) {
         p = string_skip_plain(p, end);
         if (p >= end) {
@@ -450,6 +464,23 @@ static const uint8_t *scan_string(scanner *s, const uint8_t *p, bool *escaped)
             p += n;
         }
     }
+}
+
+/* Scans a string whose opening quote is at p. Returns the position after the
+ * closing quote, or NULL after recording the error. */
+static const uint8_t *scan_string(scanner *s, const uint8_t *p, bool *escaped)
+{
+    return scan_string_rest(s, p + 1, escaped);
+}
+
+/* scan_string for values, inlined where they are read: most strings are
+ * plain ASCII up to their closing quote, found without a call. */
+static inline const uint8_t *scan_string_value(scanner *s, const uint8_t *p, bool *escaped)
+{
+    const uint8_t *q = string_skip_plain(p + 1, s->end);
+    if (q < s->end && *q == '"')
+        return q + 1;
+    return scan_string_rest(s, q, escaped);
 }
 
 static size_t utf8_encode(uint32_t cp, uint8_t *out)
@@ -1191,6 +1222,21 @@ static bool key_plain(const uint8_t *key, size_t len)
 
 /* Finds or adds the child of parent named key (a linear search: plans are
  * built once, the hash tables come afterwards). */
+static void key_pattern_init(plan_node *n)
+{
+    n->has_pattern = n->plain && n->key_len <= KEY_PATTERN_MAX;
+    if (!n->has_pattern)
+        return;
+    uint8_t bytes[KEY_PATTERN_BYTES] = {0}, mask[KEY_PATTERN_BYTES] = {0};
+    memcpy(bytes, n->key, n->key_len);
+    bytes[n->key_len] = '"';
+    bytes[n->key_len + 1] = ':';
+    memset(mask, 0xFF, n->key_len + 2);
+    memcpy(n->pattern.word, bytes, sizeof bytes);
+    memcpy(n->pattern.mask, mask, sizeof mask);
+    n->pattern.len = n->key_len + 2;
+}
+
 static ls_code node_add(ls_jsonscan_plan *plan, uint32_t parent, const uint8_t *key, size_t len,
                         uint32_t *out, ls_error *err)
 {
@@ -1213,6 +1259,7 @@ static ls_code node_add(ls_jsonscan_plan *plan, uint32_t parent, const uint8_t *
     if (!n->key)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
     memcpy(n->key, key, len);
+    key_pattern_init(n);
     plan->nodes[parent].child_count++;
     *out = (uint32_t)plan->node_count++;
     return LS_OK;
@@ -1667,9 +1714,12 @@ static inline void frame_guess(const ls_jsonscan_plan *plan, frame *f, uint32_t 
     f->guess_slot = slot;
     f->guess = slot ? *slot : NONE;
     f->guess_key = NULL;
+    f->guess_pattern = NULL;
     if (f->guess != NONE && plan->nodes[f->guess].plain) {
-        f->guess_key = plan->nodes[f->guess].key;
-        f->guess_len = plan->nodes[f->guess].key_len;
+        const plan_node *n = &plan->nodes[f->guess];
+        f->guess_key = n->key;
+        f->guess_len = n->key_len;
+        f->guess_pattern = n->has_pattern ? &n->pattern : NULL;
     }
 }
 
@@ -1756,7 +1806,7 @@ static ls_code scan_value(scanner *s, value_ctx *v, bool *opened)
     switch (*p) {
     case '"':
         t.kind = LS_JSON_STRING;
-        e = scan_string(s, p, &t.escaped);
+        e = scan_string_value(s, p, &t.escaped);
         if (!e)
             return LS_ERR_INVALID;
         /* "__value__" is the message's JSON text, so a string message keeps
@@ -1879,22 +1929,30 @@ static ls_code read_key(scanner *s, frame *f, value_ctx *v)
     return LS_OK;
 }
 
+/* Whether the KEY_PATTERN_BYTES bytes at p start with pattern k. */
+static inline bool key_pattern_matches(const key_pattern *k, const uint8_t *p)
+{
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+    return (((a ^ k->word[0]) & k->mask[0]) | ((b ^ k->word[1]) & k->mask[1])) == 0;
+}
+
 /* read_key for the usual member of machine-written JSON: the predicted key
- * right at s->p, a ':' right after it. Anything else goes to read_key. */
+ * (of up to KEY_PATTERN_MAX bytes) right at s->p, a ':' right after it.
+ * Anything else goes to read_key. */
 static inline ls_code read_key_fast(scanner *s, frame *f, value_ctx *v)
 {
     const uint8_t *p = s->p, *end = s->end;
-    if (f->guess_key && p < end && *p == '"') {
-        size_t len = f->guess_len;
-        uint32_t node = key_predicted(f, p, end);
-        const uint8_t *colon = p + len + 2;
-        if (node != NONE && colon < end && *colon == ':') {
-            key_resolved(s, f, p + 1, len, false, node, v);
-            s->p = colon + 1;
-            return LS_OK;
-        }
+    /* The opening quote, then a whole pattern's bytes to load. */
+    if (f->guess_pattern && end - p > KEY_PATTERN_BYTES && *p == '"' &&
+        key_pattern_matches(f->guess_pattern, p + 1)) {
+        size_t after = f->guess_pattern->len;
+        key_resolved(s, f, p + 1, f->guess_len, false, f->guess, v);
+        s->p = p + 1 + after;
+        return LS_OK;
     }
-    return read_key(s, f, v);
+    return read_key(s, f, v); /* which still tries the guess (key_predicted) */
 }
 
 /* After a complete value inside containers: reads ',' or closers until the

@@ -743,6 +743,42 @@ TEST(key_prediction_follows_changing_orders)
     fixture_cleanup(&fx);
 }
 
+/* A predicted key of up to 14 bytes is matched with its closing quote and ':'
+ * as one 16-byte pattern, which needs 17 bytes of message from the opening
+ * quote; closer to the end, or spelled otherwise, the key takes the general
+ * path. Both must give the same values and errors. */
+TEST(key_pattern_boundaries)
+{
+    const char *const specs[][2] = {{"k234567890123d", "bigint"}, {"k2345678901234e", "bigint"},
+                                    {"z", "bigint"}};
+    fixture fx;
+    fixture_init(&fx, 1, specs, 3, false);
+    const char *learn = "{\"k234567890123d\":1,\"k2345678901234e\":2,\"z\":3}";
+    scan_ok(&fx, learn);
+    scan_ok(&fx, learn);
+    CHECK_EQ_INT(last_i64(&fx, 0), 1);
+    CHECK_EQ_INT(last_i64(&fx, 1), 2);
+    CHECK_EQ_INT(last_i64(&fx, 2), 3);
+    /* "z":4} is 6 bytes from the quote: too close to the end for a pattern. */
+    scan_ok(&fx, "{\"k234567890123d\":5,\"k2345678901234e\":6,\"z\":4}");
+    CHECK_EQ_INT(last_i64(&fx, 2), 4);
+    /* The message ends right after the ':', exactly the 17 bytes the
+     * pattern needs from the quote: the key matches, the value is missing. */
+    scan_fails(&fx, "{\"k234567890123d\":", LS_JSONSCAN_INVALID_JSON);
+    scan_ok(&fx, "{\"k234567890123d\":7}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 7);
+    scan_ok(&fx, "{\"k234567890123d\":7,\"k2345678901234e\":8,\"z\":9}");
+    /* The pattern's last byte (the ':') differs: whitespace, then an error. */
+    scan_ok(&fx, "{\"k234567890123d\" :10,\"k2345678901234e\":11,\"z\":12}");
+    CHECK_EQ_INT(last_i64(&fx, 0), 10);
+    scan_fails(&fx, "{\"k234567890123d\",10,\"k2345678901234e\":11}", LS_JSONSCAN_INVALID_JSON);
+    /* A longer key sharing the 14 bytes is another key. */
+    scan_ok(&fx, "{\"k234567890123dd\":13,\"z\":14}");
+    CHECK(!last_valid(&fx, 0));
+    CHECK_EQ_INT(last_i64(&fx, 2), 14);
+    fixture_cleanup(&fx);
+}
+
 /* Keys holding a quote, a backslash or a control character are learned from
  * escaped spellings but never matched in place: the same bytes unescaped in
  * a message are invalid JSON. */
