@@ -94,11 +94,17 @@ async function route() {
     const m = path.match(re);
     if (!m) continue;
     const main = layout(key);
+    // Pages render once their data is in: until then the user sees that
+    // something is on its way rather than an empty page.
+    const loading = h('p', { class: 'loading muted', role: 'status' }, 'Loading…');
+    main.append(loading);
     try {
       const c = await page(main, { params: m.slice(1).map(decodeURIComponent), query });
       if (typeof c === 'function') cleanup = c;
     } catch (e) {
       main.append(h('div', { class: 'notice notice-error', role: 'alert' }, e.message));
+    } finally {
+      loading.remove();
     }
     const h1 = main.querySelector('h1');
     if (h1 && !main.contains(document.activeElement)) h1.focus({ preventScroll: true });

@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, tempDir } from '../e2e/lib/server.mjs';
 import { startBroker } from '../e2e/lib/broker.mjs';
-import { launchBrowser, screenshotDir, assertLabelled } from '../e2e/lib/browser.mjs';
+import { launchBrowser, screenshotDir, assertLabelled, runGuarded } from '../e2e/lib/browser.mjs';
 
 const LONG = 60000;
 const COUNT = 120;
@@ -128,16 +128,7 @@ after(async () => {
   console.log(`screenshots: ${shots}`);
 });
 
-async function guarded(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    await shot(`failure-${name}`).catch(() => {});
-    if (pageErrors.length) console.log('page errors:', pageErrors);
-    throw e;
-  }
-  assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
-}
+const guarded = (name, fn) => runGuarded(name, fn, { page: () => page, dir: shots, errors: pageErrors });
 
 const text = (sel) => page.locator(sel).textContent();
 

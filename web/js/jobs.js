@@ -1,6 +1,6 @@
 // Kafka Data Synchronization: the jobs list and a job's live page.
 import { api, listAll } from './api.js';
-import { h, field, clearErrors, showError, notice, fmtTime, fmtNum, fmtBytes, stateBadge, pageHeader } from './ui.js';
+import { h, field, clearErrors, showError, notice, fmtTime, fmtNum, fmtBytes, stateBadge, pageHeader, labelCells, keepFocus, scrollBox } from './ui.js';
 import { lineChart } from './chart.js';
 
 function actionButtons(job, after, status) {
@@ -28,10 +28,11 @@ export async function jobsPage(main, { query }) {
     h('button', { type: 'submit' }, 'Search'));
   const tbody = h('tbody');
   const empty = h('p', { class: 'empty', hidden: true });
-  main.append(status, searchForm, h('div', { class: 'table-wrap' }, h('table', {},
+  const list = h('table', { class: 'stack' },
     h('caption', { class: 'sr-only' }, 'Synchronization jobs'),
     h('thead', {}, h('tr', {}, ['Name', 'Data source', 'Destination', 'Format', 'ACUs', 'State', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
-    tbody)), empty);
+    tbody);
+  main.append(status, searchForm, h('div', { class: 'table-wrap' }, list), empty);
   let sources = new Map();
   let stopped = false;
   let timer = null;
@@ -42,14 +43,17 @@ export async function jobsPage(main, { query }) {
     const sf = stateFilter.value;
     const shown = jobs.filter((j) => (!sf || j.state === sf) &&
       (!q || [j.name, j.table, j.database, j.state, j.id].some((v) => (v || '').toLowerCase().includes(q))));
-    tbody.replaceChildren(...shown.map((j) => h('tr', { dataset: { id: j.id } },
+    const rows = shown.map((j) => h('tr', { dataset: { id: j.id } },
       h('td', {}, h('a', { href: `#/jobs/${j.id}` }, j.name)),
       h('td', {}, sources.get(j.data_source_id) ? h('a', { href: `#/sources/${j.data_source_id}` }, sources.get(j.data_source_id).name) : j.data_source_id),
       h('td', {}, `${j.database}.${j.table}`, h('br'), h('span', { class: 'muted small' }, j.destination.type === 'managed' ? 'managed' : j.destination.path)),
       h('td', {}, j.destination.format),
       h('td', {}, String(j.sync?.acus ?? '')),
       h('td', {}, stateBadge(j.state), j.state_reason ? h('div', { class: 'muted small' }, j.state_reason) : null),
-      h('td', { class: 'row-actions' }, ...actionButtons(j, refresh, status), h('a', { href: `#/jobs/${j.id}` }, 'Details')))));
+      h('td', { class: 'row-actions' }, ...actionButtons(j, refresh, status), h('a', { href: `#/jobs/${j.id}` }, 'Details'))));
+    // Refreshed every 3 s: the focused Start/Stop/link stays focused.
+    keepFocus(tbody, () => tbody.replaceChildren(...rows));
+    labelCells(list);
     empty.hidden = shown.length > 0;
     empty.textContent = jobs.length ? 'No job matches the search.' : 'No jobs yet. Create a synchronization job to start.';
   }
@@ -95,8 +99,11 @@ export async function jobPage(main, { params: [id] }) {
   const deadEl = h('div', { class: 'dead-letters', hidden: true });
   const rateChart = lineChart({ label: 'Rows per second', color: '#1769aa' });
   const lagChart = lineChart({ label: 'Lag (messages)', color: '#c2571a' });
-  const partitionsEl = h('div', { class: 'table-wrap' });
-  const eventsEl = h('ol', { class: 'events' });
+  // One element for the page's life (hidden while empty): refreshing its
+  // table does not take the focus away from a keyboard user scrolling it.
+  const partitionsEl = scrollBox('Kafka partitions', null);
+  // Scrolls once long: focusable so that a keyboard can scroll it.
+  const eventsEl = h('ol', { class: 'events', tabindex: '0', 'aria-label': 'Events, newest first' });
   const configEl = h('dl', { class: 'props' });
   const editEl = h('div');
   main.append(h('section', { 'aria-labelledby': 'm-h' }, h('h2', { id: 'm-h' }, 'Live metrics ', h('span', { class: 'muted small' }, '(refreshed every 2 s)')),
@@ -145,7 +152,7 @@ export async function jobPage(main, { params: [id] }) {
       if (!confirm(`Delete job ${job.name}? The table stays.`)) return;
       try { await api('DELETE', `/jobs/${id}`); location.hash = '#/jobs'; } catch (e) { status.replaceChildren(); notice(status, e.message); }
     });
-    actions.replaceChildren(...actionButtons(job, tick, status), del);
+    keepFocus(actions, () => actions.replaceChildren(...actionButtons(job, tick, status), del));
     const d = job.destination;
     const s = job.sync || {};
     configEl.replaceChildren(...[
@@ -250,6 +257,7 @@ export async function jobPage(main, { params: [id] }) {
       }
     });
     const heads = ['Worker', 'Partition', 'Position', 'High watermark', 'Lag', ...(dead ? ['Dead letters'] : [])];
+    partitionsEl.hidden = !rows.length;
     partitionsEl.replaceChildren(rows.length ? h('table', { class: 'compact' }, h('caption', {}, 'Kafka partitions'),
       h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows)) : '');

@@ -1,12 +1,12 @@
 // Resource Groups, Tables and Tokens.
 import { api, listAll, hasRoute } from './api.js';
-import { h, field, select, clearErrors, showError, notice, fmtTime, pageHeader } from './ui.js';
+import { h, field, select, clearErrors, showError, notice, fmtTime, pageHeader, labelCells } from './ui.js';
 
 export async function groupsPage(main) {
   main.append(pageHeader('Resource Groups'));
   const status = h('div', { class: 'page-notices' });
   const groups = await listAll('/resource-groups');
-  main.append(status, h('div', { class: 'table-wrap' }, h('table', {},
+  main.append(status, h('div', { class: 'table-wrap' }, labelCells(h('table', { class: 'stack' },
     h('caption', { class: 'sr-only' }, 'Resource groups'),
     h('thead', {}, h('tr', {}, ['Name', 'Max ACUs', 'Used', 'Left', 'Usage', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, groups.map((g) => {
@@ -20,7 +20,7 @@ export async function groupsPage(main) {
         h('td', {}, String(g.available_acus)),
         h('td', {}, h('meter', { min: 0, max: g.max_acus, value: g.used_acus, 'aria-label': `${g.name} usage` }), ` ${pct}%`),
         h('td', { class: 'row-actions' }, del));
-    })))));
+    }))))));
   const name = h('input', { name: 'name', autocomplete: 'off' });
   const max = h('input', { name: 'max_acus', type: 'number', value: '16' });
   const form = h('form', { class: 'card form inline-form', novalidate: true },
@@ -103,7 +103,7 @@ export async function tokensPage(main) {
     main.append(h('p', { class: 'notice notice-info', role: 'status' }, e.status === 403 ? 'Only admins manage tokens.' : e.message));
     return;
   }
-  main.append(h('div', { class: 'table-wrap' }, h('table', {},
+  main.append(h('div', { class: 'table-wrap' }, labelCells(h('table', { class: 'stack' },
     h('caption', { class: 'sr-only' }, 'Tokens'),
     h('thead', {}, h('tr', {}, ['Name', 'Role', 'Created', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, tokens.map((t) => {
@@ -113,7 +113,7 @@ export async function tokensPage(main) {
         try { await api('DELETE', `/tokens/${t.id}`); location.reload(); } catch (e) { status.replaceChildren(); notice(status, `Cannot revoke ${t.name}: ${e.message}`); }
       });
       return h('tr', {}, h('td', {}, t.name), h('td', {}, t.role), h('td', {}, fmtTime(t.created_at)), h('td', { class: 'row-actions' }, rv));
-    })))));
+    }))))));
   const name = h('input', { name: 'name', autocomplete: 'off' });
   const role = select([['standard', 'standard'], ['admin', 'admin']], 'standard', { name: 'role' });
   const out = h('div', { 'aria-live': 'polite' });

@@ -1,6 +1,6 @@
 // Data Ingestion > Data Sources: list, create, view, edit, delete.
 import { api, listAll } from './api.js';
-import { h, field, select, clearErrors, showError, notice, fmtTime, timeName, pageHeader } from './ui.js';
+import { h, field, select, clearErrors, showError, notice, fmtTime, timeName, pageHeader, labelCells } from './ui.js';
 
 export async function sourcesPage(main) {
   main.append(pageHeader('Data Sources', h('a', { class: 'button primary', href: '#/sources/new' }, 'Create Data Source')));
@@ -40,10 +40,10 @@ export async function sourcesPage(main) {
         h('a', { href: `#/sources/${s.id}/edit` }, 'Edit'), del));
     tbody.append(row);
   }
-  main.append(h('div', { class: 'table-wrap' }, h('table', {},
+  main.append(h('div', { class: 'table-wrap' }, labelCells(h('table', { class: 'stack' },
     h('caption', { class: 'sr-only' }, 'Data sources'),
     h('thead', {}, h('tr', {}, ['Name', 'Type', 'Topic', 'Bootstrap servers', 'Jobs', 'Created', 'Actions']
-      .map((t) => h('th', { scope: 'col' }, t)))), tbody)));
+      .map((t) => h('th', { scope: 'col' }, t)))), tbody))));
 }
 
 export async function sourceNewPage(main) {

@@ -2,7 +2,7 @@
 // schema it had, partitions (spec and the values its files hold), snapshots
 // with their Kafka offsets, data files and a preview of rows.
 import { api, listAll, hasRoute } from './api.js';
-import { h, fmtTime, fmtNum, fmtBytes, pageHeader } from './ui.js';
+import { h, fmtTime, fmtNum, fmtBytes, pageHeader, scrollBox } from './ui.js';
 
 const FILES_SHOWN = 50; // rows of the files table before "Show more"
 const FILES_MAX = 10000; // files read for the partition summary
@@ -62,7 +62,7 @@ function schemaSection(t) {
   const history = t.schemas || [];
   const currentId = t.schema ? t.schema.schema_id : null;
   return section('t-schema', 'Schema',
-    h('div', { class: 'table-wrap' }, table('Columns of the current schema', ['ID', 'Name', 'Type', 'Required'],
+    scrollBox('Columns', table('Columns of the current schema', ['ID', 'Name', 'Type', 'Required'],
       cols.map((c) => h('tr', {}, h('td', {}, String(c.id ?? '')), h('td', {}, c.name), h('td', { class: 'mono' }, typeText(c.type)), h('td', {}, c.required ? 'yes' : 'no'))))),
     h('h3', { id: 't-history' }, `Schema history (${history.length} ${history.length === 1 ? 'version' : 'versions'})`),
     history.length ? h('ol', { class: 'schema-history', 'aria-labelledby': 't-history' }, history.map((sc, i) => {
@@ -97,7 +97,7 @@ function partitionsBody(t, files, colName) {
   if (!files) return out;
   if (!spec.length) return out;
   const groups = partitionRows(files.items);
-  out.push(groups.length ? h('div', { class: 'table-wrap' }, table(
+  out.push(groups.length ? scrollBox('Partition values', table(
     `Partition values in the current snapshot${files.complete ? '' : ` (first ${fmtNum(files.items.length)} files)`}`,
     ['Partition', 'Files', 'Rows', 'Size'],
     groups.map((g) => h('tr', {}, h('td', { class: 'mono' }, partitionText(g.partition)), h('td', { class: 'num' }, fmtNum(g.files)),
@@ -148,10 +148,10 @@ function filesBody(t, files, snapIds) {
   return [
     h('div', { class: 'toolbar' }, h('label', { for: 'file-filter' }, 'Filter files'), filter),
     // Focusable so that keyboard users can scroll it on narrow screens.
-    h('div', { class: 'table-wrap files', tabindex: '0', role: 'region', 'aria-label': 'Data files' }, h('table', { class: 'compact' },
+    scrollBox('Data files', h('table', { class: 'compact' },
       h('caption', { class: 'sr-only' }, 'Data files of the current snapshot'),
       h('thead', {}, h('tr', {}, ['Path (under the table location)', 'Partition', 'Rows', 'Size', iceberg ? 'Added in snapshot' : 'Bucket / level'].map((x) => h('th', { scope: 'col' }, x)))),
-      tbody)),
+      tbody), 'files'),
     status, more];
 }
 
@@ -219,12 +219,12 @@ export async function tablePage(main, { params: [db, name] }) {
     files instanceof Error ? errorText(files) : null));
   const snapItems = snaps instanceof Error ? [] : snaps.items || [];
   main.append(section('t-snapshots', 'Snapshots', snaps instanceof Error ? errorText(snaps)
-    : h('div', { class: 'table-wrap' }, snapshotsTable(snapItems))));
+    : scrollBox('Snapshots', snapshotsTable(snapItems))));
   if (withFiles) {
     const snapIds = new Set(snapItems.map((s) => s.snapshot_id));
     main.append(section('t-files', 'Data files', ...(files instanceof Error ? [errorText(files)] : filesBody(t, files, snapIds))));
   }
   main.append(h('section', { class: 'card', 'aria-labelledby': 't-preview' },
     h('h2', { id: 't-preview' }, 'Preview ', h('span', { class: 'muted small' }, '(first 20 rows of the current snapshot)')),
-    preview instanceof Error ? errorText(preview) : h('div', { class: 'table-wrap preview' }, previewTable(preview.rows || [], cols))));
+    preview instanceof Error ? errorText(preview) : scrollBox('Preview rows', previewTable(preview.rows || [], cols), 'preview')));
 }

@@ -140,6 +140,51 @@ export function stateBadge(state) {
   return h('span', { class: `badge state-${state || 'unknown'}` }, state || 'unknown');
 }
 
+// List tables stack into one card per row on narrow screens (style.css,
+// table.stack): each cell names its column, and explicit roles keep the
+// table's semantics once the cells are display:block. Call after rendering rows.
+export function labelCells(table) {
+  const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent.trim());
+  table.setAttribute('role', 'table');
+  table.querySelectorAll('thead, tbody').forEach((g) => g.setAttribute('role', 'rowgroup'));
+  table.querySelectorAll('tr').forEach((tr) => tr.setAttribute('role', 'row'));
+  table.querySelectorAll('thead th').forEach((th) => th.setAttribute('role', 'columnheader'));
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    [...tr.children].forEach((td, i) => {
+      td.setAttribute('role', 'cell');
+      if (heads[i] && td.colSpan === 1) td.dataset.label = heads[i];
+    });
+  }
+  return table;
+}
+
+// A wide table in a box that scrolls sideways; focusable so that a keyboard
+// can scroll it, and named for screen readers.
+export function scrollBox(label, child, cls = '') {
+  return h('div', { class: `table-wrap scroll-region ${cls}`.trim(), tabindex: '0', role: 'region', 'aria-label': label }, child);
+}
+
+const focusKey = (el) => [el.tagName, el.getAttribute('aria-label') || '', el.getAttribute('href') || '',
+  el.getAttribute('name') || '', el.textContent.trim()].join('|');
+
+// Runs render(), which replaces what root holds, and gives the keyboard focus
+// back to the same control (found again by its name), so that a periodic
+// refresh does not throw a keyboard user back to the top of the page. A
+// control now disabled (Stop once a job stops) hands the focus to the next
+// enabled control beside it.
+export function keepFocus(root, render) {
+  const was = document.activeElement;
+  const key = was && was !== root && root.contains(was) ? focusKey(was) : null;
+  render();
+  if (!key || root.contains(document.activeElement)) return;
+  const focusable = 'a[href], button, input, select, textarea, [tabindex]';
+  const same = [...root.querySelectorAll(focusable)].find((el) => focusKey(el) === key);
+  if (!same) return;
+  const target = !same.disabled ? same
+    : [...same.parentElement.querySelectorAll(focusable)].find((el) => !el.disabled);
+  if (target) target.focus({ preventScroll: true });
+}
+
 export function pageHeader(title, ...actions) {
   return h('div', { class: 'page-header' }, h('h1', { tabindex: '-1' }, title),
     h('div', { class: 'actions' }, ...actions));

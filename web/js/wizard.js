@@ -2,7 +2,7 @@
 // destination; database and table (live sample, parse levels, mapping,
 // partition keys); sync settings. Errors from the server appear in place.
 import { api, listAll } from './api.js';
-import { h, field, select, clearErrors, showError, timeName, pageHeader, nextId } from './ui.js';
+import { h, field, select, clearErrors, showError, timeName, pageHeader, nextId, labelCells } from './ui.js';
 
 const TYPES = ['boolean', 'int', 'bigint', 'float', 'double', 'decimal(10,2)', 'decimal(18,4)', 'string',
   'date', 'timestamp', 'timestamptz', 'binary'];
@@ -91,6 +91,14 @@ export async function wizardPage(main, { query }) {
   const addBtn = h('button', { type: 'button' }, 'Add field');
   const partBody = h('tbody');
   const addPartBtn = h('button', { type: 'button' }, 'Add partition key');
+  // Stacked on narrow screens (labelCells after each render), so that the
+  // inputs and Remove buttons stay in view.
+  const mappingTable = h('table', { class: 'mapping stack', 'aria-labelledby': 'mapping-label' },
+    h('thead', {}, h('tr', {}, ['Source path', 'Example', 'Destination field', 'Type', 'Actions'].map((t, i) => h('th', { scope: 'col', class: i === 1 ? 'example' : null }, t)))),
+    mappingBody);
+  const partTable = h('table', { class: 'mapping stack', 'aria-labelledby': 'partition-label' },
+    h('thead', {}, h('tr', {}, ['Field', 'Transform', 'Width / buckets', 'Partition name', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+    partBody);
 
   const sec2 = section('2', 'Database and table',
     h('div', { class: 'grid2' },
@@ -102,18 +110,14 @@ export async function wizardPage(main, { query }) {
       hint: 'How many nested levels become their own fields; deeper values stay JSON text. Dots become underscores.' }),
     h('div', { class: 'field', dataset: { field: 'fields' } },
       h('span', { class: 'label', id: 'mapping-label' }, 'Schema field mapping'), mappingStatus,
-      h('div', { class: 'table-wrap' }, h('table', { class: 'mapping', 'aria-labelledby': 'mapping-label' },
-        h('thead', {}, h('tr', {}, ['Source path', 'Example', 'Destination field', 'Type', ''].map((t, i) => h('th', { scope: 'col', class: i === 1 ? 'example' : null }, t)))),
-        mappingBody)),
+      h('div', { class: 'table-wrap' }, mappingTable),
       h('datalist', { id: 'kafka-sources' }, KAFKA_SOURCES.map((s) => h('option', { value: s }))),
       h('datalist', { id: 'field-types' }, TYPES.map((s) => h('option', { value: s }))),
       h('div', { class: 'inline add-row' }, field('Add a field by source path', addSource), addBtn)),
     h('div', { class: 'field', dataset: { field: 'partition' } },
       h('span', { class: 'label', id: 'partition-label' }, 'Partition keys (optional)'),
       h('p', { class: 'hint' }, 'Partition by time or a business key. Left empty, the table has no partitions.'),
-      h('div', { class: 'table-wrap' }, h('table', { class: 'mapping', 'aria-labelledby': 'partition-label' },
-        h('thead', {}, h('tr', {}, ['Field', 'Transform', 'Width / buckets', 'Partition name', ''].map((t) => h('th', { scope: 'col' }, t)))),
-        partBody)),
+      h('div', { class: 'table-wrap' }, partTable),
       addPartBtn));
 
   // ---- 3. Sync settings -----------------------------------------------------------
@@ -239,6 +243,7 @@ export async function wizardPage(main, { query }) {
         h('td', {}, rm));
     }));
     if (!st.fields.length) mappingBody.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No fields.')));
+    labelCells(mappingTable);
     renderPartitionSources();
   }
   function remember(f) { st.edits.set(f.source, { name: f.name, type: f.type }); }
@@ -267,6 +272,7 @@ export async function wizardPage(main, { query }) {
     const paimon = formatRadios.value() === 'paimon';
     if (!st.partition.length) {
       partBody.replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No partition keys: the table is not partitioned.')));
+      labelCells(partTable);
       return;
     }
     partBody.replaceChildren(...st.partition.map((p, i) => {
@@ -289,6 +295,7 @@ export async function wizardPage(main, { query }) {
         h('td', {}, n),
         h('td', { dataset: { field: `partition[${i}].name` } }, name), h('td', {}, rm));
     }));
+    labelCells(partTable);
   }
   addPartBtn.addEventListener('click', () => {
     const guess = st.fields.find((f) => /timestamp|date/.test(f.type)) || st.fields[0];
