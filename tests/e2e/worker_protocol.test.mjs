@@ -348,10 +348,17 @@ test('a second worker joins: revoked partitions are committed, exactly once', { 
     assert.equal(double.commits[0].worker_index, 0);
     await produce(broker.bootstrap, topic, messages(2000, 2000));
     const contents = await topicContents(broker.bootstrap, topic);
-    await waitFor('both workers hold partitions', () => [0, 1].every((index) => {
-      const last = double.heartbeats.filter((h) => h.worker_index === index).at(-1);
-      return last && Object.keys(last.metrics.partitions).length > 0;
-    }));
+    // A stop commits what was read, no more: wait until both workers hold
+    // partitions AND, between their latest heartbeats, every partition's
+    // position has reached its end. A heartbeat can list a partition just
+    // assigned and not yet read; stopping then left it uncovered.
+    const ends = endsOf(contents);
+    await waitFor('both workers hold partitions and have read to the end', () => {
+      const latest = [0, 1].map((index) => double.heartbeats.filter((h) => h.worker_index === index).at(-1));
+      if (!latest.every((h) => h && Object.keys(h.metrics.partitions).length > 0)) return false;
+      return Object.entries(ends).every(([p, end]) =>
+        latest.some((h) => h.metrics.partitions[p]?.position === end));
+    });
     for (const w of workers) w.kill('SIGTERM');
     for (const w of workers) assert.deepEqual(await w.exited, { code: 0, signal: null }, w.log);
     assert.ok(covered(double, endsOf(contents)), 'the final commits cover everything');
