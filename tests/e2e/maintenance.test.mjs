@@ -176,7 +176,23 @@ test('compaction under ingestion, same rows for icebird and DuckDB, expired file
   assert.equal((await api('POST', `/api/v1/jobs/${job.id}/start`)).status, 200);
   let stop = produceContinuously();
   await waitForRows(1);
-  await sleep(INGEST_S * 1000); // a 1 s commit of small files per partition each second
+  // A 1 s commit of small files per partition each second. Ingest for
+  // INGEST_S, and on until some partition has more small files than
+  // compaction leaves: a slow (ASan, loaded) box commits less often, and the
+  // count, not the time, is what the comparison below needs.
+  const ingestUntil = Date.now() + INGEST_S * 1000;
+  const manyFiles = async () => {
+    try {
+      return Math.max(0, ...Object.values(perPartition((await liveFiles()).files))) > BOUND + 2;
+    } catch {
+      return false; // a metadata file replaced while read: look again
+    }
+  };
+  const giveUp = ingestUntil + 120000;
+  while (Date.now() < ingestUntil || !(await manyFiles())) {
+    assert.ok(Date.now() < giveUp, `no partition reached ${BOUND + 3} small files`);
+    await sleep(300);
+  }
   await stop();
   await waitForRows(produced);
 
@@ -357,7 +373,23 @@ test('a Paimon table compacts into a COMPACT snapshot with the same rows and exp
   assert.equal((await api('POST', `/api/v1/jobs/${pjob.id}/start`)).status, 200);
   await waitFor(produced); // the topic so far
   let stop = produceContinuously();
-  await sleep(4000);
+  // Ingest for 4 s, and on until a partition has min_input_files (3) files
+  // for compaction to take: a slow (ASan, loaded) box commits less often.
+  const ingestUntil = Date.now() + 4000;
+  const giveUp = ingestUntil + 120000;
+  const compactable = () => {
+    try {
+      const counts = {};
+      for (const f of paimonLs(dir).files) counts[f.partition?.grp] = (counts[f.partition?.grp] || 0) + 1;
+      return Math.max(0, ...Object.values(counts)) >= 3;
+    } catch {
+      return false; // a snapshot being written: look again
+    }
+  };
+  while (Date.now() < ingestUntil || !compactable()) {
+    assert.ok(Date.now() < giveUp, 'no partition of the Paimon table reached 3 files');
+    await sleep(300);
+  }
   const before = await readRows();
   const run = await api('POST', '/api/v1/databases/pmaint/tables/events/maintenance');
   assert.equal(run.status, 200, run.text);
