@@ -169,9 +169,15 @@ test('a stop during a commit ends within the grace period and loses nothing', as
 
   // Faults off: the server's stalled commit lands or fails on its own, and
   // the next run starts from whatever the table then says. Its only commit
-  // is again the final one, now unhindered.
+  // is again the final one, now unhindered. The next run starts once the
+  // old commit has ended (its request line is in the log): a worker that
+  // read the offsets while it was still in flight would start behind the
+  // table, and its final commit would be refused (409) for ranges the old
+  // commit had covered, leaving its newer messages for a later run.
   proxy.setFaultRate(0);
   proxy.setMatch(() => true);
+  await waitFor('the old run\'s commit to land or fail', async () =>
+    /POST \/internal\/v1\/jobs\/\S+\/commits \d{3} /.test(server.stderr().slice(stderrBefore)), { server });
   assert.equal((await api('POST', `/api/v1/jobs/${job.id}/start`)).status, 200);
   await broker.produce('stopping', range(401, 451).map(message), { partition: 0 });
   await broker.produce('stopping', range(451, 501).map(message), { partition: 1 });
@@ -182,7 +188,6 @@ test('a stop during a commit ends within the grace period and loses nothing', as
   });
   assert.equal((await api('POST', `/api/v1/jobs/${job.id}/stop`)).status, 200);
   await waitForState(server, job.id, 'stopped');
-  await sleep(2500); // past the old run's stalls: its commit has resolved
   const { rows, metadata } = await read(job);
   assertExactlyOnce(rows, range(1, 501));
   const offsets = JSON.parse(metadata.snapshots.at(-1).summary['lakesync.offsets']);
