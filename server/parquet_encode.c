@@ -203,7 +203,6 @@ void ls_parquet_dict_init(ls_parquet_dict *dict, size_t value_width)
     ls_buf_init(&dict->keys, DICT_BUFFER_MAX);
     ls_buf_init(&dict->plain, DICT_BUFFER_MAX);
     ls_buf_init(&dict->offsets, DICT_BUFFER_MAX);
-    ls_buf_init(&dict->hashes, DICT_BUFFER_MAX);
 }
 
 void ls_parquet_dict_cleanup(ls_parquet_dict *dict)
@@ -213,7 +212,6 @@ void ls_parquet_dict_cleanup(ls_parquet_dict *dict)
     ls_buf_cleanup(&dict->keys);
     ls_buf_cleanup(&dict->plain);
     ls_buf_cleanup(&dict->offsets);
-    ls_buf_cleanup(&dict->hashes);
     free(dict->slots);
     dict->slots = NULL;
     dict->slot_mask = 0;
@@ -225,7 +223,6 @@ void ls_parquet_dict_reset(ls_parquet_dict *dict)
     ls_buf_reset(&dict->keys);
     ls_buf_reset(&dict->plain);
     ls_buf_reset(&dict->offsets);
-    ls_buf_reset(&dict->hashes);
     if (dict->slots)
         memset(dict->slots, 0, ((size_t)dict->slot_mask + 1) * sizeof *dict->slots);
     dict->count = 0;
@@ -236,22 +233,30 @@ size_t ls_parquet_dict_plain_bytes(const ls_parquet_dict *dict)
     return dict->value_width ? dict->keys.len : dict->plain.len;
 }
 
-/* Doubles the slot array (or creates it) and re-inserts every entry. */
+static inline uint64_t slot_make(uint32_t hash, uint32_t entry)
+{
+    return (uint64_t)hash << 32 | (entry + 1);
+}
+
+/* Doubles the slot array (or creates it) and moves every slot over. */
 static ls_code dict_grow(ls_parquet_dict *dict, ls_error *err)
 {
-    size_t slot_count = dict->slots ? ((size_t)dict->slot_mask + 1) * 2 : 1024;
+    size_t old_count = dict->slots ? (size_t)dict->slot_mask + 1 : 0;
+    size_t slot_count = old_count ? old_count * 2 : 1024;
     if (slot_count > ((size_t)1 << 31))
         return ls_error_set(err, LS_ERR_TOO_LARGE, "dictionary has too many entries");
-    uint32_t *slots = calloc(slot_count, sizeof *slots);
+    uint64_t *slots = calloc(slot_count, sizeof *slots);
     if (!slots)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory growing a dictionary");
     uint32_t mask = (uint32_t)(slot_count - 1);
-    const uint32_t *hashes = (const uint32_t *)(const void *)dict->hashes.data;
-    for (uint32_t e = 0; e < dict->count; e++) {
-        uint32_t s = hashes[e] & mask;
+    for (size_t i = 0; i < old_count; i++) {
+        uint64_t slot = dict->slots[i];
+        if (!slot)
+            continue;
+        uint32_t s = (uint32_t)(slot >> 32) & mask;
         while (slots[s])
             s = (s + 1) & mask;
-        slots[s] = e + 1;
+        slots[s] = slot;
     }
     free(dict->slots);
     dict->slots = slots;
@@ -259,81 +264,51 @@ static ls_code dict_grow(ls_parquet_dict *dict, ls_error *err)
     return LS_OK;
 }
 
-static inline bool dict_entry_equals(const ls_parquet_dict *dict, uint32_t e, const void *value,
-                              size_t len)
-{
-    if (dict->value_width == 8) {
-        uint64_t a, b;
-        memcpy(&a, ls_parquet_dict_key(dict, e), 8);
-        memcpy(&b, value, 8);
-        return a == b;
-    }
-    if (dict->value_width)
-        return ls_bytes_equal(ls_parquet_dict_key(dict, e), value, len);
-    size_t entry_len;
-    const uint8_t *bytes = ls_parquet_dict_bytes(dict, e, &entry_len);
-    return entry_len == len && ls_bytes_equal(bytes, value, len);
-}
-
 static ls_code dict_append_entry(ls_parquet_dict *dict, const void *value, size_t len,
-                                 uint32_t hash, ls_error *err)
+                                 ls_error *err)
 {
-    ls_code rc;
-    if (dict->value_width) {
-        rc = ls_buf_append(&dict->keys, value, len, err);
-    } else {
-        if (len > DICT_BUFFER_MAX)
-            return ls_error_set(err, LS_ERR_TOO_LARGE, "dictionary value too large");
-        uint32_t start = (uint32_t)dict->plain.len, len32 = (uint32_t)len;
-        rc = ls_buf_reserve(&dict->plain, 4 + len, err);
-        if (rc == LS_OK)
-            rc = ls_buf_append(&dict->offsets, &start, 4, err);
-        if (rc == LS_OK) {
-            memcpy(dict->plain.data + dict->plain.len, &len32, 4);
-            if (len)
-                memcpy(dict->plain.data + dict->plain.len + 4, value, len);
-            dict->plain.len += 4 + len;
-            dict->plain.data[dict->plain.len] = '\0';
-        }
-    }
+    if (dict->value_width)
+        return ls_buf_append(&dict->keys, value, len, err);
+    if (len > DICT_BUFFER_MAX)
+        return ls_error_set(err, LS_ERR_TOO_LARGE, "dictionary value too large");
+    uint32_t start = (uint32_t)dict->plain.len, len32 = (uint32_t)len;
+    ls_code rc = ls_buf_reserve(&dict->plain, 4 + len, err);
     if (rc == LS_OK)
-        rc = ls_buf_append(&dict->hashes, &hash, 4, err);
-    return rc;
+        rc = ls_buf_append(&dict->offsets, &start, 4, err);
+    if (rc)
+        return rc;
+    memcpy(dict->plain.data + dict->plain.len, &len32, 4);
+    if (len)
+        memcpy(dict->plain.data + dict->plain.len + 4, value, len);
+    dict->plain.len += 4 + len;
+    dict->plain.data[dict->plain.len] = '\0';
+    return LS_OK;
 }
 
-ls_code ls_parquet_dict_put(ls_parquet_dict *dict, const void *value, size_t len, uint32_t *index,
-                            bool *added, ls_error *err)
+ls_code ls_parquet_dict_put_hashed(ls_parquet_dict *dict, const void *value, size_t len,
+                                   uint32_t *index, bool *added, ls_error *err)
 {
     ls_code rc;
-    /* Consecutive equal values are common (constant or sorted columns): check
-     * the previous entry before hashing. */
-    if (dict->count && dict_entry_equals(dict, dict->last_index, value, len)) {
-        *index = dict->last_index;
-        *added = false;
-        return LS_OK;
-    }
     if (!dict->slots || (size_t)dict->count * 2 >= (size_t)dict->slot_mask + 1) {
         rc = dict_grow(dict, err);
         if (rc)
             return rc;
     }
     uint32_t hash = ls_parquet_hash_bytes(value, len);
-    const uint32_t *hashes = (const uint32_t *)(const void *)dict->hashes.data;
     uint32_t s = hash & dict->slot_mask;
-    while (dict->slots[s]) {
-        uint32_t e = dict->slots[s] - 1;
-        if (hashes[e] == hash && dict_entry_equals(dict, e, value, len)) {
+    for (uint64_t slot; (slot = dict->slots[s]) != 0; s = (s + 1) & dict->slot_mask) {
+        uint32_t e = (uint32_t)slot - 1;
+        if ((uint32_t)(slot >> 32) == hash && ls_parquet_dict_entry_equals(dict, e, value, len)) {
             dict->last_index = e;
             *index = e;
             *added = false;
             return LS_OK;
         }
-        s = (s + 1) & dict->slot_mask;
     }
-    rc = dict_append_entry(dict, value, len, hash, err);
+    rc = dict_append_entry(dict, value, len, err);
     if (rc)
         return rc;
-    dict->slots[s] = dict->count + 1;
+    dict->slots[s] = slot_make(hash, dict->count);
     dict->last_index = dict->count;
     *index = dict->count++;
     *added = true;
