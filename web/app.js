@@ -88,6 +88,7 @@ async function route() {
   if (path === '/signin' || !session.token()) {
     if (path !== '/signin') { location.hash = '#/signin'; return; }
     signIn(query);
+    document.title = 'Sign in — lakesync';
     return;
   }
   for (const [re, page, key] of routes) {
@@ -107,11 +108,21 @@ async function route() {
       loading.remove();
     }
     const h1 = main.querySelector('h1');
+    titled(h1);
     if (h1 && !main.contains(document.activeElement)) h1.focus({ preventScroll: true });
     return;
   }
   const main = layout('');
-  main.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/jobs' }, 'Back to jobs')));
+  const h1 = h('h1', { tabindex: '-1' }, 'Not found');
+  main.append(h1, h('p', {}, h('a', { href: '#/jobs' }, 'Back to jobs')));
+  titled(h1);
+  h1.focus({ preventScroll: true });
+}
+
+// The window's title names the page (history, tabs, screen readers).
+function titled(h1) {
+  const name = h1 ? h1.textContent.trim() : '';
+  document.title = name ? `${name} — lakesync` : 'lakesync console';
 }
 
 // The skip link must not change the hash (that is the router's).

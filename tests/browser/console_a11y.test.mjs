@@ -10,9 +10,11 @@
 // sideways. By keyboard: the skip link is the first stop and moves the focus
 // to the content, the focus is visible, a focused Stop button in the jobs
 // list keeps the focus across the list's refresh and Enter stops the job,
-// the focus staying in its row. A page waiting for the API says it is
-// loading, a page whose API call fails says why, and the data source form
-// shows the server's validation errors next to their fields. Screenshots go
+// the focus staying in its row; removing a mapping row, a partition key or
+// a data source leaves the focus nearby. Each page names itself in the
+// window's title and the job page's charts draw. A page waiting for the API
+// says it is loading, a page whose API call fails says why, and the data
+// source form shows the server's validation errors next to their fields. Screenshots go
 // to $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never the repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,6 +60,10 @@ before(async () => {
   });
   assert.equal(source.status, 201, source.text);
   sourceId = source.json.id;
+  const spare = await server.request('POST', '/api/v1/data-sources', {
+    body: { name: 'spare_source', type: 'kafka', bootstrap_servers: broker.bootstrap, topic: 'events', message_format: 'json' },
+  });
+  assert.equal(spare.status, 201, spare.text);
   const groupId = (await server.request('GET', '/api/v1/resource-groups')).json.items[0].id;
   const created = await server.request('POST', '/api/v1/jobs', { body: {
     name: 'events_job', data_source_id: sourceId, destination: { type: 'managed', format: 'iceberg' },
@@ -108,7 +114,13 @@ const pages = () => [
     await page.getByRole('radio', { name: /From a time/ }).check();
     await page.getByText('Advanced settings').click();
   }],
-  ['job', `#/jobs/${job.id}`, () => page.locator('.events li time').first().waitFor()],
+  ['job', `#/jobs/${job.id}`, async () => {
+    await page.locator('.events li time').first().waitFor();
+    // Both charts draw a line (the rate from the second sample on) and say their value.
+    await page.waitForFunction(() => [...document.querySelectorAll('svg.chart-svg')].every((c) =>
+      (c.querySelector('polyline')?.getAttribute('points') || '').split(' ').length >= 2 &&
+      / now$/.test(c.getAttribute('aria-label'))), null, { timeout: 15000, polling: 200 });
+  }],
   ['tables', '#/tables', () => page.getByRole('link', { name: 'events', exact: true }).waitFor()],
   ['table', '#/tables/web/events', () => page.locator('.preview td').first().waitFor()],
   ['groups', '#/groups', () => page.getByRole('heading', { name: 'Create a resource group' }).waitFor()],
@@ -120,6 +132,9 @@ async function checkEveryPage(tag) {
     await page.goto(`${server.url}/${hash}`);
     await ready();
     await assertAccessible(page, `${name} at ${tag}`);
+    // The window's title names the page.
+    const heading = (await page.locator('h1').first().textContent()).trim();
+    await page.waitForFunction((t) => document.title === t, `${heading} — lakesync`, { timeout: 5000 });
     await shot(`${tag}-${name}`);
   }
 }
@@ -214,6 +229,20 @@ test('keyboard: skip link, visible focus, focus kept across refreshes, Enter sto
   }, job.id);
   assert.ok(where.inRow && !where.disabled, `the focus left the row after Stop: ${JSON.stringify(where)}`);
   await waitForState(server, job.id, 'stopped');
+  // Removing a mapping row or a partition key by keyboard leaves the focus
+  // on the Remove button now in its place, not on the page.
+  await page.goto(`${server.url}/#/jobs/new?source=${sourceId}`);
+  await page.locator('tr[data-source="name"]').waitFor();
+  await page.getByRole('button', { name: 'Remove name', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('tr[data-source="name"]').waitFor({ state: 'detached' });
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label') || ''), /^Remove /);
+  await page.getByRole('button', { name: 'Add partition key' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Remove partition 1' }).focus();
+  await page.keyboard.press(' ');
+  await page.getByText('No partition keys').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Add partition key');
 }));
 
 test('loading and error states, and validation errors beside their fields', { timeout: 40000 }, () => guarded('states', async () => {
@@ -252,6 +281,15 @@ test('loading and error states, and validation errors beside their fields', { ti
   await page.locator('[data-field="topic"] .field-error').waitFor();
   assert.equal(await bootstrapError.count(), 0, 'the old error stays');
   await shot('source-new-error');
+  // Deleting an unused source by keyboard: the notice takes the focus its
+  // Delete button had.
+  await page.goto(`${server.url}/#/sources`);
+  await page.getByRole('button', { name: 'Delete spare_source' }).focus();
+  page.once('dialog', (d) => d.accept());
+  await page.keyboard.press('Enter');
+  await page.getByText('Data source spare_source deleted.').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Data source spare_source deleted.');
+  assert.equal((await server.request('GET', '/api/v1/data-sources')).json.items.length, 1);
   // Chromium logs each refused request (the 404 and the 400s above) as a
   // console error: those were asked for.
   const asked = /Failed to load resource: the server responded with a status of (400|404)/;

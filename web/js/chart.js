@@ -44,6 +44,7 @@ export function lineChart({ label, color = '#1769aa', points = 60, width = 480, 
       data.push([at, v]);
       if (data.length > points) data.shift();
       valueEl.textContent = short(v);
+      root.setAttribute('aria-label', `${label}: ${short(v)} now`);
       draw();
     },
   };

@@ -208,7 +208,7 @@ export async function jobPage(main, { params: [id] }) {
       if (last && last.run === m.run_id) {
         const dt = (now - last.at) / 1000;
         rateChart.push(now, Math.max(0, ((t.rows || 0) - last.rows) / dt));
-      } else rateChart.push(now, 0);
+      } // the first sample of a run has no rate yet (not a 0 that never was)
       lagChart.push(now, t.lag || 0);
       last = { at: now, rows: t.rows || 0, run: m.run_id };
       renderStorage(m.storage);

@@ -22,8 +22,11 @@ export async function sourcesPage(main) {
       status.replaceChildren();
       try {
         await api('DELETE', `/data-sources/${s.id}`);
+        const done = notice(status, `Data source ${s.name} deleted.`, 'info');
+        // Its Delete button goes with the row: the focus goes to the notice.
+        done.tabIndex = -1;
         row.remove();
-        notice(status, `Data source ${s.name} deleted.`, 'info');
+        done.focus();
       } catch (e) {
         const n = notice(status, `Cannot delete ${s.name}: ${e.message.replace(/([^.!?])$/, '$1.')}`);
         if (e.status === 409) n.append(' ', h('a', { href: '#/jobs' }, 'Open Kafka Data Synchronization'), ' to stop and delete those jobs.');

@@ -234,7 +234,10 @@ export async function wizardPage(main, { query }) {
       const type = h('input', { value: f.type, list: 'field-types', 'aria-label': `Type of ${f.source}`, name: `fields[${i}].type`, autocomplete: 'off', class: 'type-input' });
       type.addEventListener('input', () => { f.type = type.value; remember(f); });
       const rm = h('button', { type: 'button', class: 'link danger', 'aria-label': `Remove ${f.source}` }, 'Remove');
-      rm.addEventListener('click', () => { st.fields.splice(i, 1); st.edits.delete(f.source); renderFields(); });
+      rm.addEventListener('click', () => {
+        st.fields.splice(i, 1); st.edits.delete(f.source); renderFields();
+        focusAfterRemove(mappingBody, i, addSource);
+      });
       return h('tr', { dataset: { field: `fields[${i}]`, source: f.source } },
         h('td', { class: 'mono', dataset: { field: `fields[${i}].source` } }, f.source),
         h('td', { class: 'example', title: f.example ?? '' }, f.example === undefined ? '' : truncate(f.example, 40)),
@@ -288,7 +291,7 @@ export async function wizardPage(main, { query }) {
       name.addEventListener('input', () => { p.name = name.value; });
       syncN();
       const rm = h('button', { type: 'button', class: 'link danger', 'aria-label': `Remove partition ${i + 1}` }, 'Remove');
-      rm.addEventListener('click', () => { st.partition.splice(i, 1); renderPartitions(); });
+      rm.addEventListener('click', () => { st.partition.splice(i, 1); renderPartitions(); focusAfterRemove(partBody, i, addPartBtn); });
       return h('tr', { dataset: { field: `partition[${i}]` } },
         h('td', { dataset: { field: `partition[${i}].source` } }, src),
         h('td', { dataset: { field: `partition[${i}].transform` } }, tr),
@@ -357,6 +360,14 @@ export async function wizardPage(main, { query }) {
   });
 
   loadSample().then(prefetch);
+}
+
+// The removed row's button is gone: the focus goes to the Remove button now
+// in its place (or the last one), else to where rows are added, not to the
+// top of the page.
+function focusAfterRemove(body, i, fallback) {
+  const buttons = body.querySelectorAll('button.danger');
+  (buttons[Math.min(i, buttons.length - 1)] || fallback).focus();
 }
 
 function defaultPartName(p) {
