@@ -54,6 +54,15 @@ typedef struct key_pattern {
     size_t len; /* key bytes + 2 */
 } key_pattern;
 
+/* A learned guess of the next key (see plan_node): the node, and its pattern
+ * when it has one, so checking the guess needs no lookup in the nodes. */
+typedef struct key_guess {
+    uint32_t node; /* NONE: no guess */
+    const key_pattern *pattern;
+} key_guess;
+
+#define NO_GUESS ((key_guess){.node = NONE, .pattern = NULL})
+
 typedef struct plan_node {
     uint8_t *key; /* unescaped key bytes (owned) */
     size_t key_len;
@@ -68,8 +77,8 @@ typedef struct plan_node {
      * last time (guess_first) and which sibling followed this node
      * (guess_next), and tries that key's bytes before hashing (see
      * key_predicted). Learned while scanning; NONE when unknown. */
-    uint32_t guess_first;
-    uint32_t guess_next;
+    key_guess guess_first;
+    key_guess guess_next;
     bool plain; /* key bytes can be matched in a message as they are: valid
                    UTF-8 without quotes, backslashes or control characters */
     bool has_pattern; /* plain and at most KEY_PATTERN_MAX bytes */
@@ -86,11 +95,8 @@ enum { NOT_LISTED = 0, LISTED, HELD };
 /* One open container. */
 typedef struct frame {
     uint32_t node;          /* trie node whose children are looked up, NONE when not expanding */
-    uint32_t *guess_slot;   /* where the guess for the next key is learned, NULL for none */
-    uint32_t guess;         /* the guess itself, copied from *guess_slot with its key so the */
-    const uint8_t *guess_key; /* next key's check needs no dependent loads (NULL: none, or */
-    size_t guess_len;       /* a key that is not plain) */
-    const key_pattern *guess_pattern; /* the guess's pattern, NULL when it has none */
+    key_guess *guess_slot;  /* where the guess for the next key is learned, NULL for none */
+    key_guess guess;        /* the guess itself, copied from *guess_slot */
     uint32_t target_fields; /* fields receiving this container's text, or NONE */
     size_t path_len;        /* path length of this container */
     size_t offset;          /* where the container starts in the message */
@@ -1253,8 +1259,8 @@ static ls_code node_add(ls_jsonscan_plan *plan, uint32_t parent, const uint8_t *
                      .hash = key_hash(key, len),
                      .parent = parent,
                      .fields = NONE,
-                     .guess_first = NONE,
-                     .guess_next = NONE,
+                     .guess_first = NO_GUESS,
+                     .guess_next = NO_GUESS,
                      .plain = key_plain(key, len)};
     if (!n->key)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
@@ -1390,7 +1396,7 @@ static ls_code plan_alloc(ls_jsonscan_plan *plan, size_t field_count, ls_error *
         !plan->field_errors)
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory building a scan plan");
     plan->nodes[0] = (plan_node){
-        .parent = NONE, .fields = NONE, .guess_first = NONE, .guess_next = NONE};
+        .parent = NONE, .fields = NONE, .guess_first = NO_GUESS, .guess_next = NO_GUESS};
     plan->node_count = 1;
     ls_buf_init(&plan->capture, plan->max_message_bytes + 16);
     ls_buf_init(&plan->scratch, plan->max_message_bytes + 16);
@@ -1709,18 +1715,19 @@ static ls_code compact(scanner *s, const uint8_t *p, size_t len, const uint8_t *
 }
 
 /* Points f's key guess at slot (NULL: no guess) and loads the guess. */
-static inline void frame_guess(const ls_jsonscan_plan *plan, frame *f, uint32_t *slot)
+static inline void frame_guess(frame *f, key_guess *slot)
 {
     f->guess_slot = slot;
-    f->guess = slot ? *slot : NONE;
-    f->guess_key = NULL;
-    f->guess_pattern = NULL;
-    if (f->guess != NONE && plan->nodes[f->guess].plain) {
-        const plan_node *n = &plan->nodes[f->guess];
-        f->guess_key = n->key;
-        f->guess_len = n->key_len;
-        f->guess_pattern = n->has_pattern ? &n->pattern : NULL;
-    }
+    f->guess = slot ? *slot : NO_GUESS;
+}
+
+/* Remembers node as the key that follows at f's position (see plan_node). */
+static inline void guess_learn(const ls_jsonscan_plan *plan, frame *f, uint32_t node)
+{
+    if (!f->guess_slot || f->guess.node == node) /* the usual case: it was right */
+        return;
+    const plan_node *n = node != NONE ? &plan->nodes[node] : NULL;
+    *f->guess_slot = (key_guess){node, n && n->has_pattern ? &n->pattern : NULL};
 }
 
 static ls_code close_container(scanner *s)
@@ -1767,7 +1774,7 @@ static ls_code open_container(scanner *s, value_ctx *v, const uint8_t *p, bool *
     f->expand = expand;
     if (f->expand) {
         f->node = v->node;
-        frame_guess(plan, f, v->node != NONE ? &plan->nodes[v->node].guess_first : NULL);
+        frame_guess(f, v->node != NONE ? &plan->nodes[v->node].guess_first : NULL);
     }
     f->hook = !f->expand && hook_wanted(s, v);
     if (f->hook && !plan->walk_fn) {
@@ -1845,13 +1852,16 @@ static ls_code scan_value(scanner *s, value_ctx *v, bool *opened)
  * is the key predicted for this position and spelled without escapes; NONE
  * otherwise. A match is the whole key: a plain key holds no quote, so the
  * quote after it closes the string, and its bytes are valid string content. */
-static inline uint32_t key_predicted(const frame *f, const uint8_t *p, const uint8_t *end)
+static inline uint32_t key_predicted(const ls_jsonscan_plan *plan, const frame *f,
+                                     const uint8_t *p, const uint8_t *end)
 {
-    size_t len = f->guess_len;
-    if (!f->guess_key || (size_t)(end - p) < len + 2 || p[len + 1] != '"' ||
-        !key_equal(p + 1, f->guess_key, len))
+    if (f->guess.node == NONE || !plan->nodes[f->guess.node].plain)
         return NONE;
-    return f->guess;
+    const plan_node *n = &plan->nodes[f->guess.node];
+    size_t len = n->key_len;
+    if ((size_t)(end - p) < len + 2 || p[len + 1] != '"' || !key_equal(p + 1, n->key, len))
+        return NONE;
+    return f->guess.node;
 }
 
 /* The key (unescaped: in scratch when escaped) of a member of expanded
@@ -1862,9 +1872,8 @@ static inline void key_resolved(scanner *s, frame *f, const uint8_t *key, size_t
 {
     ls_jsonscan_plan *plan = s->plan;
     /* Learn the order: the next message will likely repeat it. */
-    if (f->guess_slot)
-        *f->guess_slot = node;
-    frame_guess(plan, f, node != NONE ? &plan->nodes[node].guess_next : NULL);
+    guess_learn(plan, f, node);
+    frame_guess(f, node != NONE ? &plan->nodes[node].guess_next : NULL);
     v->node = node;
     v->fields = node != NONE ? plan->nodes[node].fields : NONE;
     v->depth = f->depth + 1u;
@@ -1912,8 +1921,9 @@ static ls_code read_key(scanner *s, frame *f, value_ctx *v)
     if (p >= end || *p != '"')
         return fail(s, LS_JSONSCAN_INVALID_JSON, p, "expected a string key");
     bool escaped = false;
-    uint32_t node = f->expand ? key_predicted(f, p, end) : NONE;
-    const uint8_t *e = node != NONE ? p + f->guess_len + 2 : scan_string(s, p, &escaped);
+    uint32_t node = f->expand ? key_predicted(s->plan, f, p, end) : NONE;
+    const uint8_t *e =
+        node != NONE ? p + s->plan->nodes[node].key_len + 2 : scan_string(s, p, &escaped);
     if (!e)
         return LS_ERR_INVALID;
     *v = dead_ctx;
@@ -1945,11 +1955,10 @@ static inline ls_code read_key_fast(scanner *s, frame *f, value_ctx *v)
 {
     const uint8_t *p = s->p, *end = s->end;
     /* The opening quote, then a whole pattern's bytes to load. */
-    if (f->guess_pattern && end - p > KEY_PATTERN_BYTES && *p == '"' &&
-        key_pattern_matches(f->guess_pattern, p + 1)) {
-        size_t after = f->guess_pattern->len;
-        key_resolved(s, f, p + 1, f->guess_len, false, f->guess, v);
-        s->p = p + 1 + after;
+    const key_pattern *k = f->guess.pattern;
+    if (k && end - p > KEY_PATTERN_BYTES && *p == '"' && key_pattern_matches(k, p + 1)) {
+        key_resolved(s, f, p + 1, k->len - 2, false, f->guess.node, v);
+        s->p = p + 1 + k->len;
         return LS_OK;
     }
     return read_key(s, f, v); /* which still tries the guess (key_predicted) */
