@@ -7,15 +7,16 @@
 // checker itself reports each kind of problem planted in a page. On a narrow
 // screen the list tables stack, so a job's state and Start/Stop and the
 // wizard's mapping inputs and Remove buttons are in view without scrolling
-// sideways. By keyboard: the skip link is the first stop and moves the focus
-// to the content, the focus is visible, a focused Stop button in the jobs
-// list keeps the focus across the list's refresh and Enter stops the job,
-// the focus staying in its row; removing a mapping row, a partition key or
-// a data source leaves the focus nearby. Each page names itself in the
-// window's title and the job page's charts draw. A page waiting for the API
-// says it is loading, a page whose API call fails says why, and the data
-// source form shows the server's validation errors next to their fields. Screenshots go
-// to $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never the repo.
+// sideways, and at 1024 and 800 px the lists fit without it. By keyboard:
+// the skip link is the first stop and moves the focus to the content, the
+// focus is visible, a focused Stop button in the jobs list keeps the focus
+// across the list's refresh and Enter stops the job, the focus staying in
+// its row; removing a mapping row, a partition key or a data source leaves
+// the focus nearby. Each page names itself in the window's title and the job
+// page's charts draw. A page waiting for the API says it is loading, a page
+// whose API call fails says why, and the data source form shows the server's
+// validation errors next to their fields. Screenshots go to
+// $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never the repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -171,16 +172,30 @@ test('every page passes the checks at 1280x800 and 390x844, with no browser erro
   await checkEveryPage('390');
 }));
 
+// The list tables fit their box: nothing behind a sideways scroll.
+async function assertListsFit(where) {
+  const wide = await page.evaluate(() => [...document.querySelectorAll('.table-wrap')]
+    .filter((w) => w.querySelector('table.stack') && w.scrollWidth > w.clientWidth + 1)
+    .map((w) => `${w.scrollWidth} > ${w.clientWidth}`));
+  assert.deepEqual(wide, [], `a list table scrolls sideways on ${where}`);
+}
+
 test('narrow screens stack the list tables: state, buttons and mapping inputs in view', { timeout: 40000 }, () => guarded('narrow', async () => {
-  await newPage(390, 844);
-  await page.goto(`${server.url}/#/jobs`);
-  const row = page.locator(`tr[data-id="${job.id}"]`);
-  await row.locator('.badge', { hasText: 'running' }).waitFor();
-  await assertInView(row.locator('.badge'), 'the job state');
-  await assertInView(page.getByRole('button', { name: 'Stop events_job' }), 'the Stop button');
-  await assertInView(row.getByRole('link', { name: 'Details' }), 'the Details link');
-  await page.goto(`${server.url}/#/sources`);
-  await assertInView(page.getByRole('button', { name: 'Delete events_source' }), 'the Delete button of a source');
+  // A small laptop, a tablet (navigation on top) and a phone (stacked rows).
+  for (const [width, height] of [[1024, 768], [800, 1000], [390, 844]]) {
+    await newPage(width, height);
+    await page.goto(`${server.url}/#/jobs`);
+    const row = page.locator(`tr[data-id="${job.id}"]`);
+    await row.locator('.badge', { hasText: 'running' }).waitFor();
+    await assertInView(row.locator('.badge'), `the job state at ${width} px`);
+    await assertInView(page.getByRole('button', { name: 'Stop events_job' }), `the Stop button at ${width} px`);
+    await assertInView(row.getByRole('link', { name: 'Details' }), `the Details link at ${width} px`);
+    await assertListsFit(`the jobs list at ${width} px`);
+    await page.goto(`${server.url}/#/sources`);
+    await assertInView(page.getByRole('button', { name: 'Delete events_source' }), `the Delete button of a source at ${width} px`);
+    await assertListsFit(`the data sources list at ${width} px`);
+    await shot(`${width}-sources`);
+  }
   await page.goto(`${server.url}/#/jobs/new?source=${sourceId}`);
   await page.locator('tr[data-source="device"]').waitFor({ timeout: LONG });
   await assertInView(page.getByLabel('Destination field for device', { exact: true }), 'a mapping name input');

@@ -23,8 +23,9 @@ export async function jobsPage(main, { query }) {
   const search = h('input', { type: 'search', id: 'job-search', value: query.get('q') || '', placeholder: 'Name, table or state' });
   const stateFilter = h('select', { id: 'job-state' }, ['', 'running', 'starting', 'stopping', 'stopped', 'failed'].map((s) => h('option', { value: s }, s || 'All states')));
   const searchForm = h('form', { class: 'toolbar', role: 'search' },
-    h('label', { for: 'job-search' }, 'Search jobs'), search,
-    h('label', { for: 'job-state' }, 'State'), stateFilter,
+    // Each label wraps with its control on narrow screens.
+    h('div', { class: 'toolbar-item' }, h('label', { for: 'job-search' }, 'Search jobs'), search),
+    h('div', { class: 'toolbar-item' }, h('label', { for: 'job-state' }, 'State'), stateFilter),
     h('button', { type: 'submit' }, 'Search'));
   const tbody = h('tbody');
   const empty = h('p', { class: 'empty', hidden: true });
