@@ -11,9 +11,10 @@
 // the skip link is the first stop and moves the focus to the content, the
 // focus is visible, a focused Stop button in the jobs list keeps the focus
 // across the list's refresh and Enter stops the job, the focus staying in
-// its row; removing a mapping row, a partition key or a data source leaves
-// the focus nearby. Each page names itself in the window's title and the job
-// page's charts draw. A page waiting for the API says it is loading, a page
+// its row; Tab walks the wizard to Submit, nothing focused hidden under its
+// sticky Submit bar; removing a mapping row, a partition key or a data
+// source leaves the focus nearby. Each page names itself in the window's
+// title and the job page's charts draw. A page waiting for the API says it is loading, a page
 // whose API call fails says why, and the data source form shows the server's
 // validation errors next to their fields. Screenshots go to
 // $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never the repo.
@@ -244,10 +245,32 @@ test('keyboard: skip link, visible focus, focus kept across refreshes, Enter sto
   }, job.id);
   assert.ok(where.inRow && !where.disabled, `the focus left the row after Stop: ${JSON.stringify(where)}`);
   await waitForState(server, job.id, 'stopped');
-  // Removing a mapping row or a partition key by keyboard leaves the focus
-  // on the Remove button now in its place, not on the page.
+  // Tab walks the whole wizard, from the job name to Submit, and nothing it
+  // focuses hides under the sticky Submit bar.
   await page.goto(`${server.url}/#/jobs/new?source=${sourceId}`);
   await page.locator('tr[data-source="name"]').waitFor();
+  await page.getByLabel('Job name').focus();
+  const stops = [];
+  for (let i = 0; i < 100 && stops[stops.length - 1] !== 'Submit'; i++) {
+    if (i) await page.keyboard.press('Tab');
+    const at = await page.evaluate(() => {
+      const a = document.activeElement;
+      const bar = document.querySelector('.form-actions.sticky').getBoundingClientRect();
+      const r = a.getBoundingClientRect();
+      const name = (a.getAttribute('aria-label') || a.labels?.[0]?.textContent || a.textContent).trim();
+      const hidden = !a.closest('.form-actions.sticky') && r.bottom > bar.top + 1 && r.top < bar.bottom;
+      return { name, hidden };
+    });
+    assert.equal(at.hidden, false, `${at.name} is focused under the Submit bar`);
+    stops.push(at.name);
+  }
+  for (const want of ['Data source', 'Database name', 'Parsed JSON layers', 'Destination field for name', 'Remove device',
+    'Add a field by source path', 'Add partition key', 'Job resource group', 'ACUs for incremental synchronization',
+    'Advanced settings', 'Submit']) {
+    assert.ok(stops.includes(want), `Tab never reaches ${want}: ${stops.join(', ')}`);
+  }
+  // Removing a mapping row or a partition key by keyboard leaves the focus
+  // on the Remove button now in its place, not on the page.
   await page.getByRole('button', { name: 'Remove name', exact: true }).focus();
   await page.keyboard.press('Enter');
   await page.locator('tr[data-source="name"]').waitFor({ state: 'detached' });
