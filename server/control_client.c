@@ -25,9 +25,7 @@ struct ls_control_client {
     char *auth_header; /* "Authorization: Bearer ..." (secret) */
     CURL *curl;
     uint64_t jitter_state;
-    const volatile sig_atomic_t *stop_flag; /* NULL: not watched */
-    uint64_t stop_budget_ms;
-    uint64_t deadline_ms; /* monotonic; 0 while not stopping */
+    ls_stop_clock *stop; /* NULL: never stopping */
 };
 
 void ls_control_options_init(ls_control_options *o)
@@ -123,35 +121,16 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
     return n;
 }
 
-void ls_control_watch_stop(ls_control_client *c, const volatile sig_atomic_t *flag,
-                           uint64_t budget_ms)
+void ls_control_watch_stop(ls_control_client *c, ls_stop_clock *clock)
 {
-    c->stop_flag = flag;
-    c->stop_budget_ms = budget_ms;
-}
-
-void ls_control_begin_stop(ls_control_client *c)
-{
-    if (!c->deadline_ms)
-        c->deadline_ms = now_ms() + c->stop_budget_ms;
-}
-
-uint64_t ls_control_stop_deadline(ls_control_client *c)
-{
-    if (!c->deadline_ms && c->stop_flag && *c->stop_flag)
-        ls_control_begin_stop(c);
-    return c->deadline_ms;
+    c->stop = clock;
 }
 
 /* Milliseconds left before the stop deadline (UINT64_MAX while not
  * stopping). */
 static uint64_t time_left(ls_control_client *c)
 {
-    uint64_t deadline = ls_control_stop_deadline(c);
-    if (!deadline)
-        return UINT64_MAX;
-    uint64_t now = now_ms();
-    return now < deadline ? deadline - now : 0;
+    return ls_stop_clock_left_ms(c->stop, false);
 }
 
 /* Waits ms, or less when a stop (a signal interrupts the wait) leaves less

@@ -24,12 +24,12 @@
 #define LAKESYNC_CONTROL_CLIENT_H
 
 #include <jansson.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "util/error.h"
+#include "util/stop_clock.h"
 
 #define LS_CONTROL_MAX_RESPONSE_BYTES ((size_t)16 << 20)
 
@@ -58,20 +58,13 @@ ls_code ls_control_client_new(const ls_control_options *options, ls_control_clie
 /* Frees the client. NULL-safe. */
 void ls_control_client_free(ls_control_client *client);
 
-/* Bounds the requests of a stopping worker, so that it finishes within the
- * supervisor's grace period. Once *flag is nonzero (a signal handler sets
- * it) or ls_control_begin_stop was called, the stop deadline is budget_ms
- * after the moment the client first noticed: an attempt in flight is cut
- * off at it, no retry waits past it, and a request made after it fails at
- * once with LS_ERR_UNAVAILABLE (the outcome of a POST cut off is unknown). */
-void ls_control_watch_stop(ls_control_client *client, const volatile sig_atomic_t *flag,
-                           uint64_t budget_ms);
-
-/* Starts the stop deadline now (a stop asked other than by the flag). */
-void ls_control_begin_stop(ls_control_client *client);
-
-/* The stop deadline (CLOCK_MONOTONIC milliseconds), 0 while not stopping. */
-uint64_t ls_control_stop_deadline(ls_control_client *client);
+/* Bounds the requests of a stopping worker by the clock's deadline, so
+ * that it finishes within the supervisor's grace period (stop_clock.h):
+ * once the clock's stop began, an attempt in flight is cut off at the
+ * deadline, no retry waits past it, and a request made after it fails at
+ * once with LS_ERR_UNAVAILABLE (the outcome of a POST cut off is unknown).
+ * The clock (borrowed) must outlive the client; NULL unbinds. */
+void ls_control_watch_stop(ls_control_client *client, ls_stop_clock *clock);
 
 /* GET /internal/v1/jobs/{id}/spec. *spec_out receives a new reference to the
  * answer's object. */

@@ -24,6 +24,15 @@
  * 5xx, 429, timeouts and connection errors, bounded by max_attempts and
  * max_retry_total_ms.
  *
+ * A stop deadline (options.stop, util/stop_clock.h) bounds a stopping
+ * worker's requests by the supervisor's grace period: once the clock's stop
+ * began, each s3/oss attempt ends by the deadline (curl's timeout is cut to
+ * the time left; an attempt in flight when the stop begins is cut off at
+ * it), no retry waits past it, and a request made after it fails at once
+ * with LS_ERR_UNAVAILABLE, saying so. Aborting a multipart upload (which
+ * listing cannot see, so orphan removal never would) gets the clock's
+ * cleanup allowance past the deadline. file:// is local I/O and not bounded.
+ *
  * Threads: an ls_objstore may be used by several threads at once (each
  * request takes its own connection from a small pool); an upload handle
  * belongs to one thread. Credentials are never logged nor returned.
@@ -38,6 +47,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/sink.h"
+#include "util/stop_clock.h"
 
 #define LS_OBJSTORE_KEY_MAX 1024
 #define LS_OBJSTORE_ETAG_MAX 128
@@ -73,6 +83,8 @@ typedef struct ls_objstore_options {
     uint32_t request_timeout_ms;   /* one attempt, transfer included; default 300000 */
     uint64_t part_size_bytes;      /* multipart part size; default 8 MiB, at least 5 MiB */
     uint32_t list_page_size;       /* keys per list page (max-keys); default 1000 */
+    ls_stop_clock *stop;           /* s3/oss: once its stop began, every request ends by its
+                                      deadline (see below); borrowed, must outlive the store */
 } ls_objstore_options;
 
 /* Usage figures of one ls_objstore since it was opened. For s3/oss each HTTP

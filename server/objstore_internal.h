@@ -53,6 +53,7 @@ typedef struct ls_objstore_config {
     uint32_t max_attempts, retry_base_delay_ms, retry_max_delay_ms, max_retry_total_ms;
     uint32_t connect_timeout_ms, request_timeout_ms, list_page_size;
     uint64_t part_size_bytes;
+    ls_stop_clock *stop; /* borrowed; NULL: never stopping */
 } ls_objstore_config;
 
 ls_code ls_objstore_file_new(const ls_objstore_config *cfg, ls_objstore_atomic_counters *counters,

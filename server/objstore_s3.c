@@ -5,6 +5,8 @@
  * jitter on 5xx / 429 / 408, timeouts and connection errors, bounded by
  * max_attempts and max_retry_total_ms; the error of the last attempt is what
  * the caller sees. curl errors are translated here and nowhere else.
+ * Once a stop clock's stop began (objstore.h), attempts, retries and
+ * backoffs end by its deadline.
  * CURLOPT_VERBOSE stays off: its trace would print the Authorization header.
  */
 #include <curl/curl.h>
@@ -34,6 +36,7 @@ typedef struct s3_backend {
     uint32_t connect_timeout_ms, request_timeout_ms, page_size;
     uint64_t part_size;
     ls_objstore_atomic_counters *counters;
+    ls_stop_clock *stop; /* NULL: never stopping */
     pthread_mutex_t pool_lock;
     CURL *pool[POOL_MAX];
     size_t pool_count;
@@ -51,6 +54,7 @@ typedef struct s3_request {
     size_t body_len;
     ls_buf *response;      /* 2xx body goes here (its cap applies); NULL: dropped */
     _Atomic uint64_t *kind; /* the counter of this request kind */
+    bool cleanup;           /* may use the stop clock's cleanup allowance (aborts) */
 } s3_request;
 
 typedef struct s3_response {
@@ -64,6 +68,7 @@ typedef struct s3_response {
 /* State of one attempt shared with curl's callbacks. */
 typedef struct transfer {
     CURL *curl;
+    ls_stop_clock *stop;
     const s3_request *req;
     s3_response *resp;
     size_t read_pos;
@@ -202,6 +207,35 @@ static int on_seek(void *userdata, curl_off_t offset, int origin)
         return CURL_SEEKFUNC_CANTSEEK;
     t->read_pos = (size_t)offset;
     return CURL_SEEKFUNC_OK;
+}
+
+/* curl's progress callback: cuts an attempt off when the stop deadline
+ * passes while it is in flight (the stop may begin after it started). */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    const transfer *t = userdata;
+    return ls_stop_clock_left_ms(t->stop, t->req->cleanup) == 0;
+}
+
+/* Bounds one attempt by the stop deadline: its timeouts are cut to the
+ * time left (left_ms > 0; UINT64_MAX while not stopping) and the progress
+ * callback watches for a stop that begins meanwhile. */
+static void bound_by_stop(const s3_backend *b, transfer *t, uint64_t left_ms)
+{
+    if (!b->stop)
+        return;
+    uint64_t total = left_ms < b->request_timeout_ms ? left_ms : b->request_timeout_ms;
+    uint64_t connect = left_ms < b->connect_timeout_ms ? left_ms : b->connect_timeout_ms;
+    curl_easy_setopt(t->curl, CURLOPT_TIMEOUT_MS, (long)total);
+    curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
+    curl_easy_setopt(t->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(t->curl, CURLOPT_XFERINFODATA, t);
+    curl_easy_setopt(t->curl, CURLOPT_NOPROGRESS, 0L);
 }
 
 /* Builds the decoded path of a request: path_base + "/" + key. */
@@ -366,8 +400,9 @@ static ls_code status_error(const s3_request *req, const s3_response *resp, ls_e
                         *message ? ": " : "", message);
 }
 
-/* One attempt. *retryable tells whether another attempt may help. */
-static ls_code attempt_once(s3_backend *b, transfer *t, const char *payload_hash,
+/* One attempt, with left_ms before the stop deadline (UINT64_MAX while not
+ * stopping). *retryable tells whether another attempt may help. */
+static ls_code attempt_once(s3_backend *b, transfer *t, const char *payload_hash, uint64_t left_ms,
                             bool *retryable, ls_error *err)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -376,6 +411,7 @@ static ls_code attempt_once(s3_backend *b, transfer *t, const char *payload_hash
     ls_code rc = prepare_attempt(b, t, payload_hash, &headers, errbuf, err);
     if (rc)
         return rc;
+    bound_by_stop(b, t, left_ms);
     CURLcode cc = curl_easy_perform(t->curl);
     curl_off_t up = 0, down = 0;
     curl_easy_getinfo(t->curl, CURLINFO_SIZE_UPLOAD_T, &up);
@@ -385,19 +421,57 @@ static ls_code attempt_once(s3_backend *b, transfer *t, const char *payload_hash
     curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->resp->status);
     curl_slist_free_all(headers);
     if (cc != CURLE_OK) {
+        const char *method = t->req->method, *key = t->req->key ? t->req->key : "(bucket)";
+        const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
         if (t->body_too_large)
             return ls_error_set(err, LS_ERR_TOO_LARGE, "%s %s: response exceeds the buffer cap",
-                                t->req->method, t->req->key ? t->req->key : "(bucket)");
+                                method, key);
+        if (ls_stop_clock_left_ms(b->stop, t->req->cleanup) == 0) {
+            /* Our progress callback, or the timeout cut to the time left. */
+            if (cc == CURLE_ABORTED_BY_CALLBACK)
+                return ls_error_set(err, LS_ERR_UNAVAILABLE, "%s %s: cut off at the deadline",
+                                    method, key);
+            return ls_error_set(err, LS_ERR_UNAVAILABLE,
+                                "%s %s: cut off at the deadline (%s)", method, key, why);
+        }
         *retryable = curl_code_retryable(cc);
         bool our_fault = cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL;
         return ls_error_set(err, our_fault ? LS_ERR_INVALID : LS_ERR_UNAVAILABLE, "%s %s: %s",
-                            t->req->method, t->req->key ? t->req->key : "(bucket)",
-                            errbuf[0] ? errbuf : curl_easy_strerror(cc));
+                            method, key, why);
     }
     if (t->resp->status >= 200 && t->resp->status < 300)
         return LS_OK;
     *retryable = ls_objstore_http_status_retryable(t->resp->status);
     return status_error(t->req, t->resp, err);
+}
+
+/* Waits a backoff of ms, or less when the stop deadline comes first. */
+static void backoff_sleep(const s3_backend *b, const s3_request *req, uint32_t ms)
+{
+    uint64_t until = monotonic_ms() + ms;
+    for (;;) {
+        uint64_t now = monotonic_ms();
+        uint64_t left = ls_stop_clock_left_ms(b->stop, req->cleanup);
+        if (now >= until || left == 0)
+            return;
+        uint64_t step = until - now < 100 ? until - now : 100; /* a stop may begin meanwhile */
+        sleep_ms((uint32_t)(step < left ? step : left));
+    }
+}
+
+/* The error of a request given up for the stop deadline. */
+static ls_code stop_error(const s3_request *req, uint32_t attempts, const ls_error *last,
+                          ls_error *err)
+{
+    const char *key = req->key ? req->key : "(bucket)";
+    if (attempts == 0)
+        return ls_error_set(err, LS_ERR_UNAVAILABLE, "%s %s: the deadline has passed",
+                            req->method, key);
+    if (strstr(last->message, "cut off at the deadline"))
+        return ls_error_set(err, LS_ERR_UNAVAILABLE, "%s", last->message);
+    return ls_error_set(err, LS_ERR_UNAVAILABLE,
+                        "%s %s: no retry past the deadline after %u attempt(s): %s",
+                        req->method, key, attempts, last->message);
 }
 
 /* Runs a request with retries. resp is reset for each attempt; the response
@@ -409,13 +483,24 @@ static ls_code s3_perform(s3_backend *b, const s3_request *req, s3_response *res
     size_t response_start = req->response ? req->response->len : 0;
     uint64_t started = monotonic_ms();
     ls_error last;
+    ls_error_clear(&last);
     ls_code rc = LS_OK;
     uint32_t attempt = 0;
+    bool stopped = false;
     ls_buf_init(&resp->error_body, ERROR_BODY_MAX);
+    resp->status = 0; /* as is, when the deadline passed before any attempt */
+    resp->etag[0] = '\0';
+    resp->have_length = false;
     CURL *curl = pool_take(b);
     if (!curl)
         return ls_error_set(err, LS_ERR_NOMEM, "cannot create an HTTP handle");
     for (;;) {
+        uint64_t left = ls_stop_clock_left_ms(b->stop, req->cleanup);
+        if (left == 0) {
+            stopped = true;
+            rc = LS_ERR_UNAVAILABLE;
+            break;
+        }
         attempt++;
         ls_error_clear(&last);
         ls_buf_reset(&resp->error_body);
@@ -424,10 +509,10 @@ static ls_code s3_perform(s3_backend *b, const s3_request *req, s3_response *res
         resp->have_length = false;
         if (req->response)
             req->response->len = response_start;
-        transfer t = {.curl = curl, .req = req, .resp = resp};
+        transfer t = {.curl = curl, .stop = b->stop, .req = req, .resp = resp};
         bool retryable = false;
         ls_objstore_count(req->kind, 1);
-        rc = attempt_once(b, &t, payload_hash, &retryable, &last);
+        rc = attempt_once(b, &t, payload_hash, left, &retryable, &last);
         if (rc == LS_OK || !retryable || attempt >= b->max_attempts)
             break;
         uint32_t delay = ls_objstore_backoff_delay_ms(b->base_delay_ms, b->max_delay_ms, attempt,
@@ -435,16 +520,22 @@ static ls_code s3_perform(s3_backend *b, const s3_request *req, s3_response *res
         uint64_t elapsed = monotonic_ms() - started;
         if (elapsed + delay >= b->max_total_ms)
             break;
+        if (delay >= ls_stop_clock_left_ms(b->stop, req->cleanup)) {
+            stopped = true; /* the retry would start past the deadline */
+            break;
+        }
         ls_log_warn("objstore", "%s; attempt %u of %u failed, retrying in %u ms", last.message,
                     attempt, b->max_attempts, delay);
         ls_objstore_count(&b->counters->retries, 1);
-        sleep_ms(delay);
+        backoff_sleep(b, req, delay);
     }
     pool_give(b, curl);
     if (req->response && req->response->data)
         req->response->data[req->response->len] = '\0';
     if (rc == LS_OK)
         return LS_OK;
+    if (stopped)
+        return stop_error(req, attempt, &last, err);
     if (rc == LS_ERR_UNAVAILABLE && attempt > 1)
         return ls_error_set(err, rc, "gave up after %u attempts in %llu ms: %s", attempt,
                             (unsigned long long)(monotonic_ms() - started), last.message);
@@ -791,8 +882,10 @@ static void multipart_abort(s3_upload *u)
     if (!u->started)
         return;
     s3_backend *b = u->b;
+    /* Past a stop's deadline too (its cleanup allowance): listing never
+     * shows an unfinished multipart upload, so orphan removal cannot. */
     s3_request req = {.method = "DELETE", .key = u->key,
-                      .kind = &b->counters->multipart_control_requests};
+                      .kind = &b->counters->multipart_control_requests, .cleanup = true};
     req.query[req.query_count++] = (ls_sigv4_pair){"uploadId", u->upload_id};
     s3_response resp;
     ls_error local;
@@ -961,6 +1054,7 @@ ls_code ls_objstore_s3_new(const ls_objstore_config *cfg, ls_objstore_atomic_cou
     pthread_mutex_init(&b->pool_lock, NULL);
     b->oss = cfg->kind == LS_OBJSTORE_OSS;
     b->counters = counters;
+    b->stop = cfg->stop;
     b->bucket = strdup(cfg->bucket);
     b->root_prefix = strdup(cfg->root_prefix);
     b->region = strdup(cfg->region);

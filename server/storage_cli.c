@@ -17,6 +17,7 @@
 #define CHUNK_BYTES (1024 * 1024)
 #define GET_RANGE_BYTES (8u * 1024 * 1024)
 #define PUT_IF_ABSENT_MAX (512u * 1024 * 1024)
+#define DEADLINE_CLEANUP_MS 2000 /* past --deadline-ms: aborting a multipart upload */
 
 static void storage_usage(FILE *out)
 {
@@ -48,6 +49,9 @@ static void storage_usage(FILE *out)
             "  --connect-timeout-ms N    (default 10000)\n"
             "  --part-size BYTES         multipart part size, at least 5 MiB (default 8 MiB)\n"
             "  --max-keys N              list page size (default 1000)\n"
+            "  --deadline-ms N           every request ends N ms after the start, retries\n"
+            "                            included (a multipart upload cut off is aborted\n"
+            "                            within 2 s more); default none\n"
             "  --stats                   print request and byte counters to stderr\n");
 }
 
@@ -302,8 +306,14 @@ static void print_stats(const ls_objstore *store)
             (unsigned long long)c.errors);
 }
 
+/* What the command line sets beside the store's options. */
+typedef struct cli_flags {
+    bool stats;
+    uint64_t deadline_ms; /* 0: none */
+} cli_flags;
+
 /* Parses one option at argv[*i]; returns 0, or 2 on bad usage. */
-static int parse_option(int argc, char **argv, int *i, ls_objstore_options *o, bool *stats)
+static int parse_option(int argc, char **argv, int *i, ls_objstore_options *o, cli_flags *flags)
 {
     const char *flag = argv[*i];
     const char *value = *i + 1 < argc ? argv[*i + 1] : NULL;
@@ -335,6 +345,12 @@ static int parse_option(int argc, char **argv, int *i, ls_objstore_options *o, b
     else if (strcmp(flag, "--part-size") == 0) {
         rc = parse_u64_arg(flag, value, &v64);
         o->part_size_bytes = v64;
+    } else if (strcmp(flag, "--deadline-ms") == 0) {
+        rc = parse_u64_arg(flag, value, &flags->deadline_ms);
+        if (!rc && flags->deadline_ms == 0) {
+            fprintf(stderr, "lakesync storage: --deadline-ms must be at least 1\n");
+            rc = 2;
+        }
     } else {
         takes_value = false;
         if (strcmp(flag, "--path-style") == 0)
@@ -342,7 +358,7 @@ static int parse_option(int argc, char **argv, int *i, ls_objstore_options *o, b
         else if (strcmp(flag, "--virtual-hosted") == 0)
             o->path_style = 0;
         else if (strcmp(flag, "--stats") == 0)
-            *stats = true;
+            flags->stats = true;
         else {
             fprintf(stderr, "lakesync storage: unknown option '%s'\n", flag);
             return 2;
@@ -358,10 +374,18 @@ static int parse_option(int argc, char **argv, int *i, ls_objstore_options *o, b
 }
 
 static int run_command(const char *cmd, const char *uri, const char *file, ls_objstore_options *o,
-                       bool stats)
+                       const cli_flags *flags)
 {
     ls_error err;
     ls_error_clear(&err);
+    /* The same deadline a stopping worker's requests end by (stop_clock.h),
+     * started now. */
+    ls_stop_clock deadline;
+    if (flags->deadline_ms) {
+        ls_stop_clock_init(&deadline, NULL, flags->deadline_ms, DEADLINE_CLEANUP_MS);
+        ls_stop_clock_begin(&deadline);
+        o->stop = &deadline;
+    }
     char *root = NULL, *key = NULL;
     int status;
     if (strcmp(cmd, "ls") == 0)
@@ -392,7 +416,7 @@ static int run_command(const char *cmd, const char *uri, const char *file, ls_ob
     else
         status = do_rm(store, key);
     fflush(stdout);
-    if (stats)
+    if (flags->stats)
         print_stats(store);
     ls_objstore_free(store);
 out:
@@ -423,12 +447,12 @@ int cmd_storage(int argc, char **argv)
     const char *path_style = getenv("LAKESYNC_STORAGE_PATH_STYLE");
     if (path_style && *path_style)
         o.path_style = strcmp(path_style, "0") != 0;
-    bool stats = false;
+    cli_flags flags = {0};
     const char *positional[2] = {NULL, NULL};
     size_t npos = 0;
     for (int i = 2; i < argc; i++) {
         if (argv[i][0] == '-' && argv[i][1] == '-') {
-            int rc = parse_option(argc, argv, &i, &o, &stats);
+            int rc = parse_option(argc, argv, &i, &o, &flags);
             if (rc)
                 return rc;
         } else if (npos < 2) {
@@ -444,5 +468,5 @@ int cmd_storage(int argc, char **argv)
         storage_usage(stderr);
         return 2;
     }
-    return run_command(cmd, positional[0], positional[1], &o, stats);
+    return run_command(cmd, positional[0], positional[1], &o, &flags);
 }

@@ -34,13 +34,21 @@
 #define COMMIT_RETRY_MAX_DELAY_MS 5000
 #define STOP_GRACE_DEFAULT_MS 30000 /* the supervisor's default (jobrun.c) */
 
-/* Set by SIGTERM / SIGINT; the only state a signal handler may touch. */
+/* Set by SIGTERM / SIGINT; with the clock's deadline, the only state a
+ * signal handler may touch. */
 static volatile sig_atomic_t stop_signal;
+
+/* The stop deadline every request of a stopping worker ends by: to the
+ * server (control_client.h) and to object storage, the table's and the
+ * dead-letter table's (objstore.h). Started by the signal, so it counts
+ * from the SIGTERM even when the loop is busy in a stalled upload. */
+static ls_stop_clock stop_clock;
 
 static void on_stop_signal(int signo)
 {
     (void)signo;
     stop_signal = 1;
+    ls_stop_clock_begin(&stop_clock);
 }
 
 static uint64_t now_ms(void)
@@ -57,16 +65,17 @@ static void sleep_ms(uint64_t ms)
 }
 
 /* The supervisor sends SIGKILL when its grace period (LAKESYNC_STOP_GRACE_MS)
- * ends after SIGTERM. A stopping worker gives its requests to the server
- * (the final commit above all) until a margin before that, then gives up
- * cleanly: nothing is lost either way (the table holds the offsets), but a
- * clean exit keeps files of an unknown outcome and says why. */
-static uint64_t stop_budget_ms(void)
+ * ends after SIGTERM. A stopping worker gives its requests (the final
+ * commit's uploads and the commit itself) until a margin before that, then
+ * gives up cleanly: nothing is lost either way (the table holds the
+ * offsets), but a clean exit aborts what it can and says why. */
+static void stop_clock_setup(void)
 {
     const char *text = getenv("LAKESYNC_STOP_GRACE_MS");
     long grace = text && atol(text) > 0 ? atol(text) : STOP_GRACE_DEFAULT_MS;
-    long margin = grace / 10 > 2000 ? grace / 10 : 2000;
-    return grace > 2 * margin ? (uint64_t)(grace - margin) : (uint64_t)grace / 2;
+    uint64_t budget = 0, cleanup = 0;
+    ls_stop_clock_plan((uint64_t)grace, &budget, &cleanup);
+    ls_stop_clock_init(&stop_clock, &stop_signal, budget, cleanup);
 }
 
 /* Records why the worker must exit (the first reason wins). */
@@ -217,7 +226,7 @@ static ls_code post_commit(worker *w, const json_t *body, commit_outcome *outcom
             return ls_error_set(err, rc, "commit refused: %s", attempt_err.message);
         }
         uncertain = true; /* the request may have reached the server */
-        uint64_t deadline = ls_control_stop_deadline(w->control), now = now_ms();
+        uint64_t deadline = ls_stop_clock_deadline(&stop_clock), now = now_ms();
         if (now - started > COMMIT_GIVE_UP_MS || (deadline && now + delay >= deadline)) {
             *outcome = COMMIT_UNKNOWN;
             return ls_error_set(err, LS_ERR_UNAVAILABLE, "giving up the commit%s: %s",
@@ -230,13 +239,27 @@ static ls_code post_commit(worker *w, const json_t *body, commit_outcome *outcom
     }
 }
 
+/* The files of a stopping worker's commit could not all be uploaded by the
+ * stop deadline: the commit was never sent, so the table holds none of it.
+ * Says so, the cause kept. */
+static ls_code stop_gave_up(ls_code rc, ls_error *err)
+{
+    ls_error cause = *err;
+    ls_error_clear(err);
+    return ls_error_set(err, rc,
+                        "giving up the uploads of the commit (the stop grace period ends): "
+                        "nothing of it was committed, the next run reads it again; %s",
+                        cause.message);
+}
+
 /* Closes every file and commits them with the ranges they cover. When the
  * commit does not land, everything uncommitted is given up and, unless the
- * partitions are being revoked anyway, the consumer goes back to the table's
- * offsets: files known not to be in the table are deleted, files of an
- * unknown outcome are kept (they may be referenced). Returns the failure
- * for the caller to judge (retryable codes: UNAVAILABLE, IO, FORMAT). */
-static ls_code worker_commit(worker *w, bool revoking, ls_error *err)
+ * worker is leaving the partitions (a revoke, a stop), the consumer goes
+ * back to the table's offsets: files known not to be in the table are
+ * deleted, files of an unknown outcome are kept (they may be referenced).
+ * Returns the failure for the caller to judge (retryable codes:
+ * UNAVAILABLE, IO, FORMAT). */
+static ls_code worker_commit(worker *w, bool leaving, ls_error *err)
 {
     commit_outcome outcome = COMMIT_FENCED; /* nothing posted yet: nothing landed */
     json_t *body = NULL;
@@ -247,6 +270,8 @@ static ls_code worker_commit(worker *w, bool revoking, ls_error *err)
         rc = worker_close_all_files(w, err);
     if (!rc)
         rc = worker_dlq_close(w, err);
+    if (rc && ls_stop_clock_left_ms(&stop_clock, false) == 0)
+        rc = stop_gave_up(rc, err);
     if (rc)
         goto give_up;
     if (w->done_count == 0 && !ls_worker_ranges_pending(&w->ranges))
@@ -267,7 +292,7 @@ give_up:
         ls_log_warn("worker", "dropping uncommitted data: %s", err->message);
     ls_error again_err;
     ls_error_clear(&again_err);
-    ls_code again = abandon(w, outcome == COMMIT_FENCED, !revoking, &again_err);
+    ls_code again = abandon(w, outcome == COMMIT_FENCED, !leaving, &again_err);
     if (!rc && again)
         rc = ls_error_set(err, again, "%s", again_err.message);
     return rc;
@@ -704,7 +729,7 @@ static ls_code connect_control(worker *w, ls_error *err)
     options.token = token;
     ls_code rc = ls_control_client_new(&options, &w->control, err);
     if (!rc)
-        ls_control_watch_stop(w->control, &stop_signal, stop_budget_ms());
+        ls_control_watch_stop(w->control, &stop_clock);
     return rc;
 }
 
@@ -717,6 +742,7 @@ ls_code worker_open_store(worker *w, const char *location, ls_objstore **out, ls
     options.access_key_id = w->spec.access_key_id;
     options.secret_access_key = w->spec.secret_access_key;
     options.path_style = w->spec.path_style;
+    options.stop = &stop_clock; /* a stop's uploads end by the deadline too */
     return ls_objstore_open(location, &options, out, err);
 }
 
@@ -847,13 +873,13 @@ static void run(worker *w, int32_t *assigned, size_t capacity)
     }
     if (w->failed)
         return;
-    ls_control_begin_stop(w->control); /* a no-op when SIGTERM started it */
-    uint64_t deadline = ls_control_stop_deadline(w->control), now = now_ms();
+    ls_stop_clock_begin(&stop_clock); /* a no-op when SIGTERM started it */
+    uint64_t deadline = ls_stop_clock_deadline(&stop_clock), now = now_ms();
     ls_log_info("worker", "stopping: final commit within %llu ms",
                 (unsigned long long)(deadline > now ? deadline - now : 0));
     ls_error err;
     ls_error_clear(&err);
-    ls_code rc = worker_commit(w, false, &err);
+    ls_code rc = worker_commit(w, true, &err); /* leaving: no repositioning after a failure */
     if (rc)
         fail(w, false, &err);
     else
@@ -884,6 +910,7 @@ int cmd_worker(int argc, char **argv)
     if (level_text && ls_log_level_parse(level_text, &level, &err) == LS_OK)
         ls_log_set_level(level);
     ls_error_clear(&err);
+    stop_clock_setup(); /* before the handler that starts it */
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_stop_signal;

@@ -2,7 +2,8 @@
 // uploads survive 500 / 503 / connection resets / stalls with identical
 // bytes (checked by reading s3rver directly), and with every request failing
 // the client gives up past its retry bound with a clear error and leaves no
-// object behind.
+// object behind; a deadline (--deadline-ms, as a stopping worker's uploads
+// get) cuts a stalled multipart upload short and still aborts it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -173,6 +174,44 @@ test('stalls: each attempt times out and the total retry time is bounded', async
     const st = stats(r.stderr);
     assert.ok(st.retries >= 2 && st.retries < 20, JSON.stringify(st));
     const direct = await s3.fetchObject('lake', 'doomed/stall.txt', { method: 'HEAD' });
+    assert.equal(direct.status, 404);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('a deadline cuts a stalled multipart upload short and aborts it', async () => {
+  // The second part hangs far longer than the request timeout: only the
+  // deadline (what a stopping worker's uploads get) can end it.
+  const proxy = await startFaultProxy({
+    target: s3.endpoint,
+    faultRate: 1,
+    faults: ['stall'],
+    stallMs: 60000,
+    match: (req) => req.method === 'PUT' && req.url.includes('partNumber=2'),
+  });
+  try {
+    const file = path.join(work, 'deadline.bin');
+    writeFileSync(file, crypto.randomBytes(12 * 1024 * 1024));
+    const started = Date.now();
+    const r = await run(['put', '--stats', '--endpoint', proxy.url, '--timeout-ms', '60000',
+      '--deadline-ms', '1500', '--part-size', String(5 * 1024 * 1024), 's3://lake/doomed/deadline.bin', file]);
+    const elapsed = Date.now() - started;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /put failed: unavailable: PUT doomed\/deadline\.bin: cut off at the deadline/);
+    // By the deadline, plus the abort's allowance (2 s) and a loaded box's slack.
+    assert.ok(elapsed >= 1400 && elapsed < 8000, `took ${elapsed} ms`);
+    const st = stats(r.stderr);
+    assert.equal(st.parts, 2, JSON.stringify(st)); // the stalled one is not retried
+    assert.equal(st.retries, 0, JSON.stringify(st));
+    assert.equal(proxy.counts.stall, 1);
+    // Past the deadline the abort still went out (s3rver answers it 405,
+    // logged): listing never shows an unfinished upload, orphan removal
+    // could not find it.
+    const abort = proxy.log.find((e) => e.method === 'DELETE');
+    assert.ok(abort && /uploadId=/.test(abort.url), 'the multipart upload must be aborted');
+    assert.ok(!proxy.log.some((e) => e.method === 'POST' && /uploadId=/.test(e.url)), 'never completed');
+    const direct = await s3.fetchObject('lake', 'doomed/deadline.bin', { method: 'HEAD' });
     assert.equal(direct.status, 404);
   } finally {
     await proxy.stop();

@@ -253,8 +253,9 @@ TEST(stop_deadline_cuts_requests_short)
     ls_error_clear(&err);
     CHECK_OK(ls_control_client_new(&o, &c, &err), &err);
     stop_flag = 0;
-    ls_control_watch_stop(c, &stop_flag, 500);
-    CHECK_EQ_INT(ls_control_stop_deadline(c), 0);
+    ls_stop_clock clock;
+    ls_stop_clock_init(&clock, &stop_flag, 500, 0);
+    ls_control_watch_stop(c, &clock);
     pthread_t thread;
     pthread_create(&thread, NULL, raise_stop_later, NULL);
     json_t *body = json_object(), *answer = NULL;
@@ -265,7 +266,7 @@ TEST(stop_deadline_cuts_requests_short)
     pthread_join(thread, NULL);
     CHECK(retried);
     CHECK(took >= 700 && took < 5000);
-    uint64_t deadline = ls_control_stop_deadline(c);
+    uint64_t deadline = ls_stop_clock_deadline(&clock);
     CHECK(deadline > 0 && deadline <= monotonic_ms());
     ls_error_clear(&err);
     started = monotonic_ms();
@@ -275,18 +276,4 @@ TEST(stop_deadline_cuts_requests_short)
     json_decref(body);
     ls_control_client_free(c);
     close(s.listen_fd);
-}
-
-TEST(begin_stop_starts_the_deadline_without_a_flag)
-{
-    ls_control_client *c = client_for(1, 1);
-    ls_control_watch_stop(c, NULL, 2000);
-    CHECK_EQ_INT(ls_control_stop_deadline(c), 0);
-    uint64_t before = monotonic_ms();
-    ls_control_begin_stop(c);
-    uint64_t deadline = ls_control_stop_deadline(c);
-    CHECK(deadline >= before + 2000 && deadline <= monotonic_ms() + 2000);
-    ls_control_begin_stop(c); /* a second call keeps the first deadline */
-    CHECK_EQ_INT(ls_control_stop_deadline(c), deadline);
-    ls_control_client_free(c);
 }

@@ -9,6 +9,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/mapped_file.h"
+#include "util/stop_clock.h"
 #include "util/text.h"
 
 TEST(error_first_message_wins)
@@ -333,4 +334,74 @@ TEST(mapped_file_callback_stops_the_scan)
     CHECK_EQ_INT(fn_rc, 7);
     ls_mapped_file_unmap(&file);
     close(fd);
+}
+
+TEST(stop_clock_plan_keeps_a_margin_for_cleanup_and_exit)
+{
+    uint64_t budget = 0, cleanup = 0;
+    ls_stop_clock_plan(30000, &budget, &cleanup); /* the default grace: a tenth */
+    CHECK_EQ_INT(budget, 27000);
+    CHECK_EQ_INT(cleanup, 1500);
+    ls_stop_clock_plan(8000, &budget, &cleanup); /* a tenth is under 2 s: 2 s */
+    CHECK_EQ_INT(budget, 6000);
+    CHECK_EQ_INT(cleanup, 1000);
+    ls_stop_clock_plan(3000, &budget, &cleanup); /* under two margins: half */
+    CHECK_EQ_INT(budget, 1500);
+    CHECK_EQ_INT(cleanup, 750);
+    ls_stop_clock_plan(1000, &budget, &cleanup); /* the server's smallest grace */
+    CHECK_EQ_INT(budget, 500);
+    CHECK_EQ_INT(cleanup, 250);
+    ls_stop_clock_plan(3600000, &budget, &cleanup); /* the largest */
+    CHECK_EQ_INT(budget, 3240000);
+    CHECK_EQ_INT(cleanup, 180000);
+    for (uint64_t grace = 1000; grace <= 100000; grace += 500) {
+        ls_stop_clock_plan(grace, &budget, &cleanup);
+        CHECK(budget + cleanup < grace && budget >= grace / 2 && cleanup > 0);
+    }
+}
+
+TEST(stop_clock_begins_once_and_counts_down)
+{
+    ls_stop_clock clock;
+    ls_stop_clock_init(&clock, NULL, 2000, 500);
+    CHECK_EQ_INT(ls_stop_clock_deadline(&clock), 0);
+    CHECK(ls_stop_clock_left_ms(&clock, false) == UINT64_MAX);
+    CHECK_EQ_INT(ls_stop_clock_cap_ms(&clock, 300000, false), 300000);
+    uint64_t before = ls_stop_clock_now_ms();
+    ls_stop_clock_begin(&clock);
+    uint64_t deadline = ls_stop_clock_deadline(&clock);
+    CHECK(deadline >= before + 2000 && deadline <= ls_stop_clock_now_ms() + 2000);
+    ls_stop_clock_begin(&clock); /* a second stop keeps the first deadline */
+    CHECK_EQ_INT(ls_stop_clock_deadline(&clock), deadline);
+    uint64_t left = ls_stop_clock_left_ms(&clock, false);
+    CHECK(left <= 2000 && left > 1000);
+    uint64_t with_cleanup = ls_stop_clock_left_ms(&clock, true);
+    CHECK(with_cleanup >= left + 500 && with_cleanup <= 2500);
+    CHECK_EQ_INT(ls_stop_clock_cap_ms(&clock, 100, false), 100);
+    CHECK(ls_stop_clock_cap_ms(&clock, 300000, false) <= 2000);
+}
+
+TEST(stop_clock_passed_deadline_leaves_nothing_but_cleanup)
+{
+    ls_stop_clock clock;
+    ls_stop_clock_init(&clock, NULL, 0, 60000);
+    ls_stop_clock_begin(&clock); /* a zero budget: the deadline is now */
+    CHECK_EQ_INT(ls_stop_clock_left_ms(&clock, false), 0);
+    CHECK_EQ_INT(ls_stop_clock_cap_ms(&clock, 300000, false), 0);
+    uint64_t cleanup = ls_stop_clock_left_ms(&clock, true);
+    CHECK(cleanup > 50000 && cleanup <= 60000);
+}
+
+TEST(stop_clock_flag_begins_the_stop_when_read)
+{
+    static volatile sig_atomic_t flag;
+    ls_stop_clock clock;
+    ls_stop_clock_init(&clock, &flag, 1000, 0);
+    CHECK_EQ_INT(ls_stop_clock_deadline(&clock), 0);
+    flag = 1;
+    uint64_t before = ls_stop_clock_now_ms();
+    uint64_t deadline = ls_stop_clock_deadline(&clock);
+    CHECK(deadline >= before + 1000 && deadline <= ls_stop_clock_now_ms() + 1000);
+    CHECK_EQ_INT(ls_stop_clock_deadline(NULL), 0);
+    CHECK(ls_stop_clock_left_ms(NULL, true) == UINT64_MAX);
 }
