@@ -45,8 +45,9 @@ typedef struct plan_field {
 /* A plain key as compact JSON spells it, closing quote and ':' included
  * (`name":`), in two little-endian words with a mask of the bytes that count:
  * a member whose key is the predicted one is recognized with two loads and
- * compares instead of a key compare, a quote check and a colon check. Keys
- * of up to KEY_PATTERN_MAX bytes have one. */
+ * compares instead of a key compare, a quote check and a colon check (near
+ * the end of a message, where 16 bytes cannot be loaded, with a compare of
+ * its len bytes). Keys of up to KEY_PATTERN_MAX bytes have one. */
 #define KEY_PATTERN_BYTES 16
 #define KEY_PATTERN_MAX (KEY_PATTERN_BYTES - 2)
 typedef struct key_pattern {
@@ -1939,9 +1940,12 @@ static ls_code read_key(scanner *s, frame *f, value_ctx *v)
     return LS_OK;
 }
 
-/* Whether the KEY_PATTERN_BYTES bytes at p start with pattern k. */
-static inline bool key_pattern_matches(const key_pattern *k, const uint8_t *p)
+/* Whether the bytes at p start with pattern k; at least KEY_PATTERN_BYTES
+ * of them can be read when whole_words, else only k->len. */
+static inline bool key_pattern_matches(const key_pattern *k, const uint8_t *p, bool whole_words)
 {
+    if (!whole_words) /* the last member of a message: its key is at the end */
+        return key_equal(p, (const uint8_t *)k->word, k->len);
     uint64_t a, b;
     memcpy(&a, p, 8);
     memcpy(&b, p + 8, 8);
@@ -1956,7 +1960,8 @@ static inline ls_code read_key_fast(scanner *s, frame *f, value_ctx *v)
     const uint8_t *p = s->p, *end = s->end;
     /* The opening quote, then a whole pattern's bytes to load. */
     const key_pattern *k = f->guess.pattern;
-    if (k && end - p > KEY_PATTERN_BYTES && *p == '"' && key_pattern_matches(k, p + 1)) {
+    if (k && end - p > (ptrdiff_t)k->len && *p == '"' &&
+        key_pattern_matches(k, p + 1, end - p > KEY_PATTERN_BYTES)) {
         key_resolved(s, f, p + 1, k->len - 2, false, f->guess.node, v);
         s->p = p + 1 + k->len;
         return LS_OK;

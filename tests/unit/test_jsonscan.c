@@ -744,9 +744,9 @@ TEST(key_prediction_follows_changing_orders)
 }
 
 /* A predicted key of up to 14 bytes is matched with its closing quote and ':'
- * as one 16-byte pattern, which needs 17 bytes of message from the opening
- * quote; closer to the end, or spelled otherwise, the key takes the general
- * path. Both must give the same values and errors. */
+ * as one 16-byte pattern when 17 bytes of message follow the opening quote,
+ * by its own length closer to the end; spelled otherwise, the key takes the
+ * general path. All must give the same values and errors. */
 TEST(key_pattern_boundaries)
 {
     const char *const specs[][2] = {{"k234567890123d", "bigint"}, {"k2345678901234e", "bigint"},
@@ -759,7 +759,7 @@ TEST(key_pattern_boundaries)
     CHECK_EQ_INT(last_i64(&fx, 0), 1);
     CHECK_EQ_INT(last_i64(&fx, 1), 2);
     CHECK_EQ_INT(last_i64(&fx, 2), 3);
-    /* "z":4} is 6 bytes from the quote: too close to the end for a pattern. */
+    /* "z":4} is 6 bytes from the quote: the short compare. */
     scan_ok(&fx, "{\"k234567890123d\":5,\"k2345678901234e\":6,\"z\":4}");
     CHECK_EQ_INT(last_i64(&fx, 2), 4);
     /* The message ends right after the ':', exactly the 17 bytes the
@@ -774,6 +774,10 @@ TEST(key_pattern_boundaries)
     scan_fails(&fx, "{\"k234567890123d\",10,\"k2345678901234e\":11}", LS_JSONSCAN_INVALID_JSON);
     /* A longer key sharing the 14 bytes is another key. */
     scan_ok(&fx, "{\"k234567890123dd\":13,\"z\":14}");
+    /* The message ends inside the predicted last key, or right after it. */
+    scan_fails(&fx, "{\"k234567890123d\":1,\"k2345678901234e\":2,\"z", LS_JSONSCAN_INVALID_JSON);
+    scan_fails(&fx, "{\"k234567890123d\":1,\"k2345678901234e\":2,\"z\"", LS_JSONSCAN_INVALID_JSON);
+    scan_fails(&fx, "{\"k234567890123d\":1,\"k2345678901234e\":2,\"z\":", LS_JSONSCAN_INVALID_JSON);
     CHECK(!last_valid(&fx, 0));
     CHECK_EQ_INT(last_i64(&fx, 2), 14);
     fixture_cleanup(&fx);
