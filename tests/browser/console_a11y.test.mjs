@@ -319,6 +319,19 @@ test('loading and error states, and validation errors beside their fields', { ti
   await page.locator('[data-field="topic"] .field-error').waitFor();
   assert.equal(await bootstrapError.count(), 0, 'the old error stays');
   await shot('source-new-error');
+  // A managed job into a table that exists: the server names the table's
+  // folder (destination.path, no field of its own here): the error shows
+  // next to the table name.
+  await page.goto(`${server.url}/#/jobs/new?source=${sourceId}`);
+  await page.locator('tr[data-source="name"]').waitFor();
+  await page.getByLabel('Database name').fill('web');
+  await page.getByLabel('Table name').fill('events');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  const tableError = page.locator('[data-field="table"] .field-error');
+  await tableError.waitFor();
+  assert.match(await tableError.textContent(), /not empty/);
+  assert.equal(await page.getByLabel('Table name').getAttribute('aria-invalid'), 'true');
+  await shot('wizard-table-exists');
   // Deleting an unused source by keyboard: the notice takes the focus its
   // Delete button had.
   await page.goto(`${server.url}/#/sources`);
@@ -330,6 +343,6 @@ test('loading and error states, and validation errors beside their fields', { ti
   assert.equal((await server.request('GET', '/api/v1/data-sources')).json.items.length, 1);
   // Chromium logs each refused request (the 404 and the 400s above) as a
   // console error: those were asked for.
-  const asked = /Failed to load resource: the server responded with a status of (400|404)/;
+  const asked = /Failed to load resource: the server responded with a status of (400|404|422)/;
   problems.splice(0, problems.length, ...problems.filter((p) => !asked.test(p)));
 }));

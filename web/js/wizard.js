@@ -355,6 +355,10 @@ export async function wizardPage(main, { query }) {
     } catch (ex) {
       if (ex.field && ex.field.startsWith('advanced')) form.querySelector('details:last-of-type')?.setAttribute('open', '');
       if (ex.field && ex.field.startsWith('destination.') && !managed) creds.open = /endpoint|region|access|secret|style/.test(ex.field);
+      // A managed table's path is <warehouse>/<database>.db/<table>/, which
+      // the form has no field for: a path error (the table's folder is not
+      // empty) belongs to the table name.
+      if (managed && ex.field === 'destination.path') ex.field = 'table';
       showError(form, ex);
     } finally { submit.disabled = false; }
   });
