@@ -332,6 +332,13 @@ test('loading and error states, and validation errors beside their fields', { ti
   assert.match(await tableError.textContent(), /not empty/);
   assert.equal(await page.getByLabel('Table name').getAttribute('aria-invalid'), 'true');
   await shot('wizard-table-exists');
+  // The source's own page has Delete too: refused while a job uses it.
+  await page.goto(`${server.url}/#/sources/${sourceId}`);
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Delete events_source' }).click();
+  const refusal = page.locator('.notice-error', { hasText: 'Cannot delete events_source' });
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /events_job/);
   // Deleting an unused source by keyboard: the notice takes the focus its
   // Delete button had.
   await page.goto(`${server.url}/#/sources`);
@@ -341,8 +348,8 @@ test('loading and error states, and validation errors beside their fields', { ti
   await page.getByText('Data source spare_source deleted.').waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Data source spare_source deleted.');
   assert.equal((await server.request('GET', '/api/v1/data-sources')).json.items.length, 1);
-  // Chromium logs each refused request (the 404 and the 400s above) as a
+  // Chromium logs each refused request (the 4xx answers above) as a
   // console error: those were asked for.
-  const asked = /Failed to load resource: the server responded with a status of (400|404|422)/;
+  const asked = /Failed to load resource: the server responded with a status of (400|404|409|422)/;
   problems.splice(0, problems.length, ...problems.filter((p) => !asked.test(p)));
 }));

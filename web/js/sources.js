@@ -16,21 +16,12 @@ export async function sourcesPage(main) {
   }
   const tbody = h('tbody');
   for (const s of sources) {
-    const del = h('button', { type: 'button', class: 'link danger', 'aria-label': `Delete ${s.name}` }, 'Delete');
-    del.addEventListener('click', async () => {
-      if (!confirm(`Delete data source ${s.name}?`)) return;
-      status.replaceChildren();
-      try {
-        await api('DELETE', `/data-sources/${s.id}`);
-        const done = notice(status, `Data source ${s.name} deleted.`, 'info');
-        // Its Delete button goes with the row: the focus goes to the notice.
-        done.tabIndex = -1;
-        row.remove();
-        done.focus();
-      } catch (e) {
-        const n = notice(status, `Cannot delete ${s.name}: ${e.message.replace(/([^.!?])$/, '$1.')}`);
-        if (e.status === 409) n.append(' ', h('a', { href: '#/jobs' }, 'Open Kafka Data Synchronization'), ' to stop and delete those jobs.');
-      }
+    const del = deleteButton(s, status, 'link danger', () => {
+      const done = notice(status, `Data source ${s.name} deleted.`, 'info');
+      // Its Delete button goes with the row: the focus goes to the notice.
+      done.tabIndex = -1;
+      row.remove();
+      done.focus();
     });
     const row = h('tr', { dataset: { id: s.id } },
       h('td', {}, h('a', { href: `#/sources/${s.id}` }, s.name)),
@@ -47,6 +38,24 @@ export async function sourcesPage(main) {
     h('caption', { class: 'sr-only' }, 'Data sources'),
     h('thead', {}, h('tr', {}, ['Name', 'Type', 'Topic', 'Bootstrap servers', 'Jobs', 'Created', 'Actions']
       .map((t) => h('th', { scope: 'col' }, t)))), tbody))));
+}
+
+// Delete, after a confirm; a refusal (jobs still use the source) shows in
+// status with the way to those jobs.
+function deleteButton(s, status, cls, deleted) {
+  const del = h('button', { type: 'button', class: cls, 'aria-label': `Delete ${s.name}` }, 'Delete');
+  del.addEventListener('click', async () => {
+    if (!confirm(`Delete data source ${s.name}?`)) return;
+    status.replaceChildren();
+    try {
+      await api('DELETE', `/data-sources/${s.id}`);
+      deleted();
+    } catch (e) {
+      const n = notice(status, `Cannot delete ${s.name}: ${e.message.replace(/([^.!?])$/, '$1.')}`);
+      if (e.status === 409) n.append(' ', h('a', { href: '#/jobs' }, 'Open Kafka Data Synchronization'), ' to stop and delete those jobs.');
+    }
+  });
+  return del;
 }
 
 export async function sourceNewPage(main) {
@@ -105,9 +114,11 @@ export async function sourceNewPage(main) {
 export async function sourcePage(main, { params: [id] }) {
   const [s, jobs] = await Promise.all([api('GET', `/data-sources/${id}`), listAll('/jobs')]);
   const mine = jobs.filter((j) => j.data_source_id === id);
+  const status = h('div', { class: 'page-notices' });
   main.append(pageHeader(s.name,
     h('a', { class: 'button primary', href: `#/jobs/new?source=${s.id}` }, 'Create Job'),
-    h('a', { class: 'button', href: `#/sources/${s.id}/edit` }, 'Edit')));
+    h('a', { class: 'button', href: `#/sources/${s.id}/edit` }, 'Edit'),
+    deleteButton(s, status, 'danger', () => { location.hash = '#/sources'; })), status);
   const sec = s.security || {};
   main.append(h('div', { class: 'card' }, h('dl', { class: 'props' },
     prop('ID', s.id), prop('Type', s.type), prop('Description', s.description || '—'),
