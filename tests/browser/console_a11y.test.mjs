@@ -48,6 +48,8 @@ async function newPage(width, height) {
   page.on('requestfailed', (r) => { if (!r.url().startsWith('data:')) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
   // Signed in by the sign-in form (the session lives in sessionStorage).
   await page.goto(server.url + '/');
+  await page.getByLabel('Token').waitFor();
+  await assertAccessible(page, `the sign-in page at ${width} px`);
   await page.getByLabel('Token').fill(server.adminToken);
   await page.getByLabel('Token').press('Enter');
   await page.getByRole('heading', { name: 'Kafka Data Synchronization' }).waitFor();
@@ -245,6 +247,15 @@ test('keyboard: skip link, visible focus, focus kept across refreshes, Enter sto
   }, job.id);
   assert.ok(where.inRow && !where.disabled, `the focus left the row after Stop: ${JSON.stringify(where)}`);
   await waitForState(server, job.id, 'stopped');
+  // Saving a stopped job's settings by keyboard: the notice takes the focus.
+  await page.goto(`${server.url}/#/jobs/${job.id}`);
+  await page.getByText('Edit settings (stopped jobs only)').focus();
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Commit interval (seconds)').fill('2');
+  await page.getByLabel('Commit interval (seconds)').press('Enter');
+  await page.getByText('Settings saved.').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Settings saved.');
+  assert.equal((await server.request('GET', `/api/v1/jobs/${job.id}`)).json.advanced.commit_interval_s, 2);
   // Tab walks the whole wizard, from the job name to Submit, and nothing it
   // focuses hides under the sticky Submit bar.
   await page.goto(`${server.url}/#/jobs/new?source=${sourceId}`);

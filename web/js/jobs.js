@@ -137,7 +137,10 @@ export async function jobPage(main, { params: [id] }) {
         job = res;
         editEl.replaceChildren();
         renderJob();
-        notice(status, 'Settings saved.', 'info');
+        // The form is gone with its Save button: the focus goes to the notice.
+        const saved = notice(status, 'Settings saved.', 'info');
+        saved.tabIndex = -1;
+        saved.focus();
       } catch (ex) { showError(form, ex); }
     });
     editEl.replaceChildren(h('details', { class: 'subtle' }, h('summary', {}, 'Edit settings (stopped jobs only)'), form));
