@@ -16,7 +16,8 @@
 // source leaves the focus nearby. Each page names itself in the window's
 // title and the job page's charts draw. A page waiting for the API says it is loading, a page
 // whose API call fails says why, and the data source form shows the server's
-// validation errors next to their fields. Screenshots go to
+// validation errors next to their fields; a failed refresh says so until one
+// works again, and the refresh loop never overlaps or doubles. Screenshots go to
 // $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never the repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -168,6 +169,46 @@ test('the accessibility checker reports each planted problem', { timeout: 40000 
   }
 }));
 
+// The pages' refresh loop (ui.js poller) under the browser's clock, driven
+// by hand: asking for refreshes while one runs never overlaps them, and
+// however often it was asked there is one timer (before it, every keystroke
+// in the jobs search that landed during a load started another loop).
+test('the refresh loop runs one at a time and keeps one timer', { timeout: 20000 }, () => guarded('poller', async () => {
+  if (page) await page.close();
+  page = await browser.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.clock.install();
+  await page.goto(server.url + '/');
+  await page.evaluate(async () => {
+    const { poller } = await import('/js/ui.js');
+    const t = { runs: 0, active: 0, most: 0, pending: [] };
+    t.poll = poller(() => {
+      t.runs++;
+      t.active++;
+      t.most = Math.max(t.most, t.active);
+      return new Promise((done) => t.pending.push(() => { t.active--; done(); }));
+    }, 1000);
+    window.t = t;
+  });
+  const state = () => page.evaluate(() => ({ runs: t.runs, active: t.active, most: t.most, pending: t.pending.length }));
+  // Three asks while the first run is in flight: one run, one queued.
+  await page.evaluate(() => { window.first = t.poll.now(); t.poll.now(); t.poll.now(); });
+  assert.deepEqual(await state(), { runs: 1, active: 1, most: 1, pending: 1 });
+  // The first ends: the queued one runs right away, alone.
+  await page.evaluate(async () => { t.pending.shift()(); await window.first; });
+  assert.deepEqual(await state(), { runs: 2, active: 1, most: 1, pending: 1 });
+  await page.evaluate(() => t.pending.shift()());
+  // From now on one run per period: one timer.
+  for (let period = 1; period <= 3; period++) {
+    await page.clock.runFor(1000);
+    assert.deepEqual(await state(), { runs: 2 + period, active: 1, most: 1, pending: 1 }, `period ${period}`);
+    await page.evaluate(() => t.pending.shift()());
+  }
+  await page.evaluate(() => t.poll.stop());
+  await page.clock.runFor(5000);
+  assert.equal((await state()).runs, 5, 'a stopped loop runs again');
+}));
+
 test('every page passes the checks at 1280x800 and 390x844, with no browser errors', { timeout: 55000 }, () => guarded('pages', async () => {
   await newPage(1280, 800);
   await checkEveryPage('1280');
@@ -310,6 +351,16 @@ test('loading and error states, and validation errors beside their fields', { ti
   await page.getByRole('heading', { name: 'Kafka Data Synchronization' }).waitFor();
   await loading.waitFor({ state: 'detached' });
   await page.unroute(jobsList);
+  // A refresh that fails says so, and the notice goes once one works again.
+  let failures = 1;
+  await page.route(jobsList, (route) => (failures-- > 0
+    ? route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"the store is busy"}}' })
+    : route.continue()));
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const refreshFailed = page.locator('.notice-error', { hasText: 'Cannot refresh: the store is busy' });
+  await refreshFailed.waitFor();
+  await refreshFailed.waitFor({ state: 'detached', timeout: 10000 });
+  await page.unroute(jobsList);
   // A job that does not exist: the page says so.
   await page.goto(`${server.url}/#/jobs/job_doesnotexist`);
   const alert = page.locator('.notice-error[role=alert]');
@@ -361,6 +412,6 @@ test('loading and error states, and validation errors beside their fields', { ti
   assert.equal((await server.request('GET', '/api/v1/data-sources')).json.items.length, 1);
   // Chromium logs each refused request (the 4xx answers above) as a
   // console error: those were asked for.
-  const asked = /Failed to load resource: the server responded with a status of (400|404|409|422)/;
+  const asked = /Failed to load resource: the server responded with a status of (400|404|409|422|500)/;
   problems.splice(0, problems.length, ...problems.filter((p) => !asked.test(p)));
 }));

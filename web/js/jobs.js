@@ -1,6 +1,6 @@
 // Kafka Data Synchronization: the jobs list and a job's live page.
 import { api, listAll } from './api.js';
-import { h, field, clearErrors, showError, notice, fmtTime, fmtNum, fmtBytes, stateBadge, pageHeader, labelCells, keepFocus, scrollBox } from './ui.js';
+import { h, field, clearErrors, showError, notice, fmtTime, fmtNum, fmtBytes, stateBadge, pageHeader, labelCells, keepFocus, scrollBox, poller, soleNotice } from './ui.js';
 import { lineChart } from './chart.js';
 
 function actionButtons(job, after, status) {
@@ -35,8 +35,7 @@ export async function jobsPage(main, { query }) {
     tbody);
   main.append(status, searchForm, h('div', { class: 'table-wrap' }, list), empty);
   let sources = new Map();
-  let stopped = false;
-  let timer = null;
+  const refreshError = soleNotice(status);
   async function load() {
     const [jobs, srcs] = await Promise.all([listAll('/jobs'), sources.size ? null : listAll('/data-sources')]);
     if (srcs) sources = new Map(srcs.map((s) => [s.id, s]));
@@ -51,23 +50,21 @@ export async function jobsPage(main, { query }) {
       h('td', {}, j.destination.format),
       h('td', {}, String(j.sync?.acus ?? '')),
       h('td', {}, stateBadge(j.state), j.state_reason ? h('div', { class: 'muted small' }, j.state_reason) : null),
-      h('td', { class: 'row-actions' }, ...actionButtons(j, refresh, status), h('a', { href: `#/jobs/${j.id}` }, 'Details'))));
+      h('td', { class: 'row-actions' }, ...actionButtons(j, poll.now, status), h('a', { href: `#/jobs/${j.id}` }, 'Details'))));
     // Refreshed every 3 s: the focused Start/Stop/link stays focused.
     keepFocus(tbody, () => tbody.replaceChildren(...rows));
     labelCells(list);
     empty.hidden = shown.length > 0;
     empty.textContent = jobs.length ? 'No job matches the search.' : 'No jobs yet. Create a synchronization job to start.';
   }
-  async function refresh() {
-    clearTimeout(timer);
-    try { await load(); } catch (e) { status.replaceChildren(); notice(status, e.message); }
-    if (!stopped) timer = setTimeout(refresh, 3000);
-  }
-  searchForm.addEventListener('submit', (e) => { e.preventDefault(); refresh(); });
-  search.addEventListener('input', () => refresh());
-  stateFilter.addEventListener('change', () => refresh());
-  await refresh();
-  return () => { stopped = true; clearTimeout(timer); };
+  const poll = poller(async () => {
+    try { await load(); refreshError.clear(); } catch (e) { refreshError.show(`Cannot refresh: ${e.message}`); }
+  }, 3000);
+  searchForm.addEventListener('submit', (e) => { e.preventDefault(); poll.now(); });
+  search.addEventListener('input', () => poll.now());
+  stateFilter.addEventListener('change', () => poll.now());
+  await poll.now();
+  return () => poll.stop();
 }
 
 export async function jobPage(main, { params: [id] }) {
@@ -156,7 +153,7 @@ export async function jobPage(main, { params: [id] }) {
       if (!confirm(`Delete job ${job.name}? The table stays.`)) return;
       try { await api('DELETE', `/jobs/${id}`); location.hash = '#/jobs'; } catch (e) { status.replaceChildren(); notice(status, e.message); }
     });
-    keepFocus(actions, () => actions.replaceChildren(...actionButtons(job, tick, status), del));
+    keepFocus(actions, () => actions.replaceChildren(...actionButtons(job, poll.now, status), del));
     const d = job.destination;
     const s = job.sync || {};
     configEl.replaceChildren(...[
@@ -189,12 +186,13 @@ export async function jobPage(main, { params: [id] }) {
   }
   let last = null;
   let stopped = false;
-  let timer = null;
+  const refreshError = soleNotice(status);
+  const poll = poller(tick, 2000);
   async function tick() {
-    clearTimeout(timer);
     try {
       const [j, m, ev] = await Promise.all([api('GET', `/jobs/${id}`), api('GET', `/jobs/${id}/metrics`), events()]);
       if (stopped) return;
+      refreshError.clear();
       const changed = !job || j.state !== job.state || j.etag !== job.etag;
       job = j;
       if (changed || !actions.children.length) renderJob();
@@ -222,10 +220,8 @@ export async function jobPage(main, { params: [id] }) {
         h('time', { datetime: e.at }, fmtTime(e.at)), h('span', { class: 'ev-kind' }, e.kind), h('span', {}, e.message))));
       if (!eventsEl.children.length) eventsEl.append(h('li', { class: 'muted' }, 'No events yet.'));
     } catch (e) {
-      status.replaceChildren();
-      notice(status, `Cannot refresh: ${e.message}`);
+      refreshError.show(`Cannot refresh: ${e.message}`);
     }
-    if (!stopped) timer = setTimeout(tick, 2000);
   }
   function renderStorage(st) {
     if (!st) { storageNote.textContent = 'This server does not report storage usage.'; return; }
@@ -267,8 +263,8 @@ export async function jobPage(main, { params: [id] }) {
       h('tbody', {}, rows)) : '');
   }
   renderJob();
-  await tick();
-  return () => { stopped = true; clearTimeout(timer); };
+  await poll.now();
+  return () => { stopped = true; poll.stop(); };
 }
 
 function ago(ms) {

@@ -185,6 +185,37 @@ export function keepFocus(root, render) {
   if (target) target.focus({ preventScroll: true });
 }
 
+// A page's refresh loop: run() now and then every ms. now() runs it at
+// once — or right after the run in flight — so runs never overlap and
+// there is one timer, however often now() is called (a keystroke in a
+// search box, a Start button). run() handles its own errors.
+export function poller(run, ms) {
+  let timer = null;
+  let busy = false;
+  let again = false;
+  let stopped = false;
+  async function now() {
+    clearTimeout(timer);
+    if (busy) { again = true; return; }
+    busy = true;
+    try { await run(); } finally { busy = false; }
+    if (stopped) return;
+    if (again) { again = false; now(); return; }
+    timer = setTimeout(now, ms);
+  }
+  return { now, stop() { stopped = true; clearTimeout(timer); } };
+}
+
+// A notice that replaces the previous one of its kind and can be taken
+// down, e.g. "Cannot refresh", gone once a refresh works again.
+export function soleNotice(container, kind = 'error') {
+  let el = null;
+  return {
+    show(text) { el?.remove(); el = notice(container, text, kind); },
+    clear() { el?.remove(); el = null; },
+  };
+}
+
 export function pageHeader(title, ...actions) {
   return h('div', { class: 'page-header' }, h('h1', { tabindex: '-1' }, title),
     h('div', { class: 'actions' }, ...actions));
