@@ -147,8 +147,9 @@ static void sleep_ms(ls_control_client *c, uint64_t ms)
     }
 }
 
-/* curl's progress callback: cuts an attempt off when a stop's deadline
- * passes (the flag may be set while the attempt is in flight). */
+/* curl's progress callback of an attempt that began before the stop (one
+ * begun later has its timeout cut to the time left): cuts it off at the
+ * last look at the clock before the deadline. */
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
@@ -156,7 +157,8 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
     (void)dlnow;
     (void)ultotal;
     (void)ulnow;
-    return time_left(ctx) == 0;
+    const ls_control_client *c = ctx;
+    return ls_stop_clock_cut_in_flight(c->stop, false);
 }
 
 /* One attempt. *status is the HTTP status, or 0 when no answer came (then
@@ -186,9 +188,11 @@ static ls_code attempt(ls_control_client *c, const char *method, const char *url
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->options.connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    if (left == UINT64_MAX) { /* not stopping yet: watch for it */
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, response);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_message);

@@ -60,8 +60,9 @@ void ls_control_client_free(ls_control_client *client);
 
 /* Bounds the requests of a stopping worker by the clock's deadline, so
  * that it finishes within the supervisor's grace period (stop_clock.h):
- * once the clock's stop began, an attempt in flight is cut off at the
- * deadline, no retry waits past it, and a request made after it fails at
+ * once the clock's stop began, an attempt ends by the deadline (one in
+ * flight when the stop begins is cut off at its last look at the clock
+ * before it), no retry waits past it, and a request made after it fails at
  * once with LS_ERR_UNAVAILABLE (the outcome of a POST cut off is unknown).
  * The clock (borrowed) must outlive the client; NULL unbinds. */
 void ls_control_watch_stop(ls_control_client *client, ls_stop_clock *clock);

@@ -28,8 +28,8 @@
  * worker's requests by the supervisor's grace period: once the clock's stop
  * began, each s3/oss attempt ends by the deadline (curl's timeout is cut to
  * the time left; an attempt in flight when the stop begins is cut off at
- * it), no retry waits past it, and a request made after it fails at once
- * with LS_ERR_UNAVAILABLE, saying so. Aborting a multipart upload (which
+ * its last look at the clock before it), no retry waits past it, and a
+ * request made after it fails at once with LS_ERR_UNAVAILABLE, saying so. Aborting a multipart upload (which
  * listing cannot see, so orphan removal never would) gets the clock's
  * cleanup allowance past the deadline. file:// is local I/O and not bounded.
  *

@@ -209,8 +209,8 @@ static int on_seek(void *userdata, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
-/* curl's progress callback: cuts an attempt off when the stop deadline
- * passes while it is in flight (the stop may begin after it started). */
+/* curl's progress callback of an attempt that began before the stop: cuts
+ * it off at the last look at the clock before the deadline. */
 static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
@@ -219,20 +219,23 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
     (void)ultotal;
     (void)ulnow;
     const transfer *t = userdata;
-    return ls_stop_clock_left_ms(t->stop, t->req->cleanup) == 0;
+    return ls_stop_clock_cut_in_flight(t->stop, t->req->cleanup);
 }
 
-/* Bounds one attempt by the stop deadline: its timeouts are cut to the
- * time left (left_ms > 0; UINT64_MAX while not stopping) and the progress
- * callback watches for a stop that begins meanwhile. */
+/* Bounds one attempt by the stop deadline, left_ms away (UINT64_MAX while
+ * not stopping): once stopping, its timeouts are cut to the time left;
+ * before, the progress callback watches for a stop that begins meanwhile. */
 static void bound_by_stop(const s3_backend *b, transfer *t, uint64_t left_ms)
 {
     if (!b->stop)
         return;
-    uint64_t total = left_ms < b->request_timeout_ms ? left_ms : b->request_timeout_ms;
-    uint64_t connect = left_ms < b->connect_timeout_ms ? left_ms : b->connect_timeout_ms;
-    curl_easy_setopt(t->curl, CURLOPT_TIMEOUT_MS, (long)total);
-    curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
+    if (left_ms != UINT64_MAX) {
+        uint64_t total = left_ms < b->request_timeout_ms ? left_ms : b->request_timeout_ms;
+        uint64_t connect = left_ms < b->connect_timeout_ms ? left_ms : b->connect_timeout_ms;
+        curl_easy_setopt(t->curl, CURLOPT_TIMEOUT_MS, (long)total);
+        curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
+        return;
+    }
     curl_easy_setopt(t->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(t->curl, CURLOPT_XFERINFODATA, t);
     curl_easy_setopt(t->curl, CURLOPT_NOPROGRESS, 0L);
@@ -426,14 +429,12 @@ static ls_code attempt_once(s3_backend *b, transfer *t, const char *payload_hash
         if (t->body_too_large)
             return ls_error_set(err, LS_ERR_TOO_LARGE, "%s %s: response exceeds the buffer cap",
                                 method, key);
-        if (ls_stop_clock_left_ms(b->stop, t->req->cleanup) == 0) {
-            /* Our progress callback, or the timeout cut to the time left. */
-            if (cc == CURLE_ABORTED_BY_CALLBACK)
-                return ls_error_set(err, LS_ERR_UNAVAILABLE, "%s %s: cut off at the deadline",
-                                    method, key);
-            return ls_error_set(err, LS_ERR_UNAVAILABLE,
-                                "%s %s: cut off at the deadline (%s)", method, key, why);
-        }
+        if (cc == CURLE_ABORTED_BY_CALLBACK) /* only ours aborts */
+            return ls_error_set(err, LS_ERR_UNAVAILABLE, "%s %s: cut off at the deadline",
+                                method, key);
+        if (ls_stop_clock_left_ms(b->stop, t->req->cleanup) == 0) /* its timeout, cut to it */
+            return ls_error_set(err, LS_ERR_UNAVAILABLE, "%s %s: cut off at the deadline (%s)",
+                                method, key, why);
         *retryable = curl_code_retryable(cc);
         bool our_fault = cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL;
         return ls_error_set(err, our_fault ? LS_ERR_INVALID : LS_ERR_UNAVAILABLE, "%s %s: %s",

@@ -239,17 +239,19 @@ static ls_code post_commit(worker *w, const json_t *body, commit_outcome *outcom
     }
 }
 
-/* The files of a stopping worker's commit could not all be uploaded by the
- * stop deadline: the commit was never sent, so the table holds none of it.
- * Says so, the cause kept. */
+/* A stopping worker's commit failed before it was sent (its files could not
+ * all be uploaded, most likely cut off by the stop deadline): the table
+ * holds none of it. Says so, the cause kept. */
 static ls_code stop_gave_up(ls_code rc, ls_error *err)
 {
     ls_error cause = *err;
     ls_error_clear(err);
+    /* Within the last look at the clock, the deadline is what ended it. */
+    bool grace_ends = ls_stop_clock_cut_in_flight(&stop_clock, false);
     return ls_error_set(err, rc,
-                        "giving up the uploads of the commit (the stop grace period ends): "
-                        "nothing of it was committed, the next run reads it again; %s",
-                        cause.message);
+                        "giving up the uploads of the commit%s: nothing of it was committed, "
+                        "the next run reads it again; %s",
+                        grace_ends ? " (the stop grace period ends)" : "", cause.message);
 }
 
 /* Closes every file and commits them with the ranges they cover. When the
@@ -270,7 +272,7 @@ static ls_code worker_commit(worker *w, bool leaving, ls_error *err)
         rc = worker_close_all_files(w, err);
     if (!rc)
         rc = worker_dlq_close(w, err);
-    if (rc && ls_stop_clock_left_ms(&stop_clock, false) == 0)
+    if (rc && ls_stop_clock_deadline(&stop_clock))
         rc = stop_gave_up(rc, err);
     if (rc)
         goto give_up;

@@ -71,3 +71,8 @@ uint64_t ls_stop_clock_cap_ms(ls_stop_clock *clock, uint64_t limit_ms, bool clea
     uint64_t left = ls_stop_clock_left_ms(clock, cleanup);
     return left < limit_ms ? left : limit_ms;
 }
+
+bool ls_stop_clock_cut_in_flight(ls_stop_clock *clock, bool cleanup)
+{
+    return ls_stop_clock_left_ms(clock, cleanup) <= LS_STOP_CLOCK_CHECK_INTERVAL_MS;
+}

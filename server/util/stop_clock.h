@@ -56,6 +56,17 @@ uint64_t ls_stop_clock_left_ms(ls_stop_clock *clock, bool cleanup);
  * timeout so). */
 uint64_t ls_stop_clock_cap_ms(ls_stop_clock *clock, uint64_t limit_ms, bool cleanup);
 
+/* How often, at the least, a transfer in flight gets a look at the clock:
+ * curl calls its progress callback about once a second while a transfer
+ * is idle (a stalled upload), more often while data moves. */
+#define LS_STOP_CLOCK_CHECK_INTERVAL_MS 1000
+
+/* For the progress callback of a transfer that began before the stop (one
+ * begun later has its timeout cut to the time left): whether to cut it off
+ * now, because the next look at the clock could come past the deadline
+ * (with cleanup: past the cleanup allowance). False while not stopping. */
+bool ls_stop_clock_cut_in_flight(ls_stop_clock *clock, bool cleanup);
+
 /* CLOCK_MONOTONIC in milliseconds, the clock's time base. */
 uint64_t ls_stop_clock_now_ms(void);
 

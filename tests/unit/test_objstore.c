@@ -1,14 +1,20 @@
 /*
  * objstore: URI and key rules, the ListObjectsV2 XML reader, the retry
  * schedule, and the file:// backend end to end (atomic writes, create-if-
- * absent races between processes, paging, path refusal). The s3/oss backend
- * is driven against s3rver by tests/e2e/objstore_*.test.mjs.
+ * absent races between processes, paging, path refusal), and the s3
+ * backend's stop deadline against a listener that never answers. The rest
+ * of the s3/oss backend is driven against s3rver by
+ * tests/e2e/objstore_*.test.mjs.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -624,4 +630,80 @@ TEST(counters_are_exact_across_threads)
     CHECK_EQ_INT(c.bytes_down, THREADS * 50 * 100);
     CHECK_EQ_INT(c.errors, 0);
     ls_objstore_free(s);
+}
+
+/* ---- the stop deadline (s3) ---- */
+
+static void *stop_later(void *clock)
+{
+    usleep(300 * 1000);
+    ls_stop_clock_begin(clock); /* as the worker's SIGTERM handler does, mid-request */
+    return NULL;
+}
+
+/* A store whose endpoint accepts connections (the kernel's backlog) and
+ * never answers: every request stalls until something cuts it off. */
+static ls_objstore *silent_s3_store(int *listen_fd, ls_stop_clock *clock)
+{
+    *listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(*listen_fd >= 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    CHECK(bind(*listen_fd, (struct sockaddr *)&addr, sizeof addr) == 0);
+    CHECK(listen(*listen_fd, 16) == 0);
+    socklen_t len = sizeof addr;
+    CHECK(getsockname(*listen_fd, (struct sockaddr *)&addr, &len) == 0);
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+    ls_objstore_options o;
+    ls_objstore_options_init(&o);
+    o.endpoint = endpoint;
+    o.region = "us-east-1";
+    o.access_key_id = "AKIDTEST";
+    o.secret_access_key = "secret";
+    o.request_timeout_ms = 20000; /* far past the deadline */
+    o.retry_base_delay_ms = 10;
+    o.stop = clock;
+    ls_objstore *store = NULL;
+    ls_error_clear(&err);
+    CHECK_OK(ls_objstore_open("s3://bucket", &o, &store, &err), &err);
+    return store;
+}
+
+/* A PUT in flight when the stop begins is cut off by the deadline (at the
+ * last look at the clock before it), not after its 20 s timeout and
+ * retries; a request after it fails at once. (Aborting a multipart upload
+ * past the deadline: e2e.objstore_faults.) */
+TEST(s3_stop_deadline_cuts_requests_short)
+{
+    ls_stop_clock clock;
+    ls_stop_clock_init(&clock, NULL, 1500, 400);
+    int fd = -1;
+    ls_objstore *store = silent_s3_store(&fd, &clock);
+    pthread_t thread;
+    uint64_t started = ls_stop_clock_now_ms();
+    pthread_create(&thread, NULL, stop_later, &clock);
+    ls_error_clear(&err);
+    CHECK_EQ_INT(ls_objstore_put(store, "data/a.parquet", "abc", 3, &err), LS_ERR_UNAVAILABLE);
+    uint64_t ended = ls_stop_clock_now_ms();
+    pthread_join(thread, NULL);
+    CHECK(strstr(err.message, "PUT data/a.parquet: cut off at the deadline") != NULL);
+    uint64_t deadline = ls_stop_clock_deadline(&clock);
+    CHECK(ended - started >= 300);
+    CHECK(ended <= deadline + 100); /* never past it (slack for a loaded box) */
+    ls_objstore_counters c;
+    ls_objstore_counters_read(store, &c);
+    CHECK_EQ_INT(c.put_requests, 1); /* not retried */
+
+    while (ls_stop_clock_left_ms(&clock, false) > 0)
+        usleep(10 * 1000);
+    ls_error_clear(&err);
+    started = ls_stop_clock_now_ms();
+    CHECK_EQ_INT(ls_objstore_delete(store, "data/a.parquet", &err), LS_ERR_UNAVAILABLE);
+    CHECK(strstr(err.message, "the deadline has passed") != NULL);
+    CHECK(ls_stop_clock_now_ms() - started < 200);
+    ls_objstore_counters_read(store, &c);
+    CHECK_EQ_INT(c.delete_requests, 0); /* none was sent */
+
+    ls_objstore_free(store);
+    close(fd);
 }

@@ -379,6 +379,21 @@ TEST(stop_clock_begins_once_and_counts_down)
     CHECK(with_cleanup >= left + 500 && with_cleanup <= 2500);
     CHECK_EQ_INT(ls_stop_clock_cap_ms(&clock, 100, false), 100);
     CHECK(ls_stop_clock_cap_ms(&clock, 300000, false) <= 2000);
+    /* Over a second left: a transfer in flight gets another look. */
+    CHECK(!ls_stop_clock_cut_in_flight(&clock, false));
+}
+
+TEST(stop_clock_cuts_a_transfer_in_flight_at_its_last_look)
+{
+    ls_stop_clock clock;
+    ls_stop_clock_init(&clock, NULL, 900, 5000);
+    CHECK(!ls_stop_clock_cut_in_flight(&clock, false)); /* not stopping */
+    ls_stop_clock_begin(&clock);
+    /* Under a second left: the next look (a second away at most) could
+     * come past the deadline, so this is the last one. */
+    CHECK(ls_stop_clock_cut_in_flight(&clock, false));
+    CHECK(!ls_stop_clock_cut_in_flight(&clock, true)); /* cleanup: 5.9 s left */
+    CHECK(!ls_stop_clock_cut_in_flight(NULL, false));
 }
 
 TEST(stop_clock_passed_deadline_leaves_nothing_but_cleanup)
