@@ -476,10 +476,13 @@ TEST(failed_compaction_commit_leaves_the_table_correct)
     fixture_close(&fx);
 }
 
-/* Runs a compaction in a child process with its own store and committer
- * (as a second server would) and kills it after delay_us. True when the
- * child finished before. */
-static bool compact_and_kill(const fixture *fx, useconds_t delay_us)
+typedef ls_code (*compact_fn)(ls_committer *, const ls_table_ref *, const ls_maintenance_config *,
+                              ls_maintenance_result *, ls_error *);
+
+/* Runs compact (the Iceberg or the Paimon compaction) in a child process
+ * with its own store and committer (as a second server would) and kills it
+ * after delay_us. True when the child finished before. */
+static bool compact_and_kill(const fixture *fx, compact_fn compact, useconds_t delay_us)
 {
     pid_t pid = fork();
     CHECK(pid >= 0);
@@ -494,7 +497,7 @@ static bool compact_and_kill(const fixture *fx, useconds_t delay_us)
             _exit(2);
         ls_maintenance_config config = small_config();
         ls_maintenance_result result = {0};
-        ls_code rc = ls_maintenance_compact(committer, &fx->ref, &config, &result, &err);
+        ls_code rc = compact(committer, &fx->ref, &config, &result, &err);
         _exit(rc ? 1 : 0);
     }
     usleep(delay_us);
@@ -516,7 +519,7 @@ TEST(a_crash_at_any_point_of_compaction_leaves_the_table_correct)
     bool finished = false;
     int runs = 0;
     for (useconds_t delay_us = 0; !finished && runs < 400; delay_us += 1000 + delay_us / 8, runs++) {
-        finished = compact_and_kill(&fx, delay_us);
+        finished = compact_and_kill(&fx, ls_maintenance_compact, delay_us);
         check_rows(&fx, fx.next_offset, 0, 0);
         CHECK_EQ_INT(table_offset(&fx), fx.next_offset);
     }
@@ -905,6 +908,54 @@ TEST(paimon_expiration_keeps_the_latest_range_and_its_files_only)
     CHECK_EQ_INT(result.snapshots_expired, 0);
     paimon_ingest(&fx, 2, "eu");
     ls_paimon_table_free(paimon_check_rows(&fx, fx.next_offset));
+    fixture_close(&fx);
+}
+
+/* The Paimon twin of a_crash_at_any_point_of_compaction_leaves_the_table_
+ * correct: a COMPACT snapshot lands whole or not at all. */
+TEST(paimon_a_crash_at_any_point_of_compaction_leaves_the_table_correct)
+{
+    fixture fx;
+    paimon_open(&fx);
+    for (int i = 0; i < 30; i++)
+        paimon_ingest(&fx, 200, i % 2 ? "eu" : "us");
+    bool finished = false;
+    int runs = 0;
+    for (useconds_t delay_us = 0; !finished && runs < 400; delay_us += 1000 + delay_us / 8, runs++) {
+        finished = compact_and_kill(&fx, ls_maintenance_compact_paimon, delay_us);
+        /* Either nothing moved, or the COMPACT snapshot landed whole (the
+         * kill may come after it, before the child exits). */
+        ls_paimon_table *t = paimon_check_rows(&fx, fx.next_offset);
+        bool compacted = strcmp(t->snapshot.commit_kind, "COMPACT") == 0;
+        CHECK_EQ_INT(t->snapshot.id, compacted ? 31 : 30);
+        CHECK_EQ_INT(t->file_count, compacted ? 2 : 30);
+        ls_paimon_table_free(t);
+        CHECK_EQ_INT(table_offset(&fx), fx.next_offset);
+    }
+    CHECK(finished);
+    CHECK(runs > 3);
+    ls_paimon_table *t = paimon_check_rows(&fx, fx.next_offset);
+    CHECK_EQ_STR(t->snapshot.commit_kind, "COMPACT");
+    CHECK_EQ_INT(t->file_count, 2);
+    ls_paimon_table_free(t);
+    paimon_ingest(&fx, 7, "eu"); /* the committer carries on after the crashes */
+    /* What the crashed runs left is orphaned; once old enough it goes, and
+     * the data files on disk are then exactly the live ones. */
+    ls_maintenance_config config = small_config();
+    config.min_input_files = 100; /* no compaction here */
+    config.snapshot_max_age_ms = 0;  /* the replaced files go with their snapshots */
+    config.snapshot_min_keep = 1;
+    ls_maintenance_result result = {0};
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_maintenance_run(fx.committer, &fx.ref, &config,
+                                wall_ms() + 2 * config.orphan_age_ms, &result, &err),
+             &err);
+    CHECK(result.orphans_deleted > 0);
+    t = paimon_check_rows(&fx, fx.next_offset);
+    CHECK_EQ_INT(count_files(&fx, "region=eu") + count_files(&fx, "region=us"),
+                 (int)t->file_count);
+    ls_paimon_table_free(t);
     fixture_close(&fx);
 }
 
