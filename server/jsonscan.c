@@ -128,6 +128,7 @@ struct ls_jsonscan_plan {
     size_t max_depth;
     size_t max_message_bytes;
     bool collect_unmapped;
+    bool hooks; /* walk_fn != NULL || collect_unmapped, kept for hook_mode */
     plan_field *fields;
     size_t field_count;
     bool any_required; /* check_required has work to do */
@@ -1438,6 +1439,7 @@ ls_code ls_jsonscan_plan_new(const ls_jsonscan_options *options, const ls_jsonsc
     plan->max_message_bytes = options->max_message_bytes ? options->max_message_bytes
                                                          : LS_JSONSCAN_DEFAULT_MAX_MESSAGE_BYTES;
     plan->collect_unmapped = options->collect_unmapped;
+    plan->hooks = plan->collect_unmapped;
     ls_code rc = plan_alloc(plan, field_count, err);
     if (!rc)
         rc = ignored_init(plan, options, err);
@@ -1605,7 +1607,7 @@ static const value_ctx dead_ctx = {.node = NONE, .fields = NONE, .depth = 255};
 
 static inline bool hook_mode(const ls_jsonscan_plan *plan)
 {
-    return plan->walk_fn != NULL || plan->collect_unmapped;
+    return plan->hooks; /* asked for every key and value: one load */
 }
 
 /* A leaf at the parse level that no field maps: the walk callback or the
@@ -2186,6 +2188,7 @@ static ls_code walk_run(const uint8_t *message, size_t length, int parse_level, 
     if (rc)
         return rc;
     plan->walk_fn = fn;
+    plan->hooks = plan->walk_fn != NULL || plan->collect_unmapped; /* validation has no fn */
     plan->walk_ctx = ctx;
     scanner s = {.plan = plan,
                  .start = message,
