@@ -70,9 +70,17 @@ static ls_code flush_literals(ls_buf *out, const void *values, bool is_u8, size_
     uint8_t header[10];
     ls_code rc = ls_buf_append(out, header, ls_varint_encode(((uint64_t)groups << 1) | 1, header),
                                err);
-    /* Pack through a small stack buffer so both element sizes share one path. */
+    size_t done = 0;
+    /* 32-bit values pack in place, all but a last partial group (its
+     * padding zeros are not in the array). */
+    if (!is_u8 && rc == LS_OK) {
+        done = count / 8 * 8;
+        rc = ls_bitpack_append(out, (const uint32_t *)values + start, done, bit_width, err);
+    }
+    /* The rest through a small stack buffer, so both element sizes share one
+     * path. */
     uint32_t chunk[256];
-    for (size_t done = 0; rc == LS_OK && done < groups * 8; done += 256) {
+    for (; rc == LS_OK && done < groups * 8; done += 256) {
         size_t n = groups * 8 - done < 256 ? groups * 8 - done : 256;
         for (size_t k = 0; k < n; k++)
             chunk[k] = done + k < count ? value_at(values, is_u8, start + done + k) : 0;
