@@ -103,7 +103,12 @@ async function route() {
       const c = await page(main, { params: m.slice(1).map(decodeURIComponent), query });
       if (typeof c === 'function') cleanup = c;
     } catch (e) {
-      main.append(h('div', { class: 'notice notice-error', role: 'alert' }, e.message));
+      // A page that failed before its header still gets a heading to land on.
+      if (!main.querySelector('h1')) {
+        main.append(h('h1', { tabindex: '-1' }, e.status === 404 ? 'Not found' : 'Cannot show this page'));
+      }
+      main.append(h('div', { class: 'notice notice-error', role: 'alert' }, e.message),
+        h('p', {}, h('a', { href: '#/jobs' }, 'Back to jobs')));
     } finally {
       loading.remove();
     }

@@ -148,11 +148,19 @@ test('loading and error states, and validation errors beside their fields', { ti
   await refreshFailed.waitFor();
   await refreshFailed.waitFor({ state: 'detached', timeout: 10000 });
   await page.unroute(jobsList);
-  // A job that does not exist: the page says so.
+  // A search that matches nothing says so, with no empty table.
+  await page.getByLabel('Search jobs').fill('no-such-job');
+  await page.getByText('No job matches the search.').waitFor();
+  assert.equal(await page.locator('table').isVisible(), false);
+  // A job that does not exist: the page says so under a heading of its own,
+  // which takes the focus and names the window.
   await page.goto(`${server.url}/#/jobs/job_doesnotexist`);
   const alert = page.locator('.notice-error[role=alert]');
   await alert.waitFor();
   assert.match(await alert.textContent(), /not found|no job|does not exist/i);
+  const notFound = page.getByRole('heading', { name: 'Not found', level: 1 });
+  assert.equal(await notFound.evaluate((el) => el === document.activeElement), true);
+  await page.waitForFunction(() => document.title === 'Not found — lakesync');
   // The server's validation errors on the data source form, next to their fields.
   await page.goto(`${server.url}/#/sources/new`);
   await page.getByLabel('Kafka topic').fill('events');

@@ -54,6 +54,7 @@ export async function jobsPage(main, { query }) {
     // Refreshed every 3 s: the focused Start/Stop/link stays focused.
     keepFocus(tbody, () => tbody.replaceChildren(...rows));
     labelCells(list);
+    list.hidden = shown.length === 0; // the empty notice says why, without an empty table
     empty.hidden = shown.length > 0;
     empty.textContent = jobs.length ? 'No job matches the search.' : 'No jobs yet. Create a synchronization job to start.';
   }
