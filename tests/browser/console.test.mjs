@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer } from '../e2e/lib/server.mjs';
 import { startBroker } from '../e2e/lib/broker.mjs';
-import { launchBrowser, screenshotDir, assertLabelled } from '../e2e/lib/browser.mjs';
+import { launchBrowser, screenshotDir, assertAccessible } from '../e2e/lib/browser.mjs';
 
 const LONG = 60000;
 const shots = screenshotDir('lakesync-console-shots');
@@ -87,7 +87,7 @@ async function flow() {
   await page.getByLabel('Description').fill('clicks from the shop');
   await page.getByLabel('Bootstrap servers').fill(broker.bootstrap);
   await page.getByLabel('Kafka topic').fill('clicks');
-  await assertLabelled(page, 'the data source form');
+  await assertAccessible(page, 'the data source form');
   await shot('02-source-new');
   await page.getByRole('button', { name: 'Create' }).click();
   await page.getByRole('heading', { name: 'clicks_source' }).waitFor();
@@ -160,7 +160,7 @@ async function flow() {
   await acus.fill('1');
   await page.getByText('Advanced settings').click();
   await page.getByLabel('Commit interval (seconds)').fill('1');
-  await assertLabelled(page, 'the wizard');
+  await assertAccessible(page, 'the wizard');
   await page.getByRole('button', { name: 'Submit' }).click();
   const acusError = page.locator('[data-field="sync.acus"] .field-error');
   await acusError.waitFor();

@@ -82,11 +82,13 @@ test('the accessibility checker reports each planted problem', { timeout: 40000 
     const main = document.getElementById('main');
     main.insertAdjacentHTML('beforeend', '<input id="planted-input"><button id="planted-button"></button>' +
       '<img src="data:," id="planted-img"><p id="planted-input"></p>' +
-      '<div id="planted-scroll" style="overflow-x:auto;width:100px"><div style="width:900px">wide</div></div>');
+      '<div id="planted-scroll" style="overflow-x:auto;width:100px"><div style="width:900px">wide</div></div>' +
+      '<p id="planted-pale" style="color:#aaa;background:#fff">pale</p>');
   });
   const found = (await accessibilityProblems(page)).join('\n');
   for (const want of ['no label: <input id="planted-input"', 'no accessible name: <button id="planted-button"',
-    'image without alt', 'duplicate id planted-input', 'a keyboard cannot reach it: <div id="planted-scroll"']) {
+    'image without alt', 'duplicate id planted-input', 'a keyboard cannot reach it: <div id="planted-scroll"',
+    'contrast 2.32:1 for "pale"']) {
     assert.ok(found.includes(want), `the checker misses "${want}" in:\n${found}`);
   }
 }));

@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, tempDir } from '../e2e/lib/server.mjs';
 import { startBroker } from '../e2e/lib/broker.mjs';
-import { launchBrowser, screenshotDir, assertLabelled, runGuarded } from '../e2e/lib/browser.mjs';
+import { launchBrowser, screenshotDir, assertAccessible, runGuarded } from '../e2e/lib/browser.mjs';
 
 const LONG = 60000;
 const COUNT = 120;
@@ -255,7 +255,7 @@ async function checkTablePage(db, format) {
   assert.ok(sum >= COUNT);
   const shown = Object.entries(offsets.partitions).map(([p, v]) => `p${p}: ${v}`).join(', ');
   assert.equal(await newest.locator('td').last().textContent(), shown);
-  await assertLabelled(page, `the ${format} table page`);
+  await assertAccessible(page, `the ${format} table page`);
   await tabTo('#file-filter');
   return { t, files, snaps };
 }

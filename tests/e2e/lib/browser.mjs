@@ -3,7 +3,6 @@
 //
 //   launchBrowser() -> Promise<Browser>       headless, no network of its own
 //   screenshotDir(name) -> string             $LAKESYNC_SCREENSHOT_DIR or a temp dir
-//   assertLabelled(page, where)               every visible input has a label
 //   accessibilityProblems(page) -> [string]   what assertAccessible refuses
 //   assertAccessible(page, where)             the sanity checks below, none failing
 //   runGuarded(name, fn, {page, dir, errors})  fn(), a screenshot when it fails,
@@ -39,22 +38,14 @@ export async function runGuarded(name, fn, { page, dir, errors }) {
 export const screenshotDir = (name) => process.env.LAKESYNC_SCREENSHOT_DIR ||
   fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
 
-// Every visible input, select and textarea has a label (or aria-label).
-export async function assertLabelled(page, where) {
-  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
-    .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
-    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
-    .map((el) => el.outerHTML.slice(0, 120)));
-  assert.deepEqual(unlabelled, [], `unlabelled inputs on ${where}`);
-}
-
 // An accessibility sanity check of the page as it is now (not a full audit):
 // every visible input, select and textarea has an accessible name (a label
 // with text, aria-label or aria-labelledby); every visible button and link has
 // one; every image has alt text and every svg role=img a label; ids are
 // unique (a duplicate breaks label-for); a box that scrolls can take
 // the focus, or holds something that can, so a keyboard can scroll it; every
-// column header has text; the page itself does not scroll sideways.
+// column header has text; text contrasts with its background (WCAG AA); the
+// page itself does not scroll sideways.
 export async function accessibilityProblems(page) {
   return page.evaluate(() => {
     const out = [];
@@ -90,6 +81,40 @@ export async function accessibilityProblems(page) {
           !(scrolls(st.overflowY) && el.scrollHeight > el.clientHeight + 1)) continue;
       if (el.tabIndex >= 0 || el.querySelector('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')) continue;
       out.push(`scrolls but a keyboard cannot reach it: ${short(el)}`);
+    }
+    // Text contrast against the first opaque background behind it (WCAG AA:
+    // 4.5:1, 3:1 for large text); disabled controls are exempt.
+    const rgb = (c) => {
+      const m = /rgba?\(([^)]+)\)/.exec(c || '');
+      if (!m) return null;
+      const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+    };
+    const lum = ({ r, g, b }) => [r, g, b].map((v) => v / 255)
+      .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+      .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c && c.a > 0.5) return c;
+      }
+      return { r: 255, g: 255, b: 255 };
+    };
+    for (const el of document.querySelectorAll('body *')) {
+      if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) || !shown(el)) continue;
+      if (el.closest(':disabled, [aria-disabled=true], :disabled + label, option')) continue;
+      const st = getComputedStyle(el);
+      const svgText = el instanceof SVGElement;
+      const bg = background(svgText ? el.ownerSVGElement : el);
+      let fg = rgb(svgText ? st.fill : st.color);
+      if (!fg) continue;
+      const a = fg.a * Number(st.opacity);
+      if (a < 1) fg = { r: fg.r * a + bg.r * (1 - a), g: fg.g * a + bg.g * (1 - a), b: fg.b * a + bg.b * (1 - a) };
+      const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      const ratio = (hi + 0.05) / (lo + 0.05);
+      const size = parseFloat(st.fontSize);
+      const large = size >= 24 || (Number(st.fontWeight) >= 700 && size >= 18.66);
+      if (ratio < (large ? 3 : 4.5)) out.push(`contrast ${ratio.toFixed(2)}:1 for "${text(el).slice(0, 30)}": ${short(el)}`);
     }
     const wide = document.documentElement.scrollWidth;
     if (wide > window.innerWidth) out.push(`the page is ${wide} px wide in a ${window.innerWidth} px window`);
