@@ -10,7 +10,8 @@
 // is loading, a failed refresh says so until one works again, a page whose
 // API call fails says why; the server's validation errors show next to their
 // fields (the data source form; a managed job into an existing table next to
-// the table name); a source's own page refuses Delete while a job uses it.
+// the table name); a source's own page refuses Delete while a job uses it;
+// choosing another source abandons the sample still being read.
 // Screenshots go to $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never
 // the repo.
 import { test, before, after } from 'node:test';
@@ -176,11 +177,22 @@ test('loading and error states, and validation errors beside their fields', { ti
   await page.locator('[data-field="topic"] .field-error').waitFor();
   assert.equal(await bootstrapError.count(), 0, 'the old error stays');
   await shot('source-new-error');
+  // Another source chosen while the first one's sample is still read (held
+  // here): that read is abandoned — aborted, so its late answer cannot
+  // replace the new source's sample and mapping.
+  const firstSample = (url) => url.pathname === `/api/v1/data-sources/${sourceId}/sample`;
+  await page.route(firstSample, () => { /* never answered: the page must give up on it */ });
+  const abandoned = page.waitForEvent('requestfailed', (r) => firstSample(new URL(r.url())));
+  await page.goto(`${server.url}/#/jobs/new?source=${sourceId}`);
+  await page.getByText('Reading the latest messages of the topic').waitFor();
+  await page.getByLabel('Data source').selectOption({ label: 'spare_source (events)' });
+  assert.match((await abandoned).failure().errorText, /ABORTED/);
+  await page.locator('tr[data-source="device"]').waitFor();
+  await page.unroute(firstSample);
+  fx.problems.splice(0, fx.problems.length, ...fx.problems.filter((p) => !/request failed: .*\/sample\?/.test(p)));
   // A managed job into a table that exists: the server names the table's
   // folder (destination.path, no field of its own here): the error shows
   // next to the table name.
-  await page.goto(`${server.url}/#/jobs/new?source=${sourceId}`);
-  await page.locator('tr[data-source="name"]').waitFor();
   await page.getByLabel('Database name').fill('web');
   await page.getByLabel('Table name').fill('events');
   await page.getByRole('button', { name: 'Submit' }).click();

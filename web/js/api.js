@@ -26,11 +26,12 @@ function exactIntegers(key, value, context) {
 }
 
 // api('GET', '/data-sources') -> parsed JSON (null for 204). A 401 signs out.
-export async function api(method, path, body, { token, headers: extra } = {}) {
+// signal (an AbortSignal) abandons the request: the AbortError is thrown as is.
+export async function api(method, path, body, { token, headers: extra, signal } = {}) {
   const headers = { ...(extra || {}) };
   const t = token ?? session.token();
   if (t) headers.Authorization = `Bearer ${t}`;
-  const init = { method, headers };
+  const init = { method, headers, signal };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -39,6 +40,7 @@ export async function api(method, path, body, { token, headers: extra } = {}) {
   try {
     res = await fetch('/api/v1' + path, init);
   } catch (e) {
+    if (e.name === 'AbortError') throw e;
     throw new ApiError(0, null, `cannot reach the server: ${e.message}`);
   }
   const text = await res.text();

@@ -162,13 +162,21 @@ export async function wizardPage(main, { query }) {
   syncDestination(); syncStart(); syncAcus();
 
   // ---- sample and inference -------------------------------------------------------
+  // A newer read (another source chosen, "Fetch sample again") abandons the
+  // one in flight: its answer, however late, must not replace the newer
+  // sample or fill the inference cache (st.gen) with the old source's fields.
+  let reading = null;
   async function loadSample() {
+    reading?.abort();
+    const ctl = reading = new AbortController();
+    st.gen = (st.gen || 0) + 1;
     sampleStatus.textContent = 'Reading the latest messages of the topic…';
     sampleBox.textContent = '';
     const s = sources.find((x) => x.id === source.value);
     if (s && !table.dataset.touched) table.value = (s.topic || '').toLowerCase().replace(/[^a-z0-9_]/g, '_');
     try {
-      const r = await api('GET', `/data-sources/${source.value}/sample?limit=20&timeout_ms=10000`);
+      const r = await api('GET', `/data-sources/${source.value}/sample?limit=20&timeout_ms=10000`, undefined, { signal: ctl.signal });
+      if (ctl !== reading) return;
       st.messages = r.items.filter((m) => m.json_valid && m.value !== null).map((m) => m.value);
       const bad = r.items.length - st.messages.length;
       sampleBox.textContent = r.items.slice(0, 5).map((m) => prettyMessage(m.value)).join('\n\n') || '(no messages)';
@@ -176,6 +184,7 @@ export async function wizardPage(main, { query }) {
         ? `${r.items.length} latest message(s) from ${r.partition_count} partition(s)${bad ? `, ${bad} not valid JSON` : ''}${r.incomplete ? ' (incomplete)' : ''}.`
         : 'The topic has no messages yet: add fields by source path below.';
     } catch (e) {
+      if (ctl !== reading || e.name === 'AbortError') return;
       st.messages = [];
       sampleStatus.textContent = `Cannot read a sample: ${e.message}`;
     }
@@ -194,8 +203,10 @@ export async function wizardPage(main, { query }) {
     let r = st.inferCache.get(level);
     if (!r) {
       mappingStatus.textContent = 'Inferring…';
+      const gen = st.gen;
       try {
         r = await api('POST', '/schema/infer', { messages: st.messages, parse_levels: level });
+        if (gen !== st.gen) return;
         st.inferCache.set(level, r);
       } catch (e) {
         if (seq === st.inferSeq) mappingStatus.textContent = `Inference failed: ${e.message}`;
@@ -210,9 +221,13 @@ export async function wizardPage(main, { query }) {
   }
   // Prefetch the other levels so switching is instant.
   async function prefetch() {
-    for (let l = 0; l <= 4; l++) {
+    const gen = st.gen;
+    for (let l = 0; l <= 4 && gen === st.gen; l++) {
       if (st.inferCache.has(l) || !st.messages.length) continue;
-      try { st.inferCache.set(l, await api('POST', '/schema/infer', { messages: st.messages, parse_levels: l })); } catch { /* later */ }
+      try {
+        const r = await api('POST', '/schema/infer', { messages: st.messages, parse_levels: l });
+        if (gen === st.gen) st.inferCache.set(l, r);
+      } catch { /* inferred when chosen */ }
     }
   }
 
