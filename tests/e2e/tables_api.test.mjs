@@ -276,7 +276,13 @@ test('a table on S3 is read with its job\'s own destination credentials', async 
                    endpoint: s3.endpoint, region: 'us-east-1', path_style: true,
                    access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey },
     database: 's3db', table: 'events', parse_levels: 1,
-    fields: [{ source: 'id', name: 'id', type: 'bigint' }, { source: 'name', name: 'name', type: 'string' }],
+    // score is mapped: left to schema evolution it would take the type of
+    // the first message read, and i / 4 is written "1", "2"... for every
+    // fourth message; read first (which depends on kcat's partitioner and
+    // on the partition fetched first), one made score bigint and the other
+    // 23 messages type conflicts, dead letters (seen: "7 rows, expected 30").
+    fields: [{ source: 'id', name: 'id', type: 'bigint' }, { source: 'name', name: 'name', type: 'string' },
+             { source: 'score', name: 'score', type: 'double' }],
     sync: { start: { mode: 'earliest' }, resource_group_id: job.sync.resource_group_id, acus: 2 },
     advanced: { commit_interval_s: 1 },
   });
