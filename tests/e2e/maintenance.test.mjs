@@ -7,7 +7,7 @@
 // disk only the files the current snapshot holds; the figures show in GET
 // .../maintenance, /metrics and the job's events. Prints the file counts and
 // read times before and after.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -111,12 +111,19 @@ async function produceBatch(count) {
   await broker.produce('events', lines);
 }
 
-// Produces a batch every 250 ms until stop() is called.
+// Produces a batch every 250 ms until stop() is called (at the latest after
+// the test, so a failed test does not go on producing into the next ones).
+const producers = new Set();
 function produceContinuously() {
   let running = true;
   const done = (async () => { while (running) { await produceBatch(20); await sleep(250); } })();
-  return async () => { running = false; await done; };
+  const stop = async () => { running = false; producers.delete(stop); await done; };
+  producers.add(stop);
+  return stop;
 }
+afterEach(async () => {
+  for (const stop of [...producers]) await stop();
+});
 
 async function waitForRows(n, timeoutMs = 30000) {
   const until = Date.now() + timeoutMs;
@@ -126,7 +133,10 @@ async function waitForRows(n, timeoutMs = 30000) {
     if (rows.length >= n) return rows;
     await sleep(300);
   }
-  assert.fail(`table has ${rows.length} rows, expected ${n}`);
+  const state = (await server.request('GET', `/api/v1/jobs/${job.id}`)).json;
+  const log = server.stderr().split('\n').filter((l) => !/debug +(http|kafka)/.test(l)).slice(-60);
+  assert.fail(`table has ${rows.length} rows, expected ${n}; the job is ${state?.state} ` +
+              `(${state?.state_reason ?? ''}); the server's last lines:\n${log.join('\n')}`);
 }
 
 const api = (method, p, body) => server.request(method, p, { body });
