@@ -149,10 +149,17 @@ test('loading and error states, and validation errors beside their fields', { ti
   await refreshFailed.waitFor();
   await refreshFailed.waitFor({ state: 'detached', timeout: 10000 });
   await page.unroute(jobsList);
-  // A search that matches nothing says so, with no empty table.
+  // A search that matches nothing says so, with no empty table; the search
+  // is in the address, so a reload (or Back from a job) keeps it.
   await page.getByLabel('Search jobs').fill('no-such-job');
   await page.getByText('No job matches the search.').waitFor();
   assert.equal(await page.locator('table').isVisible(), false);
+  await page.getByLabel('State').selectOption('stopped');
+  assert.equal(new URL(page.url()).hash, '#/jobs?q=no-such-job&state=stopped');
+  await page.reload();
+  await page.getByText('No job matches the search.').waitFor();
+  assert.equal(await page.getByLabel('Search jobs').inputValue(), 'no-such-job');
+  assert.equal(await page.getByLabel('State').inputValue(), 'stopped');
   // A job that does not exist: the page says so under a heading of its own,
   // which takes the focus and names the window.
   await page.goto(`${server.url}/#/jobs/job_doesnotexist`);

@@ -22,6 +22,7 @@ export async function jobsPage(main, { query }) {
   const status = h('div', { class: 'page-notices' });
   const search = h('input', { type: 'search', id: 'job-search', value: query.get('q') || '', placeholder: 'Name, table or state' });
   const stateFilter = h('select', { id: 'job-state' }, ['', 'running', 'starting', 'stopping', 'stopped', 'failed'].map((s) => h('option', { value: s }, s || 'All states')));
+  stateFilter.value = query.get('state') || '';
   const searchForm = h('form', { class: 'toolbar', role: 'search' },
     // Each label wraps with its control on narrow screens.
     h('div', { class: 'toolbar-item' }, h('label', { for: 'job-search' }, 'Search jobs'), search),
@@ -61,9 +62,18 @@ export async function jobsPage(main, { query }) {
   const poll = poller(async () => {
     try { await load(); refreshError.clear(); } catch (e) { refreshError.show(`Cannot refresh: ${e.message}`); }
   }, 3000);
+  // The search lives in the address too (replaceState: no hashchange, no
+  // re-render), so Back from a job and a reload keep it.
+  const remember = () => {
+    const q = new URLSearchParams();
+    if (search.value.trim()) q.set('q', search.value.trim());
+    if (stateFilter.value) q.set('state', stateFilter.value);
+    const qs = q.toString();
+    history.replaceState(null, '', `#/jobs${qs ? `?${qs}` : ''}`);
+  };
   searchForm.addEventListener('submit', (e) => { e.preventDefault(); poll.now(); });
-  search.addEventListener('input', () => poll.now());
-  stateFilter.addEventListener('change', () => poll.now());
+  search.addEventListener('input', () => { remember(); poll.now(); });
+  stateFilter.addEventListener('change', () => { remember(); poll.now(); });
   await poll.now();
   return () => poll.stop();
 }
