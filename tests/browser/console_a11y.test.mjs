@@ -9,8 +9,10 @@
 // narrow screen the list tables stack, so a job's state and Start/Stop and
 // the wizard's mapping inputs and Remove buttons are in view without
 // scrolling sideways, and at 1024 and 800 px the lists fit without it. The
-// pages' refresh loop never overlaps or doubles. Screenshots go to
-// $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never the repo.
+// pages' refresh loop never overlaps or doubles; charts end their axis at a
+// round value and are drawn at their width on screen (text unstretched).
+// Screenshots go to $LAKESYNC_SCREENSHOT_DIR (default: a temp dir), never
+// the repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertAccessible, accessibilityProblems } from '../e2e/lib/browser.mjs';
@@ -42,10 +44,13 @@ const pages = () => [
   }],
   ['job', `#/jobs/${job.id}`, async () => {
     await page.locator('.events li time').first().waitFor();
-    // Both charts draw a line (the rate from the second sample on) and say their value.
+    // Both charts draw a line (the rate from the second sample on), say
+    // their value, and are drawn at their width on screen (text unstretched).
     await page.waitForFunction(() => [...document.querySelectorAll('svg.chart-svg')].every((c) =>
       (c.querySelector('polyline')?.getAttribute('points') || '').split(' ').length >= 2 &&
-      / now$/.test(c.getAttribute('aria-label'))), null, { timeout: 15000, polling: 200 });
+      / now$/.test(c.getAttribute('aria-label')) &&
+      Math.abs(c.viewBox.baseVal.width - c.getBoundingClientRect().width) <= 1), null, { timeout: 15000, polling: 200 });
+
   }],
   ['tables', '#/tables', () => page.getByRole('link', { name: 'events', exact: true }).waitFor()],
   ['table', '#/tables/web/events', () => page.locator('.preview td').first().waitFor()],
@@ -127,6 +132,47 @@ test('the refresh loop runs one at a time and keeps one timer', { timeout: 20000
   await page.evaluate(() => t.poll.stop());
   await page.clock.runFor(5000);
   assert.equal((await state()).runs, 5, 'a stopped loop runs again');
+}));
+
+// The chart (chart.js) on its own: its axis ends at a round value above the
+// largest point, it is drawn at its width on screen, and it redraws when
+// that width changes.
+test('charts: round axes, drawn at their width', { timeout: 20000 }, () => guarded('chart', async () => {
+  await newPage(1280, 800, { signIn: false });
+  const axes = (values, width) => page.evaluate(async ([vs, w]) => {
+    const { lineChart } = await import('/js/chart.js');
+    const c = lineChart({ label: 'Test' });
+    c.el.style.width = `${w}px`;
+    document.body.append(c.el);
+    vs.forEach((v, i) => c.push(i, v));
+    const svg = c.el.querySelector('svg');
+    const out = { labels: [...svg.querySelectorAll('text.axis')].map((t) => t.textContent),
+      viewBox: svg.viewBox.baseVal.width, onScreen: Math.round(svg.getBoundingClientRect().width) };
+    c.el.remove();
+    return out;
+  }, [values, width]);
+  assert.deepEqual((await axes([3, 19.4, 12], 500)).labels.slice(0, 3), ['0', '10', '20']);
+  assert.deepEqual((await axes([0.2], 500)).labels.slice(0, 3), ['0', '0.5', '1.0']);
+  assert.deepEqual((await axes([2400], 500)).labels.slice(0, 3), ['0', '1.3k', '2.5k']);
+  for (const width of [300, 760]) {
+    const drawn = await axes([5], width);
+    assert.equal(drawn.viewBox, drawn.onScreen, `a chart ${width} px wide is drawn at ${drawn.viewBox}`);
+  }
+  // Resized after drawing (a window turned, a column closed): drawn again
+  // by the next frame (ResizeObserver), no new point needed.
+  const resized = await page.evaluate(async () => {
+    const { lineChart } = await import('/js/chart.js');
+    const c = lineChart({ label: 'Test' });
+    c.el.style.width = '600px';
+    document.body.append(c.el);
+    c.push(0, 1);
+    c.el.style.width = '350px';
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const svg = c.el.querySelector('svg');
+    return { viewBox: svg.viewBox.baseVal.width, onScreen: Math.round(svg.getBoundingClientRect().width) };
+  });
+  assert.ok(resized.onScreen < 350, `the chart is ${resized.onScreen} px wide in a 350 px figure`);
+  assert.equal(resized.viewBox, resized.onScreen, 'the chart is not drawn again at its new width');
 }));
 
 test('every page passes the checks at 1280x800 and 390x844, with no browser errors', { timeout: 55000 }, () => guarded('pages', async () => {

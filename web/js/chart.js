@@ -8,15 +8,22 @@ const svg = (tag, attrs = {}) => {
   return el;
 };
 
-export function lineChart({ label, color = '#1769aa', points = 60, width = 480, height = 140 }) {
+export function lineChart({ label, color = '#1769aa', points = 60, width: defaultWidth = 480, height = 140 }) {
   const data = [];
   const pad = { l: 46, r: 8, t: 10, b: 20 };
-  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label, class: 'chart-svg', preserveAspectRatio: 'none' });
+  const root = svg('svg', { viewBox: `0 0 ${defaultWidth} ${height}`, role: 'img', 'aria-label': label, class: 'chart-svg', preserveAspectRatio: 'none' });
   const valueEl = h('span', { class: 'chart-value' }, '—');
   const el = h('figure', { class: 'chart' }, h('figcaption', {}, label, ' ', valueEl), root);
+  // Drawn at the width the chart has on screen (one unit = one pixel): a
+  // fixed viewBox stretched to a wider or narrower box would stretch its text.
+  let drawn = 0;
   function draw() {
     root.replaceChildren();
-    const max = Math.max(1, ...data.map((d) => d[1]));
+    const onScreen = Math.round(root.getBoundingClientRect().width);
+    const width = onScreen > 0 ? onScreen : defaultWidth;
+    drawn = onScreen;
+    root.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    const max = niceCeil(Math.max(1, ...data.map((d) => d[1])));
     const w = width - pad.l - pad.r;
     const ht = height - pad.t - pad.b;
     for (const f of [0, 0.5, 1]) {
@@ -38,6 +45,7 @@ export function lineChart({ label, color = '#1769aa', points = 60, width = 480, 
     root.append(t);
   }
   draw();
+  new ResizeObserver(() => { if (Math.round(root.getBoundingClientRect().width) !== drawn) draw(); }).observe(root);
   return {
     el,
     push(at, v) {
@@ -48,6 +56,13 @@ export function lineChart({ label, color = '#1769aa', points = 60, width = 480, 
       draw();
     },
   };
+}
+
+// The axis top: the value rounded up to 1, 2, 2.5 or 5 times a power of
+// ten, so that the grid lines read 0 / 10 / 20 rather than 0 / 9.7 / 19.4.
+function niceCeil(v) {
+  const p = 10 ** Math.floor(Math.log10(v));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((n) => n >= v);
 }
 
 function short(v) {
