@@ -230,6 +230,14 @@ ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch 
                                 const size_t *cursors, ls_buf *path, json_t **values_json,
                                 ls_error *err) LS_MUST_USE;
 
+/* Appends row `row`'s partition key to key: the partition fields' values
+ * in binary (a null flag each, strings length-prefixed), no formatting.
+ * Rows with equal keys have the same partition path; different keys may
+ * share a path (NaNs with different payloads), so a key only ever finds a
+ * file, the path decides. */
+ls_code ls_worker_partition_key(ls_worker_partitioner *p, const ls_column_batch *batch, size_t row,
+                                const size_t *cursors, ls_buf *key, ls_error *err) LS_MUST_USE;
+
 /* Appends row `row` of src (non-null value indexes in cursors) to dst, whose
  * column types match. Returns ls_column_batch_row_end's code. */
 ls_code ls_worker_copy_row(const ls_column_batch *src, size_t row, const size_t *cursors,

@@ -89,6 +89,7 @@ void worker_file_abort(worker_file *f)
     ls_objstore_upload_abort(f->upload);
     ls_column_batch_free(f->batch);
     json_decref(f->partition);
+    free(f->route_key);
     free(f->path);
     free(f->key);
     memset(f, 0, sizeof *f);
@@ -286,32 +287,78 @@ static ls_code roll_full_files(worker *w, ls_error *err)
     return LS_OK;
 }
 
+/* The open file whose partition key is key, trying *hint (the last row's
+ * file: consecutive rows often share a partition) first; NULL when none. */
+static bool has_key(const worker_file *f, const ls_buf *key)
+{
+    return f->route_key && f->route_key_len == key->len &&
+           memcmp(f->route_key, key->data, key->len) == 0;
+}
+
+static worker_file *file_by_key(worker *w, size_t *hint, const ls_buf *key)
+{
+    if (*hint < w->file_count && has_key(&w->files[*hint], key))
+        return &w->files[*hint];
+    for (size_t i = 0; i < w->file_count; i++) {
+        if (has_key(&w->files[i], key)) {
+            *hint = i;
+            return &w->files[i];
+        }
+    }
+    return NULL;
+}
+
+/* The file of the row whose key found none: by its formatted path, opening
+ * one when needed (with the partition's values for the commit). The file
+ * remembers the key when it has none yet. */
+static ls_code file_by_path(worker *w, const ls_column_batch *b, size_t row, const ls_buf *key,
+                            ls_buf *path, worker_file **out, ls_error *err)
+{
+    json_t *values = NULL;
+    ls_buf_reset(path);
+    ls_code rc = ls_worker_partition_row(&w->partitioner, b, row, w->cursors, path, NULL, err);
+    if (!rc && !worker_has_file(w, buf_text(path))) {
+        /* A new partition: compute it again, with its values for the commit. */
+        ls_buf_reset(path);
+        rc = ls_worker_partition_row(&w->partitioner, b, row, w->cursors, path, &values, err);
+    }
+    if (!rc)
+        rc = file_for(w, buf_text(path), values, out, err);
+    json_decref(values);
+    if (!rc && !(*out)->route_key && key->len > 0) {
+        (*out)->route_key = malloc(key->len);
+        if (!(*out)->route_key)
+            return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+        memcpy((*out)->route_key, key->data, key->len);
+        (*out)->route_key_len = key->len;
+    }
+    return rc;
+}
+
 static ls_code route_rows(worker *w, ls_error *err)
 {
     ls_column_batch *b = w->staging;
-    ls_buf path;
+    ls_buf path, key;
     ls_buf_init(&path, LS_OBJSTORE_KEY_MAX);
+    ls_buf_init(&key, STAGING_MAX_BYTES);
     memset(w->cursors, 0, w->spec.field_count * sizeof *w->cursors);
+    size_t hint = 0;
     ls_code rc = LS_OK;
     for (size_t row = 0; !rc && row < b->row_count; row++) {
-        json_t *values = NULL;
-        worker_file *f = NULL;
-        ls_buf_reset(&path);
-        rc = ls_worker_partition_row(&w->partitioner, b, row, w->cursors, &path, NULL, err);
-        if (!rc && !worker_has_file(w, buf_text(&path))) {
-            /* A new partition: compute it again, with its values for the commit. */
-            ls_buf_reset(&path);
-            rc = ls_worker_partition_row(&w->partitioner, b, row, w->cursors, &path, &values, err);
-        }
-        if (!rc)
-            rc = file_for(w, buf_text(&path), values, &f, err);
-        json_decref(values);
+        ls_buf_reset(&key);
+        rc = ls_worker_partition_key(&w->partitioner, b, row, w->cursors, &key, err);
+        worker_file *f = rc ? NULL : file_by_key(w, &hint, &key);
+        if (f)
+            f->last_used = ++w->use_clock;
+        else if (!rc)
+            rc = file_by_path(w, b, row, &key, &path, &f, err);
         if (!rc)
             rc = ls_worker_copy_row(b, row, w->cursors, f->batch, err);
         if (!rc && ls_column_batch_bytes(f->batch) >= FILE_BATCH_MAX_BYTES)
             rc = hand_over(w, f, err);
         ls_worker_advance_cursors(b, row, w->cursors);
     }
+    ls_buf_cleanup(&key);
     ls_buf_cleanup(&path);
     return rc;
 }

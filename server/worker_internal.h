@@ -41,6 +41,10 @@ typedef struct worker_file {
     ls_objstore_upload *upload;
     ls_parquet_writer *writer;
     ls_column_batch *batch; /* partitioned tables: rows routed here first */
+    /* The partition key (ls_worker_partition_key) of the row that opened
+     * it: rows with this key go here without formatting their path. */
+    uint8_t *route_key;
+    size_t route_key_len;
     uint64_t last_used;
 } worker_file;
 

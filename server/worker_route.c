@@ -142,15 +142,10 @@ static ls_code paimon_partition_path(ls_worker_partitioner *p, ls_buf *path, ls_
     return rc;
 }
 
-ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch *batch, size_t row,
-                                const size_t *cursors, ls_buf *path, json_t **values_json,
-                                ls_error *err)
+/* The partition fields' values of row `row` into p->values. */
+static ls_code transform_row(ls_worker_partitioner *p, const ls_column_batch *batch, size_t row,
+                             const size_t *cursors, ls_error *err)
 {
-    if (values_json)
-        *values_json = NULL;
-    json_t *values = values_json ? json_object() : NULL;
-    if (values_json && !values)
-        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     ls_code rc = LS_OK;
     for (size_t i = 0; !rc && i < p->field_count; i++) {
         size_t c = p->source_columns[i];
@@ -160,11 +155,24 @@ ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch 
             ls_worker_batch_value(col, cursors[c], &in);
         rc = ls_iceberg_transform_apply(p->spec.fields[i].transform, p->source_types[i], &in,
                                         &p->values[i], err);
-        if (!rc && values &&
-            json_object_set_new(values, p->spec.fields[i].name,
+    }
+    return rc;
+}
+
+ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch *batch, size_t row,
+                                const size_t *cursors, ls_buf *path, json_t **values_json,
+                                ls_error *err)
+{
+    if (values_json)
+        *values_json = NULL;
+    json_t *values = values_json ? json_object() : NULL;
+    if (values_json && !values)
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    ls_code rc = transform_row(p, batch, row, cursors, err);
+    for (size_t i = 0; !rc && values && i < p->field_count; i++)
+        if (json_object_set_new(values, p->spec.fields[i].name,
                                 ls_worker_value_json(p->result_types[i], &p->values[i])) != 0)
             rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-    }
     if (!rc && p->field_count > 0)
         rc = p->paimon ? paimon_partition_path(p, path, err)
                        : ls_iceberg_partition_path(&p->spec, &p->schema, p->values, path, err);
@@ -175,6 +183,27 @@ ls_code ls_worker_partition_row(ls_worker_partitioner *p, const ls_column_batch 
     if (values_json)
         *values_json = values;
     return LS_OK;
+}
+
+ls_code ls_worker_partition_key(ls_worker_partitioner *p, const ls_column_batch *batch, size_t row,
+                                const size_t *cursors, ls_buf *key, ls_error *err)
+{
+    ls_code rc = transform_row(p, batch, row, cursors, err);
+    for (size_t i = 0; !rc && i < p->field_count; i++) {
+        const ls_iceberg_value *v = &p->values[i];
+        rc = ls_buf_append_byte(key, v->is_null ? 0 : 1, err);
+        if (rc || v->is_null)
+            continue;
+        ls_type_kind kind = p->result_types[i].kind;
+        if (kind == LS_TYPE_STRING || kind == LS_TYPE_BINARY) {
+            /* Length first: ("a","bc") and ("ab","c") differ. */
+            uint32_t len = (uint32_t)v->u.bytes.len;
+            rc = ls_buf_append(key, &len, sizeof len, err);
+        }
+        if (!rc)
+            rc = ls_iceberg_value_to_bytes(p->result_types[i], v, key, err);
+    }
+    return rc;
 }
 
 void ls_worker_advance_cursors(const ls_column_batch *batch, size_t row, size_t *cursors)

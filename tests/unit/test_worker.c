@@ -412,6 +412,66 @@ TEST(routing_by_day_and_identity)
     ls_worker_spec_cleanup(&spec);
 }
 
+/* The routing key: rows with the same partition have equal keys, rows of
+ * different partitions different ones (by day, by user, null or not), and
+ * computing it formats nothing. */
+TEST(routing_keys_match_exactly_when_partitions_do)
+{
+    ls_worker_spec spec;
+    parse_spec(spec_text, &spec);
+    ls_worker_partitioner p;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_worker_partitioner_init(&p, &spec, &err), &err);
+    ls_type types[3] = {spec.fields[0].type, spec.fields[1].type, spec.fields[2].type};
+    ls_column_batch *batch = ls_column_batch_new(types, 3, 1 << 20);
+    /* ts (micros; 0: null), user (NULL: null) */
+    const int64_t day = 86400LL * 1000000;
+    const struct { int64_t ts; const char *user; } rows[] = {
+        {20780 * day + 5, "ann"},  {20780 * day + 9, "ann"}, {20781 * day, "ann"},
+        {20780 * day, "an"},       {20780 * day, NULL},      {0, "ann"},
+        {20780 * day + 7, "ann"},  {20780 * day + 1, ""},
+    };
+    size_t n = sizeof rows / sizeof rows[0];
+    for (size_t r = 0; r < n; r++) {
+        ls_column_batch_row_begin(batch);
+        if (rows[r].ts)
+            CHECK_OK(ls_column_set_int64(&batch->columns[0], rows[r].ts, &err), &err);
+        if (rows[r].user)
+            CHECK_OK(ls_column_set_bytes(&batch->columns[1], rows[r].user, strlen(rows[r].user),
+                                         &err),
+                     &err);
+        CHECK_OK(ls_column_set_int64(&batch->columns[2], (int64_t)r, &err), &err);
+        CHECK_OK(ls_column_batch_row_end(batch, &err), &err);
+    }
+    ls_buf keys[8], paths[8];
+    size_t cursors[3] = {0, 0, 0};
+    for (size_t r = 0; r < n; r++) {
+        ls_buf_init(&keys[r], 1024);
+        ls_buf_init(&paths[r], 1024);
+        CHECK_OK(ls_worker_partition_key(&p, batch, r, cursors, &keys[r], &err), &err);
+        CHECK_OK(ls_worker_partition_row(&p, batch, r, cursors, &paths[r], NULL, &err), &err);
+        ls_worker_advance_cursors(batch, r, cursors);
+    }
+    CHECK_EQ_STR((const char *)paths[0].data, "ts_day=2026-11-23/user=ann");
+    for (size_t a = 0; a < n; a++) {
+        for (size_t b = 0; b < n; b++) {
+            bool same_path = strcmp((const char *)paths[a].data, (const char *)paths[b].data) == 0;
+            bool same_key = keys[a].len == keys[b].len &&
+                            memcmp(keys[a].data, keys[b].data, keys[a].len) == 0;
+            CHECK(same_path == same_key);
+        }
+    }
+    CHECK(keys[0].len == keys[1].len && memcmp(keys[0].data, keys[1].data, keys[0].len) == 0);
+    for (size_t r = 0; r < n; r++) {
+        ls_buf_cleanup(&keys[r]);
+        ls_buf_cleanup(&paths[r]);
+    }
+    ls_column_batch_free(batch);
+    ls_worker_partitioner_cleanup(&p);
+    ls_worker_spec_cleanup(&spec);
+}
+
 TEST(routing_rejects_unknown_source)
 {
     json_error_t jerr;
