@@ -35,8 +35,9 @@ ls_code worker_schema_build(worker *w, ls_error *err)
     w->types = calloc(n ? n : 1, sizeof *w->types);
     w->columns = calloc(n ? n : 1, sizeof *w->columns);
     w->cursors = calloc(n ? n : 1, sizeof *w->cursors);
+    w->route_cursors = calloc(n ? n : 1, sizeof *w->route_cursors);
     ls_code rc = LS_OK;
-    if (!fields || !w->types || !w->columns || !w->cursors) {
+    if (!fields || !w->types || !w->columns || !w->cursors || !w->route_cursors) {
         rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -74,7 +75,7 @@ out:
 
 void worker_schema_free(worker *w)
 {
-    worker_files_free_batches(w); /* quiesces first */
+    worker_files_quiesce(w); /* the thread may read the spare batch */
     ls_column_batch_free(w->staging);
     ls_column_batch_free(w->spare);
     w->spare = NULL;
@@ -83,11 +84,13 @@ void worker_schema_free(worker *w)
     free(w->types);
     free(w->columns);
     free(w->cursors);
+    free(w->route_cursors);
     w->staging = NULL;
     w->plan = NULL;
     w->types = NULL;
     w->columns = NULL;
     w->cursors = NULL;
+    w->route_cursors = NULL;
 }
 
 void worker_unmapped_tidy(worker *w)

@@ -9,13 +9,14 @@
  * The encoder thread (worker_pipeline.c) writes into the files while this
  * thread scans the next staging batch. Unpartitioned tables hand it each
  * full staging batch and scan into the spare one. Partitioned tables route
- * the staging batch here into per-file batches; a file batch that fills up
- * goes to the due list (its file routes on into an empty batch), so do all
- * files' routed rows at the end of the flush, and the list is handed over
- * as one job. A file closed
- * while routing (the least recently used one, past the cap) first gets the
- * due batches still pending, written here, so each writer sees its batches
- * in routing order, exactly the writes of one thread.
+ * here only: each row's file (its partition key, then the open file with
+ * that key) into a byte per row; the staging batch goes to the thread with
+ * that route, and the thread copies the rows into their files' batches and
+ * writes them, while this one scans into the spare batch. A file that must
+ * close while routing (the least recently used one, past the cap) first
+ * gets the rows routed so far: they go to the thread as a job of their own
+ * and the close waits for it, so each writer sees its rows in row order,
+ * exactly the writes of one thread.
  *
  * Everything here that touches an open file's writer, upload or batch
  * (rolling, closing, measuring, aborting, the next routing) first waits
@@ -95,73 +96,8 @@ void worker_file_abort(worker_file *f)
     memset(f, 0, sizeof *f);
 }
 
-/* Takes an empty file batch, reused when one is kept. NULL: out of memory. */
-static ls_column_batch *file_batch_get(worker *w)
-{
-    if (w->spare_batch_count > 0)
-        return w->spare_batches[--w->spare_batch_count];
-    return ls_column_batch_new(w->types, w->spec.field_count, FILE_BATCH_MAX_BYTES * 2);
-}
-
-/* Keeps an emptied batch for reuse (frees it when there is no room). The
- * kept ones never outnumber the due batches of one flush. */
-static void file_batch_put(worker *w, ls_column_batch *b)
-{
-    if (w->spare_batch_count == w->spare_batch_cap) {
-        size_t cap = w->spare_batch_cap ? w->spare_batch_cap * 2 : 8;
-        ls_column_batch **grown = realloc(w->spare_batches, cap * sizeof *grown);
-        if (!grown) {
-            ls_column_batch_free(b);
-            return;
-        }
-        w->spare_batches = grown;
-        w->spare_batch_cap = cap;
-    }
-    ls_column_batch_reset(b);
-    w->spare_batches[w->spare_batch_count++] = b;
-}
-
-/* Moves f's full batch to the due list; f routes on into an empty batch.
- * Only while routing: no job is in flight then. */
-static ls_code hand_over(worker *w, worker_file *f, ls_error *err)
-{
-    if (w->due_count == w->due_cap) {
-        size_t cap = w->due_cap ? w->due_cap * 2 : 8;
-        worker_pipeline_item *grown = realloc(w->due, cap * sizeof *grown);
-        if (!grown)
-            return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-        w->due = grown;
-        w->due_cap = cap;
-    }
-    ls_column_batch *fresh = file_batch_get(w);
-    if (!fresh)
-        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-    w->due[w->due_count].writer = f->writer;
-    w->due[w->due_count].batch = f->batch;
-    w->due_count++;
-    f->batch = fresh;
-    return LS_OK;
-}
-
-/* The due list once no job is in flight (rc: the wait's outcome). A job's
- * batches were written by the thread (or it failed, reported by rc); a
- * pending list (a file closing while routing) is written here, in order,
- * unless something failed already (the files are given up then). The
- * batches are kept for reuse either way. */
-static ls_code settle_due(worker *w, ls_code rc, ls_error *err)
-{
-    for (size_t i = 0; i < w->due_count; i++) {
-        ls_column_batch *b = (ls_column_batch *)w->due[i].batch; /* ours again */
-        if (!w->due_in_flight && !rc)
-            rc = ls_parquet_writer_write_batch(w->due[i].writer, b, err);
-        file_batch_put(w, b);
-    }
-    w->due_count = 0;
-    w->due_in_flight = false;
-    return rc;
-}
-
-/* Writes the file's routed rows to its Parquet writer. */
+/* Writes the rows still in the file's batch to its Parquet writer (the
+ * dead-letter file's; a routed file's batch is emptied by each job). */
 static ls_code drain_file_batch(worker_file *f, ls_error *err)
 {
     if (!f->batch || f->batch->row_count == 0)
@@ -178,8 +114,8 @@ ls_code worker_file_finish(worker *w, worker_file *f, const char *location, bool
     memset(&stats, 0, sizeof stats);
     json_t *json = NULL;
     char *uri = NULL;
-    /* Its batches handed over or pending, then its last rows. */
-    ls_code rc = settle_due(w, worker_pipeline_wait(w->pipeline, err), err);
+    /* Its routed rows are written (or failed) once the thread is done. */
+    ls_code rc = worker_pipeline_wait(w->pipeline, err);
     if (!rc)
         rc = drain_file_batch(f, err);
     if (!rc)
@@ -308,12 +244,39 @@ static worker_file *file_by_key(worker *w, size_t *hint, const ls_buf *key)
     return NULL;
 }
 
-/* The file of the row whose key found none: by its formatted path, opening
- * one when needed (with the partition's values for the commit). The file
- * remembers the key when it has none yet. */
-static ls_code file_by_path(worker *w, const ls_column_batch *b, size_t row, const ls_buf *key,
-                            ls_buf *path, worker_file **out, ls_error *err)
+/* Hands rows [*begin, end) of the staging batch, routed, to the encoder
+ * thread; *begin moves to end. The targets are the open files now: the
+ * route's indices are their slots, which only a close changes. */
+static void submit_routed(worker *w, size_t *begin, size_t end)
 {
+    if (end <= *begin)
+        return;
+    worker_pipeline_idle(w->pipeline); /* w->targets is the last job's until then */
+    for (size_t i = 0; i < w->file_count; i++) {
+        w->targets[i].writer = w->files[i].writer;
+        w->targets[i].batch = w->files[i].batch;
+    }
+    worker_pipeline_route job = {.batch = w->staging,
+                                 .route = w->route,
+                                 .begin = *begin,
+                                 .end = end,
+                                 .cursors = w->route_cursors,
+                                 .targets = w->targets,
+                                 .target_count = w->file_count,
+                                 .full_bytes = FILE_BATCH_MAX_BYTES};
+    worker_pipeline_submit_route(w->pipeline, &job);
+    *begin = end;
+}
+
+/* The file of row `row`, whose key found none: by its formatted path,
+ * opening one when needed (with the partition's values for the commit).
+ * Opening past the cap closes one, so the rows routed before this one
+ * ([*begin, row)) go to the thread first. The file remembers the key when
+ * it has none yet. */
+static ls_code file_by_path(worker *w, size_t row, const ls_buf *key, ls_buf *path,
+                            size_t *begin, worker_file **out, ls_error *err)
+{
+    const ls_column_batch *b = w->staging;
     json_t *values = NULL;
     ls_buf_reset(path);
     ls_code rc = ls_worker_partition_row(&w->partitioner, b, row, w->cursors, path, NULL, err);
@@ -321,6 +284,8 @@ static ls_code file_by_path(worker *w, const ls_column_batch *b, size_t row, con
         /* A new partition: compute it again, with its values for the commit. */
         ls_buf_reset(path);
         rc = ls_worker_partition_row(&w->partitioner, b, row, w->cursors, path, &values, err);
+        if (!rc && w->file_count == MAX_OPEN_FILES)
+            submit_routed(w, begin, row);
     }
     if (!rc)
         rc = file_for(w, buf_text(path), values, out, err);
@@ -335,6 +300,24 @@ static ls_code file_by_path(worker *w, const ls_column_batch *b, size_t row, con
     return rc;
 }
 
+/* Advances the cursors of the partition fields' source columns past row
+ * `row` (the only ones this thread reads). */
+static void advance_source_cursors(worker *w, size_t row)
+{
+    const ls_worker_partitioner *p = &w->partitioner;
+    for (size_t i = 0; i < p->field_count; i++) {
+        size_t c = p->source_columns[i];
+        bool seen = false; /* a column may be the source of two fields */
+        for (size_t j = 0; j < i; j++)
+            seen = seen || p->source_columns[j] == c;
+        if (!seen && ls_column_is_valid(&w->staging->columns[c], row))
+            w->cursors[c]++;
+    }
+}
+
+/* Routes every row of the staging batch and hands them to the thread,
+ * the rows before a failed one too (as one thread would have written
+ * them). */
 static ls_code route_rows(worker *w, ls_error *err)
 {
     ls_column_batch *b = w->staging;
@@ -342,22 +325,23 @@ static ls_code route_rows(worker *w, ls_error *err)
     ls_buf_init(&path, LS_OBJSTORE_KEY_MAX);
     ls_buf_init(&key, STAGING_MAX_BYTES);
     memset(w->cursors, 0, w->spec.field_count * sizeof *w->cursors);
-    size_t hint = 0;
+    memset(w->route_cursors, 0, w->spec.field_count * sizeof *w->route_cursors);
+    size_t hint = 0, begin = 0, row = 0;
     ls_code rc = LS_OK;
-    for (size_t row = 0; !rc && row < b->row_count; row++) {
+    for (; row < b->row_count; row++) {
         ls_buf_reset(&key);
         rc = ls_worker_partition_key(&w->partitioner, b, row, w->cursors, &key, err);
         worker_file *f = rc ? NULL : file_by_key(w, &hint, &key);
         if (f)
             f->last_used = ++w->use_clock;
         else if (!rc)
-            rc = file_by_path(w, b, row, &key, &path, &f, err);
-        if (!rc)
-            rc = ls_worker_copy_row(b, row, w->cursors, f->batch, err);
-        if (!rc && ls_column_batch_bytes(f->batch) >= FILE_BATCH_MAX_BYTES)
-            rc = hand_over(w, f, err);
-        ls_worker_advance_cursors(b, row, w->cursors);
+            rc = file_by_path(w, row, &key, &path, &begin, &f, err);
+        if (rc)
+            break;
+        w->route[row] = (uint8_t)(f - w->files);
+        advance_source_cursors(w, row);
     }
+    submit_routed(w, &begin, row);
     ls_buf_cleanup(&key);
     ls_buf_cleanup(&path);
     return rc;
@@ -374,29 +358,23 @@ bool worker_has_file(const worker *w, const char *path)
 void worker_files_quiesce(worker *w)
 {
     worker_pipeline_discard(w->pipeline);
-    w->due_in_flight = true; /* given up: nothing pending is written */
-    (void)settle_due(w, LS_OK, NULL);
     if (w->spare)
         ls_column_batch_reset(w->spare);
 }
 
-void worker_files_free_batches(worker *w)
+/* The spare batch for the staging batch the thread reads; NULL: no memory. */
+static ls_column_batch *spare_batch(worker *w)
 {
-    worker_files_quiesce(w);
-    for (size_t i = 0; i < w->spare_batch_count; i++)
-        ls_column_batch_free(w->spare_batches[i]);
-    free(w->spare_batches);
-    w->spare_batches = NULL;
-    w->spare_batch_count = w->spare_batch_cap = 0;
-    free(w->due);
-    w->due = NULL;
-    w->due_cap = 0;
+    if (!w->spare)
+        w->spare = ls_column_batch_new(w->types, w->spec.field_count, STAGING_MAX_BYTES);
+    return w->spare;
 }
 
-/* Partitioned: routes the staging batch into the files' batches, then hands
- * the ones that filled up to the encoder thread, to be written while this
- * one scans the next staging batch. Handed over even after a failure, so
- * that once waited for the files hold what one thread would have written. */
+/* Partitioned: routes the staging batch and hands it to the encoder thread,
+ * which copies its rows into their files and writes them while this one
+ * scans into the spare batch. The rows before a failed one are handed over
+ * too, so that once waited for the files hold what one thread would have
+ * written. */
 static ls_code route_batch(worker *w, ls_error *err)
 {
     if (!w->pipeline) {
@@ -404,18 +382,13 @@ static ls_code route_batch(worker *w, ls_error *err)
         if (rc)
             return rc;
     }
+    if (!spare_batch(w))
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     ls_code rc = route_rows(w, err);
-    /* Every file's routed rows go, not only the full batches: the files'
-     * batches fill up together (rows spread evenly over partitions), so
-     * handing over only full ones would leave the thread idle for many
-     * flushes and then give it one flush's worth per file at once. */
-    for (size_t i = 0; !rc && i < w->file_count; i++)
-        if (w->files[i].batch->row_count > 0)
-            rc = hand_over(w, &w->files[i], err);
-    if (w->due_count > 0) {
-        w->due_in_flight = true;
-        worker_pipeline_submit_list(w->pipeline, w->due, w->due_count);
-    }
+    /* The thread reads the batch until the next wait: scan into the spare. */
+    ls_column_batch *b = w->staging;
+    w->staging = w->spare;
+    w->spare = b;
     return rc;
 }
 
@@ -428,11 +401,8 @@ static ls_code submit_batch(worker *w, ls_error *err)
         if (rc)
             return rc;
     }
-    if (!w->spare) {
-        w->spare = ls_column_batch_new(w->types, w->spec.field_count, STAGING_MAX_BYTES);
-        if (!w->spare)
-            return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-    }
+    if (!spare_batch(w))
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     worker_file *f = NULL;
     json_t *none = json_object();
     ls_code rc =
@@ -451,7 +421,7 @@ ls_code worker_flush_staging(worker *w, ls_error *err)
 {
     /* The previous batch is in its file (or failed) before files are
      * looked at: rolling and the buffer budget see every earlier row. */
-    ls_code rc = settle_due(w, worker_pipeline_wait(w->pipeline, err), err);
+    ls_code rc = worker_pipeline_wait(w->pipeline, err);
     if (w->spare)
         ls_column_batch_reset(w->spare);
     if (!rc)
@@ -460,7 +430,7 @@ ls_code worker_flush_staging(worker *w, ls_error *err)
         w->commit_soon = true;
     if (!rc && w->staging->row_count > 0)
         rc = w->partitioner.field_count == 0 ? submit_batch(w, err) : route_batch(w, err);
-    if (w->partitioner.field_count > 0 || rc)
+    if (rc)
         ls_column_batch_reset(w->staging);
     return rc;
 }

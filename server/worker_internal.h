@@ -25,6 +25,7 @@
  * the hard cap (the array's size) cannot be reached. */
 #define WAITING_FILES_SOFT_CAP 1024
 #define MAX_WAITING_FILES (WAITING_FILES_SOFT_CAP + STAGING_MAX_ROWS + MAX_OPEN_FILES)
+_Static_assert(MAX_OPEN_FILES <= 256, "a staging row's file slot is a byte (route)");
 #define FILE_BATCH_MAX_BYTES ((size_t)1 << 20) /* routed rows before the Parquet writer */
 #define ROW_GROUP_MAX_BYTES ((uint64_t)32 << 20)
 /* Buffered in all open files: commit early past it. Encoded pages are only
@@ -66,20 +67,16 @@ typedef struct worker {
     ls_parquet_options parquet;
     ls_worker_partitioner partitioner;
     ls_column_batch *staging;
-    /* Unpartitioned tables: the batch the encoder thread is writing (or last
-     * wrote), swapped with staging at each flush; NULL until the first. */
+    /* The batch the encoder thread is writing or routing (or last did),
+     * swapped with staging at each flush; NULL until the first. */
     ls_column_batch *spare;
     worker_pipeline *pipeline; /* the encoder thread, started by the first flush */
-    /* Partitioned tables: the per-file batches of the routed staging batch
-     * (full ones while routing, the rest after), with their files' writers.
-     * Pending while routing; handed to the encoder thread as one job at the
-     * end of the flush (due_in_flight) and ours again after the next wait. */
-    worker_pipeline_item *due;
-    size_t due_count, due_cap;
-    bool due_in_flight;
-    /* Emptied file batches, for files whose batch was handed over. */
-    ls_column_batch **spare_batches;
-    size_t spare_batch_count, spare_batch_cap;
+    /* Partitioned tables: each staging row's file (its slot in files), the
+     * files as the encoder thread's job names them, and the value cursors
+     * the thread copies rows with (worker_files.c). */
+    uint8_t route[STAGING_MAX_ROWS];
+    worker_pipeline_target targets[MAX_OPEN_FILES];
+    size_t *route_cursors;
     size_t *cursors;
     worker_file files[MAX_OPEN_FILES];
     size_t file_count;
@@ -146,9 +143,6 @@ void worker_file_abort(worker_file *f);
 /* Lets the encoder thread finish its batch and forgets its failure: for
  * code about to abort the open files or free the batches. */
 void worker_files_quiesce(worker *w);
-/* Quiesces and frees the batches kept for reuse (their types are the
- * schema's). */
-void worker_files_free_batches(worker *w);
 bool worker_has_file(const worker *w, const char *path);
 uint64_t worker_buffered_bytes(const worker *w);
 /* Forgets the files waiting for a commit, deleting their objects when asked. */

@@ -4,10 +4,12 @@
  * upload of finished row groups) while the worker's own thread consumes and
  * scans the next batch (worker_files.c, worker_flush_staging).
  *
- * One job at most is in flight: a list of (writer, batch) writes, done in
- * order, handed over under the mutex (one write for an unpartitioned table,
- * the per-file batches of a routed staging batch for a partitioned one). Between the submit and the next wait the thread owns those writers
- * (with their uploads), those batches and the list; the worker's thread
+ * One job at most is in flight, handed over under the mutex: one write of
+ * a batch into a writer (an unpartitioned table), or a routed staging batch
+ * (a partitioned one: the worker's thread computed each row's file, this
+ * one copies the rows into the files' batches and writes them). Between
+ * the submit and the next wait the thread owns those writers (with their
+ * uploads), those batches and the job's arrays; the worker's thread
  * touches none of them until a wait has returned, which the mutex orders
  * after the thread's last access. Every other use of open files (rolling, closing,
  * aborting, measuring buffered bytes) waits first, so a commit, a revoke, a
@@ -16,6 +18,8 @@
  * one mutex round trip (4096 rows), nothing per row.
  */
 #include "worker_pipeline.h"
+
+#include "worker.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -29,9 +33,9 @@ struct worker_pipeline {
     /* The job: busy from submit until the thread has done every write (or
      * stopped at a failed one). */
     bool busy;
-    const worker_pipeline_item *items;
-    size_t count;
-    worker_pipeline_item one; /* the list of worker_pipeline_submit */
+    bool routed; /* route is the job, else one */
+    worker_pipeline_item one;
+    worker_pipeline_route route;
     /* The first failure since the last reporting wait. */
     ls_code rc;
     ls_error err;
@@ -46,22 +50,17 @@ static void *pipeline_main(void *arg)
             pthread_cond_wait(&p->cond, &p->lock);
         if (!p->busy)
             break; /* quit, and no job left */
-        const worker_pipeline_item *items = p->items;
-        size_t count = p->count;
         pthread_mutex_unlock(&p->lock);
         ls_error err;
         ls_error_clear(&err);
-        ls_code rc = LS_OK;
-        for (size_t i = 0; i < count && !rc; i++)
-            rc = ls_parquet_writer_write_batch(items[i].writer, items[i].batch, &err);
+        ls_code rc = p->routed ? worker_pipeline_run_route(&p->route, &err)
+                               : ls_parquet_writer_write_batch(p->one.writer, p->one.batch, &err);
         pthread_mutex_lock(&p->lock);
         if (rc && !p->rc) {
             p->rc = rc;
             p->err = err;
         }
         p->busy = false;
-        p->items = NULL;
-        p->count = 0;
         pthread_cond_broadcast(&p->cond);
     }
     pthread_mutex_unlock(&p->lock);
@@ -108,23 +107,45 @@ void worker_pipeline_submit(worker_pipeline *p, ls_parquet_writer *writer,
     wait_idle_locked(p); /* callers wait first; this keeps one job at most */
     p->one.writer = writer;
     p->one.batch = batch;
-    p->items = &p->one;
-    p->count = 1;
+    p->routed = false;
     p->busy = true;
     pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&p->lock);
 }
 
-void worker_pipeline_submit_list(worker_pipeline *p, const worker_pipeline_item *items,
-                                 size_t count)
+void worker_pipeline_submit_route(worker_pipeline *p, const worker_pipeline_route *route)
 {
     pthread_mutex_lock(&p->lock);
     wait_idle_locked(p);
-    p->items = items;
-    p->count = count;
-    p->busy = count > 0;
+    p->route = *route;
+    p->routed = true;
+    p->busy = true;
     pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&p->lock);
+}
+
+/* Writes target t's rows and empties its batch. */
+static ls_code write_target(worker_pipeline_target *t, ls_error *err)
+{
+    ls_code rc = ls_parquet_writer_write_batch(t->writer, t->batch, err);
+    ls_column_batch_reset(t->batch);
+    return rc;
+}
+
+ls_code worker_pipeline_run_route(const worker_pipeline_route *r, ls_error *err)
+{
+    ls_code rc = LS_OK;
+    for (size_t row = r->begin; !rc && row < r->end; row++) {
+        worker_pipeline_target *t = &r->targets[r->route[row]];
+        rc = ls_worker_copy_row(r->batch, row, r->cursors, t->batch, err);
+        if (!rc && ls_column_batch_bytes(t->batch) >= r->full_bytes)
+            rc = write_target(t, err);
+        ls_worker_advance_cursors(r->batch, row, r->cursors);
+    }
+    for (size_t i = 0; !rc && i < r->target_count; i++)
+        if (r->targets[i].batch->row_count > 0)
+            rc = write_target(&r->targets[i], err);
+    return rc;
 }
 
 ls_code worker_pipeline_wait(worker_pipeline *p, ls_error *err)

@@ -10,6 +10,8 @@
 #include "parquet_writer.h"
 #include "util/error.h"
 
+#include <stdint.h>
+
 typedef struct worker_pipeline worker_pipeline;
 
 /* One write of a job: batch into writer. */
@@ -27,12 +29,37 @@ ls_code worker_pipeline_new(worker_pipeline **out, ls_error *err) LS_MUST_USE;
 void worker_pipeline_submit(worker_pipeline *p, ls_parquet_writer *writer,
                             const ls_column_batch *batch);
 
-/* Hands a list of writes to the thread, which does them in order and stops
- * at the first failure; the array, its writers and batches belong to the
- * thread until the next wait returns (count > 0). Waits for a job still in
- * flight first. */
-void worker_pipeline_submit_list(worker_pipeline *p, const worker_pipeline_item *items,
-                                 size_t count);
+/* The file a routed row goes to: its writer and the batch its rows are
+ * copied into first. */
+typedef struct worker_pipeline_target {
+    ls_parquet_writer *writer;
+    ls_column_batch *batch;
+} worker_pipeline_target;
+
+/* A routed job: rows [begin, end) of batch are copied, in order, into the
+ * batch of targets[route[row]]; a target batch reaching full_bytes is
+ * written to its writer and emptied, and every target batch holding rows
+ * is written at the end, so the job leaves them empty. cursors holds the
+ * non-null value index of each batch column at row begin and is advanced
+ * past the rows. Stops at the first failure. */
+typedef struct worker_pipeline_route {
+    const ls_column_batch *batch;
+    const uint8_t *route;
+    size_t begin, end;
+    size_t *cursors;
+    worker_pipeline_target *targets;
+    size_t target_count;
+    size_t full_bytes;
+} worker_pipeline_route;
+
+/* Hands a routed job to the thread (the struct is copied): the batch, the
+ * route, the cursors, the targets array and their writers and batches
+ * belong to the thread until the next wait returns. Waits for a job still
+ * in flight first. */
+void worker_pipeline_submit_route(worker_pipeline *p, const worker_pipeline_route *route);
+
+/* The routed job on the calling thread (what the thread runs). */
+ls_code worker_pipeline_run_route(const worker_pipeline_route *route, ls_error *err) LS_MUST_USE;
 
 /* Waits until no job is in flight and reports the first failure of a job
  * since the last call (then forgotten). NULL-safe (LS_OK). */

@@ -1,15 +1,17 @@
 /* The worker's encoder thread (worker_pipeline.c): batches handed over with
  * the worker's double buffering give the same file, byte for byte, as
  * writing them on one thread; a failed write is reported by the next wait,
- * once. For partitioned tables (worker_files.c) the flushes hand over lists
- * of file batches: the files are the ones one thread writes, also when
- * files close while a staging batch is routed. */
+ * once. For partitioned tables (worker_files.c) the flushes hand over
+ * routed staging batches, whose rows the thread copies into their files:
+ * the files are the ones one thread writes, also when files close while a
+ * staging batch is routed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parquet_reader.h"
 #include "testing.h"
+#include "worker.h"
 #include "worker_internal.h"
 #include "worker_pipeline.h"
 
@@ -130,28 +132,142 @@ TEST(a_failed_write_is_reported_by_the_next_wait_once)
     ls_buf_cleanup(&small);
 }
 
-TEST(a_list_job_writes_in_order_and_stops_at_its_first_failure)
+#define TARGETS 3
+#define SPLIT 600 /* the routed batch goes as rows [0, SPLIT) then [SPLIT, ROWS) */
+
+/* Row i of a routed batch goes to target (i*i + i/4) % TARGETS: every
+ * target, in uneven runs. */
+static uint8_t target_of(size_t i)
+{
+    return (uint8_t)((i * i + i / 4) % TARGETS);
+}
+
+/* A routed batch handed over as two jobs (the cursors carry on), with
+ * full_bytes small enough that target batches fill up within a job: each
+ * target's file is, byte for byte, the one written on one thread from its
+ * rows alone (a write when its batch reaches full_bytes and at the end of
+ * each job), so every row is there once, in order. */
+TEST(routed_jobs_write_each_target_its_rows_in_order)
 {
     ls_error err;
     ls_error_clear(&err);
-    ls_buf good_buf, bad_buf, after_buf;
-    ls_buf_init(&good_buf, 64 << 20);
-    ls_buf_init(&bad_buf, 1024); /* the first row group does not fit */
-    ls_buf_init(&after_buf, 64 << 20);
-    ls_sink good_sink = ls_sink_for_buf(&good_buf), bad_sink = ls_sink_for_buf(&bad_buf),
-            after_sink = ls_sink_for_buf(&after_buf);
-    ls_parquet_writer *good = writer_for(&good_sink), *bad = writer_for(&bad_sink),
-                      *after = writer_for(&after_sink);
-    ls_column_batch *b = ls_column_batch_new(types, 2, 8 << 20);
-    CHECK(b != NULL);
+    const size_t full_bytes = 4 << 10;
+    ls_buf direct[TARGETS], threaded[TARGETS];
+    ls_sink direct_sink[TARGETS], threaded_sink[TARGETS];
+    ls_parquet_writer *one[TARGETS];
+    worker_pipeline_target targets[TARGETS];
+    ls_column_batch *expected[TARGETS];
+    for (int t = 0; t < TARGETS; t++) {
+        ls_buf_init(&direct[t], 64 << 20);
+        ls_buf_init(&threaded[t], 64 << 20);
+        direct_sink[t] = ls_sink_for_buf(&direct[t]);
+        threaded_sink[t] = ls_sink_for_buf(&threaded[t]);
+        one[t] = writer_for(&direct_sink[t]);
+        targets[t].writer = writer_for(&threaded_sink[t]);
+        targets[t].batch = ls_column_batch_new(types, 2, 8 << 20);
+        expected[t] = ls_column_batch_new(types, 2, 8 << 20);
+        CHECK(targets[t].batch && expected[t]);
+    }
+    ls_column_batch *staging = ls_column_batch_new(types, 2, 8 << 20);
+    ls_column_batch *rows = ls_column_batch_new(types, 2, 8 << 20);
+    CHECK(staging && rows);
+    uint8_t route[ROWS];
+    for (size_t i = 0; i < ROWS; i++)
+        route[i] = target_of(i);
+    size_t cursors[2];
     worker_pipeline *p = NULL;
     CHECK_OK(worker_pipeline_new(&p, &err), &err);
-    worker_pipeline_item items[3] = {{good, b}, {bad, b}, {after, b}};
+    for (int k = 0; k < BATCHES; k++) {
+        CHECK_OK(worker_pipeline_wait(p, &err), &err);
+        fill(staging, (int64_t)k * ROWS);
+        memset(cursors, 0, sizeof cursors);
+        worker_pipeline_route job = {.batch = staging, .route = route, .begin = 0, .end = SPLIT,
+                                     .cursors = cursors, .targets = targets,
+                                     .target_count = TARGETS, .full_bytes = full_bytes};
+        worker_pipeline_submit_route(p, &job);
+        job.begin = SPLIT;
+        job.end = ROWS;
+        worker_pipeline_submit_route(p, &job); /* waits for the first */
+        /* One thread, each target's rows alone (from a copy of the batch,
+         * as the thread still reads staging). */
+        fill(rows, (int64_t)k * ROWS);
+        size_t c[2] = {0, 0};
+        for (size_t i = 0; i < ROWS; i++) {
+            int t = target_of(i);
+            CHECK_OK(ls_worker_copy_row(rows, i, c, expected[t], &err), &err);
+            ls_worker_advance_cursors(rows, i, c);
+            bool job_ends = i == SPLIT - 1 || i == ROWS - 1;
+            for (int u = 0; u < TARGETS; u++) {
+                bool full = u == t && ls_column_batch_bytes(expected[u]) >= full_bytes;
+                if ((full || job_ends) && expected[u]->row_count > 0) {
+                    CHECK_OK(ls_parquet_writer_write_batch(one[u], expected[u], &err), &err);
+                    ls_column_batch_reset(expected[u]);
+                }
+            }
+        }
+        CHECK_OK(worker_pipeline_wait(p, &err), &err);
+        CHECK_EQ_INT(cursors[0], ROWS); /* advanced past every row */
+    }
+    worker_pipeline_free(p);
+    for (int t = 0; t < TARGETS; t++) {
+        CHECK_EQ_INT(targets[t].batch->row_count, 0); /* the job leaves them empty */
+        ls_parquet_file_stats a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        CHECK_OK(ls_parquet_writer_close(one[t], &a, &err), &err);
+        CHECK_OK(ls_parquet_writer_close(targets[t].writer, &b, &err), &err);
+        CHECK(a.row_count > 0 && a.row_count == b.row_count);
+        ls_parquet_file_stats_cleanup(&a);
+        ls_parquet_file_stats_cleanup(&b);
+        CHECK_EQ_INT(threaded[t].len, direct[t].len);
+        CHECK(memcmp(threaded[t].data, direct[t].data, direct[t].len) == 0);
+        ls_parquet_writer_free(one[t]);
+        ls_parquet_writer_free(targets[t].writer);
+        ls_column_batch_free(targets[t].batch);
+        ls_column_batch_free(expected[t]);
+        ls_buf_cleanup(&direct[t]);
+        ls_buf_cleanup(&threaded[t]);
+    }
+    ls_column_batch_free(staging);
+    ls_column_batch_free(rows);
+}
+
+/* A routed job whose second target cannot be written: the first target's
+ * rows are written, the job stops there (the third's are not), and the
+ * failure is reported by the next wait, once. */
+TEST(a_routed_job_stops_at_its_first_failure)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_buf bufs[TARGETS];
+    ls_sink sinks[TARGETS];
+    worker_pipeline_target targets[TARGETS];
+    for (int t = 0; t < TARGETS; t++) {
+        ls_buf_init(&bufs[t], t == 1 ? 1024 : 64 << 20); /* the first row group does not fit */
+        sinks[t] = ls_sink_for_buf(&bufs[t]);
+        targets[t].writer = writer_for(&sinks[t]);
+        targets[t].batch = ls_column_batch_new(types, 2, 8 << 20);
+        CHECK(targets[t].batch != NULL);
+    }
+    ls_column_batch *b = ls_column_batch_new(types, 2, 8 << 20);
+    CHECK(b != NULL);
+    uint8_t route[ROWS];
+    size_t per_target[TARGETS] = {0};
+    for (size_t i = 0; i < ROWS; i++) {
+        route[i] = target_of(i);
+        per_target[route[i]]++;
+    }
+    worker_pipeline *p = NULL;
+    CHECK_OK(worker_pipeline_new(&p, &err), &err);
     ls_code rc = LS_OK;
     int rounds = 0;
     while (rc == LS_OK && rounds < BATCHES) {
         fill(b, (int64_t)rounds * ROWS);
-        worker_pipeline_submit_list(p, items, 3);
+        size_t cursors[2] = {0, 0};
+        worker_pipeline_route job = {.batch = b, .route = route, .begin = 0, .end = ROWS,
+                                     .cursors = cursors, .targets = targets,
+                                     .target_count = TARGETS, .full_bytes = 64 << 20};
+        worker_pipeline_submit_route(p, &job);
         rounds++;
         rc = worker_pipeline_wait(p, &err);
     }
@@ -160,24 +276,23 @@ TEST(a_list_job_writes_in_order_and_stops_at_its_first_failure)
     ls_error_clear(&err);
     CHECK_OK(worker_pipeline_wait(p, &err), &err); /* reported once */
     worker_pipeline_free(p);
-    /* The write before the failed one was done, the one after it was not. */
     ls_parquet_file_stats stats;
     memset(&stats, 0, sizeof stats);
-    CHECK_OK(ls_parquet_writer_close(good, &stats, &err), &err);
-    CHECK_EQ_INT(stats.row_count, rounds * ROWS);
+    CHECK_OK(ls_parquet_writer_close(targets[0].writer, &stats, &err), &err);
+    CHECK_EQ_INT(stats.row_count, (size_t)rounds * per_target[0]);
     ls_parquet_file_stats_cleanup(&stats);
+    CHECK_EQ_INT(targets[2].batch->row_count, per_target[2]); /* not written */
     memset(&stats, 0, sizeof stats);
-    CHECK_OK(ls_parquet_writer_close(after, &stats, &err), &err);
-    CHECK_EQ_INT(stats.row_count, (rounds - 1) * ROWS);
+    CHECK_OK(ls_parquet_writer_close(targets[2].writer, &stats, &err), &err);
+    CHECK_EQ_INT(stats.row_count, (size_t)(rounds - 1) * per_target[2]);
     ls_parquet_file_stats_cleanup(&stats);
-    ls_parquet_writer_abort(bad);
-    ls_parquet_writer_free(bad);
-    ls_parquet_writer_free(good);
-    ls_parquet_writer_free(after);
+    ls_parquet_writer_abort(targets[1].writer);
+    for (int t = 0; t < TARGETS; t++) {
+        ls_parquet_writer_free(targets[t].writer);
+        ls_column_batch_free(targets[t].batch);
+        ls_buf_cleanup(&bufs[t]);
+    }
     ls_column_batch_free(b);
-    ls_buf_cleanup(&good_buf);
-    ls_buf_cleanup(&bad_buf);
-    ls_buf_cleanup(&after_buf);
 }
 
 /* ---- the worker's partitioned flushes ------------------------------------ */
@@ -332,12 +447,12 @@ TEST(partitioned_flushes_write_the_same_files_as_one_thread)
 #define B_TAIL_DAYS 66 /* 69 partitions per flush: past MAX_OPEN_FILES */
 #define B_TEXT 1000
 
-/* Each flush fills the batches of days 0-2 (due, pending) and then meets
- * more partitions than MAX_OPEN_FILES, so files close while routing, the
- * least recently used (days 0-2) first: their pending batches must reach
- * them before their last rows. Every row of days 0-2 is read back from the
- * files closed so, once, in order within its file (the open files are
- * left: closing them would only fsync 64 more files). */
+/* Each flush fills the batches of days 0-2 (past FILE_BATCH_MAX_BYTES) and
+ * then meets more partitions than MAX_OPEN_FILES, so files close while
+ * routing, the least recently used (days 0-2) first: the rows routed to
+ * them so far must reach them before they close. Every row of days 0-2 is
+ * read back from the files closed so, once, in order within its file (the
+ * open files are left: closing them would only fsync 64 more files). */
 TEST(a_file_closed_while_routing_gets_its_pending_batches_first)
 {
     ls_error err;
