@@ -34,10 +34,18 @@ uint64_t ls_stop_clock_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* a + b, or UINT64_MAX when that does not fit: budgets come from the
+ * command line (lakesync storage --deadline-ms takes any uint64), and a sum
+ * that wrapped would put the deadline in the past. */
+static uint64_t add_saturating(uint64_t a, uint64_t b)
+{
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 void ls_stop_clock_begin(ls_stop_clock *clock)
 {
     uint64_t none = 0;
-    uint64_t deadline = ls_stop_clock_now_ms() + clock->budget_ms;
+    uint64_t deadline = add_saturating(ls_stop_clock_now_ms(), clock->budget_ms);
     /* Only the first stop sets it; a deadline is never 0 (the monotonic
      * clock is past its origin by then). */
     atomic_compare_exchange_strong(&clock->deadline_ms, &none, deadline ? deadline : 1);
@@ -61,7 +69,7 @@ uint64_t ls_stop_clock_left_ms(ls_stop_clock *clock, bool cleanup)
     if (!deadline)
         return UINT64_MAX;
     if (cleanup)
-        deadline += clock->cleanup_ms;
+        deadline = add_saturating(deadline, clock->cleanup_ms);
     uint64_t now = ls_stop_clock_now_ms();
     return now < deadline ? deadline - now : 0;
 }

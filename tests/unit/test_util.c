@@ -420,3 +420,22 @@ TEST(stop_clock_flag_begins_the_stop_when_read)
     CHECK_EQ_INT(ls_stop_clock_deadline(NULL), 0);
     CHECK(ls_stop_clock_left_ms(NULL, true) == UINT64_MAX);
 }
+
+/* A budget too large for the clock (lakesync storage --deadline-ms takes any
+ * uint64) is a deadline far away, not one wrapped round into the past. */
+TEST(stop_clock_huge_budget_saturates_instead_of_wrapping)
+{
+    ls_stop_clock clock;
+    ls_stop_clock_init(&clock, NULL, UINT64_MAX, UINT64_MAX);
+    ls_stop_clock_begin(&clock);
+    CHECK(ls_stop_clock_deadline(&clock) > ls_stop_clock_now_ms());
+    CHECK(ls_stop_clock_left_ms(&clock, false) > (uint64_t)1 << 62);
+    CHECK(ls_stop_clock_left_ms(&clock, true) >= ls_stop_clock_left_ms(&clock, false));
+    CHECK(!ls_stop_clock_cut_in_flight(&clock, false));
+    CHECK_EQ_INT(ls_stop_clock_cap_ms(&clock, 300000, true), 300000);
+    /* A normal budget with a huge cleanup allowance: only the cleanup sum
+     * could wrap. */
+    ls_stop_clock_init(&clock, NULL, 60000, UINT64_MAX);
+    ls_stop_clock_begin(&clock);
+    CHECK(ls_stop_clock_left_ms(&clock, true) > (uint64_t)1 << 62);
+}
