@@ -234,6 +234,10 @@ static void bound_by_stop(const s3_backend *b, transfer *t, uint64_t left_ms)
         uint64_t connect = left_ms < b->connect_timeout_ms ? left_ms : b->connect_timeout_ms;
         curl_easy_setopt(t->curl, CURLOPT_TIMEOUT_MS, (long)total);
         curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
+        /* The retries of a request reuse its handle without a reset: a
+         * callback armed for an attempt before the stop would still point
+         * at that attempt's transfer, which is out of scope now. */
+        curl_easy_setopt(t->curl, CURLOPT_NOPROGRESS, 1L);
         return;
     }
     curl_easy_setopt(t->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
