@@ -67,7 +67,10 @@ export async function consoleFixture(shotsName) {
     page.setDefaultTimeout(LONG);
     page.on('pageerror', (e) => fx.problems.push(`page error: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') fx.problems.push(`console error: ${m.text()} (${m.location().url})`); });
-    page.on('requestfailed', (r) => fx.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    // A request the page or a navigation (a reload) abandons is no failure.
+    page.on('requestfailed', (r) => {
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED') fx.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+    });
     if (clock) await page.clock.install();
     await page.goto(fx.server.url + '/');
     if (!signIn) return page;
