@@ -1136,3 +1136,182 @@ TEST(bad_data_edge_cases_as_rows)
     scan_fails(&fx, "{\"name\":\"no id\"}", LS_JSONSCAN_REQUIRED_NULL);
     fixture_cleanup(&fx);
 }
+
+/* ---- key prediction against a plan that never predicts ----
+ * A plan learns the order of keys and then matches the predicted key in
+ * place (16-byte patterns for keys of up to 14 bytes, a compare of its length
+ * near the end of a message or for longer keys). A fresh plan has nothing
+ * learned and takes the general path for every key. Both must give the same
+ * row or the same error for every message, including every prefix of one:
+ * each is scanned from an exact-size heap copy, so ASan sees any read past
+ * its end. */
+
+#define PREDICT_FIELDS 20
+
+typedef struct predict_case {
+    ls_jsonscan_field fields[PREDICT_FIELDS];
+    ls_type types[PREDICT_FIELDS];
+    char sources[PREDICT_FIELDS][32];
+    size_t count;
+    bool collect_unmapped;
+} predict_case;
+
+static ls_jsonscan_plan *predict_plan(const predict_case *pc)
+{
+    ls_jsonscan_options options = {.parse_level = 1, .collect_unmapped = pc->collect_unmapped};
+    ls_jsonscan_plan *plan = NULL;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_jsonscan_plan_new(&options, pc->fields, pc->count, &plan, &err), &err);
+    return plan;
+}
+
+/* Scans len bytes of text from an exact-size heap copy into a new batch.
+ * Returns the batch (with the row when rc is LS_OK). */
+static ls_column_batch *predict_scan(const predict_case *pc, ls_jsonscan_plan *plan,
+                                     const char *text, size_t len, ls_code *rc,
+                                     ls_jsonscan_error *record)
+{
+    ls_column_batch *batch = ls_column_batch_new(pc->types, pc->count, 1 << 20);
+    CHECK(batch);
+    uint8_t *copy = malloc(len ? len : 1);
+    CHECK(copy);
+    memcpy(copy, text, len);
+    ls_error err;
+    ls_error_clear(&err);
+    memset(record, 0, sizeof *record);
+    *rc = ls_jsonscan_row(plan, copy, len, NULL, batch, record, &err);
+    free(copy);
+    return batch;
+}
+
+/* The learned plan and a fresh one agree on len bytes of text. */
+static void predict_agrees(const predict_case *pc, ls_jsonscan_plan *learned, const char *text,
+                           size_t len)
+{
+    ls_jsonscan_plan *fresh = predict_plan(pc);
+    ls_code rc_l, rc_f;
+    ls_jsonscan_error rec_l, rec_f;
+    ls_column_batch *bl = predict_scan(pc, learned, text, len, &rc_l, &rec_l);
+    ls_column_batch *bf = predict_scan(pc, fresh, text, len, &rc_f, &rec_f);
+    if (rc_l != rc_f || rec_l.kind != rec_f.kind || rec_l.offset != rec_f.offset ||
+        strcmp(rec_l.field, rec_f.field) != 0 || strcmp(rec_l.message, rec_f.message) != 0)
+        testing_fail(__FILE__, __LINE__,
+                     "%.*s: learned plan rc %d %s at %zu (%s), fresh plan rc %d %s at %zu (%s)",
+                     (int)len, text, rc_l, ls_jsonscan_error_kind_name(rec_l.kind), rec_l.offset,
+                     rec_l.message, rc_f, ls_jsonscan_error_kind_name(rec_f.kind), rec_f.offset,
+                     rec_f.message);
+    CHECK_EQ_INT(bl->row_count, bf->row_count);
+    for (size_t c = 0; bl->row_count && c < pc->count; c++) {
+        const ls_column *a = &bl->columns[c], *b = &bf->columns[c];
+        CHECK_EQ_INT(ls_column_is_valid(a, 0), ls_column_is_valid(b, 0));
+        CHECK_EQ_INT(a->values.len, b->values.len);
+        if (a->values.len)
+            CHECK_EQ_MEM(a->values.data, b->values.data, a->values.len);
+    }
+    ls_column_batch_free(bl);
+    ls_column_batch_free(bf);
+    ls_jsonscan_plan_free(fresh);
+}
+
+/* Fields k1 .. k17 (keys of 1 to 17 bytes, around the 14-byte pattern
+ * limit), a non-ASCII key and one that names a bigint given a string
+ * (a conversion error). */
+static void predict_case_init(predict_case *pc, bool collect_unmapped)
+{
+    memset(pc, 0, sizeof *pc);
+    pc->collect_unmapped = collect_unmapped;
+    for (size_t i = 0; i < 17; i++) {
+        char *s = pc->sources[i];
+        for (size_t k = 0; k <= i; k++)
+            s[k] = (char)('a' + (i + k) % 26);
+        s[i + 1] = '\0';
+    }
+    snprintf(pc->sources[17], sizeof pc->sources[17], "%s", "\xc3\xa9t\xc3\xa9_\xe2\x82\xac");
+    snprintf(pc->sources[18], sizeof pc->sources[18], "%s", "num");
+    pc->count = 19;
+    for (size_t i = 0; i < pc->count; i++) {
+        pc->types[i] = type_of(i % 2 ? "string" : "bigint");
+        pc->fields[i] = (ls_jsonscan_field){.source = pc->sources[i], .column = i,
+                                            .type = pc->types[i]};
+    }
+}
+
+/* The whole message with every field in order, values by the column type. */
+static size_t predict_message(const predict_case *pc, char *out, size_t cap, int seed)
+{
+    size_t n = (size_t)snprintf(out, cap, "{");
+    for (size_t i = 0; i < pc->count; i++) {
+        const char *sep = i ? "," : "";
+        if (i == 18)
+            n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":%d", sep, pc->sources[i], seed);
+        else if (i % 2)
+            n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":\"v%d\"", sep, pc->sources[i],
+                                  seed);
+        else
+            n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":%d", sep, pc->sources[i], seed);
+        CHECK(n < cap);
+    }
+    n += (size_t)snprintf(out + n, cap - n, "}");
+    CHECK(n < cap);
+    return n;
+}
+
+TEST(key_prediction_agrees_with_a_fresh_plan_at_every_cut)
+{
+    for (int collect = 0; collect < 2; collect++) {
+        predict_case pc;
+        predict_case_init(&pc, collect == 1);
+        ls_jsonscan_plan *learned = predict_plan(&pc);
+        char text[2048];
+        size_t len = predict_message(&pc, text, sizeof text, 7);
+        /* Learn the order, then every prefix of the message. */
+        predict_agrees(&pc, learned, text, len);
+        predict_agrees(&pc, learned, text, len);
+        for (size_t n = 0; n <= len; n++)
+            predict_agrees(&pc, learned, text, n);
+        /* Each member alone as the whole message: the predicted key is
+         * the last one, n bytes from the end. */
+        predict_agrees(&pc, learned, text, len);
+        for (size_t i = 0; i < pc.count; i++) {
+            char one[128];
+            int m = snprintf(one, sizeof one, "{\"%s\":1}", pc.sources[i]);
+            predict_agrees(&pc, learned, one, (size_t)m);
+        }
+        /* The learned order broken at each member in turn: the key is
+         * replaced by a longer one sharing its bytes, then by a shorter one,
+         * then spaced out from its ':'; the conversion error of "num". */
+        for (size_t i = 0; i < pc.count; i++) {
+            predict_agrees(&pc, learned, text, len);
+            char edited[2048], key[40];
+            snprintf(key, sizeof key, "\"%s\"", pc.sources[i]);
+            const char *at = strstr(text, key);
+            CHECK(at);
+            size_t pre = (size_t)(at - text), klen = strlen(key);
+            const char *edits[] = {"x\"", "\"", "\" "};
+            for (size_t e = 0; e < 3; e++) {
+                size_t cut = e == 1 ? klen - 2 : klen - 1;
+                int m = snprintf(edited, sizeof edited, "%.*s%s%s", (int)(pre + cut), text,
+                                 edits[e], text + pre + klen);
+                predict_agrees(&pc, learned, edited, (size_t)m);
+                predict_agrees(&pc, learned, text, len);
+                for (size_t n = pre; n <= pre + klen + 2 && n <= (size_t)m; n++)
+                    predict_agrees(&pc, learned, edited, n);
+            }
+        }
+        /* "num":"x8": a string where a bigint goes, a conversion error. */
+        char bad[2048];
+        size_t bad_len = predict_message(&pc, text, sizeof text, 8);
+        const char *num = strstr(text, "\"num\":8");
+        CHECK(num);
+        bad_len = (size_t)snprintf(bad, sizeof bad, "%.*s\"num\":\"x8\"}", (int)(num - text),
+                                   text);
+        predict_agrees(&pc, learned, bad, bad_len);
+        ls_code rc;
+        ls_jsonscan_error record;
+        ls_column_batch_free(predict_scan(&pc, learned, bad, bad_len, &rc, &record));
+        CHECK_EQ_INT(rc, LS_ERR_INVALID);
+        CHECK_EQ_STR(record.field, "num");
+        ls_jsonscan_plan_free(learned);
+    }
+}

@@ -324,6 +324,115 @@ TEST(rle_hybrid_round_trips_random_data)
     ls_buf_cleanup(&b);
 }
 
+/* Literal runs pack 32-bit values in place, whole groups of 8 only; the last
+ * partial group goes through a zero-padded buffer. Every bit width 0..32 and
+ * every count 0..70 (each tail length, and literals cut short by a run), from
+ * exact-size heap arrays so ASan sees a read past the last value; both
+ * element sizes agree where the values fit a byte. */
+TEST(rle_hybrid_every_width_and_group_tail)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_buf b, b8;
+    ls_buf_init(&b, 1 << 20);
+    ls_buf_init(&b8, 1 << 20);
+    uint32_t seed = 777;
+    for (int width = 0; width <= 32; width++) {
+        uint32_t mask = width == 32 ? 0xFFFFFFFFu : (uint32_t)(((uint64_t)1 << width) - 1);
+        for (size_t count = 0; count <= 70; count++) {
+            for (int shape = 0; shape < 2; shape++) {
+                uint32_t *values = malloc((count ? count : 1) * sizeof *values);
+                uint8_t *bytes = malloc(count ? count : 1);
+                uint32_t *back = malloc((count ? count : 1) * sizeof *back);
+                CHECK(values && bytes && back);
+                for (size_t i = 0; i < count; i++) {
+                    seed = seed * 1103515245u + 12345u;
+                    /* shape 0: all literals (a counter, never 8 equal in a
+                     * row); shape 1: literals, then a run of the last 12. */
+                    uint32_t v = (shape == 1 && i + 12 >= count) ? mask
+                                                                 : ((uint32_t)i ^ (seed >> 8));
+                    values[i] = v & mask;
+                    bytes[i] = (uint8_t)values[i];
+                }
+                ls_buf_reset(&b);
+                CHECK_OK(ls_rle_hybrid_append(&b, values, count, width, &err), &err);
+                size_t used = rle_decode(b.data, b.len, width, back, count);
+                CHECK_EQ_INT(used, b.len);
+                if (count)
+                    CHECK_EQ_MEM(back, values, count * sizeof *values);
+                if (width <= 8) {
+                    ls_buf_reset(&b8);
+                    CHECK_OK(ls_rle_hybrid_append_u8(&b8, bytes, count, width, &err), &err);
+                    CHECK_EQ_INT(b8.len, b.len);
+                    if (b.len)
+                        CHECK_EQ_MEM(b8.data, b.data, b.len);
+                }
+                free(values);
+                free(bytes);
+                free(back);
+            }
+        }
+    }
+    ls_buf_cleanup(&b);
+    ls_buf_cleanup(&b8);
+}
+
+/* Dictionary values of up to 16 bytes hash from two overlapping words and
+ * the length, and the slot table grows by moving the stored hashes. Values
+ * that differ in one byte at every position of every length 0..24, and
+ * values that are prefixes of each other, must each get their own entry and
+ * be found again after the table has grown several times. */
+TEST(dictionary_short_values_and_growth)
+{
+    ls_error err;
+    ls_error_clear(&err);
+    ls_parquet_dict d;
+    ls_parquet_dict_init(&d, 0);
+    uint32_t expected = 0;
+    for (int round = 0; round < 2; round++) {
+        expected = 0;
+        for (size_t len = 0; len <= 24; len++) {
+            for (size_t pos = 0; pos < (len ? len : 1); pos++) {
+                for (int v = 0; v < (len ? 120 : 1); v++) {
+                    uint8_t *value = malloc(len ? len : 1); /* exact size for ASan */
+                    CHECK(value);
+                    memset(value, 'a', len);
+                    if (len)
+                        value[pos] = (uint8_t)(v == 0 ? 'a' : v + 128);
+                    /* v == 0 is the all-'a' value, the same at every pos. */
+                    if (v == 0 && pos > 0) {
+                        free(value);
+                        continue;
+                    }
+                    uint32_t index;
+                    bool added;
+                    CHECK_OK(ls_parquet_dict_put(&d, value, len, &index, &added, &err), &err);
+                    CHECK_EQ_INT(added, round == 0);
+                    CHECK_EQ_INT(index, expected);
+                    expected++;
+                    free(value);
+                }
+            }
+        }
+    }
+    CHECK_EQ_INT(d.count, expected);
+    CHECK(d.slot_mask + 1 > 2 * (size_t)d.count); /* at most half full */
+    ls_parquet_dict_cleanup(&d);
+
+    /* Fixed width 4 (int32): 100000 values, growing to 256K slots. */
+    ls_parquet_dict_init(&d, 4);
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t i = 0; i < 100000; i++) {
+            uint32_t v = i * 2654435761u, index;
+            bool added;
+            CHECK_OK(ls_parquet_dict_put(&d, &v, 4, &index, &added, &err), &err);
+            CHECK_EQ_INT(added, round == 0);
+            CHECK_EQ_INT(index, i);
+        }
+    }
+    ls_parquet_dict_cleanup(&d);
+}
+
 TEST(bit_width)
 {
     CHECK_EQ_INT(ls_bit_width(0), 0);
