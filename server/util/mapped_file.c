@@ -37,10 +37,11 @@ void ls_mapped_file_unmap(ls_mapped_file *file)
 
 /* ---- the SIGBUS guard ----
  * The handler jumps back into ls_mapped_file_lines when the fault is a read
- * of the guarded range. Only the scanner's plain reads of the mapping can
- * fault there, never code inside malloc or stdio, so leaving the interrupted
- * code through siglongjmp leaves no library state half-updated; the caller's
- * own state (a half-built row) is discarded by its error path. */
+ * of the guarded range. siglongjmp out of a handler is safe only because of
+ * what may fault there: the line callback reading its line in its own code
+ * or memcpy/memchr, never inside malloc or stdio (the contract of ls_line_fn
+ * in the header), so no lock stays held and no library state half-updated;
+ * the caller's own state (a half-built row) is discarded by its error path. */
 
 static sigjmp_buf guard_jump;
 static const uint8_t *volatile guard_lo, *volatile guard_hi;

@@ -37,7 +37,15 @@ ls_code ls_mapped_file_map(ls_mapped_file *file, int fd, size_t size, ls_error *
 void ls_mapped_file_unmap(ls_mapped_file *file);
 
 /* Called for each line, without its '\n' (the last line may have none).
- * Returns 0 to go on; anything else stops the scan. */
+ * Returns 0 to go on; anything else stops the scan.
+ * It runs under the SIGBUS guard: a read of a lost page leaves it at once
+ * (siglongjmp), wherever it is. So it must read the line only in code that
+ * holds no lock and leaves nothing half-done when cut short — its own
+ * copying and parsing, memcpy, memchr (convert's scanner does only that) —
+ * never inside stdio, malloc or another thread's shared state; and what it
+ * built must be dropped when the scan returns LS_ERR_IO. Nothing may read
+ * the line through a kept pointer after ls_mapped_file_lines returns: a
+ * lost page would then raise a SIGBUS no guard catches. */
 typedef int (*ls_line_fn)(void *ctx, const uint8_t *line, size_t len);
 
 /* Calls fn for every line of the mapping in order. Pages behind the scan are
