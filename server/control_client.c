@@ -133,17 +133,22 @@ static uint64_t time_left(ls_control_client *c)
     return ls_stop_clock_left_ms(c->stop, false);
 }
 
-/* Waits ms, or less when a stop (a signal interrupts the wait) leaves less
- * time than that. */
+/* Waits ms, or less when a stop leaves less time than that. The clock is
+ * looked at every 100 ms: a stop can begin without interrupting the wait
+ * (SIGTERM lands on any thread that does not block it, such as the
+ * worker's encoder thread). */
 static void sleep_ms(ls_control_client *c, uint64_t ms)
 {
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-        uint64_t left = time_left(c);
-        uint64_t rest = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-        if (left < rest)
-            ts = (struct timespec){.tv_sec = (time_t)(left / 1000),
-                                   .tv_nsec = (long)(left % 1000) * 1000000L};
+    uint64_t until = now_ms() + ms;
+    for (;;) {
+        uint64_t now = now_ms(), left = time_left(c);
+        if (now >= until || left == 0)
+            return;
+        uint64_t step = until - now < 100 ? until - now : 100;
+        if (step > left)
+            step = left;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)step * 1000000L};
+        nanosleep(&ts, NULL); /* a signal only ends this step early */
     }
 }
 

@@ -277,3 +277,48 @@ TEST(stop_deadline_cuts_requests_short)
     ls_control_client_free(c);
     close(s.listen_fd);
 }
+
+static void *begin_stop_later(void *clock)
+{
+    usleep(200 * 1000);
+    /* As the SIGTERM handler does when the signal lands on another thread
+     * (the worker's encoder thread): this thread's sleep is not interrupted. */
+    ls_stop_clock_begin(clock);
+    return NULL;
+}
+
+/* A stop that begins while the client waits out a retry's backoff ends the
+ * wait by the deadline, even when no signal interrupts it. */
+TEST(stop_during_a_backoff_ends_it_by_the_deadline)
+{
+    script s = {0};
+    start_listening(&s);
+    close(s.listen_fd); /* connections are refused: every attempt fails at once */
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+    ls_control_options o;
+    ls_control_options_init(&o);
+    o.server_url = url;
+    o.job_id = "job_1";
+    o.token = "t";
+    o.retry_base_delay_ms = 4000; /* the first backoff: 2 to 4 s */
+    o.retry_max_delay_ms = 4000;
+    ls_control_client *c = NULL;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(ls_control_client_new(&o, &c, &err), &err);
+    ls_stop_clock clock;
+    ls_stop_clock_init(&clock, NULL, 300, 0);
+    ls_control_watch_stop(c, &clock);
+    pthread_t thread;
+    uint64_t started = monotonic_ms();
+    pthread_create(&thread, NULL, begin_stop_later, &clock);
+    json_t *answer = NULL;
+    CHECK_EQ_INT(ls_control_get_offsets(c, &answer, &err), LS_ERR_UNAVAILABLE);
+    uint64_t ended = monotonic_ms();
+    pthread_join(thread, NULL);
+    uint64_t deadline = ls_stop_clock_deadline(&clock);
+    CHECK(deadline > started);
+    CHECK(ended <= deadline + 300); /* slack for a loaded box; the backoff was 2 s or more */
+    ls_control_client_free(c);
+}
