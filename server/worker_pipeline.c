@@ -22,6 +22,7 @@
 #include "worker.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,7 +84,15 @@ ls_code worker_pipeline_new(worker_pipeline **out, ls_error *err)
         free(p);
         return ls_error_set(err, LS_ERR_NOMEM, "cannot create the encoder's condition");
     }
-    if (pthread_create(&p->thread, NULL, pipeline_main, p) != 0) {
+    /* The thread takes no signals: the worker's SIGTERM must reach its main
+     * thread, whose waits (a commit's backoff, the control client's) end
+     * when the signal interrupts them. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int failed = pthread_create(&p->thread, NULL, pipeline_main, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (failed) {
         pthread_cond_destroy(&p->cond);
         pthread_mutex_destroy(&p->lock);
         free(p);

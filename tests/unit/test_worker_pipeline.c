@@ -5,9 +5,12 @@
  * routed staging batches, whose rows the thread copies into their files:
  * the files are the ones one thread writes, also when files close while a
  * staging batch is routed. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parquet_reader.h"
 #include "testing.h"
@@ -502,4 +505,45 @@ TEST(a_file_closed_while_routing_gets_its_pending_batches_first)
         CHECK(seen[m] == (m % STAGING_MAX_ROWS < B_HEAD));
     free(seen);
     free_worker(w);
+}
+
+static volatile sig_atomic_t stop_signals;
+
+static void count_stop_signal(int signo)
+{
+    (void)signo;
+    stop_signals++;
+}
+
+/* The worker's SIGTERM must reach its main thread, whose waits (a commit's
+ * backoff, a poll) end when the signal interrupts them; the encoder thread
+ * takes no signals. With the main thread blocking SIGTERM for a moment, a
+ * SIGTERM sent to the process stays pending instead of running the handler
+ * on the encoder thread, and is taken once the main thread unblocks it. */
+TEST(the_encoder_thread_takes_no_stop_signal)
+{
+    struct sigaction action, previous;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = count_stop_signal;
+    sigemptyset(&action.sa_mask);
+    CHECK(sigaction(SIGTERM, &action, &previous) == 0);
+    worker_pipeline *p = NULL;
+    ls_error err;
+    ls_error_clear(&err);
+    CHECK_OK(worker_pipeline_new(&p, &err), &err);
+    sigset_t term, old;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    CHECK(pthread_sigmask(SIG_BLOCK, &term, &old) == 0);
+    stop_signals = 0;
+    CHECK(kill(getpid(), SIGTERM) == 0);
+    usleep(100 * 1000); /* time for another thread to take it */
+    CHECK_EQ_INT(stop_signals, 0);
+    sigset_t pending;
+    CHECK(sigpending(&pending) == 0);
+    CHECK(sigismember(&pending, SIGTERM));
+    CHECK(pthread_sigmask(SIG_SETMASK, &old, NULL) == 0); /* delivered here, now */
+    CHECK_EQ_INT(stop_signals, 1);
+    worker_pipeline_free(p);
+    sigaction(SIGTERM, &previous, NULL);
 }
