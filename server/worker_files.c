@@ -107,19 +107,14 @@ static ls_code drain_file_batch(worker_file *f, ls_error *err)
     return rc;
 }
 
-ls_code worker_file_finish(worker *w, worker_file *f, const char *location, bool dead_letter,
-                           ls_error *err)
+/* Completes f once its writer is closed (rc: the close's outcome, stats:
+ * its figures, cleaned up here): commits the upload and adds the file to
+ * the waiting list with its commit JSON. f is emptied whatever happens. */
+static ls_code file_complete(worker *w, worker_file *f, ls_code rc, ls_parquet_file_stats *stats,
+                             const char *location, bool dead_letter, ls_error *err)
 {
-    ls_parquet_file_stats stats;
-    memset(&stats, 0, sizeof stats);
     json_t *json = NULL;
     char *uri = NULL;
-    /* Its routed rows are written (or failed) once the thread is done. */
-    ls_code rc = worker_pipeline_wait(w->pipeline, err);
-    if (!rc)
-        rc = drain_file_batch(f, err);
-    if (!rc)
-        rc = ls_parquet_writer_close(f->writer, &stats, err);
     if (rc)
         goto out;
     rc = ls_objstore_upload_commit(f->upload, err);
@@ -130,7 +125,7 @@ ls_code worker_file_finish(worker *w, worker_file *f, const char *location, bool
     uri = malloc(n);
     if (uri)
         snprintf(uri, n, "%s/%s", location, f->key);
-    json = uri ? ls_worker_file_json(uri, &stats, f->partition) : NULL;
+    json = uri ? ls_worker_file_json(uri, stats, f->partition) : NULL;
     if (!json) {
         rc = ls_error_set(err, LS_ERR_NOMEM, "out of memory describing a data file");
         goto out;
@@ -142,14 +137,28 @@ ls_code worker_file_finish(worker *w, worker_file *f, const char *location, bool
     f->key = NULL;
     w->files_written++;
     ls_log_debug("worker", "closed %s: %llu rows, %llu bytes", uri,
-                 (unsigned long long)stats.row_count, (unsigned long long)stats.file_size_bytes);
+                 (unsigned long long)stats->row_count, (unsigned long long)stats->file_size_bytes);
     if (w->done_count >= WAITING_FILES_SOFT_CAP)
         w->commit_soon = true;
 out:
     free(uri);
-    ls_parquet_file_stats_cleanup(&stats);
+    ls_parquet_file_stats_cleanup(stats);
     worker_file_abort(f);
     return rc;
+}
+
+ls_code worker_file_finish(worker *w, worker_file *f, const char *location, bool dead_letter,
+                           ls_error *err)
+{
+    ls_parquet_file_stats stats;
+    memset(&stats, 0, sizeof stats);
+    /* Its routed rows are written (or failed) once the thread is done. */
+    ls_code rc = worker_pipeline_wait(w->pipeline, err);
+    if (!rc)
+        rc = drain_file_batch(f, err);
+    if (!rc)
+        rc = ls_parquet_writer_close(f->writer, &stats, err);
+    return file_complete(w, f, rc, &stats, location, dead_letter, err);
 }
 
 /* Finishes open file i and frees its slot whatever happens. */
@@ -161,11 +170,48 @@ ls_code worker_close_file(worker *w, size_t i, ls_error *err)
     return rc;
 }
 
+/* Closes every open file's writer, the first half on the encoder thread
+ * while this one closes the rest (no job is in flight: the caller waited,
+ * and a routed file's batch is empty then). Outcomes in w->closing. */
+static void close_writers_on_both_threads(worker *w)
+{
+    size_t n = w->file_count, half = n / 2;
+    for (size_t i = 0; i < n; i++) {
+        memset(&w->closing[i], 0, sizeof w->closing[i]);
+        w->closing[i].writer = w->files[i].writer;
+    }
+    worker_pipeline_submit_close(w->pipeline, w->closing, half);
+    for (size_t i = half; i < n; i++) {
+        worker_pipeline_closing *c = &w->closing[i];
+        ls_error_clear(&c->err);
+        c->rc = ls_parquet_writer_close(c->writer, &c->stats, &c->err);
+    }
+    worker_pipeline_idle(w->pipeline);
+}
+
 ls_code worker_close_all_files(worker *w, ls_error *err)
 {
-    ls_code rc = LS_OK;
+    ls_code rc = worker_pipeline_wait(w->pipeline, err);
+    if (rc || !w->pipeline || w->file_count < 2) {
+        /* One by one; after a failed job every close still runs. */
+        while (w->file_count > 0) {
+            ls_code one = worker_close_file(w, w->file_count - 1, err);
+            if (one && !rc)
+                rc = one;
+        }
+        return rc;
+    }
+    close_writers_on_both_threads(w);
+    /* Completed last first, as worker_close_file would. */
     while (w->file_count > 0) {
-        ls_code one = worker_close_file(w, w->file_count - 1, err);
+        size_t i = --w->file_count;
+        worker_pipeline_closing *c = &w->closing[i];
+        if (c->rc && !rc)
+            *err = c->err;
+        ls_error scratch;
+        ls_error_clear(&scratch);
+        ls_code one = file_complete(w, &w->files[i], c->rc, &c->stats, w->spec.data_location,
+                                    false, rc || c->rc ? &scratch : err);
         if (one && !rc)
             rc = one;
     }

@@ -77,6 +77,8 @@ typedef struct worker {
     uint8_t route[STAGING_MAX_ROWS];
     worker_pipeline_target targets[MAX_OPEN_FILES];
     size_t *route_cursors;
+    /* A commit's closing writers (worker_close_all_files). */
+    worker_pipeline_closing closing[MAX_OPEN_FILES];
     size_t *cursors;
     worker_file files[MAX_OPEN_FILES];
     size_t file_count;

@@ -11,7 +11,9 @@
  * the submit and the next wait the thread owns those writers (with their
  * uploads), those batches and the job's arrays; the worker's thread
  * touches none of them until a wait has returned, which the mutex orders
- * after the thread's last access. Every other use of open files (rolling, closing,
+ * after the thread's last access. A commit splits its closing files between
+ * the two threads (the third kind of job): each close compresses and
+ * uploads its file's open pages, most of a partitioned table's commit. Every other use of open files (rolling, closing,
  * aborting, measuring buffered bytes) waits first, so a commit, a revoke, a
  * stop or a schema change always sees every scanned row in its file: the
  * exactly-once contract is the single-threaded one. A staging batch costs
@@ -34,9 +36,11 @@ struct worker_pipeline {
     /* The job: busy from submit until the thread has done every write (or
      * stopped at a failed one). */
     bool busy;
-    bool routed; /* route is the job, else one */
+    enum { JOB_WRITE, JOB_ROUTE, JOB_CLOSE } kind;
     worker_pipeline_item one;
     worker_pipeline_route route;
+    worker_pipeline_closing *closing;
+    size_t closing_count;
     /* The first failure since the last reporting wait. */
     ls_code rc;
     ls_error err;
@@ -54,8 +58,16 @@ static void *pipeline_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         ls_error err;
         ls_error_clear(&err);
-        ls_code rc = p->routed ? worker_pipeline_run_route(&p->route, &err)
-                               : ls_parquet_writer_write_batch(p->one.writer, p->one.batch, &err);
+        ls_code rc = LS_OK;
+        if (p->kind == JOB_ROUTE)
+            rc = worker_pipeline_run_route(&p->route, &err);
+        else if (p->kind == JOB_WRITE)
+            rc = ls_parquet_writer_write_batch(p->one.writer, p->one.batch, &err);
+        for (size_t i = 0; p->kind == JOB_CLOSE && i < p->closing_count; i++) {
+            worker_pipeline_closing *c = &p->closing[i];
+            ls_error_clear(&c->err);
+            c->rc = ls_parquet_writer_close(c->writer, &c->stats, &c->err);
+        }
         pthread_mutex_lock(&p->lock);
         if (rc && !p->rc) {
             p->rc = rc;
@@ -116,7 +128,7 @@ void worker_pipeline_submit(worker_pipeline *p, ls_parquet_writer *writer,
     wait_idle_locked(p); /* callers wait first; this keeps one job at most */
     p->one.writer = writer;
     p->one.batch = batch;
-    p->routed = false;
+    p->kind = JOB_WRITE;
     p->busy = true;
     pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&p->lock);
@@ -127,8 +139,21 @@ void worker_pipeline_submit_route(worker_pipeline *p, const worker_pipeline_rout
     pthread_mutex_lock(&p->lock);
     wait_idle_locked(p);
     p->route = *route;
-    p->routed = true;
+    p->kind = JOB_ROUTE;
     p->busy = true;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void worker_pipeline_submit_close(worker_pipeline *p, worker_pipeline_closing *items,
+                                  size_t count)
+{
+    pthread_mutex_lock(&p->lock);
+    wait_idle_locked(p);
+    p->closing = items;
+    p->closing_count = count;
+    p->kind = JOB_CLOSE;
+    p->busy = count > 0;
     pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&p->lock);
 }
