@@ -170,22 +170,20 @@ ls_code worker_close_file(worker *w, size_t i, ls_error *err)
     return rc;
 }
 
-/* Closes every open file's writer, the first half on the encoder thread
- * while this one closes the rest (no job is in flight: the caller waited,
- * and a routed file's batch is empty then). Outcomes in w->closing. */
+/* Closes and frees every open file's writer, the first half on the
+ * encoder thread while this one closes the rest (no job is in flight: the
+ * caller waited, and a routed file's batch is empty then). Outcomes in
+ * w->closing. */
 static void close_writers_on_both_threads(worker *w)
 {
     size_t n = w->file_count, half = n / 2;
     for (size_t i = 0; i < n; i++) {
         memset(&w->closing[i], 0, sizeof w->closing[i]);
         w->closing[i].writer = w->files[i].writer;
+        w->files[i].writer = NULL; /* freed by the close */
     }
     worker_pipeline_submit_close(w->pipeline, w->closing, half);
-    for (size_t i = half; i < n; i++) {
-        worker_pipeline_closing *c = &w->closing[i];
-        ls_error_clear(&c->err);
-        c->rc = ls_parquet_writer_close(c->writer, &c->stats, &c->err);
-    }
+    worker_pipeline_close_writers(w->closing + half, n - half);
     worker_pipeline_idle(w->pipeline);
 }
 

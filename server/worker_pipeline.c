@@ -63,11 +63,8 @@ static void *pipeline_main(void *arg)
             rc = worker_pipeline_run_route(&p->route, &err);
         else if (p->kind == JOB_WRITE)
             rc = ls_parquet_writer_write_batch(p->one.writer, p->one.batch, &err);
-        for (size_t i = 0; p->kind == JOB_CLOSE && i < p->closing_count; i++) {
-            worker_pipeline_closing *c = &p->closing[i];
-            ls_error_clear(&c->err);
-            c->rc = ls_parquet_writer_close(c->writer, &c->stats, &c->err);
-        }
+        else
+            worker_pipeline_close_writers(p->closing, p->closing_count);
         pthread_mutex_lock(&p->lock);
         if (rc && !p->rc) {
             p->rc = rc;
@@ -156,6 +153,17 @@ void worker_pipeline_submit_close(worker_pipeline *p, worker_pipeline_closing *i
     p->busy = count > 0;
     pthread_cond_broadcast(&p->cond);
     pthread_mutex_unlock(&p->lock);
+}
+
+void worker_pipeline_close_writers(worker_pipeline_closing *items, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        worker_pipeline_closing *c = &items[i];
+        ls_error_clear(&c->err);
+        c->rc = ls_parquet_writer_close(c->writer, &c->stats, &c->err);
+        ls_parquet_writer_free(c->writer);
+        c->writer = NULL;
+    }
 }
 
 /* Writes target t's rows and empties its batch. */

@@ -62,7 +62,9 @@ void worker_pipeline_submit_route(worker_pipeline *p, const worker_pipeline_rout
 ls_code worker_pipeline_run_route(const worker_pipeline_route *route, ls_error *err) LS_MUST_USE;
 
 /* One writer of a closing job, with the close's outcome: its code, error
- * and the file's figures (to be cleaned up by the caller). */
+ * and the file's figures (to be cleaned up by the caller). The job frees
+ * the writer once closed (NULL then): its buffers and compression context
+ * go before the next file's close needs its own. */
 typedef struct worker_pipeline_closing {
     ls_parquet_writer *writer;
     ls_code rc;
@@ -70,12 +72,16 @@ typedef struct worker_pipeline_closing {
     ls_parquet_file_stats stats;
 } worker_pipeline_closing;
 
-/* Hands writers to the thread to close (each ls_parquet_writer_close, its
- * outcome in its item, not reported by the wait): the array and the
+/* Hands writers to the thread to close and free (worker_pipeline_close_writers),
+ * outcomes in the items, not reported by the wait: the array and the
  * writers belong to the thread until the next wait returns. Waits for a
  * job still in flight first. */
 void worker_pipeline_submit_close(worker_pipeline *p, worker_pipeline_closing *items,
                                   size_t count);
+
+/* Closes and frees each item's writer on the calling thread (what the
+ * thread runs for a closing job). */
+void worker_pipeline_close_writers(worker_pipeline_closing *items, size_t count);
 
 /* Waits until no job is in flight and reports the first failure of a job
  * since the last call (then forgotten). NULL-safe (LS_OK). */
