@@ -1228,8 +1228,9 @@ static bool key_plain(const uint8_t *key, size_t len)
     return utf8_valid(key, len);
 }
 
-/* Finds or adds the child of parent named key (a linear search: plans are
- * built once, the hash tables come afterwards). */
+/* Sets n's key pattern (see key_pattern) when its key can have one. The
+ * bytes past the pattern stay zero in both word and mask, so a whole-word
+ * compare ignores whatever follows the ':' in a message. */
 static void key_pattern_init(plan_node *n)
 {
     n->has_pattern = n->plain && n->key_len <= KEY_PATTERN_MAX;
@@ -1245,6 +1246,8 @@ static void key_pattern_init(plan_node *n)
     n->pattern.len = n->key_len + 2;
 }
 
+/* Finds or adds the child of parent named key (a linear search: plans are
+ * built once, the hash tables come afterwards). */
 static ls_code node_add(ls_jsonscan_plan *plan, uint32_t parent, const uint8_t *key, size_t len,
                         uint32_t *out, ls_error *err)
 {
