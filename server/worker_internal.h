@@ -30,9 +30,10 @@ _Static_assert(MAX_OPEN_FILES <= 256, "a staging row's file slot is a byte (rout
 #define ROW_GROUP_MAX_BYTES ((uint64_t)32 << 20)
 /* Buffered in all open files: commit early past it. Encoded pages are only
  * part of what an open file holds (dictionaries, routed batches, writer
- * state), so with 28 day partitions open the worker's peak RSS is about
- * 2.4x this (bench/e2e_worker.sh with LAKESYNC_BENCH_PARTITION=day: 233 MiB
- * at 96 MiB, 320 MiB at 160) and stays under the 256 MiB target. */
+ * state), so with 28 day partitions open the worker's peak RSS is well
+ * above this (bench/e2e_worker.sh with LAKESYNC_BENCH_PARTITION=day: 320 MiB
+ * at 160; at 96 MiB 237-261 MiB, 214-222 MiB once the worker keeps large
+ * buffers mapped, see keep_large_buffers_mapped in worker.c). */
 #define BUFFER_BUDGET_BYTES ((uint64_t)96 << 20)
 
 typedef struct worker_file {
