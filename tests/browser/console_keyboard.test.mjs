@@ -140,13 +140,17 @@ test('loading and error states, and validation errors beside their fields', { ti
   await loading.waitFor({ state: 'detached' });
   await page.unroute(jobsList);
   // A refresh that fails says so, and the notice goes once one works again.
-  let failures = 1;
-  await page.route(jobsList, (route) => (failures-- > 0
+  // Every refresh fails until the notice is seen: with a single scripted
+  // failure the 3 s auto-refresh could take it just before the Search
+  // click, whose answer would then clear the notice before it was looked for.
+  let failing = true;
+  await page.route(jobsList, (route) => (failing
     ? route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"the store is busy"}}' })
     : route.continue()));
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   const refreshFailed = page.locator('.notice-error', { hasText: 'Cannot refresh: the store is busy' });
   await refreshFailed.waitFor();
+  failing = false;
   await refreshFailed.waitFor({ state: 'detached', timeout: 10000 });
   await page.unroute(jobsList);
   // A search that matches nothing says so, with no empty table; the search
