@@ -310,6 +310,7 @@ static ls_code resolve_config(const char *uri, const ls_objstore_options *o,
     cfg->max_retry_total_ms = or_default(o->max_retry_total_ms, 120000);
     cfg->connect_timeout_ms = or_default(o->connect_timeout_ms, 10000);
     cfg->request_timeout_ms = or_default(o->request_timeout_ms, 300000);
+    cfg->stall_timeout_ms = or_default(o->stall_timeout_ms, 30000);
     cfg->list_page_size = or_default(o->list_page_size, 1000);
     cfg->stop = o->stop;
     if (cfg->list_page_size > 1000)

@@ -81,6 +81,10 @@ typedef struct ls_objstore_options {
     uint32_t max_retry_total_ms;   /* no new attempt after this much time; default 120000 */
     uint32_t connect_timeout_ms;   /* default 10000 */
     uint32_t request_timeout_ms;   /* one attempt, transfer included; default 300000 */
+    uint32_t stall_timeout_ms;     /* an attempt moving no byte this long fails (and is
+                                      retried); default 30000. A connection that takes a
+                                      request and never answers would otherwise hold its
+                                      caller (an API thread, a commit) for request_timeout_ms */
     uint64_t part_size_bytes;      /* multipart part size; default 8 MiB, at least 5 MiB */
     uint32_t list_page_size;       /* keys per list page (max-keys); default 1000 */
     ls_stop_clock *stop;           /* s3/oss: once its stop began, every request ends by its

@@ -51,7 +51,7 @@ typedef struct ls_objstore_config {
     char *session_token;
     bool path_style;
     uint32_t max_attempts, retry_base_delay_ms, retry_max_delay_ms, max_retry_total_ms;
-    uint32_t connect_timeout_ms, request_timeout_ms, list_page_size;
+    uint32_t connect_timeout_ms, request_timeout_ms, stall_timeout_ms, list_page_size;
     uint64_t part_size_bytes;
     ls_stop_clock *stop; /* borrowed; NULL: never stopping */
 } ls_objstore_config;

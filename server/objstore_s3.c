@@ -33,7 +33,7 @@ typedef struct s3_backend {
     char *host;      /* the Host header: authority of url_base */
     char *path_base; /* "/bucket" (path-style) or "" */
     uint32_t max_attempts, base_delay_ms, max_delay_ms, max_total_ms;
-    uint32_t connect_timeout_ms, request_timeout_ms, page_size;
+    uint32_t connect_timeout_ms, request_timeout_ms, stall_timeout_ms, page_size;
     uint64_t part_size;
     ls_objstore_atomic_counters *counters;
     ls_stop_clock *stop; /* NULL: never stopping */
@@ -267,6 +267,10 @@ static void set_transfer_options(const s3_backend *b, transfer *t, const char *u
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)b->connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)b->request_timeout_ms);
+    /* Less than a byte a second for the stall timeout (whole seconds, as
+     * curl counts them) ends the attempt with a retryable timeout. */
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)((b->stall_timeout_ms + 999) / 1000));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -1072,6 +1076,7 @@ ls_code ls_objstore_s3_new(const ls_objstore_config *cfg, ls_objstore_atomic_cou
     b->max_total_ms = cfg->max_retry_total_ms;
     b->connect_timeout_ms = cfg->connect_timeout_ms;
     b->request_timeout_ms = cfg->request_timeout_ms;
+    b->stall_timeout_ms = cfg->stall_timeout_ms;
     b->page_size = cfg->list_page_size;
     b->part_size = cfg->part_size_bytes;
     ls_code rc = LS_OK;
