@@ -76,6 +76,10 @@ export async function startFaultProxy({
       const outHeaders = { ...up.headers };
       if (fault === 'etag' && outHeaders.etag) outHeaders.etag = '"00000000000000000000000000000000"';
       res.writeHead(up.statusCode, outHeaders);
+      // A response cut upstream cuts the client's connection too; pipe()
+      // alone would leave the client waiting for the rest forever.
+      up.on('error', () => req.socket.destroy());
+      up.on('aborted', () => req.socket.destroy());
       up.pipe(res);
     });
     upstream.on('error', () => req.socket.destroy());
