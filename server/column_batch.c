@@ -233,11 +233,6 @@ ls_code ls_column_set_bytes_slow(ls_column *col, const void *data, size_t len, l
         rc = ls_buf_append(&col->bytes, data, len, err);
     if (rc)
         return rc;
-    uint32_t end = (uint32_t)col->bytes.len;
-    memcpy(col->offsets.data + col->offsets.len, &end, sizeof end);
-    col->offsets.len += sizeof end;
-    col->valid.data[col->valid.len++] = 1;
-    col->value_count++;
-    col->set_in_row = true;
+    ls_column_bytes_appended(col);
     return LS_OK;
 }

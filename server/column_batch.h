@@ -144,6 +144,19 @@ static inline ls_code ls_column_set_double(ls_column *col, double value, ls_erro
     return ls_column_set_fixed_inline(col, &value, sizeof value, err);
 }
 
+/* Records the value whose bytes were just appended to col->bytes: its end
+ * offset, its valid byte, the counts. Room for the offset and the valid
+ * byte is the caller's to make. Shared by both paths of ls_column_set_bytes. */
+static inline void ls_column_bytes_appended(ls_column *col)
+{
+    uint32_t end = (uint32_t)col->bytes.len;
+    memcpy(col->offsets.data + col->offsets.len, &end, sizeof end);
+    col->offsets.len += sizeof end;
+    col->valid.data[col->valid.len++] = 1;
+    col->value_count++;
+    col->set_in_row = true;
+}
+
 static inline ls_code ls_column_set_bytes(ls_column *col, const void *data, size_t len,
                                           ls_error *err)
 {
@@ -155,12 +168,7 @@ static inline ls_code ls_column_set_bytes(ls_column *col, const void *data, size
     ls_buf_copy(col->bytes.data + col->bytes.len, data, len);
     col->bytes.len += len;
     col->bytes.data[col->bytes.len] = '\0';
-    uint32_t end = (uint32_t)col->bytes.len;
-    memcpy(col->offsets.data + col->offsets.len, &end, sizeof end);
-    col->offsets.len += sizeof end;
-    col->valid.data[col->valid.len++] = 1;
-    col->value_count++;
-    col->set_in_row = true;
+    ls_column_bytes_appended(col);
     return LS_OK;
 }
 
