@@ -407,11 +407,27 @@ void worker_files_quiesce(worker *w)
 }
 
 /* The spare batch for the staging batch the thread reads; NULL: no memory. */
-static ls_column_batch *spare_batch(worker *w)
+/* What handing the staging batch to the encoder thread needs: the thread,
+ * and a spare batch for this one to scan into meanwhile. */
+static ls_code prepare_handover(worker *w, ls_error *err)
 {
+    if (!w->pipeline) {
+        ls_code rc = worker_pipeline_new(&w->pipeline, err);
+        if (rc)
+            return rc;
+    }
     if (!w->spare)
         w->spare = ls_column_batch_new(w->types, w->spec.field_count, STAGING_MAX_BYTES);
-    return w->spare;
+    return w->spare ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+}
+
+/* The thread reads the handed-over batch until the next wait: scanning
+ * goes on into the spare. */
+static void swap_staging(worker *w)
+{
+    ls_column_batch *b = w->staging;
+    w->staging = w->spare;
+    w->spare = b;
 }
 
 /* Partitioned: routes the staging batch and hands it to the encoder thread,
@@ -421,18 +437,11 @@ static ls_column_batch *spare_batch(worker *w)
  * written. */
 static ls_code route_batch(worker *w, ls_error *err)
 {
-    if (!w->pipeline) {
-        ls_code rc = worker_pipeline_new(&w->pipeline, err);
-        if (rc)
-            return rc;
-    }
-    if (!spare_batch(w))
-        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-    ls_code rc = route_rows(w, err);
-    /* The thread reads the batch until the next wait: scan into the spare. */
-    ls_column_batch *b = w->staging;
-    w->staging = w->spare;
-    w->spare = b;
+    ls_code rc = prepare_handover(w, err);
+    if (rc)
+        return rc;
+    rc = route_rows(w, err);
+    swap_staging(w);
     return rc;
 }
 
@@ -440,24 +449,17 @@ static ls_code route_batch(worker *w, ls_error *err)
  * by the encoder thread while this one scans into the spare batch. */
 static ls_code submit_batch(worker *w, ls_error *err)
 {
-    if (!w->pipeline) {
-        ls_code rc = worker_pipeline_new(&w->pipeline, err);
-        if (rc)
-            return rc;
-    }
-    if (!spare_batch(w))
-        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    ls_code rc = prepare_handover(w, err);
+    if (rc)
+        return rc;
     worker_file *f = NULL;
     json_t *none = json_object();
-    ls_code rc =
-        none ? file_for(w, "", none, &f, err) : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    rc = none ? file_for(w, "", none, &f, err) : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     json_decref(none);
     if (rc)
         return rc;
-    ls_column_batch *b = w->staging;
-    worker_pipeline_submit(w->pipeline, f->writer, b);
-    w->staging = w->spare;
-    w->spare = b;
+    worker_pipeline_submit(w->pipeline, f->writer, w->staging);
+    swap_staging(w);
     return LS_OK;
 }
 
