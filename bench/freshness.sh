@@ -19,12 +19,9 @@ rate=${2:-500}
 seconds=${3:-30}
 partitions=${4:-4}
 
-cmake -S . -B "$build_dir" >/dev/null
-targets="lakesync_testbroker"
-[ -n "${LAKESYNC_BIN:-}" ] || targets="$targets lakesync"
-# shellcheck disable=SC2086
-cmake --build "$build_dir" --target $targets -j"$(nproc)" >/dev/null
-bin=$(realpath "${LAKESYNC_BIN:-$build_dir/lakesync}")
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build "$build_dir" lakesync_testbroker
 
 cd tests
 LAKESYNC_BIN=$bin LAKESYNC_BUILD_DIR=$(realpath "../$build_dir") \

@@ -22,12 +22,9 @@ acus=("$@")
 partitions=128
 topic=reference
 
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-targets="bench_gen_reference lakesync_testbroker"
-[ -n "${LAKESYNC_BIN:-}" ] || targets="$targets lakesync"
-# shellcheck disable=SC2086
-cmake --build "$build_dir" --target $targets -j"$(nproc)" >/dev/null
-bin=$(realpath "${LAKESYNC_BIN:-$build_dir/lakesync}")
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+BENCH_CMAKE_ARGS=-DCMAKE_BUILD_TYPE=RelWithDebInfo bench_build "$build_dir" bench_gen_reference lakesync_testbroker
 
 work=$(mktemp -d)  # under $TMPDIR, removed on exit
 broker_pid=
