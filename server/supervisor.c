@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/thread.h"
 
 extern char **environ;
 
@@ -359,14 +360,9 @@ ls_code ls_supervisor_new(const ls_supervisor_options *options, ls_supervisor **
         sup->options.backoff_max_ms = 60000;
     pthread_mutex_init(&sup->mu, NULL);
     pthread_cond_init(&sup->wake, NULL);
-    /* The thread takes no signals: a process-directed SIGTERM must reach the
-     * server's sigwait, not end the process through this thread. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int failed = pthread_create(&sup->thread, NULL, supervisor_main, sup);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (failed) {
+    /* A process-directed SIGTERM must reach the server's sigwait, not end
+     * the process through this thread. */
+    if (ls_thread_start_unsignalled(&sup->thread, supervisor_main, sup) != 0) {
         ls_supervisor_free(sup, 0);
         return ls_error_set(err, LS_ERR_IO, "cannot start the supervisor thread");
     }

@@ -22,9 +22,9 @@
 #include "worker_pipeline.h"
 
 #include "worker.h"
+#include "util/thread.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,15 +93,9 @@ ls_code worker_pipeline_new(worker_pipeline **out, ls_error *err)
         free(p);
         return ls_error_set(err, LS_ERR_NOMEM, "cannot create the encoder's condition");
     }
-    /* The thread takes no signals: the worker's SIGTERM must reach its main
-     * thread, whose waits (a commit's backoff, the control client's) end
-     * when the signal interrupts them. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int failed = pthread_create(&p->thread, NULL, pipeline_main, p);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (failed) {
+    /* The worker's SIGTERM must reach its main thread, whose waits (a
+     * commit's backoff, the control client's) end when it interrupts them. */
+    if (ls_thread_start_unsignalled(&p->thread, pipeline_main, p) != 0) {
         pthread_cond_destroy(&p->cond);
         pthread_mutex_destroy(&p->lock);
         free(p);
